@@ -1,0 +1,183 @@
+//! Classification: which AI component a finding touches, and the evidence that says so.
+//! Pure predicates over the finding and the `[classification]` selectors.
+
+use serde::Serialize;
+
+use crate::component::Component;
+use crate::config::Classification as Selectors;
+use crate::guardduty::Finding;
+use crate::text::clip;
+
+/// Longest piece of a finding quoted in evidence.
+const EVIDENCE_VALUE_LIMIT: usize = 120;
+
+/// The verdict: the winning component (by precedence) and every piece of evidence found, the
+/// winner's first, each written `component: why`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Classification {
+    pub component: Option<Component>,
+    pub evidence: Vec<String>,
+}
+
+impl Classification {
+    pub fn is_ai(&self) -> bool {
+        self.component.is_some()
+    }
+}
+
+/// Classifies a finding.
+pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
+    let mut found: Vec<(Component, String)> = Vec::new();
+    let mut add = |component: Component, why: String| found.push((component, why));
+
+    // An explicit tag wins over everything.
+    let mut tagged = None;
+    for (what, key, value) in finding.resource_tags() {
+        if key == selectors.component_tag_key
+            && let Some(component) = Component::parse(value.trim())
+        {
+            tagged.get_or_insert(component);
+            add(component, format!("{what} tagged {key}={value}"));
+        }
+    }
+
+    let finding_type = finding.finding_type();
+    if selectors
+        .model_invocation_finding_types
+        .iter()
+        .any(|p| p.matches_any_scope(finding_type))
+    {
+        add(Component::ModelInvocation, format!("finding type {finding_type}"));
+    }
+    let resource = &finding.resource;
+    for model in resource.model_details.iter().filter_map(|m| m.model_id.as_deref()) {
+        add(Component::ModelInvocation, format!("model {model}"));
+    }
+    if let Some(guardrail) = &resource.bedrock_guardrail_details {
+        let arn = guardrail.guardrail_arn.as_deref().unwrap_or("(unnamed)");
+        add(Component::ModelInvocation, format!("Bedrock guardrail {arn}"));
+    }
+    if selectors
+        .control_plane_finding_types
+        .iter()
+        .any(|p| p.matches_any_scope(finding_type))
+    {
+        add(Component::MlControlPlane, format!("finding type {finding_type}"));
+    }
+    for call in finding.api_calls() {
+        let service = call.service.trim_end_matches(".amazonaws.com");
+        if !selectors.ai_services.iter().any(|s| s == service) {
+            continue;
+        }
+        let invocation = selectors
+            .invocation_api_prefixes
+            .iter()
+            .any(|prefix| call.name.starts_with(prefix.as_str()));
+        let component = if invocation {
+            Component::ModelInvocation
+        } else {
+            Component::MlControlPlane
+        };
+        add(component, format!("API call {service}:{}", call.name));
+    }
+    if matches!(finding.resource_type(), "Instance" | "Container" | "ECSCluster" | "EKSCluster")
+        || !finding.instance_types().is_empty()
+    {
+        for instance_type in finding.instance_types() {
+            if is_accelerated(instance_type, &selectors.accelerated_instance_families) {
+                add(
+                    Component::AcceleratedCompute,
+                    format!("instance type {instance_type}"),
+                );
+            }
+        }
+    }
+    let (region, account) = (finding.region.as_str(), finding.account_id.as_str());
+    for bucket in finding.bucket_names() {
+        if let Some(pattern) = selectors
+            .data_bucket_patterns
+            .iter()
+            .find(|p| p.matches(bucket, region, account))
+        {
+            add(
+                Component::MlData,
+                format!("bucket {bucket} matches {}", pattern.as_str()),
+            );
+        }
+    }
+    for name in finding.principal_names() {
+        if let Some(pattern) = selectors
+            .identity_name_patterns
+            .iter()
+            .find(|p| p.matches(name, region, account))
+        {
+            add(
+                Component::MlIdentity,
+                format!("principal {name} matches {}", pattern.as_str()),
+            );
+        }
+    }
+    for (what, key, value) in finding.resource_tags() {
+        if key == selectors.ai_tag_key {
+            // An AI tag on a bucket marks data; on anything else, a workload.
+            let component = if what == "bucket" {
+                Component::MlData
+            } else {
+                Component::MlWorkload
+            };
+            let shown = if value.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{key}={value}")
+            };
+            add(component, format!("{what} tagged {shown}"));
+        }
+    }
+
+    let component = tagged.or_else(|| found.iter().map(|(c, _)| *c).min());
+    let mut evidence: Vec<(Component, String)> = Vec::new();
+    for (c, why) in found {
+        let line = format!("{c}: {}", clip(&why, EVIDENCE_VALUE_LIMIT));
+        if !evidence.iter().any(|(_, l)| *l == line) {
+            evidence.push((c, line));
+        }
+    }
+    // The winner's evidence first, then the rest by precedence; stable within each.
+    evidence.sort_by_key(|(c, _)| (Some(*c) != component, *c));
+    Classification {
+        component,
+        evidence: evidence.into_iter().map(|(_, line)| line).collect(),
+    }
+}
+
+/// `p4d.24xlarge` is in family `p`: the family is the instance type's leading letters, and it
+/// counts when it starts with a configured accelerated family (`p`, `g`, `trn`, …) followed
+/// directly by the generation digit.
+pub fn is_accelerated(instance_type: &str, families: &[String]) -> bool {
+    let class = instance_type.split('.').next().unwrap_or(instance_type);
+    let letters: String = class.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    let rest = &class[letters.len()..];
+    if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    families.iter().any(|f| letters.eq_ignore_ascii_case(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn families() -> Vec<String> {
+        crate::config::Classification::default().accelerated_instance_families
+    }
+
+    #[test]
+    fn accelerated_families_are_recognised_by_prefix_and_generation() {
+        for t in ["p4d.24xlarge", "p5.48xlarge", "g5.xlarge", "g6e.2xlarge", "trn1.32xlarge", "inf2.xlarge", "dl1.24xlarge"] {
+            assert!(is_accelerated(t, &families()), "{t}");
+        }
+        for t in ["t3.micro", "m5.large", "gp3", "c6gn.large", "r6g.large", "garbage"] {
+            assert!(!is_accelerated(t, &families()), "{t}");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The AI components a finding can touch: Watchpost's classification vocabulary.
+
+use serde::{Deserialize, Serialize};
+
+/// What part of an AI workflow a finding touches, in order of precedence (highest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Component {
+    /// Abuse of model inference.
+    ModelInvocation,
+    /// Tampering with or probing AI services.
+    MlControlPlane,
+    /// GPU and accelerator hosts and what runs on them.
+    AcceleratedCompute,
+    /// Datasets and model artifacts.
+    MlData,
+    /// Credentials and roles AI workloads run as.
+    MlIdentity,
+    /// Any other resource the owner marked as AI.
+    MlWorkload,
+}
+
+impl Component {
+    /// Every component, in order of precedence.
+    pub const ALL: [Component; 6] = [
+        Self::ModelInvocation,
+        Self::MlControlPlane,
+        Self::AcceleratedCompute,
+        Self::MlData,
+        Self::MlIdentity,
+        Self::MlWorkload,
+    ];
+
+    /// The name used in configs, subjects, attributes and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ModelInvocation => "model-invocation",
+            Self::MlControlPlane => "ml-control-plane",
+            Self::AcceleratedCompute => "accelerated-compute",
+            Self::MlData => "ml-data",
+            Self::MlIdentity => "ml-identity",
+            Self::MlWorkload => "ml-workload",
+        }
+    }
+
+    /// Reads a component name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Component {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The name for findings with no AI component, in metrics and route filters.
+pub const NOT_AI: &str = "none";

@@ -1,0 +1,608 @@
+//! The one TOML configuration read by the CLI and the enricher. Unknown keys are errors (with a
+//! did-you-mean); every error names the file, line, key and what to do. Defaults live in
+//! [`defaults`]; types with their own syntax (durations, patterns, CIDRs) live in [`values`].
+
+pub mod defaults;
+mod error;
+pub mod values;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+pub use error::ConfigError;
+pub use values::{Cidr, Duration, Pattern};
+
+use crate::severity::SeverityLabel;
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub watchpost: General,
+    pub thresholds: Thresholds,
+    pub classification: Classification,
+    pub routes: Vec<Route>,
+    pub suppress: Vec<SuppressionRule>,
+    pub metrics: Metrics,
+    pub detective: Detective,
+    pub guardduty: GuardDuty,
+    pub enricher: Enricher,
+    pub alarms: Alarms,
+}
+
+/// `[watchpost]`: what the stack is called and where it runs.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct General {
+    /// Names and tags everything Watchpost provisions (`watchpost:stack=<stack>`).
+    pub stack: String,
+    /// Regions to provision; empty means the region of the AWS environment.
+    pub regions: Vec<String>,
+    /// Also route Security Hub's copies of GuardDuty findings to the enricher.
+    pub security_hub: bool,
+}
+
+/// `[thresholds]`: which severities alert, and when updates re-alert.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    pub ai_min_severity: SeverityLabel,
+    pub other_min_severity: SeverityLabel,
+    pub renotify_after: Duration,
+    /// Whether GuardDuty's sample findings alert (marked as samples).
+    pub alert_samples: bool,
+}
+
+/// `[classification]`: every selector that decides whether a finding touches AI.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Classification {
+    pub ai_tag_key: String,
+    pub component_tag_key: String,
+    pub model_invocation_finding_types: Vec<Pattern>,
+    pub control_plane_finding_types: Vec<Pattern>,
+    pub ai_services: Vec<String>,
+    pub invocation_api_prefixes: Vec<String>,
+    pub accelerated_instance_families: Vec<String>,
+    pub data_bucket_patterns: Vec<Pattern>,
+    pub identity_name_patterns: Vec<Pattern>,
+}
+
+/// How an alert is written for a route's subscribers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Readable text for people (email, SMS, pager text).
+    Text,
+    /// A JSON document for machines.
+    Json,
+    /// AWS Chatbot's custom-notification schema for chat channels.
+    Chat,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Chat => "chat",
+        }
+    }
+}
+
+/// `[[routes]]`: a named destination (one SNS topic) and what reaches it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Names the route and its topic (`<stack>-<name>`): letters, digits, `-` and `_`.
+    pub name: String,
+    #[serde(default = "Route::default_min_severity")]
+    pub min_severity: SeverityLabel,
+    /// Components that reach this route (`none` for findings with no AI component); empty
+    /// means all.
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(default = "Route::default_format")]
+    pub format: Format,
+    /// An existing topic to publish to instead of one Watchpost creates.
+    #[serde(default)]
+    pub topic_arn: Option<String>,
+    #[serde(default)]
+    pub subscriptions: Vec<Subscription>,
+}
+
+impl Route {
+    fn default_min_severity() -> SeverityLabel {
+        SeverityLabel::Low
+    }
+    fn default_format() -> Format {
+        Format::Text
+    }
+
+    /// The route a config without routes gets: every alert, as text.
+    pub fn default_route() -> Self {
+        Route {
+            name: defaults::DEFAULT_ROUTE.to_owned(),
+            min_severity: SeverityLabel::Low,
+            components: Vec::new(),
+            format: Format::Text,
+            topic_arn: None,
+            subscriptions: Vec::new(),
+        }
+    }
+}
+
+/// A subscriber of a route's topic.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subscription {
+    pub protocol: Protocol,
+    pub endpoint: String,
+    /// An SNS filter policy on the message attributes, e.g. `{ severity = ["CRITICAL"] }`.
+    #[serde(default)]
+    pub filter_policy: Option<toml::Table>,
+    /// Deliver the message without SNS's JSON envelope (sqs, https).
+    #[serde(default)]
+    pub raw_message_delivery: bool,
+}
+
+/// SNS subscription protocols Watchpost manages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Email,
+    #[serde(rename = "email-json")]
+    EmailJson,
+    Https,
+    Http,
+    Sqs,
+    Lambda,
+    Sms,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Email => "email",
+            Protocol::EmailJson => "email-json",
+            Protocol::Https => "https",
+            Protocol::Http => "http",
+            Protocol::Sqs => "sqs",
+            Protocol::Lambda => "lambda",
+            Protocol::Sms => "sms",
+        }
+    }
+}
+
+/// `[[suppress]]`: findings nobody needs to hear about. Every criterion given must match;
+/// within a list, any entry matches.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuppressionRule {
+    pub name: String,
+    #[serde(default)]
+    pub finding_types: Vec<Pattern>,
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    /// Resource tags, `key = "value"` (`"*"` matches any value).
+    #[serde(default)]
+    pub resource_tags: BTreeMap<String, String>,
+    /// Actor IP addresses or CIDR blocks.
+    #[serde(default)]
+    pub ip_cidrs: Vec<Cidr>,
+    /// Why the rule exists, for the next person.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Metrics {
+    pub namespace: String,
+    /// `emf` (log lines CloudWatch turns into metrics; right inside Lambda) or
+    /// `put-metric-data` (API calls; for runs outside Lambda).
+    pub mode: MetricsMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MetricsMode {
+    Emf,
+    PutMetricData,
+}
+
+/// `[detective]`: the behavior graph, its members, and investigations.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Detective {
+    pub enabled: bool,
+    /// The graph to use; found or created per region when absent.
+    pub graph_arn: Option<String>,
+    /// Start Detective investigations for AI findings on IAM principals.
+    pub investigate: bool,
+    pub investigation_min_severity: SeverityLabel,
+    /// Longest the enricher waits on Detective before sending the alert without it.
+    pub budget_ms: u64,
+    pub reuse_investigation_within: Duration,
+    pub members: Vec<Member>,
+    pub invitation_message: Option<String>,
+    pub disable_email_notification: bool,
+    /// Optional data source packages to enable (`EKS_AUDIT`, `ASFF_SECURITYHUB_FINDING`).
+    pub datasource_packages: Vec<String>,
+    pub organization: Option<Organization>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An account invited into the behavior graph.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    pub account_id: String,
+    pub email: String,
+}
+
+/// Organization mode: this account as Detective's delegated administrator.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    pub admin_account_id: String,
+    #[serde(default = "yes")]
+    pub auto_enable: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[guardduty]`: optionally manage the detector itself.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuardDuty {
+    pub manage_detector: bool,
+    /// Detector features to enable, e.g. `RUNTIME_MONITORING`, `S3_DATA_EVENTS`.
+    pub features: Vec<String>,
+    pub finding_publishing_frequency: String,
+}
+
+/// `[enricher]`: the Lambda function and its alert state.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Enricher {
+    pub function_name: String,
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+    pub architecture: Architecture,
+    pub state_table: String,
+    pub state_ttl: Duration,
+    pub maximum_retry_attempts: u32,
+    pub maximum_event_age_s: u32,
+    pub sweep_schedule: String,
+    /// The zip to deploy (`just lambda` builds it).
+    pub zip_path: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Architecture {
+    Arm64,
+    #[serde(rename = "x86_64")]
+    X86_64,
+}
+
+/// `[alarms]`: CloudWatch alarms on the pipeline and the dashboard.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alarms {
+    /// Where alarms notify (an operations topic is created with this email subscribed).
+    pub operations_email: Option<String>,
+    /// Anomaly-detection alarms on findings per AI component.
+    pub anomaly_detection: bool,
+    pub anomaly_band: f64,
+    pub dashboard: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            watchpost: General::default(),
+            thresholds: Thresholds::default(),
+            classification: Classification::default(),
+            routes: vec![Route::default_route()],
+            suppress: Vec::new(),
+            metrics: Metrics::default(),
+            detective: Detective::default(),
+            guardduty: GuardDuty::default(),
+            enricher: Enricher::default(),
+            alarms: Alarms::default(),
+        }
+    }
+}
+
+impl Default for General {
+    fn default() -> Self {
+        General {
+            stack: defaults::STACK.to_owned(),
+            regions: Vec::new(),
+            security_hub: false,
+        }
+    }
+}
+
+fn severity(label: &str) -> SeverityLabel {
+    label.parse().expect("defaults are valid severities")
+}
+
+fn duration(text: &str) -> Duration {
+    text.parse().expect("defaults are valid durations")
+}
+
+fn patterns(list: &[&str]) -> Vec<Pattern> {
+    list.iter().map(|p| Pattern::new(p)).collect()
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            ai_min_severity: severity(defaults::AI_MIN_SEVERITY),
+            other_min_severity: severity(defaults::OTHER_MIN_SEVERITY),
+            renotify_after: duration(defaults::RENOTIFY_AFTER),
+            alert_samples: true,
+        }
+    }
+}
+
+impl Default for Classification {
+    fn default() -> Self {
+        Classification {
+            ai_tag_key: defaults::AI_TAG_KEY.to_owned(),
+            component_tag_key: defaults::COMPONENT_TAG_KEY.to_owned(),
+            model_invocation_finding_types: patterns(defaults::MODEL_INVOCATION_FINDING_TYPES),
+            control_plane_finding_types: patterns(defaults::CONTROL_PLANE_FINDING_TYPES),
+            ai_services: strings(defaults::AI_SERVICES),
+            invocation_api_prefixes: strings(defaults::INVOCATION_API_PREFIXES),
+            accelerated_instance_families: strings(defaults::ACCELERATED_FAMILIES),
+            data_bucket_patterns: patterns(defaults::DATA_BUCKET_PATTERNS),
+            identity_name_patterns: patterns(defaults::IDENTITY_NAME_PATTERNS),
+        }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            namespace: defaults::METRICS_NAMESPACE.to_owned(),
+            mode: MetricsMode::Emf,
+        }
+    }
+}
+
+impl Default for Detective {
+    fn default() -> Self {
+        Detective {
+            enabled: true,
+            graph_arn: None,
+            investigate: true,
+            investigation_min_severity: severity(defaults::INVESTIGATION_MIN_SEVERITY),
+            budget_ms: defaults::DETECTIVE_BUDGET_MS,
+            reuse_investigation_within: duration(defaults::REUSE_INVESTIGATION_WITHIN),
+            members: Vec::new(),
+            invitation_message: None,
+            disable_email_notification: false,
+            datasource_packages: Vec::new(),
+            organization: None,
+            tags: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for GuardDuty {
+    fn default() -> Self {
+        GuardDuty {
+            manage_detector: false,
+            features: Vec::new(),
+            finding_publishing_frequency: defaults::FINDING_PUBLISHING_FREQUENCY.to_owned(),
+        }
+    }
+}
+
+impl Default for Enricher {
+    fn default() -> Self {
+        Enricher {
+            function_name: defaults::FUNCTION_NAME.to_owned(),
+            memory_mb: defaults::FUNCTION_MEMORY_MB,
+            timeout_s: defaults::FUNCTION_TIMEOUT_S,
+            architecture: Architecture::Arm64,
+            state_table: defaults::STATE_TABLE.to_owned(),
+            state_ttl: duration(defaults::STATE_TTL),
+            maximum_retry_attempts: defaults::MAX_RETRY_ATTEMPTS,
+            maximum_event_age_s: defaults::MAX_EVENT_AGE_S,
+            sweep_schedule: defaults::SWEEP_SCHEDULE.to_owned(),
+            zip_path: "target/lambda/watchpost-enricher/bootstrap.zip".to_owned(),
+        }
+    }
+}
+
+impl Default for Alarms {
+    fn default() -> Self {
+        Alarms {
+            operations_email: None,
+            anomaly_detection: true,
+            anomaly_band: defaults::ANOMALY_BAND,
+            dashboard: true,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a config from TOML text; `file` names it in errors.
+    pub fn from_toml(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let deserializer = toml::de::Deserializer::parse(text)
+            .map_err(|err| ConfigError::from_toml(file, text, None, &err))?;
+        let mut config: Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            let path = err.path().to_string();
+            ConfigError::from_toml(file, text, Some(path), err.inner())
+        })?;
+        if config.routes.is_empty() {
+            config.routes.push(Route::default_route());
+        }
+        config.validate(file, text)?;
+        Ok(config)
+    }
+
+    /// Reads a config file.
+    pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
+            file: file.clone(),
+            line: None,
+            column: None,
+            key: None,
+            message: format!("cannot read the config: {err}"),
+            hint: Some("check the path, or leave --config out to use the defaults".into()),
+        })?;
+        Config::from_toml(&text, &file)
+    }
+
+    /// Checks what the types alone cannot: names, references, ranges.
+    fn validate(&self, file: &str, text: &str) -> Result<(), ConfigError> {
+        let fail = |key: String, needle: &str, message: String, hint: &str| {
+            Err(ConfigError::at_text(file, text, key, needle, message, hint))
+        };
+        if !is_resource_name(&self.watchpost.stack, 32) {
+            return fail(
+                "watchpost.stack".into(),
+                "stack",
+                format!("`{}` cannot name AWS resources", self.watchpost.stack),
+                "use 1–32 letters, digits, `-` or `_`",
+            );
+        }
+        let mut names = BTreeSet::new();
+        for (i, route) in self.routes.iter().enumerate() {
+            let key = format!("routes[{i}].name");
+            let needle = format!("\"{}\"", route.name);
+            if !is_resource_name(&route.name, 64) {
+                return fail(
+                    key,
+                    &needle,
+                    format!("route name `{}` cannot name an SNS topic", route.name),
+                    "use 1–64 letters, digits, `-` or `_`",
+                );
+            }
+            if !names.insert(route.name.as_str()) {
+                return fail(
+                    key,
+                    &needle,
+                    format!("route `{}` is defined twice", route.name),
+                    "give each [[routes]] a distinct name",
+                );
+            }
+            for (j, component) in route.components.iter().enumerate() {
+                if component != crate::component::NOT_AI
+                    && crate::component::Component::parse(component).is_none()
+                {
+                    let known: Vec<&str> = crate::component::Component::ALL
+                        .iter()
+                        .map(|c| c.as_str())
+                        .chain([crate::component::NOT_AI])
+                        .collect();
+                    let hint = match error::did_you_mean(component, &known) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!("use one of: {}", known.join(", ")),
+                    };
+                    return fail(
+                        format!("routes[{i}].components[{j}]"),
+                        &format!("\"{component}\""),
+                        format!("`{component}` is not a component"),
+                        &hint,
+                    );
+                }
+            }
+        }
+        for (i, rule) in self.suppress.iter().enumerate() {
+            let empty = rule.finding_types.is_empty()
+                && rule.accounts.is_empty()
+                && rule.resource_tags.is_empty()
+                && rule.ip_cidrs.is_empty();
+            if empty {
+                return fail(
+                    format!("suppress[{i}]"),
+                    &format!("\"{}\"", rule.name),
+                    format!("suppression rule `{}` has no criteria and would suppress everything", rule.name),
+                    "add finding_types, accounts, resource_tags or ip_cidrs",
+                );
+            }
+            for (j, account) in rule.accounts.iter().enumerate() {
+                if !is_account_id(account) {
+                    return fail(
+                        format!("suppress[{i}].accounts[{j}]"),
+                        &format!("\"{account}\""),
+                        format!("`{account}` is not an AWS account id"),
+                        "write the 12-digit account id as a string",
+                    );
+                }
+            }
+        }
+        for (i, member) in self.detective.members.iter().enumerate() {
+            if !is_account_id(&member.account_id) {
+                return fail(
+                    format!("detective.members[{i}].account_id"),
+                    &format!("\"{}\"", member.account_id),
+                    format!("`{}` is not an AWS account id", member.account_id),
+                    "write the 12-digit account id as a string",
+                );
+            }
+            if !member.email.contains('@') {
+                return fail(
+                    format!("detective.members[{i}].email"),
+                    &format!("\"{}\"", member.email),
+                    format!("`{}` is not an email address", member.email),
+                    "Detective sends the invitation to the account's root email address",
+                );
+            }
+        }
+        if !(60..=21_600).contains(&self.enricher.maximum_event_age_s) {
+            return fail(
+                "enricher.maximum_event_age_s".into(),
+                "maximum_event_age_s",
+                format!("{} is out of range", self.enricher.maximum_event_age_s),
+                "Lambda accepts 60 to 21600 seconds",
+            );
+        }
+        if self.enricher.maximum_retry_attempts > 2 {
+            return fail(
+                "enricher.maximum_retry_attempts".into(),
+                "maximum_retry_attempts",
+                format!("{} is out of range", self.enricher.maximum_retry_attempts),
+                "Lambda retries asynchronous invocations 0, 1 or 2 times",
+            );
+        }
+        Ok(())
+    }
+
+    /// The route with this name.
+    pub fn route(&self, name: &str) -> Option<&Route> {
+        self.routes.iter().find(|r| r.name == name)
+    }
+}
+
+fn is_resource_name(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A 12-digit AWS account id.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests;

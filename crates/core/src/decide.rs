@@ -1,0 +1,197 @@
+//! Decisions: alert or suppress, why, and to which routes. Pure: the prior alert state and the
+//! time are inputs.
+
+use serde::Serialize;
+
+use crate::classify::Classification;
+use crate::component::NOT_AI;
+use crate::config::{Config, Route, SuppressionRule};
+use crate::guardduty::Finding;
+use crate::severity::Severity;
+use crate::state::AlertRecord;
+use crate::text::clip;
+
+/// What happened to an input event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Alert,
+    Suppressed,
+    Ignored,
+    Rejected,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [Self::Alert, Self::Suppressed, Self::Ignored, Self::Rejected];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Alert => "alert",
+            Outcome::Suppressed => "suppressed",
+            Outcome::Ignored => "ignored",
+            Outcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// Whether an alert is the first for its finding or a re-alert of an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertKind {
+    New,
+    Update,
+}
+
+/// The decision on one finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub outcome: Outcome,
+    pub reason: String,
+    pub routes: Vec<String>,
+    pub kind: AlertKind,
+}
+
+impl Decision {
+    fn suppressed(reason: String) -> Self {
+        Decision {
+            outcome: Outcome::Suppressed,
+            reason,
+            routes: Vec::new(),
+            kind: AlertKind::New,
+        }
+    }
+}
+
+/// Decides on a finding, given what was alerted before (`prior`) and the time now (Unix
+/// seconds).
+pub fn decide(
+    finding: &Finding,
+    classification: &Classification,
+    severity: Severity,
+    prior: Option<&AlertRecord>,
+    now: i64,
+    config: &Config,
+) -> Decision {
+    if finding.is_archived() {
+        return Decision::suppressed("archived finding".into());
+    }
+    if finding.is_sample() && !config.thresholds.alert_samples {
+        return Decision::suppressed(
+            "sample finding, and thresholds.alert_samples is off".into(),
+        );
+    }
+    if let Some(rule) = config.suppress.iter().find(|r| rule_matches(r, finding)) {
+        return Decision::suppressed(format!("suppression rule `{}`", clip(&rule.name, 80)));
+    }
+    let (threshold, scope) = match classification.component {
+        Some(_) => (config.thresholds.ai_min_severity, "AI-related findings"),
+        None => (config.thresholds.other_min_severity, "findings not related to AI"),
+    };
+    if severity.label < threshold {
+        return Decision::suppressed(format!(
+            "severity {} is below {threshold}, the threshold for {scope}",
+            severity.label
+        ));
+    }
+    let mut kind = AlertKind::New;
+    let mut why = match classification.component {
+        Some(component) => format!("{component} finding at {} (threshold {threshold})", severity.label),
+        None => format!("{} finding (threshold {threshold} for findings not related to AI)", severity.label),
+    };
+    if let Some(prior) = prior {
+        let count = finding.count();
+        if count <= prior.count {
+            return Decision::suppressed(format!(
+                "duplicate: already alerted at count {}",
+                prior.count
+            ));
+        }
+        let elapsed = now.saturating_sub(prior.notified_at);
+        let interval = config.thresholds.renotify_after;
+        if severity.label > prior.band {
+            why = format!(
+                "update (count {} → {count}): severity rose from {} to {}",
+                prior.count, prior.band, severity.label
+            );
+        } else if elapsed >= interval.as_secs() as i64 {
+            why = format!(
+                "update (count {} → {count}): last alerted {} ago, re-notify after {interval}",
+                prior.count,
+                crate::config::Duration(std::time::Duration::from_secs(elapsed.max(0) as u64))
+            );
+        } else {
+            return Decision::suppressed(format!(
+                "update (count {} → {count}) within the re-notify interval {interval}, severity still {}",
+                prior.count, prior.band
+            ));
+        }
+        kind = AlertKind::Update;
+    }
+    let routes: Vec<String> = config
+        .routes
+        .iter()
+        .filter(|route| route_accepts(route, classification, severity))
+        .map(|route| route.name.clone())
+        .collect();
+    if routes.is_empty() {
+        let component = classification.component.map_or(NOT_AI, |c| c.as_str());
+        return Decision::suppressed(format!(
+            "no route takes {component} findings at {}",
+            severity.label
+        ));
+    }
+    Decision {
+        outcome: Outcome::Alert,
+        reason: why,
+        routes,
+        kind,
+    }
+}
+
+/// Whether a route takes an alert of this component and severity.
+pub fn route_accepts(route: &Route, classification: &Classification, severity: Severity) -> bool {
+    if severity.label < route.min_severity {
+        return false;
+    }
+    if route.components.is_empty() {
+        return true;
+    }
+    let component = classification.component.map_or(NOT_AI, |c| c.as_str());
+    route.components.iter().any(|c| c == component)
+}
+
+/// Whether every criterion a suppression rule gives matches the finding.
+pub fn rule_matches(rule: &SuppressionRule, finding: &Finding) -> bool {
+    if !rule.finding_types.is_empty()
+        && !rule
+            .finding_types
+            .iter()
+            .any(|p| p.matches_any_scope(finding.finding_type()))
+    {
+        return false;
+    }
+    if !rule.accounts.is_empty() && !rule.accounts.contains(&finding.account_id) {
+        return false;
+    }
+    if !rule.resource_tags.is_empty() {
+        let tags = finding.resource_tags();
+        let all = rule.resource_tags.iter().all(|(key, value)| {
+            tags.iter()
+                .any(|(_, k, v)| k == key && (value == "*" || v == value))
+        });
+        if !all {
+            return false;
+        }
+    }
+    if !rule.ip_cidrs.is_empty() {
+        let ip = finding
+            .actor()
+            .ip_address
+            .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
+        match ip {
+            Some(ip) if rule.ip_cidrs.iter().any(|c| c.contains(ip)) => {}
+            _ => return false,
+        }
+    }
+    true
+}

@@ -1,0 +1,200 @@
+//! Incoming events: the EventBridge envelope and what it carries. GuardDuty findings come as
+//! `GuardDuty Finding` events, Security Hub's copies as `Security Hub Findings - Imported` (ASFF);
+//! bare findings (as saved from the console or an S3 export) are accepted too, so that people
+//! can replay what they have. Everything else is `Ignored`; input that cannot be a finding is
+//! `Rejected` with the field at fault.
+
+use serde_json::Value;
+
+use crate::asff;
+use crate::guardduty::Finding;
+use crate::text::clip;
+
+/// `detail-type` of GuardDuty's findings on EventBridge.
+pub const GUARDDUTY_DETAIL_TYPE: &str = "GuardDuty Finding";
+/// `detail-type` of Security Hub's imported findings on EventBridge.
+pub const SECURITY_HUB_DETAIL_TYPE: &str = "Security Hub Findings - Imported";
+/// ASFF `SchemaVersion` (Security Hub user guide, "ASFF required attributes").
+const ASFF_SCHEMA_VERSION: &str = "2018-10-08";
+/// How much of a foreign value a rejection message quotes.
+const QUOTE_LIMIT: usize = 60;
+
+/// Where a finding reached Watchpost from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// GuardDuty's own event (or a bare GuardDuty finding).
+    GuardDuty,
+    /// Security Hub's copy of a GuardDuty finding, in ASFF.
+    SecurityHub,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::GuardDuty => "guardduty",
+            Origin::SecurityHub => "securityhub",
+        }
+    }
+}
+
+/// A finding and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourcedFinding {
+    pub finding: Finding,
+    pub origin: Origin,
+}
+
+/// What an input event turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParsedEvent {
+    /// One or more findings to decide on (Security Hub events may carry several).
+    Findings(Vec<SourcedFinding>),
+    /// Not something Watchpost acts on; the reason says what it was.
+    Ignored(String),
+    /// Not usable; the reason names the field and what was expected.
+    Rejected(String),
+}
+
+/// Parses one event from its JSON text.
+pub fn parse_event(bytes: &[u8]) -> ParsedEvent {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => parse_event_value(value),
+        Err(err) => ParsedEvent::Rejected(format!("not valid JSON: {err}")),
+    }
+}
+
+/// Parses one event that is already JSON.
+pub fn parse_event_value(value: Value) -> ParsedEvent {
+    let Value::Object(object) = &value else {
+        return ParsedEvent::Rejected(format!(
+            "expected a JSON object (an EventBridge event or a finding), found {}",
+            json_kind(&value)
+        ));
+    };
+    if let Some(detail_type) = object.get("detail-type") {
+        let Some(detail_type) = detail_type.as_str() else {
+            return ParsedEvent::Rejected("`detail-type`: expected a string".into());
+        };
+        return match detail_type {
+            GUARDDUTY_DETAIL_TYPE => match object.get("detail") {
+                Some(detail) => guardduty_finding(detail.clone(), "detail"),
+                None => ParsedEvent::Rejected(
+                    "`detail`: missing; a GuardDuty Finding event carries the finding there".into(),
+                ),
+            },
+            SECURITY_HUB_DETAIL_TYPE => security_hub_event(object.get("detail")),
+            other => ParsedEvent::Ignored(format!(
+                "event type `{}` is not a finding",
+                clip(other, QUOTE_LIMIT)
+            )),
+        };
+    }
+    if object.get("SchemaVersion").and_then(Value::as_str) == Some(ASFF_SCHEMA_VERSION)
+        || object.contains_key("ProductArn")
+    {
+        return security_hub_findings(std::slice::from_ref(&value), "");
+    }
+    if object.contains_key("schemaVersion") {
+        return guardduty_finding(value, "");
+    }
+    ParsedEvent::Rejected(
+        "not an EventBridge event (no `detail-type`) nor a GuardDuty finding (no `schemaVersion`)"
+            .into(),
+    )
+}
+
+fn guardduty_finding(detail: Value, path: &str) -> ParsedEvent {
+    match deserialize_finding(detail) {
+        Ok(finding) => ParsedEvent::Findings(vec![SourcedFinding {
+            finding,
+            origin: Origin::GuardDuty,
+        }]),
+        Err(err) => ParsedEvent::Rejected(describe_error(path, &err)),
+    }
+}
+
+/// Deserialises a GuardDuty finding, reporting the path of the first field at fault.
+pub fn deserialize_finding(
+    value: Value,
+) -> Result<Finding, serde_path_to_error::Error<serde_json::Error>> {
+    serde_path_to_error::deserialize(value)
+}
+
+/// `detail.severity: expected f64, found string "5.0"`-style messages from serde's errors.
+fn describe_error(prefix: &str, err: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let inner = err.inner().to_string();
+    let path = err.path().to_string();
+    // A missing field is reported at its parent; serde names it in the message.
+    let at = match (prefix.is_empty(), path.as_str()) {
+        (true, ".") => "the finding".to_owned(),
+        (false, ".") => format!("`{prefix}`"),
+        (true, p) => format!("`{p}`"),
+        (false, p) => format!("`{prefix}.{p}`"),
+    };
+    format!("{at}: {}", clip(&inner, 200))
+}
+
+fn security_hub_event(detail: Option<&Value>) -> ParsedEvent {
+    let Some(findings) = detail.and_then(|d| d.get("findings")) else {
+        return ParsedEvent::Rejected(
+            "`detail.findings`: missing; a Security Hub event carries its findings there".into(),
+        );
+    };
+    let Some(findings) = findings.as_array() else {
+        return ParsedEvent::Rejected("`detail.findings`: expected an array of ASFF findings".into());
+    };
+    security_hub_findings(findings, "detail.findings")
+}
+
+fn security_hub_findings(findings: &[Value], path: &str) -> ParsedEvent {
+    let mut out = Vec::new();
+    let mut others = Vec::new();
+    for (index, finding) in findings.iter().enumerate() {
+        let at = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}[{index}]")
+        };
+        match asff::product_of(finding) {
+            Err(what) => return ParsedEvent::Rejected(format!("{}{what}", prefix_of(&at))),
+            Ok(product) if asff::is_guardduty(product) => match asff::to_finding(finding) {
+                Ok(finding) => out.push(SourcedFinding {
+                    finding,
+                    origin: Origin::SecurityHub,
+                }),
+                Err(what) => return ParsedEvent::Rejected(format!("{}{what}", prefix_of(&at))),
+            },
+            Ok(product) => others.push(clip(asff::product_name(product), QUOTE_LIMIT)),
+        }
+    }
+    if out.is_empty() {
+        if others.is_empty() {
+            return ParsedEvent::Ignored("Security Hub event with no findings".into());
+        }
+        others.dedup();
+        return ParsedEvent::Ignored(format!(
+            "Security Hub finding from {} (not GuardDuty)",
+            others.join(", ")
+        ));
+    }
+    ParsedEvent::Findings(out)
+}
+
+fn prefix_of(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("`{path}`: ")
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,25 @@
+//! Watchpost's core: everything that decides what to tell whom about a GuardDuty finding, with
+//! no clock, network or process in it. Events in ([`event`]), one finding model
+//! ([`guardduty`], [`asff`]), classification into AI components ([`classify`]), decisions
+//! ([`decide`]) over alert state ([`state`]), rendering ([`render`]), metric documents
+//! ([`metrics`]); [`pipeline`] ties them together and [`replay`] runs it over saved events.
+
+pub mod asff;
+pub mod classify;
+pub mod component;
+pub mod config;
+pub mod decide;
+pub mod event;
+pub mod guardduty;
+pub mod metrics;
+pub mod pipeline;
+pub mod render;
+pub mod replay;
+pub mod severity;
+pub mod state;
+pub mod text;
+
+pub use component::Component;
+pub use config::Config;
+pub use decide::Outcome;
+pub use severity::{Severity, SeverityLabel};

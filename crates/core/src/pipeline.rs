@@ -1,0 +1,98 @@
+//! The pipeline over one finding: classify → decide → render. The enricher and `replay` both
+//! run exactly this; they differ only in where alert state lives and what they do with the
+//! rendered alerts.
+
+use crate::classify::{Classification, classify};
+use crate::component::NOT_AI;
+use crate::config::Config;
+use crate::decide::{Decision, Outcome, decide};
+use crate::event::{Origin, SourcedFinding};
+use crate::guardduty::Finding;
+use crate::guardduty::timestamp::parse_time;
+use crate::render::{AlertInput, Enrichment, Links, RenderedAlert, links, render};
+use crate::severity::Severity;
+use crate::state::{AlertRecord, alert_key};
+
+/// A finding with everything decided about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub finding: Finding,
+    pub origin: Origin,
+    pub classification: Classification,
+    pub severity: Severity,
+    pub decision: Decision,
+    pub links: Links,
+}
+
+/// Classifies and decides on a finding, given its prior alert state and the time (Unix seconds).
+pub fn evaluate(
+    sourced: SourcedFinding,
+    config: &Config,
+    prior: Option<&AlertRecord>,
+    now: i64,
+) -> Evaluation {
+    let finding = sourced.finding;
+    let classification = classify(&finding, &config.classification);
+    let severity = Severity::from_score(finding.severity);
+    let decision = decide(&finding, &classification, severity, prior, now, config);
+    let links = links(&finding);
+    Evaluation {
+        finding,
+        origin: sourced.origin,
+        classification,
+        severity,
+        decision,
+        links,
+    }
+}
+
+impl Evaluation {
+    /// The key of the finding's alert state.
+    pub fn key(&self) -> String {
+        alert_key(&self.finding)
+    }
+
+    /// The component name for metrics and attributes (`none` when not AI-related).
+    pub fn component_name(&self) -> &'static str {
+        self.classification.component.map_or(NOT_AI, |c| c.as_str())
+    }
+
+    pub fn is_alert(&self) -> bool {
+        self.decision.outcome == Outcome::Alert
+    }
+
+    /// The alert rendered for each route the decision chose, in the route's format.
+    pub fn render(&self, config: &Config, enrichment: &Enrichment) -> Vec<RenderedAlert> {
+        let input = AlertInput {
+            finding: &self.finding,
+            classification: &self.classification,
+            severity: self.severity,
+            decision: &self.decision,
+            links: &self.links,
+            enrichment,
+        };
+        self.decision
+            .routes
+            .iter()
+            .filter_map(|name| config.route(name))
+            .map(|route| render(&input, &route.name, route.format))
+            .collect()
+    }
+
+    /// The alert state to store once the alert has reached `routes_delivered`.
+    pub fn record(&self, now: i64, routes_delivered: Vec<String>) -> AlertRecord {
+        AlertRecord {
+            key: self.key(),
+            count: self.finding.count(),
+            band: self.severity.label,
+            notified_at: now,
+            routes_delivered,
+        }
+    }
+}
+
+/// When the pipeline "saw" a finding in an offline replay: its last update, so that replays are
+/// deterministic and re-notify intervals play out as they did.
+pub fn observed_at(finding: &Finding) -> Option<i64> {
+    parse_time(&finding.updated_at).map(|t| t.unix_timestamp())
+}

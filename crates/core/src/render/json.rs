@@ -1,0 +1,79 @@
+//! The alert as a JSON document for machines (SIEMs, ticketing, automation). Strings are clipped
+//! and stripped of controls; JSON escaping does the rest. The original finding rides along
+//! unless the message would exceed SNS's limit, in which case it is dropped and `truncated`
+//! says so.
+
+use serde_json::{Value, json};
+
+use super::{AlertInput, next_steps};
+use crate::component::NOT_AI;
+use crate::decide::AlertKind;
+use crate::text::clip;
+
+/// Version of this document's schema; bumped on incompatible changes.
+pub const SCHEMA_VERSION: &str = "1";
+
+pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (String, bool) {
+    let document = document(input, subject);
+    let mut with_finding = document.clone();
+    with_finding["guardduty_finding"] = serde_json::to_value(input.finding).unwrap_or(Value::Null);
+    let text = with_finding.to_string();
+    if text.len() <= budget {
+        return (text, false);
+    }
+    let mut trimmed = document;
+    trimmed["truncated"] = json!({
+        "omitted": ["guardduty_finding"],
+        "reason": "the original finding did not fit SNS's 256 KiB limit",
+    });
+    (trimmed.to_string(), true)
+}
+
+fn document(input: &AlertInput<'_>, subject: &str) -> Value {
+    let f = input.finding;
+    let actor = f.actor();
+    let opt = |v: Option<&str>, n: usize| v.map(|v| clip(v, n));
+    let (first, last) = f.first_last_seen();
+    json!({
+        "schema": "watchpost.alert",
+        "version": SCHEMA_VERSION,
+        "alert_kind": match input.decision.kind { AlertKind::New => "new", AlertKind::Update => "update" },
+        "subject": subject,
+        "sample": f.is_sample(),
+        "severity": { "score": input.severity.score, "label": input.severity.label },
+        "component": input.classification.component.map_or(NOT_AI, |c| c.as_str()),
+        "evidence": input.classification.evidence,
+        "finding": {
+            "id": clip(&f.id, 300),
+            "arn": clip(&f.arn, 500),
+            "type": clip(f.finding_type(), 200),
+            "title": opt(f.title.as_deref(), 500),
+            "description": opt(f.description.as_deref(), 4_000),
+            "account": clip(&f.account_id, 40),
+            "region": clip(&f.region, 40),
+            "resource_type": clip(f.resource_type(), 100),
+            "resource": clip(&f.resource_label(), 300),
+            "instance_types": f.instance_types().iter().map(|t| clip(t, 40)).collect::<Vec<_>>(),
+            "first_seen": opt(first, 40),
+            "last_seen": opt(last, 40),
+            "count": f.count(),
+        },
+        "actor": {
+            "ip_address": opt(actor.ip_address.as_deref(), 64),
+            "asn": opt(actor.asn.as_deref(), 20),
+            "asn_org": opt(actor.asn_org.as_deref(), 200),
+            "country": opt(actor.country.as_deref(), 100),
+            "city": opt(actor.city.as_deref(), 100),
+            "api": opt(actor.api.as_deref(), 200),
+            "user_agent": opt(actor.user_agent.as_deref(), 500),
+            "domain": opt(actor.domain.as_deref(), 300),
+        },
+        "links": input.links,
+        "decision": { "reason": input.decision.reason, "routes": input.decision.routes },
+        "enrichment": {
+            "notes": input.enrichment.notes.iter().map(|n| clip(n, 300)).collect::<Vec<_>>(),
+            "investigation_id": input.enrichment.investigation_id,
+        },
+        "next_steps": next_steps(input),
+    })
+}

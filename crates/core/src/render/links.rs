@@ -1,0 +1,118 @@
+//! Console links: the GuardDuty finding, and Detective's finding and entity profiles with a scope
+//! around the activity (Detective user guide, "Navigating to a profile using a URL").
+
+use serde::Serialize;
+
+use crate::guardduty::Finding;
+use crate::guardduty::timestamp::parse_time;
+
+/// Detective profiles show this much before the first and after the last activity.
+const SCOPE_MARGIN_SECONDS: i64 = 3_600;
+
+/// Where to look next.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Links {
+    pub guardduty: String,
+    pub detective_finding: String,
+    /// `(what, url)`: the principal, instance, IP address the finding involves.
+    pub detective_entities: Vec<EntityLink>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntityLink {
+    pub entity: String,
+    pub url: String,
+}
+
+/// Builds the links of a finding.
+pub fn links(finding: &Finding) -> Links {
+    let region = encode(&finding.region);
+    let host = console_host(finding.partition.as_deref().unwrap_or("aws"));
+    let id = encode(&finding.id);
+    let (first, last) = finding.first_last_seen();
+    let start = first
+        .or(Some(finding.created_at.as_str()))
+        .and_then(parse_time)
+        .map(|t| t.unix_timestamp() - SCOPE_MARGIN_SECONDS);
+    let end = last
+        .or(Some(finding.updated_at.as_str()))
+        .and_then(parse_time)
+        .map(|t| t.unix_timestamp() + SCOPE_MARGIN_SECONDS);
+    let scope = match (start, end) {
+        (Some(s), Some(e)) if s <= e => format!("?scopeStart={s}&scopeEnd={e}"),
+        _ => String::new(),
+    };
+    let detective = format!("https://{host}/detective/home?region={region}#");
+    let mut entities = Vec::new();
+    let mut entity = |kind: &str, label: String, id: &str| {
+        entities.push(EntityLink {
+            entity: format!("{kind} {label}"),
+            url: format!("{detective}entities/{kind}/{}{scope}", encode(id)),
+        });
+    };
+    if let Some(key) = &finding.resource.access_key_details
+        && let Some(principal) = key.principal_id.as_deref()
+    {
+        let kind = match key.user_type.as_deref() {
+            Some("AssumedRole") | Some("Role") => "AwsRole",
+            Some("FederatedUser") => "FederatedUser",
+            _ => "AwsUser",
+        };
+        // Role session principal ids are `AROA…:session`; the role profile uses the part before.
+        let principal = principal.split(':').next().unwrap_or(principal);
+        let label = key.user_name.clone().unwrap_or_else(|| principal.to_owned());
+        entity(kind, label, principal);
+    }
+    if let Some(instance) = finding
+        .resource
+        .instance_details
+        .as_ref()
+        .and_then(|i| i.instance_id.as_deref())
+    {
+        entity("Ec2Instance", instance.to_owned(), instance);
+    }
+    if let Some(ip) = finding.actor().ip_address {
+        entity("IpAddress", ip.clone(), &ip);
+    }
+    Links {
+        guardduty: format!(
+            "https://{host}/guardduty/home?region={region}#/findings?macros=current&fId={id}"
+        ),
+        detective_finding: format!("{detective}findings/GuardDuty/{id}{scope}"),
+        detective_entities: entities,
+    }
+}
+
+fn console_host(partition: &str) -> &'static str {
+    match partition {
+        "aws-us-gov" => "console.amazonaws-us-gov.com",
+        "aws-cn" => "console.amazonaws.cn",
+        _ => "console.aws.amazon.com",
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986), so that a hostile id cannot
+/// change the link's meaning.
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode;
+
+    #[test]
+    fn encoding_keeps_unreserved_and_escapes_the_rest() {
+        assert_eq!(encode("abc-1.2_~"), "abc-1.2_~");
+        assert_eq!(encode("a/b?c#d e"), "a%2Fb%3Fc%23d%20e");
+        assert_eq!(encode("测"), "%E6%B5%8B");
+    }
+}

@@ -1,0 +1,185 @@
+//! Rendering alerts for their readers: a subject, a text body for people, a JSON document for
+//! machines, and AWS Chatbot's custom notification for chat; plus the SNS message attributes
+//! subscribers filter on. Every string from a finding is clipped and stripped of control
+//! characters, then escaped for its format; every message fits SNS's 256 KiB.
+
+mod chat;
+mod json;
+pub mod links;
+mod text;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use links::{EntityLink, Links, links};
+
+use crate::classify::Classification;
+use crate::component::NOT_AI;
+use crate::config::Format;
+use crate::decide::{AlertKind, Decision};
+use crate::guardduty::Finding;
+use crate::severity::Severity;
+use crate::text::clip_ascii;
+
+/// SNS subjects must be under 100 characters (SNS API reference, Publish: Subject).
+pub const SUBJECT_MAX_CHARS: usize = 99;
+/// SNS messages, attributes included, are at most 256 KiB (SNS API reference, Publish: Message).
+pub const MESSAGE_MAX_BYTES: usize = 256 * 1024;
+
+/// Everything that goes into an alert.
+#[derive(Debug, Clone, Copy)]
+pub struct AlertInput<'a> {
+    pub finding: &'a Finding,
+    pub classification: &'a Classification,
+    pub severity: Severity,
+    pub decision: &'a Decision,
+    pub links: &'a Links,
+    pub enrichment: &'a Enrichment,
+}
+
+/// What enrichment added, or could not add.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Enrichment {
+    /// Notes for the reader, e.g. "Detective enrichment unavailable: throttled".
+    pub notes: Vec<String>,
+    /// The Detective investigation started (or reused) for this finding.
+    pub investigation_id: Option<String>,
+}
+
+/// One alert, rendered for one route.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RenderedAlert {
+    pub route: String,
+    pub format: Format,
+    pub subject: String,
+    pub message: String,
+    pub attributes: BTreeMap<String, String>,
+    /// Whether the message had to be cut to fit.
+    pub truncated: bool,
+}
+
+/// The alert's subject: `[HIGH] accelerated-compute: <type> on <resource>`, printable ASCII,
+/// under 100 characters.
+pub fn subject(input: &AlertInput<'_>) -> String {
+    let mut prefix = String::new();
+    if input.finding.is_sample() {
+        prefix.push_str("[SAMPLE] ");
+    }
+    prefix.push_str(&format!("[{}] ", input.severity.label));
+    if input.decision.kind == AlertKind::Update {
+        prefix.push_str("(update) ");
+    }
+    if let Some(component) = input.classification.component {
+        prefix.push_str(component.as_str());
+        prefix.push_str(": ");
+    }
+    let finding_type = clip_ascii(input.finding.finding_type(), 60);
+    let resource = clip_ascii(&input.finding.resource_label(), 24);
+    let whole = format!("{prefix}{finding_type} on {resource}");
+    clip_ascii(&whole, SUBJECT_MAX_CHARS)
+}
+
+/// SNS message attributes subscribers can filter on.
+pub fn attributes(input: &AlertInput<'_>, format: Format) -> BTreeMap<String, String> {
+    let mut attributes = BTreeMap::new();
+    attributes.insert("severity".into(), input.severity.label.as_str().to_owned());
+    attributes.insert(
+        "component".into(),
+        input
+            .classification
+            .component
+            .map_or(NOT_AI, |c| c.as_str())
+            .to_owned(),
+    );
+    attributes.insert(
+        "finding_type".into(),
+        clip_ascii(input.finding.finding_type(), 256),
+    );
+    attributes.insert("account".into(), clip_ascii(&input.finding.account_id, 32));
+    attributes.insert("region".into(), clip_ascii(&input.finding.region, 32));
+    attributes.insert("sample".into(), input.finding.is_sample().to_string());
+    attributes.insert(
+        "alert_kind".into(),
+        match input.decision.kind {
+            AlertKind::New => "new",
+            AlertKind::Update => "update",
+        }
+        .into(),
+    );
+    attributes.insert("format".into(), format.as_str().into());
+    attributes
+}
+
+/// Renders the alert for one route in its format.
+pub fn render(input: &AlertInput<'_>, route: &str, format: Format) -> RenderedAlert {
+    let subject = subject(input);
+    let attributes = attributes(input, format);
+    let budget = MESSAGE_MAX_BYTES
+        - attributes
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + "String".len())
+            .sum::<usize>();
+    let (message, truncated) = match format {
+        Format::Text => text::render(input, &subject, budget),
+        Format::Json => json::render(input, &subject, budget),
+        Format::Chat => chat::render(input, &subject, budget),
+    };
+    RenderedAlert {
+        route: route.to_owned(),
+        format,
+        subject,
+        message,
+        attributes,
+        truncated,
+    }
+}
+
+/// Suggested next steps by component, for people and chat.
+pub fn next_steps(input: &AlertInput<'_>) -> Vec<&'static str> {
+    use crate::component::Component::*;
+    let mut steps = match input.classification.component {
+        Some(ModelInvocation) => vec![
+            "Check who invoked which model, from where, and at what cost (Bedrock invocation logs, Cost Explorer).",
+            "If the caller is not expected, deactivate the access key or revoke the role's sessions.",
+        ],
+        Some(MlControlPlane) => vec![
+            "Review the Bedrock/SageMaker configuration change in CloudTrail; restore logging and guardrails.",
+            "Confirm the principal was allowed to make it; rotate its credentials if not.",
+        ],
+        Some(AcceleratedCompute) => vec![
+            "Look at the GPU host's processes and network connections; isolate it if mining or exfiltration is likely.",
+            "Check recent launches and AMIs of accelerated instances in this account.",
+        ],
+        Some(MlData) => vec![
+            "Check who read or changed the training data or model artifacts (S3 data events).",
+            "Block public access and review the bucket policy.",
+        ],
+        Some(MlIdentity) => vec![
+            "Review what the ML execution role did recently in the Detective profile.",
+            "Rotate or restrict the role's credentials if the activity is unexpected.",
+        ],
+        Some(MlWorkload) => vec![
+            "Check the AI workload's recent changes and connections.",
+            "Isolate the workload if the activity is unexpected.",
+        ],
+        None => vec!["Review the finding in GuardDuty and follow your incident runbook."],
+    };
+    steps.push("Open the Detective finding profile to see related activity in scope.");
+    if input.finding.is_sample() {
+        steps.insert(0, "This is a GuardDuty sample finding: no action is needed beyond checking the pipeline.");
+    }
+    steps
+}
+
+/// Cuts `text` to at most `max_bytes` bytes on a character boundary.
+pub(crate) fn cut_to_bytes(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}

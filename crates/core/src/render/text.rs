@@ -1,0 +1,126 @@
+//! The alert as plain text, for email, SMS gateways and pagers: what happened, where, why it is
+//! AI-related, who acted, when, links, next steps.
+
+use std::fmt::Write;
+
+use super::{AlertInput, cut_to_bytes, next_steps};
+use crate::text::clip;
+
+/// Longest description quoted in the text body.
+const DESCRIPTION_MAX_CHARS: usize = 2_000;
+/// The marker that ends a cut message.
+pub const TRUNCATION_MARKER: &str = "\n[message truncated to fit SNS's 256 KiB limit]\n";
+
+pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (String, bool) {
+    let f = input.finding;
+    let mut out = String::with_capacity(2048);
+    let w = &mut out;
+    if f.is_sample() {
+        let _ = writeln!(w, "*** GuardDuty SAMPLE finding: generated for testing, not real activity ***\n");
+    }
+    let _ = writeln!(w, "{subject}\n");
+
+    let _ = writeln!(w, "What happened");
+    if let Some(title) = &f.title {
+        let _ = writeln!(w, "  {}", clip(title, 300));
+    }
+    let _ = writeln!(w, "  Type: {}", clip(f.finding_type(), 200));
+    if let Some(description) = &f.description {
+        let _ = writeln!(w, "  {}", clip(description, DESCRIPTION_MAX_CHARS));
+    }
+    let _ = writeln!(
+        w,
+        "  Severity: {} ({})",
+        input.severity.label,
+        input.severity.score
+    );
+
+    let _ = writeln!(w, "\nWhere");
+    let _ = writeln!(w, "  Account:  {}", clip(&f.account_id, 40));
+    let _ = writeln!(w, "  Region:   {}", clip(&f.region, 40));
+    let _ = writeln!(
+        w,
+        "  Resource: {} {}",
+        clip(f.resource_type(), 60),
+        clip(&f.resource_label(), 200)
+    );
+    for instance_type in f.instance_types() {
+        let _ = writeln!(w, "  Instance type: {}", clip(instance_type, 40));
+    }
+
+    let _ = writeln!(w, "\nWhy this is AI-related");
+    if input.classification.evidence.is_empty() {
+        let _ = writeln!(w, "  Not AI-related: no AI component matched.");
+    }
+    for evidence in &input.classification.evidence {
+        let _ = writeln!(w, "  - {evidence}");
+    }
+
+    let actor = f.actor();
+    let acted = [
+        ("IP address", actor.ip_address.as_deref()),
+        ("ASN", actor.asn.as_deref()),
+        ("Organization", actor.asn_org.as_deref()),
+        ("Country", actor.country.as_deref()),
+        ("City", actor.city.as_deref()),
+        ("API", actor.api.as_deref()),
+        ("User agent", actor.user_agent.as_deref()),
+        ("Domain", actor.domain.as_deref()),
+    ];
+    if acted.iter().any(|(_, v)| v.is_some()) {
+        let _ = writeln!(w, "\nWho or what acted");
+        for (label, value) in acted {
+            if let Some(value) = value {
+                let _ = writeln!(w, "  {label}: {}", clip(value, 200));
+            }
+        }
+    }
+
+    let (first, last) = f.first_last_seen();
+    let _ = writeln!(w, "\nWhen");
+    let _ = writeln!(w, "  First seen: {}", clip(first.unwrap_or(&f.created_at), 40));
+    let _ = writeln!(w, "  Last seen:  {}", clip(last.unwrap_or(&f.updated_at), 40));
+    let _ = writeln!(w, "  Count:      {}", f.count());
+
+    let signals: Vec<_> = f.sequence_signals().collect();
+    if !signals.is_empty() {
+        let _ = writeln!(w, "\nAttack sequence signals");
+        for signal in signals.iter().take(20) {
+            let name = signal.name.as_deref().or(signal.description.as_deref()).unwrap_or("signal");
+            let _ = writeln!(w, "  - {}", clip(name, 160));
+        }
+    }
+
+    let enrichment = input.enrichment;
+    if !enrichment.notes.is_empty() || enrichment.investigation_id.is_some() {
+        let _ = writeln!(w, "\nEnrichment");
+        for note in &enrichment.notes {
+            let _ = writeln!(w, "  {}", clip(note, 300));
+        }
+        if let Some(id) = &enrichment.investigation_id {
+            let _ = writeln!(w, "  Detective investigation {} started; a follow-up alert brings its verdict.", clip(id, 80));
+        }
+    }
+
+    let links = input.links;
+    let _ = writeln!(w, "\nLinks");
+    let _ = writeln!(w, "  GuardDuty finding:  {}", links.guardduty);
+    let _ = writeln!(w, "  Detective finding:  {}", links.detective_finding);
+    for entity in &links.detective_entities {
+        let _ = writeln!(w, "  Detective {}: {}", clip(&entity.entity, 80), entity.url);
+    }
+
+    let _ = writeln!(w, "\nNext steps");
+    for step in next_steps(input) {
+        let _ = writeln!(w, "  - {step}");
+    }
+
+    let _ = writeln!(w, "\nDecision: {}", input.decision.reason);
+    let _ = writeln!(w, "Finding: {}", clip(&f.arn, 300));
+
+    if out.len() <= budget {
+        return (out, false);
+    }
+    let keep = cut_to_bytes(&out, budget - TRUNCATION_MARKER.len());
+    (format!("{keep}{TRUNCATION_MARKER}"), true)
+}

@@ -1,0 +1,203 @@
+//! `watchpost replay`: the pipeline over saved events, offline. Input splitting (one event, a
+//! JSON array, or JSON Lines), one shared alert state for the run, and the per-event record of
+//! the replay contract. File reading is the caller's; this module sees bytes.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::decide::Outcome;
+use crate::event::{ParsedEvent, parse_event_value};
+use crate::metrics::MetricCounts;
+use crate::pipeline::{evaluate, observed_at};
+use crate::render::{Enrichment, RenderedAlert};
+use crate::severity::Severity;
+use crate::state::MemoryAlertState;
+use crate::text::clip;
+
+/// Longest reason a record carries.
+const REASON_MAX_CHARS: usize = 500;
+
+/// One input event, located in its source.
+#[derive(Debug, Clone)]
+pub struct InputEvent {
+    /// `<file>:<line or index>`.
+    pub input: String,
+    pub event: Result<Value, String>,
+}
+
+/// Splits a source into events: a JSON array is its elements (by 0-based index), a single JSON
+/// document is one event (line 1), anything else is JSON Lines (by 1-based line; blank lines are
+/// skipped and a line that is not JSON is one rejected event).
+pub fn split_events(name: &str, bytes: &[u8]) -> Vec<InputEvent> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Array(items)) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, event)| InputEvent {
+                input: format!("{name}:{i}"),
+                event: Ok(event),
+            })
+            .collect(),
+        Ok(event) => vec![InputEvent {
+            input: format!("{name}:1"),
+            event: Ok(event),
+        }],
+        Err(_) => bytes
+            .split(|&b| b == b'\n')
+            .enumerate()
+            .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
+            .map(|(i, line)| InputEvent {
+                input: format!("{name}:{}", i + 1),
+                event: serde_json::from_slice(line)
+                    .map_err(|err| format!("not valid JSON: {err}")),
+            })
+            .collect(),
+    }
+}
+
+/// The replay contract's record of one event.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayRecord {
+    pub input: String,
+    pub outcome: Outcome,
+    pub reason: String,
+    pub finding_id: Option<String>,
+    pub finding_type: Option<String>,
+    pub severity: Option<Severity>,
+    pub component: Option<String>,
+    pub evidence: Vec<String>,
+    pub routes: Vec<String>,
+    pub subject: Option<String>,
+    /// `guardduty` or `securityhub` for findings.
+    pub source: Option<&'static str>,
+    pub sample: bool,
+    /// The rendered alerts, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<Vec<RenderedAlert>>,
+}
+
+impl ReplayRecord {
+    fn without_finding(input: String, outcome: Outcome, reason: &str) -> Self {
+        ReplayRecord {
+            input,
+            outcome,
+            reason: clip(reason, REASON_MAX_CHARS),
+            finding_id: None,
+            finding_type: None,
+            severity: None,
+            component: None,
+            evidence: Vec::new(),
+            routes: Vec::new(),
+            subject: None,
+            source: None,
+            sample: false,
+            alerts: None,
+        }
+    }
+}
+
+/// A replay run: one config, one alert state, counts for metrics.
+pub struct Replay<'a> {
+    config: &'a Config,
+    state: MemoryAlertState,
+    metrics: MetricCounts,
+    render_alerts: bool,
+    /// The clock for findings whose update time cannot be read.
+    fallback_now: i64,
+}
+
+impl<'a> Replay<'a> {
+    pub fn new(config: &'a Config, fallback_now: i64) -> Self {
+        Replay {
+            config,
+            state: MemoryAlertState::default(),
+            metrics: MetricCounts::default(),
+            render_alerts: false,
+            fallback_now,
+        }
+    }
+
+    /// Include the rendered alerts in each record.
+    pub fn with_rendered_alerts(mut self, yes: bool) -> Self {
+        self.render_alerts = yes;
+        self
+    }
+
+    /// Processes one input event. An event carrying several findings (a Security Hub batch)
+    /// gives one record per finding, labelled `<input>#<n>` after the first.
+    pub fn process(&mut self, input: InputEvent) -> Vec<ReplayRecord> {
+        let parsed = match input.event {
+            Ok(value) => parse_event_value(value),
+            Err(reason) => ParsedEvent::Rejected(reason),
+        };
+        match parsed {
+            ParsedEvent::Ignored(reason) => {
+                self.metrics.finding("ignored", "none", "none");
+                vec![ReplayRecord::without_finding(input.input, Outcome::Ignored, &reason)]
+            }
+            ParsedEvent::Rejected(reason) => {
+                self.metrics.finding("rejected", "none", "none");
+                vec![ReplayRecord::without_finding(input.input, Outcome::Rejected, &reason)]
+            }
+            ParsedEvent::Findings(findings) => findings
+                .into_iter()
+                .enumerate()
+                .map(|(n, sourced)| {
+                    let label = if n == 0 {
+                        input.input.clone()
+                    } else {
+                        format!("{}#{n}", input.input)
+                    };
+                    self.process_finding(label, sourced)
+                })
+                .collect(),
+        }
+    }
+
+    fn process_finding(&mut self, input: String, sourced: crate::event::SourcedFinding) -> ReplayRecord {
+        let now = observed_at(&sourced.finding).unwrap_or(self.fallback_now);
+        let key = crate::state::alert_key(&sourced.finding);
+        let evaluation = evaluate(sourced, self.config, self.state.get(&key), now);
+        self.metrics.finding(
+            evaluation.decision.outcome.as_str(),
+            evaluation.severity.label.as_str(),
+            evaluation.component_name(),
+        );
+        let alerts = if evaluation.is_alert() {
+            let alerts = evaluation.render(self.config, &Enrichment::default());
+            self.state
+                .put(evaluation.record(now, evaluation.decision.routes.clone()));
+            for alert in &alerts {
+                self.metrics.count("AlertsRendered", "Route", &alert.route);
+            }
+            Some(alerts)
+        } else {
+            None
+        };
+        let finding = &evaluation.finding;
+        ReplayRecord {
+            input,
+            outcome: evaluation.decision.outcome,
+            reason: clip(&evaluation.decision.reason, REASON_MAX_CHARS),
+            finding_id: Some(clip(&finding.id, 300)),
+            finding_type: Some(clip(finding.finding_type(), 200)),
+            severity: Some(evaluation.severity),
+            component: evaluation.classification.component.map(|c| c.as_str().to_owned()),
+            evidence: evaluation.classification.evidence.clone(),
+            routes: evaluation.decision.routes.clone(),
+            subject: alerts
+                .as_ref()
+                .and_then(|a| a.first())
+                .map(|a| a.subject.clone()),
+            source: Some(evaluation.origin.as_str()),
+            sample: finding.is_sample(),
+            alerts: alerts.filter(|_| self.render_alerts),
+        }
+    }
+
+    /// The metric counts of the run so far.
+    pub fn metrics(&self) -> &MetricCounts {
+        &self.metrics
+    }
+}

@@ -60,8 +60,10 @@ impl ConfigError {
                 None => format!("expected one of: {}", known.join(", ")),
             });
             // serde reports an unknown field at its table; name the field itself.
+            // (serde_path_to_error usually includes it already.)
             if message.starts_with("unknown field") {
                 key = Some(match key {
+                    Some(path) if path == unknown || path.ends_with(&format!(".{unknown}")) => path,
                     Some(table) => format!("{table}.{unknown}"),
                     None => unknown,
                 });

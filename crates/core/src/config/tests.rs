@@ -1,0 +1,94 @@
+//! Config reading: defaults, the example file, and errors that locate the problem.
+
+use super::*;
+
+const EXAMPLE: &str = include_str!("../../../../infra/watchpost.example.toml");
+
+fn error(text: &str) -> ConfigError {
+    Config::from_toml(text, "watchpost.toml").unwrap_err()
+}
+
+#[test]
+fn an_empty_config_gets_every_default_and_one_route() {
+    let config = Config::from_toml("", "empty.toml").unwrap();
+    assert_eq!(config, Config::default());
+    assert_eq!(config.routes.len(), 1);
+    assert_eq!(config.routes[0].name, "default");
+    assert_eq!(config.thresholds.other_min_severity, SeverityLabel::High);
+    assert_eq!(config.thresholds.renotify_after.as_secs(), 86_400);
+    assert_eq!(config.metrics.namespace, "Watchpost");
+}
+
+#[test]
+fn the_example_is_valid_and_shows_every_section() {
+    let config = Config::from_toml(EXAMPLE, "infra/watchpost.example.toml").unwrap();
+    assert_eq!(config.routes.len(), 4);
+    assert_eq!(config.suppress.len(), 2);
+    assert_eq!(config.detective.members.len(), 2);
+    let defaults = toml::Table::try_from(Config::default()).unwrap();
+    let example: toml::Table = toml::from_str(EXAMPLE).unwrap();
+    for section in defaults.keys() {
+        assert!(example.contains_key(section), "the example lacks [{section}]");
+    }
+}
+
+#[test]
+fn unknown_keys_are_errors_with_line_and_did_you_mean() {
+    let err = error("[thresholds]\nai_min_severity = \"LOW\"\nrenotify_afer = \"1h\"\n");
+    assert_eq!(err.line, Some(3), "{err}");
+    assert_eq!(err.key.as_deref(), Some("thresholds.renotify_afer"));
+    assert!(err.message.contains("unknown field"), "{err}");
+    assert_eq!(err.hint.as_deref(), Some("did you mean `renotify_after`?"));
+    assert!(err.to_string().starts_with("watchpost.toml:3:1: `thresholds.renotify_afer`"), "{err}");
+}
+
+#[test]
+fn unknown_sections_and_variants_suggest_the_closest() {
+    let err = error("[detectve]\nenabled = true\n");
+    assert_eq!(err.hint.as_deref(), Some("did you mean `detective`?"), "{err}");
+    let err = error("[[routes]]\nname = \"a\"\nformat = \"jsn\"\n");
+    assert_eq!(err.line, Some(3), "{err}");
+    assert_eq!(err.key.as_deref(), Some("routes[0].format"), "{err}");
+    assert_eq!(err.hint.as_deref(), Some("did you mean `json`?"), "{err}");
+}
+
+#[test]
+fn bad_values_name_their_key_and_line() {
+    let err = error("[thresholds]\n\nrenotify_after = \"24\"\n");
+    assert_eq!((err.line, err.key.as_deref()), (Some(3), Some("thresholds.renotify_after")));
+    assert!(err.message.contains("unit"), "{err}");
+    let err = error("[[suppress]]\nname = \"x\"\nip_cidrs = [\"10.0.0.0/99\"]\n");
+    assert_eq!(err.line, Some(3), "{err}");
+    assert!(err.message.contains("CIDR"), "{err}");
+    let err = error("[thresholds]\nai_min_severity = \"SEVERE\"\n");
+    assert_eq!(err.key.as_deref(), Some("thresholds.ai_min_severity"), "{err}");
+}
+
+#[test]
+fn syntax_errors_point_at_the_line() {
+    let err = error("[watchpost]\nstack = \n");
+    assert_eq!(err.line, Some(2), "{err}");
+}
+
+#[test]
+fn semantic_errors_are_located() {
+    let err = error("[[routes]]\nname = \"pager\"\n[[routes]]\nname = \"pager\"\n");
+    assert_eq!(err.key.as_deref(), Some("routes[1].name"));
+    assert!(err.message.contains("twice"), "{err}");
+    let err = error("[[routes]]\nname = \"p\"\ncomponents = [\"ml-dta\"]\n");
+    assert_eq!(err.line, Some(3), "{err}");
+    assert_eq!(err.hint.as_deref(), Some("did you mean `ml-data`?"));
+    let err = error("[[suppress]]\nname = \"everything\"\n");
+    assert!(err.message.contains("no criteria"), "{err}");
+    let err = error("[detective]\nmembers = [{ account_id = \"1234\", email = \"a@b.c\" }]\n");
+    assert_eq!(err.key.as_deref(), Some("detective.members[0].account_id"));
+    assert_eq!(err.line, Some(2));
+    let err = error("[enricher]\nmaximum_retry_attempts = 5\n");
+    assert!(err.hint.unwrap().contains("0, 1 or 2"));
+}
+
+#[test]
+fn a_missing_file_says_so() {
+    let err = Config::load(std::path::Path::new("/nonexistent/watchpost.toml")).unwrap_err();
+    assert!(err.message.contains("cannot read"), "{err}");
+}

@@ -46,7 +46,7 @@ impl fmt::Display for Duration {
         let s = self.0.as_secs();
         match s {
             0 => write!(f, "0s"),
-            s if s % 86_400 == 0 => write!(f, "{}d", s / 86_400),
+            s if s % 86_400 == 0 && s >= 2 * 86_400 => write!(f, "{}d", s / 86_400),
             s if s % 3_600 == 0 => write!(f, "{}h", s / 3_600),
             s if s % 60 == 0 => write!(f, "{}m", s / 60),
             s => write!(f, "{s}s"),

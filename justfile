@@ -9,7 +9,7 @@ default:
     @just --list
 
 # Run every test: formatting, lints, the Rust tests, the Python (boto3) tests.
-test: lint
+test: lint local-venv test-python
     cargo test --workspace --all-targets
     cargo test --workspace --doc
 
@@ -21,3 +21,26 @@ lint:
 # Benchmarks (criterion).
 bench:
     cargo bench --workspace
+
+# --- Local AWS: moto and the Detective emulator on loopback (tools/local-aws/) ---
+
+moto_port := env_var_or_default("MOTO_PORT", "5000")
+detective_port := env_var_or_default("DETECTIVE_PORT", "5005")
+
+# Create .local/venv (moto[server], boto3, pytest) from tools/local-aws/requirements.txt, once.
+local-venv:
+    tools/local-aws/venv.sh
+
+# Start moto and the Detective emulator in the background; prints the env to export.
+local-up: local-venv
+    MOTO_PORT={{moto_port}} DETECTIVE_PORT={{detective_port}} tools/local-aws/up.sh
+
+# Stop what local-up started (by recorded pid); a no-op when nothing runs.
+local-down:
+    tools/local-aws/down.sh
+
+# The Detective emulator through boto3 (pytest, from the venv).
+test-python: local-venv
+    cargo build --quiet -p watchpost-detective-emulator --bin watchpost-detective-emulator
+    WATCHPOST_DETECTIVE_EMULATOR_BIN={{justfile_directory()}}/target/debug/watchpost-detective-emulator \
+        {{local_dir}}/venv/bin/pytest -q tools/local-aws

@@ -1,0 +1,260 @@
+//! Test support for Watchpost: the local AWS on loopback.
+//!
+//! [`LocalAws::start`] runs moto 5.2.5 (from the workspace's `.local/venv`, made by
+//! `just local-venv`) and the Detective emulator on free ports; [`DetectiveEmulator::start`]
+//! runs the emulator alone. Both stop when dropped, also when a test panics. SDK configs come
+//! pre-pointed at them, with a 12-digit access key id naming the calling account.
+//!
+//! Kept cheap to compile: no HTTP client crate (a few lines over a `TcpStream` suffice for
+//! readiness checks and the emulator's control paths), and no service SDK.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use watchpost_detective_emulator::RunningEmulator;
+pub use watchpost_detective_emulator::{Config as DetectiveConfig, Faults};
+
+/// The region every local resource lives in.
+pub const REGION: &str = "us-east-1";
+/// The account the tests act as unless they pick another.
+pub const DEFAULT_ACCOUNT: &str = "123456789012";
+/// Secret paired with the 12-digit access key ids; neither moto nor the emulator checks it.
+pub const TEST_SECRET: &str = "localaws-test-secret";
+/// How long moto may take to answer after it starts (it imports every service's backend).
+const MOTO_START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// An SDK config for `account_id` against `endpoint_url`. Retries are off so that a test sees
+/// each error the local service answers, once, without waiting for backoff.
+pub fn sdk_config(endpoint_url: &str, account_id: &str) -> SdkConfig {
+    let credentials = Credentials::new(account_id, TEST_SECRET, None, None, "watchpost-localaws");
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .endpoint_url(endpoint_url)
+        .retry_config(RetryConfig::disabled())
+        .build()
+}
+
+/// A free loopback port. Another process could take it before moto binds it; on a test
+/// machine that race is rare enough, and a clash shows up as a clear start failure.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A minimal HTTP/1.1 exchange: returns the status code and body. `headers` go in as given
+/// (moto routes unsigned requests by the SigV4 credential scope in `Authorization`).
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let text = String::from_utf8_lossy(&raw);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not an HTTP answer: {text:.80}"),
+            )
+        })?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// moto's server as a child process, killed on drop.
+#[derive(Debug)]
+pub struct MotoServer {
+    child: Child,
+    addr: SocketAddr,
+    log: PathBuf,
+}
+
+impl MotoServer {
+    /// Starts `.local/venv/bin/moto_server` on a free port and waits until it answers.
+    ///
+    /// # Panics
+    /// When the virtualenv is missing (run `just local-venv`) or moto does not come up.
+    pub async fn start() -> MotoServer {
+        let bin = workspace_root().join(".local/venv/bin/moto_server");
+        assert!(
+            bin.exists(),
+            "moto is not installed at {}: run `just local-venv` (it creates .local/venv from tools/local-aws/requirements.txt)",
+            bin.display()
+        );
+        let port = free_port();
+        let log = std::env::temp_dir().join(format!("watchpost-moto-{port}.log"));
+        let log_file = std::fs::File::create(&log).expect("moto log file");
+        let child = Command::new(&bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().expect("moto log file"))
+            .stderr(log_file)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let mut moto = MotoServer {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            log,
+        };
+        moto.wait_ready().await;
+        moto
+    }
+
+    async fn wait_ready(&mut self) {
+        let deadline = Instant::now() + MOTO_START_TIMEOUT;
+        loop {
+            if http(self.addr, "GET", "/moto-api/", &[], "").await.is_ok() {
+                return;
+            }
+            let exited = self.child.try_wait().ok().flatten();
+            if exited.is_some() || Instant::now() > deadline {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                let tail: Vec<&str> = log
+                    .lines()
+                    .rev()
+                    .take(20)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                panic!(
+                    "moto did not answer on {} ({}); its log ({}) ends with:\n{}",
+                    self.addr,
+                    exited.map_or("timed out".to_string(), |s| format!("exited: {s}")),
+                    self.log.display(),
+                    tail.join("\n")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// The Detective emulator on a task of the current tokio runtime, stopped on drop.
+#[derive(Debug)]
+pub struct DetectiveEmulator {
+    inner: RunningEmulator,
+}
+
+impl DetectiveEmulator {
+    /// Starts the emulator with its defaults (investigations finish after 3 s, no faults).
+    pub async fn start() -> DetectiveEmulator {
+        Self::start_with(DetectiveConfig::default()).await
+    }
+
+    /// Starts the emulator with a given config (e.g. a short investigation delay).
+    pub async fn start_with(config: DetectiveConfig) -> DetectiveEmulator {
+        let inner = RunningEmulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+            .await
+            .expect("the Detective emulator binds a loopback port");
+        DetectiveEmulator { inner }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.inner.addr()
+    }
+
+    pub fn endpoint_url(&self) -> String {
+        self.inner.endpoint_url()
+    }
+
+    /// An SDK config that calls the emulator as `account_id`.
+    pub fn sdk_config(&self, account_id: &str) -> SdkConfig {
+        sdk_config(&self.endpoint_url(), account_id)
+    }
+
+    /// Replaces the faults in force (`POST /_emulator/faults`), e.g.
+    /// `{"throttle_rate": 1.0}` or `{"fail": {"StartInvestigation": 500}}`.
+    pub async fn set_faults(&self, json: &str) {
+        let (status, body) = http(self.addr(), "POST", "/_emulator/faults", &[], json)
+            .await
+            .expect("emulator answers");
+        assert_eq!(status, 200, "the emulator rejected faults {json}: {body}");
+    }
+
+    /// Forgets every graph and restores the start-up faults (`POST /_emulator/reset`).
+    pub async fn reset(&self) {
+        let (status, _) = http(self.addr(), "POST", "/_emulator/reset", &[], "")
+            .await
+            .expect("emulator answers");
+        assert_eq!(status, 200);
+    }
+}
+
+/// moto plus the Detective emulator.
+#[derive(Debug)]
+pub struct LocalAws {
+    pub moto: MotoServer,
+    pub detective: DetectiveEmulator,
+}
+
+impl LocalAws {
+    /// Starts both on free loopback ports and waits until they answer.
+    pub async fn start() -> LocalAws {
+        let detective = DetectiveEmulator::start().await;
+        let moto = MotoServer::start().await;
+        LocalAws { moto, detective }
+    }
+
+    /// An SDK config for every service moto serves, as `account_id`.
+    pub fn sdk_config(&self, account_id: &str) -> SdkConfig {
+        sdk_config(&self.moto.endpoint_url(), account_id)
+    }
+
+    /// An SDK config for Detective, as `account_id`.
+    pub fn detective_sdk_config(&self, account_id: &str) -> SdkConfig {
+        self.detective.sdk_config(account_id)
+    }
+}

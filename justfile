@@ -9,7 +9,7 @@ default:
     @just --list
 
 # Run every test: formatting, lints, the Rust tests, the Python (boto3) tests.
-test: lint local-venv test-python
+test: lint check-wire local-venv test-python
     cargo test --workspace --all-targets
     cargo test --workspace --doc
 
@@ -44,3 +44,22 @@ test-python: local-venv
     cargo build --quiet -p watchpost-detective-emulator --bin watchpost-detective-emulator
     WATCHPOST_DETECTIVE_EMULATOR_BIN={{justfile_directory()}}/target/debug/watchpost-detective-emulator \
         {{local_dir}}/venv/bin/pytest -q tools/local-aws
+
+# --- Core ---
+
+# Regenerate the GuardDuty finding model from crates/core/codegen/guardduty-service-2.json.
+gen-wire:
+    python3 crates/core/codegen/gen_wire.py
+
+# Fail when the generated finding model is not what the generator makes.
+check-wire:
+    python3 crates/core/codegen/gen_wire.py --check
+
+# Fuzz the event parser and the whole pipeline for a bounded time (seconds; nightly + cargo-fuzz).
+fuzz seconds="60":
+    command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+    cd fuzz && cargo +nightly fuzz run parse_event -- -max_total_time={{seconds}} -max_len=65536
+
+# Run the pipeline over saved events offline: `just replay crates/core/testdata/samples`.
+replay *args:
+    cargo run --quiet -p watchpost-cli -- replay {{args}}

@@ -47,22 +47,35 @@ pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
         .iter()
         .any(|p| p.matches_any_scope(finding_type))
     {
-        add(Component::ModelInvocation, format!("finding type {finding_type}"));
+        add(
+            Component::ModelInvocation,
+            format!("finding type {finding_type}"),
+        );
     }
     let resource = &finding.resource;
-    for model in resource.model_details.iter().filter_map(|m| m.model_id.as_deref()) {
+    for model in resource
+        .model_details
+        .iter()
+        .filter_map(|m| m.model_id.as_deref())
+    {
         add(Component::ModelInvocation, format!("model {model}"));
     }
     if let Some(guardrail) = &resource.bedrock_guardrail_details {
         let arn = guardrail.guardrail_arn.as_deref().unwrap_or("(unnamed)");
-        add(Component::ModelInvocation, format!("Bedrock guardrail {arn}"));
+        add(
+            Component::ModelInvocation,
+            format!("Bedrock guardrail {arn}"),
+        );
     }
     if selectors
         .control_plane_finding_types
         .iter()
         .any(|p| p.matches_any_scope(finding_type))
     {
-        add(Component::MlControlPlane, format!("finding type {finding_type}"));
+        add(
+            Component::MlControlPlane,
+            format!("finding type {finding_type}"),
+        );
     }
     for call in finding.api_calls() {
         let service = call.service.trim_end_matches(".amazonaws.com");
@@ -80,8 +93,10 @@ pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
         };
         add(component, format!("API call {service}:{}", call.name));
     }
-    if matches!(finding.resource_type(), "Instance" | "Container" | "ECSCluster" | "EKSCluster")
-        || !finding.instance_types().is_empty()
+    if matches!(
+        finding.resource_type(),
+        "Instance" | "Container" | "ECSCluster" | "EKSCluster"
+    ) || !finding.instance_types().is_empty()
     {
         for instance_type in finding.instance_types() {
             if is_accelerated(instance_type, &selectors.accelerated_instance_families) {
@@ -155,7 +170,10 @@ pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
 /// directly by the generation digit.
 pub fn is_accelerated(instance_type: &str, families: &[String]) -> bool {
     let class = instance_type.split('.').next().unwrap_or(instance_type);
-    let letters: String = class.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    let letters: String = class
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
     let rest = &class[letters.len()..];
     if !rest.starts_with(|c: char| c.is_ascii_digit()) {
         return false;
@@ -173,10 +191,25 @@ mod tests {
 
     #[test]
     fn accelerated_families_are_recognised_by_prefix_and_generation() {
-        for t in ["p4d.24xlarge", "p5.48xlarge", "g5.xlarge", "g6e.2xlarge", "trn1.32xlarge", "inf2.xlarge", "dl1.24xlarge"] {
+        for t in [
+            "p4d.24xlarge",
+            "p5.48xlarge",
+            "g5.xlarge",
+            "g6e.2xlarge",
+            "trn1.32xlarge",
+            "inf2.xlarge",
+            "dl1.24xlarge",
+        ] {
             assert!(is_accelerated(t, &families()), "{t}");
         }
-        for t in ["t3.micro", "m5.large", "gp3", "c6gn.large", "r6g.large", "garbage"] {
+        for t in [
+            "t3.micro",
+            "m5.large",
+            "gp3",
+            "c6gn.large",
+            "r6g.large",
+            "garbage",
+        ] {
             assert!(!is_accelerated(t, &families()), "{t}");
         }
     }

@@ -141,7 +141,9 @@ fn security_hub_event(detail: Option<&Value>) -> ParsedEvent {
         );
     };
     let Some(findings) = findings.as_array() else {
-        return ParsedEvent::Rejected("`detail.findings`: expected an array of ASFF findings".into());
+        return ParsedEvent::Rejected(
+            "`detail.findings`: expected an array of ASFF findings".into(),
+        );
     };
     security_hub_findings(findings, "detail.findings")
 }

@@ -37,7 +37,11 @@ impl MetricCounts {
     pub fn finding(&mut self, outcome: &str, severity: &str, component: &str) {
         *self
             .findings
-            .entry((outcome.to_owned(), severity.to_owned(), component.to_owned()))
+            .entry((
+                outcome.to_owned(),
+                severity.to_owned(),
+                component.to_owned(),
+            ))
             .or_default() += 1;
     }
 
@@ -76,12 +80,26 @@ impl MetricCounts {
             values.insert("Outcome".into(), json!(outcome));
             values.insert("Severity".into(), json!(severity));
             values.insert("Component".into(), json!(component));
-            documents.push(document(namespace, timestamp_ms, FINDING_DIMENSION_SETS, FINDINGS, *n, values));
+            documents.push(document(
+                namespace,
+                timestamp_ms,
+                FINDING_DIMENSION_SETS,
+                FINDINGS,
+                *n,
+                values,
+            ));
         }
         for ((metric, dimension, value), n) in &self.counters {
             let mut values = Map::new();
             values.insert(dimension.clone(), json!(value));
-            documents.push(document(namespace, timestamp_ms, &[&[dimension.as_str()], &[]], metric, *n, values));
+            documents.push(document(
+                namespace,
+                timestamp_ms,
+                &[&[dimension.as_str()], &[]],
+                metric,
+                *n,
+                values,
+            ));
         }
         documents
     }
@@ -95,7 +113,11 @@ fn document(
     value: u64,
     mut members: Map<String, Value>,
 ) -> Value {
-    debug_assert!(dimension_sets.iter().all(|set| set.len() <= EMF_MAX_DIMENSIONS));
+    debug_assert!(
+        dimension_sets
+            .iter()
+            .all(|set| set.len() <= EMF_MAX_DIMENSIONS)
+    );
     members.insert(
         "_aws".into(),
         json!({
@@ -127,9 +149,14 @@ mod tests {
         let first = &docs[0];
         assert_eq!(first["Findings"], 2);
         assert_eq!(first["Component"], "ml-data");
-        assert_eq!(first["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Watchpost");
+        assert_eq!(
+            first["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "Watchpost"
+        );
         assert_eq!(first["_aws"]["Timestamp"], 1_700_000_000_000_i64);
-        let metrics = first["_aws"]["CloudWatchMetrics"][0]["Metrics"].as_array().unwrap();
+        let metrics = first["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            .as_array()
+            .unwrap();
         assert!(metrics.len() <= EMF_MAX_METRICS);
         assert_eq!(docs[2]["AlertsDelivered"], 1);
         assert_eq!(docs[2]["Route"], "pager");

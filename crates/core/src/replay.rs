@@ -49,8 +49,7 @@ pub fn split_events(name: &str, bytes: &[u8]) -> Vec<InputEvent> {
             .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
             .map(|(i, line)| InputEvent {
                 input: format!("{name}:{}", i + 1),
-                event: serde_json::from_slice(line)
-                    .map_err(|err| format!("not valid JSON: {err}")),
+                event: serde_json::from_slice(line).map_err(|err| format!("not valid JSON: {err}")),
             })
             .collect(),
     }
@@ -134,11 +133,19 @@ impl<'a> Replay<'a> {
         match parsed {
             ParsedEvent::Ignored(reason) => {
                 self.metrics.finding("ignored", "none", "none");
-                vec![ReplayRecord::without_finding(input.input, Outcome::Ignored, &reason)]
+                vec![ReplayRecord::without_finding(
+                    input.input,
+                    Outcome::Ignored,
+                    &reason,
+                )]
             }
             ParsedEvent::Rejected(reason) => {
                 self.metrics.finding("rejected", "none", "none");
-                vec![ReplayRecord::without_finding(input.input, Outcome::Rejected, &reason)]
+                vec![ReplayRecord::without_finding(
+                    input.input,
+                    Outcome::Rejected,
+                    &reason,
+                )]
             }
             ParsedEvent::Findings(findings) => findings
                 .into_iter()
@@ -155,7 +162,11 @@ impl<'a> Replay<'a> {
         }
     }
 
-    fn process_finding(&mut self, input: String, sourced: crate::event::SourcedFinding) -> ReplayRecord {
+    fn process_finding(
+        &mut self,
+        input: String,
+        sourced: crate::event::SourcedFinding,
+    ) -> ReplayRecord {
         let now = observed_at(&sourced.finding).unwrap_or(self.fallback_now);
         let key = crate::state::alert_key(&sourced.finding);
         let evaluation = evaluate(sourced, self.config, self.state.get(&key), now);
@@ -183,7 +194,10 @@ impl<'a> Replay<'a> {
             finding_id: Some(clip(&finding.id, 300)),
             finding_type: Some(clip(finding.finding_type(), 200)),
             severity: Some(evaluation.severity),
-            component: evaluation.classification.component.map(|c| c.as_str().to_owned()),
+            component: evaluation
+                .classification
+                .component
+                .map(|c| c.as_str().to_owned()),
             evidence: evaluation.classification.evidence.clone(),
             routes: evaluation.decision.routes.clone(),
             subject: alerts

@@ -100,13 +100,22 @@ mod tests {
             (10.0, "CRITICAL"),
         ];
         for (score, label) in cases {
-            assert_eq!(SeverityLabel::from_score(score).as_str(), label, "score {score}");
+            assert_eq!(
+                SeverityLabel::from_score(score).as_str(),
+                label,
+                "score {score}"
+            );
         }
     }
 
     #[test]
     fn labels_parse_case_insensitively_and_reject_others() {
         assert_eq!("high".parse::<SeverityLabel>(), Ok(SeverityLabel::High));
-        assert!("severe".parse::<SeverityLabel>().unwrap_err().contains("LOW, MEDIUM"));
+        assert!(
+            "severe"
+                .parse::<SeverityLabel>()
+                .unwrap_err()
+                .contains("LOW, MEDIUM")
+        );
     }
 }

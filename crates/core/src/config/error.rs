@@ -45,10 +45,7 @@ impl ConfigError {
         path: Option<String>,
         err: &toml::de::Error,
     ) -> Self {
-        let (line, column) = err
-            .span()
-            .map(|span| line_column(text, span.start))
-            .unzip();
+        let (line, column) = err.span().map(|span| line_column(text, span.start)).unzip();
         let message = err.message().trim().to_owned();
         let mut key = path.filter(|p| p != "." && !p.is_empty());
         let mut hint = None;

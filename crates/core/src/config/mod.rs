@@ -439,6 +439,9 @@ impl Default for Alarms {
     }
 }
 
+// A config error is built once, on the way to the user, and carries everything the message
+// needs (file, line, key, hint); boxing it would only move that allocation.
+#[allow(clippy::result_large_err)]
 impl Config {
     /// Reads a config from TOML text; `file` names it in errors.
     pub fn from_toml(text: &str, file: &str) -> Result<Config, ConfigError> {
@@ -533,7 +536,10 @@ impl Config {
                 return fail(
                     format!("suppress[{i}]"),
                     &format!("\"{}\"", rule.name),
-                    format!("suppression rule `{}` has no criteria and would suppress everything", rule.name),
+                    format!(
+                        "suppression rule `{}` has no criteria and would suppress everything",
+                        rule.name
+                    ),
                     "add finding_types, accounts, resource_tags or ip_cidrs",
                 );
             }

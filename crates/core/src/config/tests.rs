@@ -28,7 +28,10 @@ fn the_example_is_valid_and_shows_every_section() {
     let defaults = toml::Table::try_from(Config::default()).unwrap();
     let example: toml::Table = toml::from_str(EXAMPLE).unwrap();
     for section in defaults.keys() {
-        assert!(example.contains_key(section), "the example lacks [{section}]");
+        assert!(
+            example.contains_key(section),
+            "the example lacks [{section}]"
+        );
     }
 }
 
@@ -39,13 +42,21 @@ fn unknown_keys_are_errors_with_line_and_did_you_mean() {
     assert_eq!(err.key.as_deref(), Some("thresholds.renotify_afer"));
     assert!(err.message.contains("unknown field"), "{err}");
     assert_eq!(err.hint.as_deref(), Some("did you mean `renotify_after`?"));
-    assert!(err.to_string().starts_with("watchpost.toml:3:1: `thresholds.renotify_afer`"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("watchpost.toml:3:1: `thresholds.renotify_afer`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_sections_and_variants_suggest_the_closest() {
     let err = error("[detectve]\nenabled = true\n");
-    assert_eq!(err.hint.as_deref(), Some("did you mean `detective`?"), "{err}");
+    assert_eq!(
+        err.hint.as_deref(),
+        Some("did you mean `detective`?"),
+        "{err}"
+    );
     let err = error("[[routes]]\nname = \"a\"\nformat = \"jsn\"\n");
     assert_eq!(err.line, Some(3), "{err}");
     assert_eq!(err.key.as_deref(), Some("routes[0].format"), "{err}");
@@ -55,13 +66,20 @@ fn unknown_sections_and_variants_suggest_the_closest() {
 #[test]
 fn bad_values_name_their_key_and_line() {
     let err = error("[thresholds]\n\nrenotify_after = \"24\"\n");
-    assert_eq!((err.line, err.key.as_deref()), (Some(3), Some("thresholds.renotify_after")));
+    assert_eq!(
+        (err.line, err.key.as_deref()),
+        (Some(3), Some("thresholds.renotify_after"))
+    );
     assert!(err.message.contains("unit"), "{err}");
     let err = error("[[suppress]]\nname = \"x\"\nip_cidrs = [\"10.0.0.0/99\"]\n");
     assert_eq!(err.line, Some(3), "{err}");
     assert!(err.message.contains("CIDR"), "{err}");
     let err = error("[thresholds]\nai_min_severity = \"SEVERE\"\n");
-    assert_eq!(err.key.as_deref(), Some("thresholds.ai_min_severity"), "{err}");
+    assert_eq!(
+        err.key.as_deref(),
+        Some("thresholds.ai_min_severity"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -21,11 +21,13 @@ impl FromStr for Duration {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
-        let number: u64 = number
-            .parse()
-            .map_err(|_| format!("`{text}` is not a duration: write a number and a unit, e.g. `24h`"))?;
+        let number: u64 = number.parse().map_err(|_| {
+            format!("`{text}` is not a duration: write a number and a unit, e.g. `24h`")
+        })?;
         let seconds = match unit.trim() {
             "s" => 1,
             "m" => 60,
@@ -37,7 +39,9 @@ impl FromStr for Duration {
                 ));
             }
         };
-        Ok(Duration(std::time::Duration::from_secs(number.saturating_mul(seconds))))
+        Ok(Duration(std::time::Duration::from_secs(
+            number.saturating_mul(seconds),
+        )))
     }
 }
 
@@ -71,7 +75,10 @@ impl Pattern {
     /// Whether `name` matches, with placeholders filled in from the finding.
     pub fn matches(&self, name: &str, region: &str, account: &str) -> bool {
         if self.0.contains('{') {
-            let filled = self.0.replace("{region}", region).replace("{account}", account);
+            let filled = self
+                .0
+                .replace("{region}", region)
+                .replace("{account}", account);
             glob_match(filled.as_bytes(), name.as_bytes())
         } else {
             glob_match(self.0.as_bytes(), name.as_bytes())
@@ -111,7 +118,9 @@ impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         if text.is_empty() {
-            return Err(serde::de::Error::custom("an empty pattern matches nothing: remove it"));
+            return Err(serde::de::Error::custom(
+                "an empty pattern matches nothing: remove it",
+            ));
         }
         Ok(Pattern(text))
     }
@@ -125,7 +134,9 @@ impl Serialize for Pattern {
 
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -153,13 +164,17 @@ impl FromStr for Cidr {
         }
         text.parse::<std::net::IpAddr>()
             .map(|ip| Cidr(ipnet::IpNet::from(ip)))
-            .map_err(|_| format!("`{text}` is not an IP address or CIDR block (e.g. `203.0.113.0/24`)"))
+            .map_err(|_| {
+                format!("`{text}` is not an IP address or CIDR block (e.g. `203.0.113.0/24`)")
+            })
     }
 }
 
 impl<'de> Deserialize<'de> for Cidr {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -188,8 +203,16 @@ mod tests {
         assert!(role.matches_any_scope("AmazonSageMaker-ExecutionRole-20240101T000000"));
         assert!(!role.matches_any_scope("AmazonSageMaker-Other"));
         let bucket = Pattern::new("sagemaker-{region}-{account}");
-        assert!(bucket.matches("sagemaker-us-east-1-123456789012", "us-east-1", "123456789012"));
-        assert!(!bucket.matches("sagemaker-us-east-1-999999999999", "us-east-1", "123456789012"));
+        assert!(bucket.matches(
+            "sagemaker-us-east-1-123456789012",
+            "us-east-1",
+            "123456789012"
+        ));
+        assert!(!bucket.matches(
+            "sagemaker-us-east-1-999999999999",
+            "us-east-1",
+            "123456789012"
+        ));
         assert!(Pattern::new("a?c").matches_any_scope("abc"));
         // Pathological input stays linear.
         let hostile = "a".repeat(10_000);

@@ -71,7 +71,9 @@ pub fn parse_time(text: &str) -> Option<OffsetDateTime> {
 pub fn format_time(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
     let millis = at.millisecond();
-    let at = at.replace_nanosecond(u32::from(millis) * 1_000_000).unwrap_or(at);
+    let at = at
+        .replace_nanosecond(u32::from(millis) * 1_000_000)
+        .unwrap_or(at);
     at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
 }
 

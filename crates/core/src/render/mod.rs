@@ -167,7 +167,10 @@ pub fn next_steps(input: &AlertInput<'_>) -> Vec<&'static str> {
     };
     steps.push("Open the Detective finding profile to see related activity in scope.");
     if input.finding.is_sample() {
-        steps.insert(0, "This is a GuardDuty sample finding: no action is needed beyond checking the pipeline.");
+        steps.insert(
+            0,
+            "This is a GuardDuty sample finding: no action is needed beyond checking the pipeline.",
+        );
     }
     steps
 }

@@ -16,7 +16,10 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     let mut out = String::with_capacity(2048);
     let w = &mut out;
     if f.is_sample() {
-        let _ = writeln!(w, "*** GuardDuty SAMPLE finding: generated for testing, not real activity ***\n");
+        let _ = writeln!(
+            w,
+            "*** GuardDuty SAMPLE finding: generated for testing, not real activity ***\n"
+        );
     }
     let _ = writeln!(w, "{subject}\n");
 
@@ -31,8 +34,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     let _ = writeln!(
         w,
         "  Severity: {} ({})",
-        input.severity.label,
-        input.severity.score
+        input.severity.label, input.severity.score
     );
 
     let _ = writeln!(w, "\nWhere");
@@ -78,15 +80,27 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
 
     let (first, last) = f.first_last_seen();
     let _ = writeln!(w, "\nWhen");
-    let _ = writeln!(w, "  First seen: {}", clip(first.unwrap_or(&f.created_at), 40));
-    let _ = writeln!(w, "  Last seen:  {}", clip(last.unwrap_or(&f.updated_at), 40));
+    let _ = writeln!(
+        w,
+        "  First seen: {}",
+        clip(first.unwrap_or(&f.created_at), 40)
+    );
+    let _ = writeln!(
+        w,
+        "  Last seen:  {}",
+        clip(last.unwrap_or(&f.updated_at), 40)
+    );
     let _ = writeln!(w, "  Count:      {}", f.count());
 
     let signals: Vec<_> = f.sequence_signals().collect();
     if !signals.is_empty() {
         let _ = writeln!(w, "\nAttack sequence signals");
         for signal in signals.iter().take(20) {
-            let name = signal.name.as_deref().or(signal.description.as_deref()).unwrap_or("signal");
+            let name = signal
+                .name
+                .as_deref()
+                .or(signal.description.as_deref())
+                .unwrap_or("signal");
             let _ = writeln!(w, "  - {}", clip(name, 160));
         }
     }
@@ -98,7 +112,11 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
             let _ = writeln!(w, "  {}", clip(note, 300));
         }
         if let Some(id) = &enrichment.investigation_id {
-            let _ = writeln!(w, "  Detective investigation {} started; a follow-up alert brings its verdict.", clip(id, 80));
+            let _ = writeln!(
+                w,
+                "  Detective investigation {} started; a follow-up alert brings its verdict.",
+                clip(id, 80)
+            );
         }
     }
 
@@ -107,7 +125,12 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     let _ = writeln!(w, "  GuardDuty finding:  {}", links.guardduty);
     let _ = writeln!(w, "  Detective finding:  {}", links.detective_finding);
     for entity in &links.detective_entities {
-        let _ = writeln!(w, "  Detective {}: {}", clip(&entity.entity, 80), entity.url);
+        let _ = writeln!(
+            w,
+            "  Detective {}: {}",
+            clip(&entity.entity, 80),
+            entity.url
+        );
     }
 
     let _ = writeln!(w, "\nNext steps");

@@ -50,12 +50,24 @@ pub fn to_finding(asff: &Value) -> Result<Finding, String> {
     let id = arn.rsplit('/').next().unwrap_or(arn);
     let account = text("AwsAccountId")?;
     let product = product_of(asff)?;
+    // Older findings have no top-level `Region`; the resource's is the finding's, and the
+    // product ARN is the last resort (its fourth field, when it is well formed).
     let region = asff
         .get("Region")
         .and_then(Value::as_str)
+        .or_else(|| {
+            asff.get("Resources")
+                .and_then(|r| r.get(0))
+                .and_then(|r| r.get("Region"))
+                .and_then(Value::as_str)
+        })
         .or_else(|| product.split(':').nth(3).filter(|r| !r.is_empty()))
         .unwrap_or("unknown");
-    let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
+    let partition = arn
+        .split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws");
     let finding_type = asff
         .get("Types")
         .and_then(Value::as_array)
@@ -308,7 +320,10 @@ mod tests {
         assert_eq!(service["archived"], json!(false));
         let action = &service["action"]["networkConnectionAction"];
         assert_eq!(action["remotePortDetails"]["port"], json!(46717));
-        assert_eq!(action["remoteIpDetails"]["organization"]["asn"], json!("209"));
+        assert_eq!(
+            action["remoteIpDetails"]["organization"]["asn"],
+            json!("209")
+        );
         assert!(service.get("evidence").is_none());
     }
 }

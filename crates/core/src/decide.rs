@@ -76,16 +76,17 @@ pub fn decide(
         return Decision::suppressed("archived finding".into());
     }
     if finding.is_sample() && !config.thresholds.alert_samples {
-        return Decision::suppressed(
-            "sample finding, and thresholds.alert_samples is off".into(),
-        );
+        return Decision::suppressed("sample finding, and thresholds.alert_samples is off".into());
     }
     if let Some(rule) = config.suppress.iter().find(|r| rule_matches(r, finding)) {
         return Decision::suppressed(format!("suppression rule `{}`", clip(&rule.name, 80)));
     }
     let (threshold, scope) = match classification.component {
         Some(_) => (config.thresholds.ai_min_severity, "AI-related findings"),
-        None => (config.thresholds.other_min_severity, "findings not related to AI"),
+        None => (
+            config.thresholds.other_min_severity,
+            "findings not related to AI",
+        ),
     };
     if severity.label < threshold {
         return Decision::suppressed(format!(
@@ -95,8 +96,14 @@ pub fn decide(
     }
     let mut kind = AlertKind::New;
     let mut why = match classification.component {
-        Some(component) => format!("{component} finding at {} (threshold {threshold})", severity.label),
-        None => format!("{} finding (threshold {threshold} for findings not related to AI)", severity.label),
+        Some(component) => format!(
+            "{component} finding at {} (threshold {threshold})",
+            severity.label
+        ),
+        None => format!(
+            "{} finding (threshold {threshold} for findings not related to AI)",
+            severity.label
+        ),
     };
     if let Some(prior) = prior {
         let count = finding.count();
@@ -117,12 +124,20 @@ pub fn decide(
             why = format!(
                 "update (count {} → {count}): last alerted {} ago, re-notify after {interval}",
                 prior.count,
-                crate::config::Duration(std::time::Duration::from_secs(elapsed.max(0) as u64))
+                elapsed_text(elapsed)
             );
         } else {
+            let band = if severity.label == prior.band {
+                format!("severity still {}", prior.band)
+            } else {
+                format!(
+                    "severity {} has not risen above {}",
+                    severity.label, prior.band
+                )
+            };
             return Decision::suppressed(format!(
-                "update (count {} → {count}) within the re-notify interval {interval}, severity still {}",
-                prior.count, prior.band
+                "update (count {} → {count}) within the re-notify interval {interval}, {band}",
+                prior.count
             ));
         }
         kind = AlertKind::Update;
@@ -146,6 +161,22 @@ pub fn decide(
         routes,
         kind,
     }
+}
+
+/// `24h15m` for people: whole minutes, the largest units that apply.
+fn elapsed_text(seconds: i64) -> String {
+    let minutes = seconds.max(0) / 60;
+    let (days, hours, minutes) = (minutes / 1_440, minutes / 60 % 24, minutes % 60);
+    let mut text = String::new();
+    for (value, unit) in [(days, "d"), (hours, "h"), (minutes, "m")] {
+        if value > 0 {
+            text.push_str(&format!("{value}{unit}"));
+        }
+    }
+    if text.is_empty() {
+        text.push_str("under 1m");
+    }
+    text
 }
 
 /// Whether a route takes an alert of this component and severity.

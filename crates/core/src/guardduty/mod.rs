@@ -47,7 +47,10 @@ impl Finding {
 
     /// Whether the finding has been archived (by a user or a suppression rule).
     pub fn is_archived(&self) -> bool {
-        self.service.as_ref().and_then(|s| s.archived).unwrap_or(false)
+        self.service
+            .as_ref()
+            .and_then(|s| s.archived)
+            .unwrap_or(false)
     }
 
     /// Whether GuardDuty generated this as a sample (`service.additionalInfo.sample: true`).
@@ -85,7 +88,10 @@ impl Finding {
         let Some(service) = &self.service else {
             return calls;
         };
-        if let Some(call) = service.action.as_ref().and_then(|a| a.aws_api_call_action.as_ref())
+        if let Some(call) = service
+            .action
+            .as_ref()
+            .and_then(|a| a.aws_api_call_action.as_ref())
             && let Some(name) = &call.api
         {
             calls.push(ApiCall {
@@ -94,10 +100,12 @@ impl Finding {
             });
         }
         if let Some(sequence) = service.detection.as_ref().and_then(|d| d.sequence.as_ref()) {
-            let indicators = sequence
-                .sequence_indicators
-                .iter()
-                .chain(sequence.signals.iter().flat_map(|s| s.signal_indicators.iter()));
+            let indicators = sequence.sequence_indicators.iter().chain(
+                sequence
+                    .signals
+                    .iter()
+                    .flat_map(|s| s.signal_indicators.iter()),
+            );
             for indicator in indicators {
                 if indicator.key.as_deref() != Some("API") {
                     continue;
@@ -201,7 +209,11 @@ impl Finding {
             .into_iter()
             .flat_map(|(what, tags)| {
                 tags.iter().filter_map(move |tag| {
-                    Some((what, tag.key.as_deref()?, tag.value.as_deref().unwrap_or("")))
+                    Some((
+                        what,
+                        tag.key.as_deref()?,
+                        tag.value.as_deref().unwrap_or(""),
+                    ))
                 })
             })
             .collect()
@@ -210,30 +222,52 @@ impl Finding {
     /// The one identifier a person would use for the affected resource.
     pub fn resource_label(&self) -> String {
         let r = &self.resource;
+        // S3 findings also carry the access key that acted; the bucket is what they are about.
+        let bucket = r.s3_bucket_details.first().and_then(|b| b.name.clone());
+        let bucket_first = bucket
+            .clone()
+            .filter(|_| self.resource_type() == "S3Bucket");
         let first = [
-            r.instance_details.as_ref().and_then(|i| i.instance_id.clone()),
+            bucket_first,
+            r.instance_details
+                .as_ref()
+                .and_then(|i| i.instance_id.clone()),
             r.access_key_details.as_ref().and_then(|k| {
                 k.user_name
                     .clone()
                     .or_else(|| k.access_key_id.clone())
                     .or_else(|| k.principal_id.clone())
             }),
-            r.s3_bucket_details.first().and_then(|b| b.name.clone()),
+            bucket,
             r.eks_cluster_details.as_ref().and_then(|c| c.name.clone()),
             r.ecs_cluster_details.as_ref().and_then(|c| c.name.clone()),
-            r.lambda_details.as_ref().and_then(|l| l.function_name.clone()),
+            r.lambda_details
+                .as_ref()
+                .and_then(|l| l.function_name.clone()),
             r.rds_db_instance_details
                 .as_ref()
                 .and_then(|d| d.db_instance_identifier.clone()),
+            r.rds_limitless_db_details
+                .as_ref()
+                .and_then(|d| d.db_shard_group_identifier.clone()),
             r.rds_db_user_details.as_ref().and_then(|u| u.user.clone()),
             r.container_details
                 .as_ref()
                 .and_then(|c| c.name.clone().or_else(|| c.image.clone())),
-            r.ebs_snapshot_details.as_ref().and_then(|s| s.snapshot_arn.clone()),
-            r.ec2_image_details.as_ref().and_then(|i| i.image_arn.clone()),
+            // ARNs are too long for a subject; their last part (`snap-…`, `ami-…`) is the id.
+            r.ebs_snapshot_details
+                .as_ref()
+                .and_then(|s| s.snapshot_arn.as_deref().map(arn_resource_id)),
+            r.ec2_image_details
+                .as_ref()
+                .and_then(|i| i.image_arn.as_deref().map(arn_resource_id)),
             r.recovery_point_details
                 .as_ref()
-                .and_then(|p| p.recovery_point_arn.clone()),
+                .and_then(|p| p.recovery_point_arn.as_deref().map(arn_resource_id)),
+            r.kubernetes_details
+                .as_ref()
+                .and_then(|k| k.kubernetes_workload_details.as_ref())
+                .and_then(|w| w.name.clone()),
             self.sequence_actors()
                 .find_map(|a| a.user.as_ref().and_then(|u| u.name.clone())),
         ];
@@ -314,10 +348,14 @@ impl Finding {
         let name = key.user_name.as_deref()?;
         let partition = self.partition.as_deref().unwrap_or("aws");
         match key.user_type.as_deref() {
-            Some("IAMUser") => Some(format!("arn:{partition}:iam::{}:user/{name}", self.account_id)),
-            Some("AssumedRole") | Some("Role") => {
-                Some(format!("arn:{partition}:iam::{}:role/{name}", self.account_id))
-            }
+            Some("IAMUser") => Some(format!(
+                "arn:{partition}:iam::{}:user/{name}",
+                self.account_id
+            )),
+            Some("AssumedRole") | Some("Role") => Some(format!(
+                "arn:{partition}:iam::{}:role/{name}",
+                self.account_id
+            )),
             _ => None,
         }
     }
@@ -341,4 +379,12 @@ impl Finding {
     pub fn sequence_signals(&self) -> impl Iterator<Item = &wire::Signal> {
         self.sequence().into_iter().flat_map(|s| s.signals.iter())
     }
+}
+
+/// The resource id at the end of an ARN (`arn:aws:ec2:…:snapshot/snap-0a9b…` → `snap-0a9b…`).
+fn arn_resource_id(arn: &str) -> String {
+    arn.rsplit(['/', ':'])
+        .find(|part| !part.is_empty())
+        .unwrap_or(arn)
+        .to_owned()
 }

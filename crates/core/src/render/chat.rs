@@ -63,11 +63,14 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     ));
     let description = clip_keep_lines(&description, DESCRIPTION_MAX_CHARS);
 
-    let component = input.classification.component.map_or(NOT_AI, |c| c.as_str());
+    let component = input
+        .classification
+        .component
+        .map_or(NOT_AI, |c| c.as_str());
     let mut keywords = vec![
         input.severity.label.as_str().to_owned(),
         component.to_owned(),
-        clip(f.finding_type(), KEYWORD_MAX_CHARS),
+        keyword(f.finding_type()),
     ];
     if f.is_sample() {
         keywords.push("sample".to_owned());
@@ -109,7 +112,8 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         (text, false)
     } else {
         let mut minimal = document;
-        minimal["content"]["description"] = json!("(details omitted: the alert exceeded SNS's size limit)");
+        minimal["content"]["description"] =
+            json!("(details omitted: the alert exceeded SNS's size limit)");
         (minimal.to_string(), true)
     }
 }
@@ -122,4 +126,17 @@ fn clip_keep_lines(text: &str, max_chars: usize) -> String {
     let mut out: String = text.chars().take(max_chars.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+/// A keyword from a finding: keywords are shown as labels, unescaped, so only the characters
+/// of GuardDuty's finding types are kept (`Impact:IAMUser/AnomalousModelInvocation`,
+/// `Backdoor:EC2/C&CActivity.B!DNS`); a mention or link cannot survive this.
+fn keyword(text: &str) -> String {
+    let kept: String = text
+        .chars()
+        .filter(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.' | '-' | '_' | '!' | '&')
+        })
+        .collect();
+    clip(&kept, KEYWORD_MAX_CHARS)
 }

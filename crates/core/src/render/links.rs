@@ -5,9 +5,12 @@ use serde::Serialize;
 
 use crate::guardduty::Finding;
 use crate::guardduty::timestamp::parse_time;
+use crate::text::clip;
 
 /// Detective profiles show this much before the first and after the last activity.
 const SCOPE_MARGIN_SECONDS: i64 = 3_600;
+/// Longest entity label (`AwsUser <name>`) a link carries.
+const ENTITY_LABEL_MAX_CHARS: usize = 160;
 
 /// Where to look next.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,7 +49,8 @@ pub fn links(finding: &Finding) -> Links {
     let mut entities = Vec::new();
     let mut entity = |kind: &str, label: String, id: &str| {
         entities.push(EntityLink {
-            entity: format!("{kind} {label}"),
+            // The label comes from the finding (a user name): bounded and stripped like any.
+            entity: clip(&format!("{kind} {label}"), ENTITY_LABEL_MAX_CHARS),
             url: format!("{detective}entities/{kind}/{}{scope}", encode(id)),
         });
     };
@@ -60,7 +64,10 @@ pub fn links(finding: &Finding) -> Links {
         };
         // Role session principal ids are `AROA…:session`; the role profile uses the part before.
         let principal = principal.split(':').next().unwrap_or(principal);
-        let label = key.user_name.clone().unwrap_or_else(|| principal.to_owned());
+        let label = key
+            .user_name
+            .clone()
+            .unwrap_or_else(|| principal.to_owned());
         entity(kind, label, principal);
     }
     if let Some(instance) = finding

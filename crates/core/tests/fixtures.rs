@@ -1,0 +1,425 @@
+//! Replays every fixture under `testdata/` through the pipeline and compares the records with
+//! the expected file beside it; checks the replay contract on every record; snapshots rendered
+//! alerts. One test binary for the crate's fixtures (compile time); the property tests live in
+//! `properties.rs`.
+//!
+//! Conventions (see `testdata/README.md`): `testdata/events/x.json` (or `x.jsonl`) is replayed
+//! with `testdata/configs/x.toml` when it exists, else with the defaults, and its records are
+//! expected in `x.expected.jsonl` beside it. `WATCHPOST_BLESS=1 cargo test -p watchpost-core
+//! --test fixtures` rewrites the expected files instead of comparing.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use watchpost_core::Config;
+use watchpost_core::config::Format;
+use watchpost_core::event::{ParsedEvent, parse_event};
+use watchpost_core::replay::{Replay, ReplayRecord, split_events};
+
+/// The clock for findings whose update time cannot be read, so that replays are deterministic.
+const FALLBACK_NOW: i64 = 1_772_438_400; // 2026-03-02T08:00:00Z
+const EXPECTED_SUFFIX: &str = ".expected.jsonl";
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
+}
+
+/// Every input file of a fixture folder, in name order: `*.json` and `*.jsonl`, but not the
+/// expected files.
+fn inputs(folder: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(testdata().join(folder))
+        .unwrap_or_else(|err| panic!("testdata/{folder}: {err}"))
+        .map(|entry| entry.expect("readable folder").path())
+        .filter(|path| {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            (name.ends_with(".json") || name.ends_with(".jsonl"))
+                && !name.ends_with(EXPECTED_SUFFIX)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("UTF-8 file name");
+    name.trim_end_matches(".jsonl")
+        .trim_end_matches(".json")
+        .to_owned()
+}
+
+/// The config a fixture runs with: `configs/<stem>.toml` if present, else the defaults.
+fn config_for(path: &Path) -> Config {
+    let toml = testdata()
+        .join("configs")
+        .join(format!("{}.toml", stem(path)));
+    if toml.exists() {
+        Config::load(&toml).unwrap_or_else(|err| panic!("{}: {err}", toml.display()))
+    } else {
+        Config::default()
+    }
+}
+
+/// `events/x.json` — the `input` label a fixture's records carry.
+fn label(path: &Path) -> String {
+    let folder = path
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    format!("{folder}/{name}")
+}
+
+/// Replays one fixture file: the records, and how many input events it held.
+fn replay_file(path: &Path, config: &Config, render: bool) -> (Vec<ReplayRecord>, usize) {
+    let bytes = std::fs::read(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let events = split_events(&label(path), &bytes);
+    let count = events.len();
+    let mut replay = Replay::new(config, FALLBACK_NOW).with_rendered_alerts(render);
+    let records = events.into_iter().flat_map(|e| replay.process(e)).collect();
+    (records, count)
+}
+
+fn to_lines(records: &[ReplayRecord]) -> String {
+    records
+        .iter()
+        .map(|r| serde_json::to_string(r).expect("records serialise") + "\n")
+        .collect()
+}
+
+fn expected_path(path: &Path) -> PathBuf {
+    path.with_file_name(format!("{}{EXPECTED_SUFFIX}", stem(path)))
+}
+
+fn blessing() -> bool {
+    std::env::var_os("WATCHPOST_BLESS").is_some_and(|v| v == "1")
+}
+
+/// Compares (or, when blessing, rewrites) the expected records of every file in a folder.
+fn check_folder(folder: &str) {
+    let files = inputs(folder);
+    assert!(!files.is_empty(), "no fixtures in testdata/{folder}");
+    let mut failures = Vec::new();
+    for path in &files {
+        let (records, _) = replay_file(path, &config_for(path), false);
+        let actual = to_lines(&records);
+        let expected_file = expected_path(path);
+        if blessing() {
+            std::fs::write(&expected_file, &actual).expect("write expected file");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_file).unwrap_or_else(|_| {
+            panic!(
+                "{} has no expected file; run with WATCHPOST_BLESS=1 and review it",
+                path.display()
+            )
+        });
+        if expected != actual {
+            let diff = expected
+                .lines()
+                .zip(actual.lines())
+                .enumerate()
+                .find(|(_, (e, a))| e != a)
+                .map(|(i, (e, a))| {
+                    format!(
+                        "first difference at record {}:\n  expected {e}\n  actual   {a}",
+                        i + 1
+                    )
+                })
+                .unwrap_or_else(|| {
+                    format!(
+                        "{} expected records, {} actual",
+                        expected.lines().count(),
+                        actual.lines().count()
+                    )
+                });
+            failures.push(format!("{}: {diff}", label(path)));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "replay records differ from the expected files (WATCHPOST_BLESS=1 rewrites them; review the diff):\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn event_fixtures_replay_to_their_expected_records() {
+    check_folder("events");
+}
+
+#[test]
+fn third_party_samples_replay_to_their_expected_records() {
+    check_folder("samples");
+}
+
+/// Fields of the replay contract (DESIGN.md, `watchpost replay`).
+const CONTRACT_FIELDS: &[&str] = &[
+    "input",
+    "outcome",
+    "reason",
+    "finding_id",
+    "finding_type",
+    "severity",
+    "component",
+    "evidence",
+    "routes",
+    "subject",
+];
+
+#[test]
+fn every_input_event_yields_one_record_with_the_contract_fields() {
+    for folder in ["events", "samples"] {
+        for path in inputs(folder) {
+            let (records, events) = replay_file(&path, &config_for(&path), false);
+            let name = label(&path);
+            // Security Hub batches give one record per finding (`<input>#n`); every event
+            // here carries at most one finding, so records and events pair up.
+            assert_eq!(records.len(), events, "{name}: one record per input event");
+            for (i, record) in records.iter().enumerate() {
+                let value = serde_json::to_value(record).expect("serialises");
+                let at = format!("{name} record {}", i + 1);
+                for field in CONTRACT_FIELDS {
+                    assert!(value.get(*field).is_some(), "{at}: no `{field}`");
+                }
+                assert!(
+                    value["input"].as_str().unwrap().starts_with(&name),
+                    "{at}: input label"
+                );
+                let outcome = value["outcome"].as_str().unwrap();
+                assert!(
+                    ["alert", "suppressed", "ignored", "rejected"].contains(&outcome),
+                    "{at}: outcome {outcome}"
+                );
+                assert!(!record.reason.is_empty(), "{at}: empty reason");
+                let has_finding = matches!(outcome, "alert" | "suppressed");
+                assert_eq!(record.finding_id.is_some(), has_finding, "{at}: finding_id");
+                assert_eq!(
+                    record.finding_type.is_some(),
+                    has_finding,
+                    "{at}: finding_type"
+                );
+                assert_eq!(record.severity.is_some(), has_finding, "{at}: severity");
+                if let Some(severity) = &value.get("severity").filter(|s| !s.is_null()) {
+                    assert!(
+                        severity["score"].is_number() && severity["label"].is_string(),
+                        "{at}"
+                    );
+                }
+                assert_eq!(
+                    record.subject.is_some(),
+                    outcome == "alert",
+                    "{at}: subject"
+                );
+                assert_eq!(
+                    !record.routes.is_empty(),
+                    outcome == "alert",
+                    "{at}: routes"
+                );
+                assert_eq!(
+                    record.component.is_some(),
+                    !record.evidence.is_empty(),
+                    "{at}: a component comes with its evidence"
+                );
+                if outcome == "rejected" {
+                    assert_names_a_field(&record.reason, &at);
+                }
+            }
+        }
+    }
+}
+
+/// A rejection says what is wrong and where: a field in backticks, the finding as a whole
+/// (for a missing field, which serde names in the message), or that the input is not JSON.
+fn assert_names_a_field(reason: &str, at: &str) {
+    let names_field = reason.starts_with('`') && reason[1..].contains("`: ");
+    let whole = reason.starts_with("the finding: missing field `");
+    let not_json = reason.starts_with("not valid JSON: ");
+    let not_object = reason.starts_with("expected a JSON object");
+    let no_shape = reason.starts_with("not an EventBridge event (no `detail-type`)");
+    assert!(
+        names_field || whole || not_json || not_object || no_shape,
+        "{at}: rejection does not say which field is wrong: {reason}"
+    );
+}
+
+#[test]
+fn every_expected_file_has_its_input() {
+    for folder in ["events", "samples"] {
+        for entry in std::fs::read_dir(testdata().join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            if let Some(stem) = name.strip_suffix(EXPECTED_SUFFIX) {
+                let json = path.with_file_name(format!("{stem}.json"));
+                let jsonl = path.with_file_name(format!("{stem}.jsonl"));
+                assert!(
+                    json.exists() != jsonl.exists(),
+                    "{folder}/{name}: expected file without exactly one input"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_config_belongs_to_a_fixture() {
+    for entry in std::fs::read_dir(testdata().join("configs")).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let events = testdata().join("events");
+        assert!(
+            events.join(format!("{stem}.json")).exists()
+                || events.join(format!("{stem}.jsonl")).exists(),
+            "configs/{stem}.toml has no events/{stem}.json(l)"
+        );
+        Config::load(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    }
+}
+
+#[test]
+fn parse_event_agrees_with_replay_on_single_event_files() {
+    // `parse_event` (the enricher's entry) and replay's splitting see the same event.
+    for path in inputs("events")
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
+        let bytes = std::fs::read(&path).unwrap();
+        let parsed = parse_event(&bytes);
+        let (records, _) = replay_file(&path, &Config::default(), false);
+        let outcome = records[0].outcome.as_str();
+        let agrees = match parsed {
+            ParsedEvent::Findings(_) => outcome == "alert" || outcome == "suppressed",
+            ParsedEvent::Ignored(_) => outcome == "ignored",
+            ParsedEvent::Rejected(_) => outcome == "rejected",
+        };
+        assert!(agrees, "{}: parse_event and replay disagree", label(&path));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots of the rendered alerts: what on-call people will read.
+
+/// One route per format, all severities and components.
+fn snapshot_config() -> Config {
+    Config::from_toml(
+        r#"
+[[routes]]
+name = "email"
+format = "text"
+
+[[routes]]
+name = "siem"
+format = "json"
+
+[[routes]]
+name = "chat"
+format = "chat"
+"#,
+        "snapshot.toml",
+    )
+    .expect("valid config")
+}
+
+/// The alerts of the first record of a fixture, by format; each pretty when JSON.
+fn rendered(fixture: &str) -> Vec<(Format, String)> {
+    let config = snapshot_config();
+    let path = testdata().join("events").join(fixture);
+    let (records, _) = replay_file(&path, &config, true);
+    let record = records.into_iter().next().expect("one record");
+    assert_eq!(
+        record.outcome.as_str(),
+        "alert",
+        "{fixture}: {}",
+        record.reason
+    );
+    let alerts = record.alerts.expect("rendered alerts");
+    assert_eq!(alerts.len(), 3, "{fixture}: one alert per route");
+    alerts
+        .into_iter()
+        .map(|alert| {
+            let attributes = alert
+                .attributes
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let body = match alert.format {
+                Format::Text => alert.message.clone(),
+                Format::Json | Format::Chat => {
+                    let value: Value = serde_json::from_str(&alert.message).expect("JSON message");
+                    serde_json::to_string_pretty(&value).unwrap()
+                }
+            };
+            let shown = format!(
+                "subject: {}\nattributes: {attributes}\ntruncated: {}\nbytes: {}\n---\n{body}",
+                alert.subject,
+                alert.truncated,
+                alert.message.len()
+            );
+            (alert.format, shown)
+        })
+        .collect()
+}
+
+fn snapshot_all(name: &str, fixture: &str) {
+    for (format, shown) in rendered(fixture) {
+        insta::assert_snapshot!(format!("{name}__{}", format.as_str()), shown);
+    }
+}
+
+#[test]
+fn snapshot_gpu_cryptomining() {
+    snapshot_all("gpu_cryptomining", "instance-gpu-cryptomining-p4d.json");
+}
+
+#[test]
+fn snapshot_ai_protection_anomalous_invocation() {
+    snapshot_all(
+        "anomalous_model_invocation",
+        "accesskey-bedrock-anomalous-invocation.json",
+    );
+}
+
+#[test]
+fn snapshot_attack_sequence() {
+    snapshot_all("attack_sequence", "attack-sequence-bedrock.json");
+}
+
+#[test]
+fn snapshot_sample_finding() {
+    snapshot_all("sample_finding", "sample-finding.json");
+}
+
+/// The hostile finding carries a 300 KB description: its JSON message drops the original
+/// finding to stay within SNS's limit. The snapshot shows the bounded, defused alert, with the
+/// long runs of filler elided so the snapshot stays readable.
+#[test]
+fn snapshot_hostile_finding() {
+    for (format, shown) in rendered("hostile-strings.json") {
+        let compact = elide_runs(&shown, 40);
+        insta::assert_snapshot!(format!("hostile_finding__{}", format.as_str()), compact);
+    }
+}
+
+/// Replaces runs of one character longer than `max` with a marker, for readable snapshots.
+fn elide_runs(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let mut j = i;
+        while j < chars.len() && chars[j] == chars[i] {
+            j += 1;
+        }
+        if j - i > max && chars[i] != ' ' {
+            out.push_str(&format!("{}⟨…{} × {:?}⟩", chars[i], j - i, chars[i]));
+        } else {
+            out.extend(&chars[i..j]);
+        }
+        i = j;
+    }
+    out
+}

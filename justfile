@@ -63,3 +63,9 @@ fuzz seconds="60":
 # Run the pipeline over saved events offline: `just replay crates/core/testdata/samples`.
 replay *args:
     cargo run --quiet -p watchpost-cli -- replay {{args}}
+
+# The main job on a local default: the bundled findings through the pipeline with the example
+# config, showing what each would become (add `--alerts` to see the messages themselves).
+try *args:
+    cargo run --quiet -p watchpost-cli -- replay --config infra/watchpost.example.toml {{args}} \
+        crates/core/testdata/samples crates/core/testdata/events

@@ -18,6 +18,7 @@ print_env() {
 export AWS_ENDPOINT_URL=http://127.0.0.1:$moto_port
 export AWS_ENDPOINT_URL_DETECTIVE=http://127.0.0.1:$detective_port
 export AWS_REGION=us-east-1
+export AWS_DEFAULT_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=123456789012
 export AWS_SECRET_ACCESS_KEY=local-aws-test-secret
 # (a 12-digit access key id is the calling account; stop with: just local-down)

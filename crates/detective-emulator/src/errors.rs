@@ -138,13 +138,19 @@ impl ApiError {
         let mut body = Map::new();
         body.insert("Message".into(), json!(self.message));
         match self.kind {
+            // Validation errors always say which check failed; access denials only when a
+            // specific code applies (the model calls it "the SDK default error code").
             ErrorKind::Validation | ErrorKind::AccessDenied => {
-                let code = self.code.unwrap_or(match self.kind {
-                    ErrorKind::Validation => ErrorCode::InvalidRequestBody,
-                    _ => ErrorCode::InternalError,
-                });
-                body.insert("ErrorCode".into(), json!(code.as_str()));
-                body.insert("ErrorCodeReason".into(), json!(self.message));
+                let code = match self.kind {
+                    ErrorKind::Validation => {
+                        Some(self.code.unwrap_or(ErrorCode::InvalidRequestBody))
+                    }
+                    _ => self.code,
+                };
+                if let Some(code) = code {
+                    body.insert("ErrorCode".into(), json!(code.as_str()));
+                    body.insert("ErrorCodeReason".into(), json!(self.message));
+                }
             }
             ErrorKind::ServiceQuotaExceeded if !self.resources.is_empty() => {
                 body.insert("Resources".into(), json!(self.resources));

@@ -70,7 +70,7 @@ impl Faults {
                 .ok_or("fail must map operation names to HTTP statuses")?
             {
                 let status = status.as_u64().ok_or("fail statuses must be numbers")?;
-                faults.fail.insert(op.clone(), kind_for(status)?);
+                faults.fail.insert(known_operation(op)?, kind_for(status)?);
             }
         }
         Ok(faults)
@@ -121,7 +121,18 @@ pub fn parse_failure(spec: &str) -> Result<(String, ErrorKind), String> {
         .trim()
         .parse()
         .map_err(|_| format!("{spec:?}: the status is not a number"))?;
-    Ok((op.trim().to_string(), kind_for(status)?))
+    Ok((known_operation(op.trim())?, kind_for(status)?))
+}
+
+/// A typo in an operation name would silently inject nothing; refuse it instead.
+fn known_operation(op: &str) -> Result<String, String> {
+    if crate::routing::is_operation(op) {
+        Ok(op.to_string())
+    } else {
+        Err(format!(
+            "{op:?} is not a Detective operation (e.g. StartInvestigation, CreateMembers)"
+        ))
+    }
 }
 
 fn kind_for(status: u64) -> Result<ErrorKind, String> {
@@ -170,6 +181,7 @@ mod tests {
         );
         assert!(parse_failure("StartInvestigation=418").is_err());
         assert!(parse_failure("StartInvestigation").is_err());
+        assert!(parse_failure("StartInvestigaton=500").is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `watchpost-detective-emulator`: serves the local Amazon Detective on a loopback port.
 //! Flags override the `WATCHPOST_DETECTIVE_*` environment variables.
 
+use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -85,7 +86,9 @@ async fn run(args: Args) -> Result<(), String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Plain text when the log goes to a file (`just local-up` writes .local/run/detective.log).
     tracing_subscriber::fmt()
+        .with_ansi(std::io::stdout().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )

@@ -27,79 +27,196 @@ fn not_implemented(_: &mut Store, _: &Request) -> ApiResult<Reply> {
     ))
 }
 
+/// Every operation of detective-service-2.json: (method, path, name, handler), from the model's
+/// `http` blocks. The tag calls' path is a prefix followed by the `{ResourceArn}` label.
+const ROUTES: &[(Method, &str, &str, Handler)] = &[
+    (Method::POST, "/graph", "CreateGraph", graphs::create_graph),
+    (
+        Method::POST,
+        "/graphs/list",
+        "ListGraphs",
+        graphs::list_graphs,
+    ),
+    (
+        Method::POST,
+        "/graph/removal",
+        "DeleteGraph",
+        graphs::delete_graph,
+    ),
+    (
+        Method::GET,
+        "/tags/",
+        "ListTagsForResource",
+        graphs::list_tags,
+    ),
+    (Method::POST, "/tags/", "TagResource", graphs::tag_resource),
+    (
+        Method::DELETE,
+        "/tags/",
+        "UntagResource",
+        graphs::untag_resource,
+    ),
+    (
+        Method::POST,
+        "/graph/members",
+        "CreateMembers",
+        members::create_members,
+    ),
+    (
+        Method::POST,
+        "/graph/members/get",
+        "GetMembers",
+        members::get_members,
+    ),
+    (
+        Method::POST,
+        "/graph/members/list",
+        "ListMembers",
+        members::list_members,
+    ),
+    (
+        Method::POST,
+        "/graph/members/removal",
+        "DeleteMembers",
+        members::delete_members,
+    ),
+    (
+        Method::POST,
+        "/invitations/list",
+        "ListInvitations",
+        members::list_invitations,
+    ),
+    (
+        Method::PUT,
+        "/invitation",
+        "AcceptInvitation",
+        members::accept_invitation,
+    ),
+    (
+        Method::POST,
+        "/invitation/removal",
+        "RejectInvitation",
+        members::reject_invitation,
+    ),
+    (
+        Method::POST,
+        "/membership/removal",
+        "DisassociateMembership",
+        members::disassociate_membership,
+    ),
+    (
+        Method::POST,
+        "/orgs/enableAdminAccount",
+        "EnableOrganizationAdminAccount",
+        organization::enable_admin,
+    ),
+    (
+        Method::POST,
+        "/orgs/disableAdminAccount",
+        "DisableOrganizationAdminAccount",
+        organization::disable_admin,
+    ),
+    (
+        Method::POST,
+        "/orgs/adminAccountslist",
+        "ListOrganizationAdminAccounts",
+        organization::list_admins,
+    ),
+    (
+        Method::POST,
+        "/orgs/describeOrganizationConfiguration",
+        "DescribeOrganizationConfiguration",
+        organization::describe_config,
+    ),
+    (
+        Method::POST,
+        "/orgs/updateOrganizationConfiguration",
+        "UpdateOrganizationConfiguration",
+        organization::update_config,
+    ),
+    (
+        Method::POST,
+        "/graph/datasources/list",
+        "ListDatasourcePackages",
+        datasources::list,
+    ),
+    (
+        Method::POST,
+        "/graph/datasources/update",
+        "UpdateDatasourcePackages",
+        datasources::update,
+    ),
+    (
+        Method::POST,
+        "/investigations/startInvestigation",
+        "StartInvestigation",
+        investigations::start,
+    ),
+    (
+        Method::POST,
+        "/investigations/getInvestigation",
+        "GetInvestigation",
+        investigations::get,
+    ),
+    (
+        Method::POST,
+        "/investigations/listInvestigations",
+        "ListInvestigations",
+        investigations::list,
+    ),
+    (
+        Method::POST,
+        "/investigations/listIndicators",
+        "ListIndicators",
+        investigations::list_indicators,
+    ),
+    (
+        Method::POST,
+        "/investigations/updateInvestigationState",
+        "UpdateInvestigationState",
+        investigations::update_state,
+    ),
+    (
+        Method::POST,
+        "/graph/datasources/get",
+        "BatchGetGraphMemberDatasources",
+        not_implemented,
+    ),
+    (
+        Method::POST,
+        "/membership/datasources/get",
+        "BatchGetMembershipDatasources",
+        not_implemented,
+    ),
+    (
+        Method::POST,
+        "/graph/member/monitoringstate",
+        "StartMonitoringMember",
+        not_implemented,
+    ),
+];
+
+/// Whether `name` is an operation of the API (fault specs name operations).
+pub fn is_operation(name: &str) -> bool {
+    ROUTES.iter().any(|(_, _, op, _)| *op == name)
+}
+
 /// The route for a request, and the percent-decoded `{ResourceArn}` label for the tag calls.
 pub fn route(method: &Method, path: &str) -> Option<(Route, Option<String>)> {
-    let r = |operation, handler: Handler| Some((Route { operation, handler }, None));
-    if let Some(arn) = path.strip_prefix("/tags/") {
-        let arn = Some(percent_decode(arn));
-        let route = match *method {
-            Method::GET => Route {
-                operation: "ListTagsForResource",
-                handler: graphs::list_tags,
-            },
-            Method::POST => Route {
-                operation: "TagResource",
-                handler: graphs::tag_resource,
-            },
-            Method::DELETE => Route {
-                operation: "UntagResource",
-                handler: graphs::untag_resource,
-            },
-            _ => return None,
-        };
-        return Some((route, arn));
-    }
-    if *method == Method::PUT {
-        return if path == "/invitation" {
-            r("AcceptInvitation", members::accept_invitation)
-        } else {
-            None
-        };
-    }
-    if *method != Method::POST {
-        return None;
-    }
-    match path {
-        "/graph" => r("CreateGraph", graphs::create_graph),
-        "/graphs/list" => r("ListGraphs", graphs::list_graphs),
-        "/graph/removal" => r("DeleteGraph", graphs::delete_graph),
-        "/graph/members" => r("CreateMembers", members::create_members),
-        "/graph/members/get" => r("GetMembers", members::get_members),
-        "/graph/members/list" => r("ListMembers", members::list_members),
-        "/graph/members/removal" => r("DeleteMembers", members::delete_members),
-        "/invitations/list" => r("ListInvitations", members::list_invitations),
-        "/invitation/removal" => r("RejectInvitation", members::reject_invitation),
-        "/membership/removal" => r("DisassociateMembership", members::disassociate_membership),
-        "/orgs/enableAdminAccount" => {
-            r("EnableOrganizationAdminAccount", organization::enable_admin)
-        }
-        "/orgs/disableAdminAccount" => r(
-            "DisableOrganizationAdminAccount",
-            organization::disable_admin,
-        ),
-        "/orgs/adminAccountslist" => r("ListOrganizationAdminAccounts", organization::list_admins),
-        "/orgs/describeOrganizationConfiguration" => r(
-            "DescribeOrganizationConfiguration",
-            organization::describe_config,
-        ),
-        "/orgs/updateOrganizationConfiguration" => r(
-            "UpdateOrganizationConfiguration",
-            organization::update_config,
-        ),
-        "/graph/datasources/list" => r("ListDatasourcePackages", datasources::list),
-        "/graph/datasources/update" => r("UpdateDatasourcePackages", datasources::update),
-        "/investigations/startInvestigation" => r("StartInvestigation", investigations::start),
-        "/investigations/getInvestigation" => r("GetInvestigation", investigations::get),
-        "/investigations/listInvestigations" => r("ListInvestigations", investigations::list),
-        "/investigations/listIndicators" => r("ListIndicators", investigations::list_indicators),
-        "/investigations/updateInvestigationState" => {
-            r("UpdateInvestigationState", investigations::update_state)
-        }
-        "/graph/datasources/get" => r("BatchGetGraphMemberDatasources", not_implemented),
-        "/membership/datasources/get" => r("BatchGetMembershipDatasources", not_implemented),
-        "/graph/member/monitoringstate" => r("StartMonitoringMember", not_implemented),
-        _ => None,
-    }
+    let label = path.strip_prefix("/tags/");
+    let wanted = if label.is_some() { "/tags/" } else { path };
+    ROUTES
+        .iter()
+        .find(|(m, p, _, _)| m == method && *p == wanted)
+        .map(|(_, _, operation, handler)| {
+            (
+                Route {
+                    operation,
+                    handler: *handler,
+                },
+                label.map(percent_decode),
+            )
+        })
 }
 
 /// Decodes `%XX` escapes (URI labels and query values are percent-encoded by the SDKs).
@@ -152,6 +269,13 @@ mod tests {
             arn.unwrap(),
             "arn:aws:detective:us-east-1:123456789012:graph:abc"
         );
+    }
+
+    #[test]
+    fn operation_names_are_known() {
+        assert!(is_operation("StartInvestigation"));
+        assert!(!is_operation("StartInvestigaton"));
+        assert_eq!(ROUTES.len(), 29, "every operation of the model");
     }
 
     #[test]

@@ -152,17 +152,10 @@ fn request_id() -> String {
 
 fn error_response(err: &ApiError) -> HttpResponse {
     let mut resp = response(err.kind.status(), Some(err.body()));
-    let h = resp.headers_mut();
-    h.insert(
+    resp.headers_mut().insert(
         "x-amzn-errortype",
         HeaderValue::from_static(err.kind.type_name()),
     );
-    if matches!(err.kind, ErrorKind::Validation | ErrorKind::AccessDenied) {
-        // Detective's own answers carry the ErrorCode as a header as well as in the body.
-        if let Some(code) = err.code {
-            h.insert("x-amzn-errorcode", HeaderValue::from_static(code.as_str()));
-        }
-    }
     resp
 }
 

@@ -14,6 +14,8 @@ use crate::validate::{
 
 /// Data volume reported for an enabled member (bytes per day); a plausible small account.
 const MEMBER_VOLUME_BYTES: u64 = 1_843_200_000;
+/// Maximum data volume of a member account (model: `MemberDetail.PercentOfGraphUtilization` docs, 160 GB/day).
+const MAX_MEMBER_VOLUME_BYTES_PER_DAY: f64 = 160e9;
 
 /// The model's `MemberDetail` for one member of `graph`.
 pub fn member_detail(graph: &Graph, m: &Member) -> Value {
@@ -37,8 +39,8 @@ pub fn member_detail(graph: &Graph, m: &Member) -> Value {
     if m.status == MemberStatus::Enabled {
         d["VolumeUsageInBytes"] = json!(MEMBER_VOLUME_BYTES);
         d["VolumeUsageUpdatedTime"] = ts(m.updated);
-        // 1.8 GB/day of the 160 GB/day maximum.
-        d["PercentOfGraphUtilization"] = json!(MEMBER_VOLUME_BYTES as f64 / 160e9 * 100.0);
+        d["PercentOfGraphUtilization"] =
+            json!(MEMBER_VOLUME_BYTES as f64 / MAX_MEMBER_VOLUME_BYTES_PER_DAY * 100.0);
         d["PercentOfGraphUtilizationUpdatedTime"] = ts(m.updated);
         let usage: serde_json::Map<String, Value> = graph
             .datasources
@@ -316,4 +318,75 @@ pub fn disassociate_membership(store: &mut Store, req: &Request) -> ApiResult<Re
         .members
         .remove(&account);
     Ok(Reply::ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Caller;
+    use time::OffsetDateTime;
+
+    fn request(account: &str, region: &str, body: Value) -> Request {
+        Request {
+            caller: Caller {
+                account: account.into(),
+                region: region.into(),
+            },
+            input: validate::Input::parse(body.to_string().as_bytes()).unwrap(),
+            now: OffsetDateTime::now_utc(),
+            resource_arn: None,
+            query: Vec::new(),
+        }
+    }
+
+    fn invite(store: &mut Store, graph: &str, ids: impl Iterator<Item = u64>) -> ApiResult<Reply> {
+        let accounts: Vec<Value> = ids
+            .map(|i| json!({"AccountId": format!("{i:012}"), "EmailAddress": "a@example.com"}))
+            .collect();
+        create_members(
+            store,
+            &request(
+                "111111111111",
+                "us-east-1",
+                json!({"GraphArn": graph, "Accounts": accounts}),
+            ),
+        )
+    }
+
+    #[test]
+    fn a_graph_holds_at_most_1200_members() {
+        let mut store = Store::default();
+        let (graph, _) = store.ensure_graph("111111111111", "us-east-1", OffsetDateTime::now_utc());
+        for batch in 0..24u64 {
+            invite(
+                &mut store,
+                &graph,
+                (0..50).map(|i| 200_000_000_000 + batch * 50 + i),
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            store.graph(&graph).unwrap().members.len(),
+            MAX_MEMBERS_PER_GRAPH
+        );
+        let err = invite(&mut store, &graph, std::iter::once(300_000_000_000)).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::ServiceQuotaExceeded);
+        assert_eq!(err.body()["Resources"], json!(["MEMBER_ACCOUNTS"]));
+    }
+
+    #[test]
+    fn invitations_are_seen_only_in_the_graphs_region() {
+        let mut store = Store::default();
+        let (graph, _) = store.ensure_graph("111111111111", "us-east-1", OffsetDateTime::now_utc());
+        invite(&mut store, &graph, std::iter::once(222_222_222_222)).unwrap();
+        let list = |store: &mut Store, region| match list_invitations(
+            store,
+            &request("222222222222", region, json!({})),
+        ) {
+            Ok(Reply::Json(v)) => v["Invitations"].as_array().unwrap().len(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(list(&mut store, "us-east-1"), 1);
+        assert_eq!(list(&mut store, "eu-west-1"), 0);
+    }
 }

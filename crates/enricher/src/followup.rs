@@ -1,0 +1,210 @@
+//! The follow-up alert a finished Detective investigation sends: Detective's verdict (severity,
+//! status, indicators) tied to the original alert — the same chat thread (`threadId` is the
+//! alert key) and the original subject quoted. Pure. Every string that came from Detective
+//! describes activity an attacker chose (user agents, locations, API names): it is clipped,
+//! stripped of control characters and escaped for its format like a finding's strings.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use watchpost_core::config::Format;
+use watchpost_core::render::{MESSAGE_MAX_BYTES, RenderedAlert, SUBJECT_MAX_CHARS};
+use watchpost_core::text::{clip, clip_ascii, escape_markdown};
+
+use crate::ports::{InvestigationReport, OpenInvestigation};
+
+/// Indicators a follow-up lists; Detective may report many more.
+const INDICATORS_MAX: usize = 20;
+const INDICATOR_MAX_CHARS: usize = 300;
+const FIELD_MAX_CHARS: usize = 200;
+
+/// Renders the follow-up of `investigation` for one route.
+pub fn render_followup(
+    open: &OpenInvestigation,
+    report: &InvestigationReport,
+    route: &str,
+    format: Format,
+) -> RenderedAlert {
+    let severity = report
+        .severity
+        .as_deref()
+        .map_or("UNKNOWN".to_owned(), |s| clip_ascii(s, 20));
+    let status = clip_ascii(&report.status, 20);
+    let state = clip_ascii(&report.state, 20);
+    let original = clip(&open.subject, SUBJECT_MAX_CHARS);
+    let subject = clip_ascii(
+        &format!("[Detective {severity}] follow-up: {original}"),
+        SUBJECT_MAX_CHARS,
+    );
+    let id = clip(&open.investigation_id, FIELD_MAX_CHARS);
+    let entity = clip(&open.entity_arn, FIELD_MAX_CHARS);
+    let key = clip(&open.alert_key, FIELD_MAX_CHARS);
+    let indicators: Vec<(String, String)> = report
+        .indicators
+        .iter()
+        .take(INDICATORS_MAX)
+        .map(|i| {
+            (
+                clip_ascii(&i.kind, 40),
+                clip(&i.detail, INDICATOR_MAX_CHARS),
+            )
+        })
+        .collect();
+    let more = report.indicators.len().saturating_sub(INDICATORS_MAX);
+
+    let message = match format {
+        Format::Text => {
+            let mut text = format!(
+                "Amazon Detective finished investigating {entity}, for the alert \"{original}\".\n\n\
+                 Verdict: {severity} (investigation {status}, {state})\nInvestigation: {id}\nAlert key: {key}\n"
+            );
+            if indicators.is_empty() {
+                text.push_str("\nIndicators: none reported.\n");
+            } else {
+                text.push_str("\nIndicators:\n");
+                for (kind, detail) in &indicators {
+                    text.push_str(&format!("- {kind}: {detail}\n"));
+                }
+                if more > 0 {
+                    text.push_str(&format!("- … and {more} more in Detective\n"));
+                }
+            }
+            text.push_str("\nOpen the investigation in the Amazon Detective console to review it.\n");
+            text
+        }
+        Format::Json => json!({
+            "kind": "watchpost.followup",
+            "alert_key": key,
+            "original_subject": original,
+            "investigation": {
+                "id": id,
+                "entity_arn": entity,
+                "status": status,
+                "state": state,
+                "severity": severity,
+                "indicators": indicators.iter().map(|(kind, detail)| json!({"type": kind, "detail": detail})).collect::<Vec<_>>(),
+                "indicators_omitted": more,
+            },
+        })
+        .to_string(),
+        Format::Chat => {
+            let mut description = format!(
+                "*Follow-up to* {}\n*Verdict* `{}` · *Status* `{}` · *State* `{}`\n*Entity* `{}`\n*Investigation* `{}`\n",
+                escape_markdown(&original),
+                escape_markdown(&severity),
+                escape_markdown(&status),
+                escape_markdown(&state),
+                escape_markdown(&entity),
+                escape_markdown(&id),
+            );
+            for (kind, detail) in &indicators {
+                description.push_str(&format!("• *{}* {}\n", escape_markdown(kind), escape_markdown(detail)));
+            }
+            if more > 0 {
+                description.push_str(&format!("• … and {more} more in Detective\n"));
+            }
+            json!({
+                "version": "1.0",
+                "source": "custom",
+                "id": id,
+                "content": {
+                    "textType": "client-markdown",
+                    "title": escape_markdown(&subject),
+                    "description": description,
+                    "keywords": [severity, "detective", "follow-up"],
+                },
+                "metadata": {
+                    // The original alert's thread.
+                    "threadId": key,
+                    "summary": subject,
+                    "eventType": "watchpost.followup",
+                    "relatedResources": [entity],
+                },
+            })
+            .to_string()
+        }
+    };
+    let mut attributes = BTreeMap::new();
+    attributes.insert("alert_kind".to_owned(), "followup".to_owned());
+    attributes.insert("severity".to_owned(), severity.clone());
+    attributes.insert("format".to_owned(), format.as_str().to_owned());
+    attributes.insert("investigation_status".to_owned(), status);
+    // Bounded pieces keep it far below the limit; stay safe anyway.
+    let truncated = message.len() > MESSAGE_MAX_BYTES / 2;
+    RenderedAlert {
+        route: route.to_owned(),
+        format,
+        subject,
+        message: if truncated {
+            message.chars().take(MESSAGE_MAX_BYTES / 8).collect()
+        } else {
+            message
+        },
+        attributes,
+        truncated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::Indicator;
+
+    fn sample() -> (OpenInvestigation, InvestigationReport) {
+        let open = OpenInvestigation {
+            investigation_id: "inv-1".into(),
+            graph_arn: "arn:aws:detective:us-east-1:123456789012:graph:g".into(),
+            entity_arn: "arn:aws:iam::123456789012:user/alice".into(),
+            alert_key: "123456789012/us-east-1/abc".into(),
+            subject: "[HIGH] model-invocation: Impact:IAMUser/AnomalousModelInvocation on alice"
+                .into(),
+            routes: vec!["chat".into()],
+            started_at: 0,
+        };
+        let report = InvestigationReport {
+            id: "inv-1".into(),
+            entity_arn: open.entity_arn.clone(),
+            status: "SUCCESSFUL".into(),
+            state: "ACTIVE".into(),
+            severity: Some("HIGH".into()),
+            indicators: vec![
+                Indicator {
+                    kind: "NEW_USER_AGENT".into(),
+                    detail: "ua\u{202e}evil\n@channel [x](http://e)".into(),
+                },
+                Indicator {
+                    kind: "IMPOSSIBLE_TRAVEL".into(),
+                    detail: "Paris → Sydney".into(),
+                },
+            ],
+        };
+        (open, report)
+    }
+
+    #[test]
+    fn chat_follow_up_lands_in_the_original_thread_and_is_escaped() {
+        let (open, report) = sample();
+        let alert = render_followup(&open, &report, "chat", Format::Chat);
+        let doc: serde_json::Value = serde_json::from_str(&alert.message).unwrap();
+        assert_eq!(doc["metadata"]["threadId"], "123456789012/us-east-1/abc");
+        let description = doc["content"]["description"].as_str().unwrap();
+        assert!(description.contains("Follow-up to"), "{description}");
+        assert!(!description.contains('\u{202e}'));
+        assert!(!description.contains("[x](http://e)"), "{description}");
+        assert!(alert.subject.len() < 100 && alert.subject.is_ascii());
+    }
+
+    #[test]
+    fn text_follow_up_quotes_the_original_subject_and_lists_indicators() {
+        let (open, report) = sample();
+        let alert = render_followup(&open, &report, "pager", Format::Text);
+        assert!(alert.message.contains(&open.subject));
+        assert!(
+            alert
+                .message
+                .contains("- IMPOSSIBLE_TRAVEL: Paris → Sydney")
+        );
+        assert!(alert.message.lines().all(|l| !l.contains('\u{202e}')));
+        assert_eq!(alert.attributes["alert_kind"], "followup");
+    }
+}

@@ -1,0 +1,495 @@
+//! The invocation: a finding event runs the core pipeline (parse → evaluate against stored
+//! state → claim → enrich → render → publish per route → remember), a scheduled event runs the
+//! investigation sweep ([`crate::sweep`]). Generic over the ports; no SDK type in sight.
+//!
+//! Never lose an alert: state or Detective trouble only adds a note to the alert; a route that
+//! could not be reached fails the invocation with a retryable error, and the retry sends only
+//! the routes still missing.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+use watchpost_core::config::Format;
+use watchpost_core::event::{ParsedEvent, SourcedFinding, parse_event_value};
+use watchpost_core::guardduty::timestamp::parse_time;
+use watchpost_core::metrics::MetricCounts;
+use watchpost_core::pipeline::{Evaluation, evaluate};
+use watchpost_core::render::{Enrichment, RenderedAlert};
+use watchpost_core::state::alert_key;
+use watchpost_core::text::clip;
+
+use crate::error::{HandlerError, PortError};
+use crate::ports::{
+    AlertStore, Claim, ClaimOutcome, Clock, Investigations, MetricsSink, Notifier,
+    OpenInvestigation, Publication, StoredAlert,
+};
+use crate::settings::Settings;
+
+/// `detail-type` of EventBridge's scheduled events (rules with a schedule, and EventBridge
+/// Scheduler's EventBridge-shaped payloads).
+pub const SCHEDULED_DETAIL_TYPE: &str = "Scheduled Event";
+/// Sources a scheduled event comes from.
+pub const SCHEDULED_SOURCES: &[&str] = &["aws.events", "aws.scheduler"];
+
+/// Metric names the enricher counts besides findings.
+pub mod metric {
+    pub const ALERTS_DELIVERED: &str = "AlertsDelivered";
+    pub const DELIVERY_FAILED: &str = "DeliveryFailed";
+    pub const ENRICHMENT_UNAVAILABLE: &str = "EnrichmentUnavailable";
+    pub const DEDUPLICATION_UNAVAILABLE: &str = "DeduplicationUnavailable";
+    pub const INVALID_EVENTS: &str = "InvalidEvents";
+    pub const INVESTIGATIONS_STARTED: &str = "InvestigationsStarted";
+    pub const INVESTIGATIONS_REUSED: &str = "InvestigationsReused";
+    pub const FOLLOW_UPS_DELIVERED: &str = "FollowUpsDelivered";
+    pub const ALERTS_IN_FLIGHT: &str = "AlertsInFlight";
+}
+
+/// Detective profiles and investigations look this far before the first activity.
+const SCOPE_MARGIN_SECONDS: i64 = 3_600;
+/// Without a first-seen time, investigations look back this far.
+const DEFAULT_SCOPE_SECONDS: i64 = 86_400;
+/// Longest a finding id is logged or returned.
+const ID_MAX_CHARS: usize = 300;
+
+/// The ports a handler talks through.
+pub struct Ports<N, M, D, S, C> {
+    pub notifier: N,
+    pub metrics: M,
+    pub detective: D,
+    pub store: S,
+    pub clock: C,
+}
+
+/// The enricher's handler: settings and ports, built once at init.
+pub struct Handler<N, M, D, S, C> {
+    pub(crate) settings: Settings,
+    pub(crate) ports: Ports<N, M, D, S, C>,
+    claims: AtomicU64,
+}
+
+/// What happened to one finding, as the invocation returns and logs it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FindingReport {
+    pub finding_id: String,
+    pub finding_type: String,
+    pub outcome: &'static str,
+    pub reason: String,
+    pub severity: &'static str,
+    pub component: &'static str,
+    pub routes_delivered: Vec<String>,
+    pub notes: Vec<String>,
+    pub investigation_id: Option<String>,
+}
+
+impl<N, M, D, S, C> Handler<N, M, D, S, C>
+where
+    N: Notifier,
+    M: MetricsSink,
+    D: Investigations,
+    S: AlertStore,
+    C: Clock,
+{
+    pub fn new(settings: Settings, ports: Ports<N, M, D, S, C>) -> Self {
+        Handler {
+            settings,
+            ports,
+            claims: AtomicU64::new(0),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn ports(&self) -> &Ports<N, M, D, S, C> {
+        &self.ports
+    }
+
+    /// Handles one invocation; `request_id` is Lambda's, for claim tokens and logs.
+    pub async fn handle(&self, event: Value, request_id: &str) -> Result<Value, HandlerError> {
+        let mut counts = MetricCounts::default();
+        let result = if is_scheduled(&event) {
+            self.sweep(&mut counts).await
+        } else {
+            self.findings(event, request_id, &mut counts).await
+        };
+        self.emit(&counts).await;
+        result
+    }
+
+    async fn findings(
+        &self,
+        event: Value,
+        request_id: &str,
+        counts: &mut MetricCounts,
+    ) -> Result<Value, HandlerError> {
+        match parse_event_value(event) {
+            ParsedEvent::Rejected(reason) => {
+                counts.finding("rejected", "none", "none");
+                counts.count(metric::INVALID_EVENTS, "Reason", "rejected");
+                tracing::warn!(outcome = "rejected", reason = %reason, "event rejected");
+                Err(HandlerError::InvalidEvent(reason))
+            }
+            ParsedEvent::Ignored(reason) => {
+                counts.finding("ignored", "none", "none");
+                tracing::info!(outcome = "ignored", reason = %reason, "event ignored");
+                Ok(json!({ "outcome": "ignored", "reason": reason }))
+            }
+            ParsedEvent::Findings(findings) => {
+                let mut reports = Vec::new();
+                let mut failures = Vec::new();
+                let mut in_flight = None;
+                for sourced in findings {
+                    match self.finding(sourced, request_id, counts).await {
+                        Ok(report) => reports.push(report),
+                        Err(HandlerError::DeliveryFailed(mut f)) => failures.append(&mut f),
+                        Err(other) => in_flight = Some(other),
+                    }
+                }
+                if !failures.is_empty() {
+                    return Err(HandlerError::DeliveryFailed(failures));
+                }
+                if let Some(err) = in_flight {
+                    return Err(err);
+                }
+                Ok(json!({ "findings": reports }))
+            }
+        }
+    }
+
+    /// One finding through the pipeline.
+    async fn finding(
+        &self,
+        sourced: SourcedFinding,
+        request_id: &str,
+        counts: &mut MetricCounts,
+    ) -> Result<FindingReport, HandlerError> {
+        let config = &self.settings.config;
+        let store = &self.ports.store;
+        let now = self.ports.clock.now();
+        let key = alert_key(&sourced.finding);
+        let mut notes = Vec::new();
+
+        let (stored, state_available) = match store.load(&key).await {
+            Ok(stored) => (stored, true),
+            Err(err) => {
+                dedup_unavailable(&err, &mut notes, counts);
+                (None, false)
+            }
+        };
+        // A claimed alert of this very count that has not reached all its routes: a retry
+        // resumes it (once the claiming invocation's lease is over), deciding as it did.
+        let unfinished = stored
+            .as_ref()
+            .filter(|s| !s.complete && s.record.count == sourced.finding.count());
+        if let Some(unfinished) = unfinished
+            && unfinished.lease_until > now
+        {
+            counts.count(metric::ALERTS_IN_FLIGHT, "Stage", "claim");
+            return Err(HandlerError::AlertInFlight(clip(&key, ID_MAX_CHARS)));
+        }
+        let prior = match unfinished {
+            Some(s) => s.previous.as_ref(),
+            None => stored.as_ref().map(|s| &s.record),
+        };
+        let evaluation = evaluate(sourced, config, prior, now);
+        if !evaluation.is_alert() {
+            let report = self.report(
+                &evaluation,
+                evaluation.decision.reason.clone(),
+                Vec::new(),
+                notes,
+                None,
+            );
+            counts.finding(report.outcome, report.severity, report.component);
+            log(&report);
+            return Ok(report);
+        }
+        let already: Vec<String> = unfinished
+            .map(|s| s.record.routes_delivered.clone())
+            .unwrap_or_default();
+
+        // Claim before delivering, so that two invocations cannot both alert.
+        let token = self.token(request_id);
+        let mut claimed = false;
+        if state_available {
+            let claim = Claim {
+                stored: StoredAlert {
+                    record: evaluation.record(now, already.clone()),
+                    previous: prior.cloned(),
+                    routes: evaluation.decision.routes.clone(),
+                    complete: false,
+                    lease_until: now + i64::from(config.enricher.timeout_s),
+                    token: token.clone(),
+                },
+                expected_token: stored.as_ref().map(|s| s.token.clone()),
+                expires_at: now + config.enricher.state_ttl.as_secs() as i64,
+            };
+            match store.claim(&claim).await {
+                Ok(ClaimOutcome::Claimed) => claimed = true,
+                Ok(ClaimOutcome::AlreadyClaimed) => {
+                    let mut report = self.report(
+                        &evaluation,
+                        "duplicate: another invocation claimed this alert first".into(),
+                        Vec::new(),
+                        notes,
+                        None,
+                    );
+                    report.outcome = "suppressed";
+                    counts.finding(report.outcome, report.severity, report.component);
+                    log(&report);
+                    return Ok(report);
+                }
+                Err(err) => dedup_unavailable(&err, &mut notes, counts),
+            }
+        }
+        counts.finding(
+            "alert",
+            evaluation.severity.label.as_str(),
+            evaluation.component_name(),
+        );
+
+        let investigation_id = self.investigate(&evaluation, now, &mut notes, counts).await;
+        let enrichment = Enrichment {
+            notes: notes.clone(),
+            investigation_id: investigation_id.clone(),
+        };
+        let alerts = evaluation.render(config, &enrichment);
+        let pending: Vec<&RenderedAlert> = alerts
+            .iter()
+            .filter(|a| !already.contains(&a.route))
+            .collect();
+        let results = join_all(pending.iter().map(|alert| async {
+            let result = match self.publication(alert) {
+                Ok(publication) => self.ports.notifier.publish(&publication).await.map(|_| ()),
+                Err(err) => Err(err),
+            };
+            if result.is_ok()
+                && claimed
+                && let Err(err) = store.delivered(&key, &token, &alert.route).await
+            {
+                // The alert went out; at worst a retry sends this route again.
+                tracing::warn!(route = %alert.route, error = %err, "could not record a delivered route");
+            }
+            (alert.route.clone(), result)
+        }))
+        .await;
+        let mut delivered = already.clone();
+        let mut failures = Vec::new();
+        for (route, result) in results {
+            match result {
+                Ok(()) => {
+                    counts.count(metric::ALERTS_DELIVERED, "Route", &route);
+                    delivered.push(route);
+                }
+                Err(err) => {
+                    counts.count(metric::DELIVERY_FAILED, "Route", &route);
+                    failures.push((route, err));
+                }
+            }
+        }
+        if claimed && let Err(err) = store.finish(&key, &token, failures.is_empty()).await {
+            tracing::warn!(error = %err, "could not record the end of the delivery");
+        }
+        if let Some(id) = &investigation_id
+            && state_available
+            && let Some(graph_arn) = &self.settings.graph_arn
+            && let Some(entity_arn) = evaluation.finding.principal_arn()
+        {
+            let open = OpenInvestigation {
+                investigation_id: id.clone(),
+                graph_arn: graph_arn.clone(),
+                entity_arn,
+                alert_key: key.clone(),
+                subject: alerts
+                    .first()
+                    .map(|a| a.subject.clone())
+                    .unwrap_or_default(),
+                routes: evaluation.decision.routes.clone(),
+                started_at: now,
+            };
+            if let Err(err) = store.remember_investigation(&open).await {
+                tracing::warn!(error = %err, "could not remember the investigation for the sweep");
+            }
+        }
+        let mut report = self.report(
+            &evaluation,
+            evaluation.decision.reason.clone(),
+            delivered,
+            notes,
+            investigation_id,
+        );
+        if !failures.is_empty() {
+            report.outcome = "delivery-failed";
+            report.reason = HandlerError::DeliveryFailed(failures.clone()).to_string();
+        }
+        log(&report);
+        if failures.is_empty() {
+            Ok(report)
+        } else {
+            Err(HandlerError::DeliveryFailed(failures))
+        }
+    }
+
+    /// Starts (or reuses) a Detective investigation when the finding warrants one, within the
+    /// time budget. Trouble becomes a note on the alert, never a delay beyond the budget.
+    async fn investigate(
+        &self,
+        evaluation: &Evaluation,
+        now: i64,
+        notes: &mut Vec<String>,
+        counts: &mut MetricCounts,
+    ) -> Option<String> {
+        let detective = &self.settings.config.detective;
+        if !detective.enabled
+            || !detective.investigate
+            || evaluation.classification.component.is_none()
+            || evaluation.severity.label < detective.investigation_min_severity
+        {
+            return None;
+        }
+        let entity_arn = evaluation.finding.principal_arn()?;
+        let Some(graph_arn) = self.settings.graph_arn.as_deref() else {
+            tracing::info!("no Detective graph configured: alert carries links only");
+            return None;
+        };
+        let (first_seen, _) = evaluation.finding.first_last_seen();
+        let scope_start = first_seen
+            .and_then(parse_time)
+            .map(|t| t.unix_timestamp() - SCOPE_MARGIN_SECONDS)
+            .filter(|start| *start < now)
+            .unwrap_or(now - DEFAULT_SCOPE_SECONDS);
+        let reuse_since = now - detective.reuse_investigation_within.as_secs() as i64;
+        let port = &self.ports.detective;
+        let work = async {
+            if let Some(id) = port
+                .recent_investigation(graph_arn, &entity_arn, reuse_since)
+                .await?
+            {
+                return Ok::<_, PortError>((id, true));
+            }
+            let id = port
+                .start_investigation(graph_arn, &entity_arn, scope_start, now)
+                .await?;
+            Ok((id, false))
+        };
+        let budget = Duration::from_millis(detective.budget_ms);
+        let why = match tokio::time::timeout(budget, work).await {
+            Ok(Ok((id, reused))) => {
+                let name = if reused {
+                    metric::INVESTIGATIONS_REUSED
+                } else {
+                    metric::INVESTIGATIONS_STARTED
+                };
+                counts.count(name, "Service", "detective");
+                return Some(id);
+            }
+            Ok(Err(err)) => err.short(),
+            Err(_) => format!("no answer within {} ms", detective.budget_ms),
+        };
+        notes.push(format!("Detective enrichment unavailable: {why}"));
+        counts.count(metric::ENRICHMENT_UNAVAILABLE, "Service", "detective");
+        None
+    }
+
+    /// The SNS message of a rendered alert: a subject only where people read it as email.
+    pub(crate) fn publication(&self, alert: &RenderedAlert) -> Result<Publication, PortError> {
+        let topic_arn = self
+            .settings
+            .topics
+            .get(&alert.route)
+            .cloned()
+            .ok_or_else(|| PortError::NotFound {
+                service: "sns",
+                code: "NoTopicForRoute".into(),
+                message: format!("route `{}` has no topic", alert.route),
+            })?;
+        Ok(Publication {
+            topic_arn,
+            subject: (alert.format == Format::Text).then(|| alert.subject.clone()),
+            message: alert.message.clone(),
+            attributes: alert.attributes.clone(),
+        })
+    }
+
+    fn report(
+        &self,
+        evaluation: &Evaluation,
+        reason: String,
+        routes_delivered: Vec<String>,
+        notes: Vec<String>,
+        investigation_id: Option<String>,
+    ) -> FindingReport {
+        FindingReport {
+            finding_id: clip(&evaluation.finding.id, ID_MAX_CHARS),
+            finding_type: clip(evaluation.finding.finding_type(), ID_MAX_CHARS),
+            outcome: evaluation.decision.outcome.as_str(),
+            reason: clip(&reason, 500),
+            severity: evaluation.severity.label.as_str(),
+            component: evaluation.component_name(),
+            routes_delivered,
+            notes,
+            investigation_id,
+        }
+    }
+
+    /// A claim token unique to this invocation and claim.
+    fn token(&self, request_id: &str) -> String {
+        let n = self.claims.fetch_add(1, Ordering::Relaxed);
+        format!(
+            "{}/{}/{n}",
+            clip(request_id, 100),
+            self.ports.clock.now_ms()
+        )
+    }
+
+    pub(crate) async fn emit(&self, counts: &MetricCounts) {
+        if counts.is_empty() {
+            return;
+        }
+        if let Err(err) = self
+            .ports
+            .metrics
+            .emit(counts, self.ports.clock.now_ms())
+            .await
+        {
+            // Metrics never fail an invocation.
+            tracing::warn!(error = %err, "could not emit metrics");
+        }
+    }
+}
+
+fn dedup_unavailable(err: &PortError, notes: &mut Vec<String>, counts: &mut MetricCounts) {
+    tracing::warn!(error = %err, "alert state unavailable");
+    let note = format!("deduplication unavailable: {}", err.short());
+    if !notes.contains(&note) {
+        notes.push(note);
+        counts.count(metric::DEDUPLICATION_UNAVAILABLE, "Service", "dynamodb");
+    }
+}
+
+fn log(report: &FindingReport) {
+    tracing::info!(
+        finding_id = %report.finding_id,
+        finding_type = %report.finding_type,
+        outcome = report.outcome,
+        reason = %report.reason,
+        severity = report.severity,
+        component = report.component,
+        routes_delivered = ?report.routes_delivered,
+        notes = ?report.notes,
+        investigation_id = report.investigation_id.as_deref().unwrap_or(""),
+        "finding"
+    );
+}
+
+/// Whether an event is the sweep's schedule rather than a finding.
+pub fn is_scheduled(event: &Value) -> bool {
+    event.get("detail-type").and_then(Value::as_str) == Some(SCHEDULED_DETAIL_TYPE)
+        && event
+            .get("source")
+            .and_then(Value::as_str)
+            .is_some_and(|s| SCHEDULED_SOURCES.contains(&s))
+}

@@ -1,0 +1,317 @@
+//! In-memory ports: a recording SNS, metrics that accumulate, a scripted Detective, an alert
+//! store with DynamoDB's conditional semantics, and a clock that only moves when told. For
+//! tests and benchmarks; each can be told to fail the way the real service does. The traits are
+//! implemented for references, so several handlers can share one store.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use watchpost_core::metrics::MetricCounts;
+
+use crate::error::PortError;
+use crate::ports::{
+    AlertStore, Claim, ClaimOutcome, Clock, InvestigationReport, Investigations, MetricsSink,
+    Notifier, OpenInvestigation, Publication, StoredAlert,
+};
+
+fn throttled(service: &'static str) -> PortError {
+    PortError::Throttled {
+        service,
+        code: "Throttling".into(),
+        message: "Rate exceeded".into(),
+    }
+}
+
+/// SNS that records what was published; topics in `failing` answer with throttling.
+#[derive(Debug, Default)]
+pub struct MemoryNotifier {
+    published: Mutex<Vec<Publication>>,
+    failing: Mutex<HashSet<String>>,
+}
+
+impl MemoryNotifier {
+    pub fn published(&self) -> Vec<Publication> {
+        self.published.lock().unwrap().clone()
+    }
+    pub fn fail_topic(&self, topic_arn: &str, fail: bool) {
+        let mut failing = self.failing.lock().unwrap();
+        if fail {
+            failing.insert(topic_arn.to_owned());
+        } else {
+            failing.remove(topic_arn);
+        }
+    }
+    pub fn clear(&self) {
+        self.published.lock().unwrap().clear();
+    }
+}
+
+impl Notifier for &MemoryNotifier {
+    async fn publish(&self, publication: &Publication) -> Result<String, PortError> {
+        if self
+            .failing
+            .lock()
+            .unwrap()
+            .contains(&publication.topic_arn)
+        {
+            return Err(throttled("sns"));
+        }
+        let mut published = self.published.lock().unwrap();
+        published.push(publication.clone());
+        Ok(format!("message-{}", published.len()))
+    }
+}
+
+/// Metrics that add up in memory.
+#[derive(Debug, Default)]
+pub struct MemoryMetrics {
+    counts: Mutex<MetricCounts>,
+}
+
+impl MemoryMetrics {
+    pub fn counts(&self) -> MetricCounts {
+        self.counts.lock().unwrap().clone()
+    }
+    /// The total of a pipeline counter over its dimension values, read back from its EMF form.
+    pub fn total(&self, metric: &str) -> u64 {
+        self.counts()
+            .to_emf("test", 0)
+            .iter()
+            .filter_map(|doc| doc.get(metric).and_then(serde_json::Value::as_u64))
+            .sum()
+    }
+}
+
+impl MetricsSink for &MemoryMetrics {
+    async fn emit(&self, counts: &MetricCounts, _timestamp_ms: i64) -> Result<(), PortError> {
+        self.counts.lock().unwrap().merge(counts);
+        Ok(())
+    }
+}
+
+/// Detective with investigations in memory; it can be slowed down or made to fail.
+#[derive(Debug, Default)]
+pub struct MemoryDetective {
+    /// `(entity_arn, created_at, report)`.
+    investigations: Mutex<Vec<(String, i64, InvestigationReport)>>,
+    delay_ms: AtomicU64,
+    failing: AtomicBool,
+    started: AtomicU64,
+}
+
+impl MemoryDetective {
+    pub fn set_delay(&self, delay: Duration) {
+        self.delay_ms
+            .store(delay.as_millis() as u64, Ordering::SeqCst);
+    }
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+    pub fn started(&self) -> u64 {
+        self.started.load(Ordering::SeqCst)
+    }
+    /// Sets the outcome of an investigation (e.g. finished, with indicators).
+    pub fn complete(&self, report: InvestigationReport) {
+        let mut all = self.investigations.lock().unwrap();
+        if let Some(entry) = all.iter_mut().find(|(_, _, r)| r.id == report.id) {
+            entry.2 = report;
+        }
+    }
+    async fn gate(&self) -> Result<(), PortError> {
+        let delay = self.delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(PortError::AccessDenied {
+                service: "detective",
+                code: "AccessDeniedException".into(),
+                message: "not authorized".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Investigations for &MemoryDetective {
+    async fn recent_investigation(
+        &self,
+        _graph: &str,
+        entity_arn: &str,
+        since: i64,
+    ) -> Result<Option<String>, PortError> {
+        self.gate().await?;
+        let all = self.investigations.lock().unwrap();
+        Ok(all
+            .iter()
+            .filter(|(entity, created, _)| entity == entity_arn && *created >= since)
+            .max_by_key(|(_, created, _)| *created)
+            .map(|(_, _, r)| r.id.clone()))
+    }
+
+    async fn start_investigation(
+        &self,
+        _graph: &str,
+        entity_arn: &str,
+        _start: i64,
+        end: i64,
+    ) -> Result<String, PortError> {
+        self.gate().await?;
+        let n = self.started.fetch_add(1, Ordering::SeqCst) + 1;
+        let id = format!("{n:016}");
+        let report = InvestigationReport {
+            id: id.clone(),
+            entity_arn: entity_arn.to_owned(),
+            status: "RUNNING".into(),
+            state: "ACTIVE".into(),
+            severity: None,
+            indicators: Vec::new(),
+        };
+        // Created "now", which is the end of the scope the handler asks for.
+        self.investigations
+            .lock()
+            .unwrap()
+            .push((entity_arn.to_owned(), end, report));
+        Ok(id)
+    }
+
+    async fn investigation(
+        &self,
+        _graph: &str,
+        id: &str,
+    ) -> Result<InvestigationReport, PortError> {
+        self.gate().await?;
+        let all = self.investigations.lock().unwrap();
+        all.iter()
+            .find(|(_, _, r)| r.id == id)
+            .map(|(_, _, r)| r.clone())
+            .ok_or_else(|| PortError::NotFound {
+                service: "detective",
+                code: "ResourceNotFoundException".into(),
+                message: format!("no investigation {id}"),
+            })
+    }
+}
+
+/// Alert state with the conditional semantics of the DynamoDB adapter.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    alerts: Mutex<HashMap<String, StoredAlert>>,
+    open: Mutex<BTreeMap<String, OpenInvestigation>>,
+    failing: AtomicBool,
+}
+
+impl MemoryStore {
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+    pub fn get(&self, key: &str) -> Option<StoredAlert> {
+        self.alerts.lock().unwrap().get(key).cloned()
+    }
+    pub fn open(&self) -> Vec<OpenInvestigation> {
+        self.open.lock().unwrap().values().cloned().collect()
+    }
+    fn check(&self) -> Result<(), PortError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(PortError::Throttled {
+                service: "dynamodb",
+                code: "ProvisionedThroughputExceededException".into(),
+                message:
+                    "The level of configured provisioned throughput for the table was exceeded"
+                        .into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl AlertStore for &MemoryStore {
+    async fn load(&self, key: &str) -> Result<Option<StoredAlert>, PortError> {
+        self.check()?;
+        Ok(self.get(key))
+    }
+
+    async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, PortError> {
+        self.check()?;
+        let mut alerts = self.alerts.lock().unwrap();
+        let current = alerts
+            .get(&claim.stored.record.key)
+            .map(|s| s.token.clone());
+        if current != claim.expected_token {
+            return Ok(ClaimOutcome::AlreadyClaimed);
+        }
+        alerts.insert(claim.stored.record.key.clone(), claim.stored.clone());
+        Ok(ClaimOutcome::Claimed)
+    }
+
+    async fn delivered(&self, key: &str, token: &str, route: &str) -> Result<(), PortError> {
+        self.check()?;
+        let mut alerts = self.alerts.lock().unwrap();
+        match alerts.get_mut(key) {
+            Some(stored) if stored.token == token => {
+                if !stored.record.routes_delivered.iter().any(|r| r == route) {
+                    stored.record.routes_delivered.push(route.to_owned());
+                }
+                Ok(())
+            }
+            _ => Err(PortError::Invalid {
+                service: "dynamodb",
+                code: "ConditionalCheckFailedException".into(),
+                message: "claim lost".into(),
+            }),
+        }
+    }
+
+    async fn finish(&self, key: &str, token: &str, complete: bool) -> Result<(), PortError> {
+        self.check()?;
+        let mut alerts = self.alerts.lock().unwrap();
+        if let Some(stored) = alerts.get_mut(key).filter(|s| s.token == token) {
+            stored.complete = complete;
+            if !complete {
+                stored.lease_until = 0;
+            }
+        }
+        Ok(())
+    }
+
+    async fn remember_investigation(&self, open: &OpenInvestigation) -> Result<(), PortError> {
+        self.check()?;
+        self.open
+            .lock()
+            .unwrap()
+            .entry(open.investigation_id.clone())
+            .or_insert_with(|| open.clone());
+        Ok(())
+    }
+
+    async fn open_investigations(&self) -> Result<Vec<OpenInvestigation>, PortError> {
+        self.check()?;
+        Ok(self.open())
+    }
+
+    async fn forget_investigation(&self, id: &str) -> Result<bool, PortError> {
+        self.check()?;
+        Ok(self.open.lock().unwrap().remove(id).is_some())
+    }
+}
+
+/// A clock that stands still unless moved.
+#[derive(Debug, Default)]
+pub struct FixedClock(pub AtomicI64);
+
+impl FixedClock {
+    pub fn at(seconds: i64) -> Self {
+        FixedClock(AtomicI64::new(seconds * 1000))
+    }
+    pub fn advance(&self, seconds: i64) {
+        self.0.fetch_add(seconds * 1000, Ordering::SeqCst);
+    }
+}
+
+impl Clock for &FixedClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,201 @@
+//! The enricher's boundaries with AWS, one narrow trait per service, in Watchpost's vocabulary.
+//! The handler is generic over them (static dispatch); [`crate::adapters`] implements them over
+//! the AWS SDK and [`crate::memory`] in memory, for tests and benchmarks. No type here names the
+//! SDK.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use watchpost_core::metrics::MetricCounts;
+use watchpost_core::state::AlertRecord;
+
+use crate::error::PortError;
+
+/// One message for one SNS topic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publication {
+    pub topic_arn: String,
+    /// Only for formats people read in email; JSON and chat subscribers get none.
+    pub subject: Option<String>,
+    pub message: String,
+    /// Message attributes, all of `String` data type.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// Alerts out: SNS Publish.
+pub trait Notifier {
+    /// Publishes one message; returns the message id.
+    fn publish(&self, publication: &Publication)
+    -> impl Future<Output = Result<String, PortError>>;
+}
+
+/// Metrics out: EMF lines or PutMetricData.
+pub trait MetricsSink {
+    fn emit(
+        &self,
+        counts: &MetricCounts,
+        timestamp_ms: i64,
+    ) -> impl Future<Output = Result<(), PortError>>;
+}
+
+/// What Detective says about an investigation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InvestigationReport {
+    pub id: String,
+    pub entity_arn: String,
+    /// `RUNNING`, `SUCCESSFUL` or `FAILED`.
+    pub status: String,
+    /// `ACTIVE` or `ARCHIVED`.
+    pub state: String,
+    /// `INFORMATIONAL`, `LOW`, `MEDIUM`, `HIGH`, `CRITICAL`.
+    pub severity: Option<String>,
+    pub indicators: Vec<Indicator>,
+}
+
+impl InvestigationReport {
+    /// Whether Detective has finished with it.
+    pub fn is_finished(&self) -> bool {
+        self.status != "RUNNING"
+    }
+}
+
+/// One indicator of compromise, flattened to what an alert shows. Every string came from
+/// Detective, which took it from the activity it saw: attacker-influenced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indicator {
+    /// Detective's indicator type, e.g. `TTP_OBSERVED`, `IMPOSSIBLE_TRAVEL`.
+    pub kind: String,
+    /// A one-line summary of its detail.
+    pub detail: String,
+}
+
+/// Detective: investigations of IAM principals.
+pub trait Investigations {
+    /// The newest investigation of `entity_arn` created at or after `since` (Unix seconds).
+    fn recent_investigation(
+        &self,
+        graph_arn: &str,
+        entity_arn: &str,
+        since: i64,
+    ) -> impl Future<Output = Result<Option<String>, PortError>>;
+
+    /// Starts an investigation of `entity_arn` over the scope (Unix seconds); returns its id.
+    fn start_investigation(
+        &self,
+        graph_arn: &str,
+        entity_arn: &str,
+        scope_start: i64,
+        scope_end: i64,
+    ) -> impl Future<Output = Result<String, PortError>>;
+
+    /// The investigation and its indicators.
+    fn investigation(
+        &self,
+        graph_arn: &str,
+        investigation_id: &str,
+    ) -> impl Future<Output = Result<InvestigationReport, PortError>>;
+}
+
+/// The stored state of one alert, with what a retry or a concurrent delivery needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAlert {
+    /// The alert as last claimed (count, band, when, routes reached so far).
+    pub record: AlertRecord,
+    /// The record before that claim, so a retry decides exactly as the first attempt did.
+    pub previous: Option<AlertRecord>,
+    /// The routes the claimed alert goes to.
+    pub routes: Vec<String>,
+    /// Whether every route has been reached.
+    pub complete: bool,
+    /// Until when (Unix seconds) the claiming invocation may still be delivering.
+    pub lease_until: i64,
+    /// The claim's token; claims and updates are conditional on it.
+    pub token: String,
+}
+
+/// A claim to deliver an alert: written only if the stored state is still `expected_token`
+/// (`None`: no state at all), so two invocations cannot both deliver it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub stored: StoredAlert,
+    pub expected_token: Option<String>,
+    /// When DynamoDB may forget it (Unix seconds, the table's TTL attribute).
+    pub expires_at: i64,
+}
+
+/// Whether a claim was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    Claimed,
+    /// Another invocation changed the state first.
+    AlreadyClaimed,
+}
+
+/// An investigation Watchpost started (or reused), awaiting its verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenInvestigation {
+    pub investigation_id: String,
+    pub graph_arn: String,
+    pub entity_arn: String,
+    /// The alert it belongs to ([`watchpost_core::state::alert_key`]).
+    pub alert_key: String,
+    /// The original alert's subject.
+    pub subject: String,
+    pub routes: Vec<String>,
+    pub started_at: i64,
+}
+
+/// Alert state in DynamoDB: deduplication, re-notify, routes reached, open investigations.
+pub trait AlertStore {
+    fn load(&self, key: &str) -> impl Future<Output = Result<Option<StoredAlert>, PortError>>;
+    fn claim(&self, claim: &Claim) -> impl Future<Output = Result<ClaimOutcome, PortError>>;
+    /// Adds `route` to the routes the claimed alert has reached.
+    fn delivered(
+        &self,
+        key: &str,
+        token: &str,
+        route: &str,
+    ) -> impl Future<Output = Result<(), PortError>>;
+    /// Marks the claimed alert complete (`true`) or hands it to a retry (`false`: the lease ends now).
+    fn finish(
+        &self,
+        key: &str,
+        token: &str,
+        complete: bool,
+    ) -> impl Future<Output = Result<(), PortError>>;
+    /// Remembers an investigation for the sweep (keeps an existing entry as it is).
+    fn remember_investigation(
+        &self,
+        open: &OpenInvestigation,
+    ) -> impl Future<Output = Result<(), PortError>>;
+    fn open_investigations(
+        &self,
+    ) -> impl Future<Output = Result<Vec<OpenInvestigation>, PortError>>;
+    /// Forgets an investigation; `false` when another sweep did first.
+    fn forget_investigation(
+        &self,
+        investigation_id: &str,
+    ) -> impl Future<Output = Result<bool, PortError>>;
+}
+
+/// The time, injected so that tests are deterministic.
+pub trait Clock {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+    fn now(&self) -> i64 {
+        self.now_ms().div_euclid(1000)
+    }
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+    }
+}

@@ -1,0 +1,8 @@
+//! The enricher's integration tests, one binary: the handler over in-memory ports, the
+//! adapters over `aws-smithy-mocks`, the IAM policy file, the local AWS (moto and the Detective
+//! emulator), and the real binary through the Lambda Runtime API.
+
+mod common;
+mod handler;
+mod iam;
+mod mocks;

@@ -58,7 +58,9 @@ check-wire:
 # Fuzz the event parser and the whole pipeline for a bounded time (seconds; nightly + cargo-fuzz).
 fuzz seconds="60":
     command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
-    cd fuzz && cargo +nightly fuzz run parse_event -- -max_total_time={{seconds}} -max_len=65536
+    mkdir -p fuzz/corpus/parse_event
+    cd fuzz && cargo +nightly fuzz run parse_event corpus/parse_event ../crates/core/testdata/events \
+        -- -max_total_time={{seconds}} -max_len=65536
 
 # Run the pipeline over saved events offline: `just replay crates/core/testdata/samples`.
 replay *args:
@@ -68,4 +70,4 @@ replay *args:
 # config, showing what each would become (add `--alerts` to see the messages themselves).
 try *args:
     cargo run --quiet -p watchpost-cli -- replay --config infra/watchpost.example.toml {{args}} \
-        crates/core/testdata/samples crates/core/testdata/events
+        crates/core/testdata/samples crates/core/testdata/events/*.json

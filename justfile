@@ -70,4 +70,4 @@ replay *args:
 # config, showing what each would become (add `--alerts` to see the messages themselves).
 try *args:
     cargo run --quiet -p watchpost-cli -- replay --config infra/watchpost.example.toml {{args}} \
-        crates/core/testdata/samples crates/core/testdata/events/*.json
+        crates/core/testdata/samples/*.json crates/core/testdata/events/*.json

@@ -26,7 +26,32 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         "omitted": ["guardduty_finding"],
         "reason": "the original finding did not fit SNS's 256 KiB limit",
     });
-    (trimmed.to_string(), true)
+    let text = trimmed.to_string();
+    if text.len() <= budget {
+        return (text, true);
+    }
+    // Every field above is bounded, but lists (evidence, instance types) are as long as the
+    // finding makes them: keep the essentials, which always fit.
+    let f = input.finding;
+    let minimal = json!({
+        "schema": "watchpost.alert",
+        "version": SCHEMA_VERSION,
+        "subject": subject,
+        "sample": f.is_sample(),
+        "severity": { "score": input.severity.score, "label": input.severity.label },
+        "component": input.classification.component.map_or(NOT_AI, |c| c.as_str()),
+        "finding": {
+            "id": clip(&f.id, 300),
+            "type": clip(f.finding_type(), 200),
+            "account": clip(&f.account_id, 40),
+            "region": clip(&f.region, 40),
+        },
+        "truncated": {
+            "omitted": ["guardduty_finding", "evidence", "actor", "links", "next_steps"],
+            "reason": "the alert did not fit SNS's 256 KiB limit",
+        },
+    });
+    (minimal.to_string(), true)
 }
 
 fn document(input: &AlertInput<'_>, subject: &str) -> Value {

@@ -9,6 +9,8 @@ use crate::text::clip;
 
 /// Detective profiles show this much before the first and after the last activity.
 const SCOPE_MARGIN_SECONDS: i64 = 3_600;
+/// Longest id, region or address a link carries (characters, before percent-encoding).
+const LINK_PART_MAX_CHARS: usize = 256;
 /// Longest entity label (`AwsUser <name>`) a link carries.
 const ENTITY_LABEL_MAX_CHARS: usize = 160;
 
@@ -29,7 +31,10 @@ pub struct EntityLink {
 
 /// Builds the links of a finding.
 pub fn links(finding: &Finding) -> Links {
-    let region = encode(&finding.region);
+    let region = encode(bounded(&finding.region));
+    // Ids from a finding are bounded before they go into a URL: GuardDuty's are 32 characters,
+    // and an unbounded hostile one would make every message that carries the links too large.
+    let encode = |text: &str| encode(bounded(text));
     let host = console_host(finding.partition.as_deref().unwrap_or("aws"));
     let id = encode(&finding.id);
     let (first, last) = finding.first_last_seen();
@@ -87,6 +92,14 @@ pub fn links(finding: &Finding) -> Links {
         ),
         detective_finding: format!("{detective}findings/GuardDuty/{id}{scope}"),
         detective_entities: entities,
+    }
+}
+
+/// The first [`LINK_PART_MAX_CHARS`] characters of a link part.
+fn bounded(text: &str) -> &str {
+    match text.char_indices().nth(LINK_PART_MAX_CHARS) {
+        Some((end, _)) => &text[..end],
+        None => text,
     }
 }
 

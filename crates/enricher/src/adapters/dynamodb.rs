@@ -9,6 +9,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use watchpost_core::state::AlertRecord;
 
@@ -104,12 +106,27 @@ fn record_of(
     })
 }
 
+/// Operation errors that can say "the condition did not hold".
+trait ConditionFailed {
+    fn condition_failed(&self) -> bool;
+}
+
+impl ConditionFailed for PutItemError {
+    fn condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
+impl ConditionFailed for UpdateItemError {
+    fn condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
 /// Whether an SDK error is DynamoDB's ConditionalCheckFailedException.
-fn is_condition_failed<E, R>(err: &SdkError<E, R>) -> bool
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
-{
-    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+fn is_condition_failed<E: ConditionFailed, R>(err: &SdkError<E, R>) -> bool {
+    err.as_service_error()
+        .is_some_and(ConditionFailed::condition_failed)
 }
 
 fn open_item(open: &OpenInvestigation) -> AttributeValue {

@@ -88,7 +88,10 @@ pub fn decide(
             "findings not related to AI",
         ),
     };
-    if severity.label < threshold {
+    // Samples exist to test the pipeline end to end, whatever severity GuardDuty gave them, so
+    // the thresholds do not hold them back (routes' own severity filters still apply).
+    let sample = finding.is_sample();
+    if severity.label < threshold && !sample {
         return Decision::suppressed(format!(
             "severity {} is below {threshold}, the threshold for {scope}",
             severity.label
@@ -96,6 +99,10 @@ pub fn decide(
     }
     let mut kind = AlertKind::New;
     let mut why = match classification.component {
+        _ if sample && severity.label < threshold => format!(
+            "sample finding at {} (samples alert whatever the threshold, {threshold})",
+            severity.label
+        ),
         Some(component) => format!(
             "{component} finding at {} (threshold {threshold})",
             severity.label
@@ -225,4 +232,57 @@ pub fn rule_matches(rule: &SuppressionRule, finding: &Finding) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::classify;
+
+    fn finding(severity: f64, sample: bool) -> Finding {
+        serde_json::from_value(serde_json::json!({
+            "schemaVersion": "2.0", "accountId": "123456789012", "region": "us-east-1",
+            "id": "f1", "arn": "arn:aws:guardduty:us-east-1:123456789012:detector/d/finding/f1",
+            "type": "Recon:EC2/PortProbeUnprotectedPort", "severity": severity,
+            "createdAt": "2026-11-01T00:00:00Z", "updatedAt": "2026-11-01T00:00:00Z",
+            "resource": {"resourceType": "Instance"},
+            "service": {"count": 1, "additionalInfo": {"sample": sample}}
+        }))
+        .unwrap()
+    }
+
+    fn decision(finding: &Finding, config: &Config) -> Decision {
+        let classification = classify(finding, &config.classification);
+        decide(
+            finding,
+            &classification,
+            Severity::from_score(finding.severity),
+            None,
+            0,
+            config,
+        )
+    }
+
+    #[test]
+    fn samples_alert_below_the_threshold_that_holds_real_findings_back() {
+        let config = Config::default();
+        let real = decision(&finding(2.0, false), &config);
+        assert_eq!(real.outcome, Outcome::Suppressed, "{}", real.reason);
+        let sample = decision(&finding(2.0, true), &config);
+        assert_eq!(sample.outcome, Outcome::Alert, "{}", sample.reason);
+        assert!(
+            sample.reason.starts_with("sample finding at LOW"),
+            "{}",
+            sample.reason
+        );
+    }
+
+    #[test]
+    fn samples_are_suppressed_when_turned_off() {
+        let mut config = Config::default();
+        config.thresholds.alert_samples = false;
+        let sample = decision(&finding(9.0, true), &config);
+        assert_eq!(sample.outcome, Outcome::Suppressed);
+        assert!(sample.reason.contains("alert_samples"), "{}", sample.reason);
+    }
 }

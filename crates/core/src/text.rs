@@ -95,6 +95,19 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
+/// For chat fields shown as plain text (summaries, ids): no markdown escaping, which would show
+/// as backslashes, but mentions and angle-bracket commands (`@here`, `<!channel>`) defused.
+pub fn defuse_mentions(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '@' => '＠',
+            '<' => '‹',
+            '>' => '›',
+            _ => c,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +125,14 @@ mod tests {
     fn clip_ascii_replaces_non_ascii_and_marks_cuts_with_dots() {
         assert_eq!(clip_ascii("i-unicode测试123", 40), "i-unicode??123");
         assert_eq!(clip_ascii("abcdefghij", 6), "abc...");
+    }
+
+    #[test]
+    fn plain_chat_fields_lose_mentions_but_keep_their_text() {
+        assert_eq!(
+            defuse_mentions("[x] @here <!channel>"),
+            "[x] ＠here ‹!channel›"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{AlertInput, next_steps};
 use crate::component::NOT_AI;
 use crate::state::alert_key;
-use crate::text::{clip, escape_markdown};
+use crate::text::{clip, defuse_mentions, escape_markdown};
 
 /// Chatbot custom notification limits (user guide, "Custom notification schema").
 const TITLE_MAX_CHARS: usize = 250;
@@ -84,7 +84,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     let document = json!({
         "version": "1.0",
         "source": "custom",
-        "id": clip(&f.id, 200),
+        "id": defuse_mentions(&clip(&f.id, 200)),
         "content": {
             "textType": "client-markdown",
             "title": escape_markdown(&clip(subject, TITLE_MAX_CHARS)),
@@ -94,10 +94,10 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         },
         "metadata": {
             // One thread per finding: follow-ups and updates land under the first alert.
-            "threadId": clip(&alert_key(f), 200),
-            "summary": clip(subject, TITLE_MAX_CHARS),
+            "threadId": defuse_mentions(&clip(&alert_key(f), 200)),
+            "summary": defuse_mentions(&clip(subject, TITLE_MAX_CHARS)),
             "eventType": "watchpost.alert",
-            "relatedResources": [clip(&f.arn, 500)],
+            "relatedResources": [defuse_mentions(&clip(&f.arn, 500))],
             "additionalContext": {
                 "severity": input.severity.label.as_str(),
                 "component": component,

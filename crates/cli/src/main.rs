@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use watchpost_core::Config;
 
 #[derive(Parser)]
-#[command(name = "watchpost", version, about = "GuardDuty and Detective alerts for AI workloads")]
+#[command(
+    name = "watchpost",
+    version,
+    about = "GuardDuty and Detective alerts for AI workloads"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,7 +75,15 @@ fn main() -> ExitCode {
             metrics,
             paths,
         } => load_config(config.as_deref()).and_then(|config| {
-            replay::run(&config, &paths, replay::Options { format, alerts, metrics })
+            replay::run(
+                &config,
+                &paths,
+                replay::Options {
+                    format,
+                    alerts,
+                    metrics,
+                },
+            )
         }),
         Command::Validate { config, quiet } => validate(&config, quiet),
     };
@@ -100,7 +112,10 @@ fn validate(path: &std::path::Path, quiet: bool) -> Result<(), Failure> {
     if !quiet {
         let shown = toml::to_string(&config)
             .map_err(|err| Failure::Failed(format!("cannot show the config: {err}")))?;
-        println!("# {}: valid. With every default filled in:\n\n{shown}", path.display());
+        println!(
+            "# {}: valid. With every default filled in:\n\n{shown}",
+            path.display()
+        );
     }
     Ok(())
 }

@@ -45,7 +45,10 @@ pub fn run(config: &Config, paths: &[PathBuf], options: Options) -> Result<(), F
     }
     if options.metrics {
         let timestamp_ms = now * 1000;
-        for document in replay.metrics().to_emf(&config.metrics.namespace, timestamp_ms) {
+        for document in replay
+            .metrics()
+            .to_emf(&config.metrics.namespace, timestamp_ms)
+        {
             writeln!(out, "{document}")
                 .map_err(|err| Failure::Failed(format!("cannot write output: {err}")))?;
         }
@@ -73,14 +76,16 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<Source>, Failure> {
             continue;
         }
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|err| {
-                Failure::Usage(format!("cannot list {}: {err}", path.display()))
-            })?;
+            let entries = std::fs::read_dir(path)
+                .map_err(|err| Failure::Usage(format!("cannot list {}: {err}", path.display())))?;
             let mut files: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     p.is_file()
-                        && matches!(p.extension().and_then(|e| e.to_str()), Some("json" | "jsonl"))
+                        && matches!(
+                            p.extension().and_then(|e| e.to_str()),
+                            Some("json" | "jsonl")
+                        )
                 })
                 .collect();
             files.sort();
@@ -116,7 +121,11 @@ fn display(path: &Path) -> String {
     path.display().to_string()
 }
 
-fn print_record(out: &mut impl Write, record: &ReplayRecord, format: OutputFormat) -> io::Result<()> {
+fn print_record(
+    out: &mut impl Write,
+    record: &ReplayRecord,
+    format: OutputFormat,
+) -> io::Result<()> {
     match format {
         OutputFormat::Json => {
             serde_json::to_writer(&mut *out, record)?;
@@ -138,10 +147,18 @@ fn print_record(out: &mut impl Write, record: &ReplayRecord, format: OutputForma
                 writeln!(out, "    evidence: {evidence}")?;
             }
             for alert in record.alerts.iter().flatten() {
-                writeln!(out, "    --- route {} ({}) ---", alert.route, alert.format.as_str())?;
+                writeln!(
+                    out,
+                    "    --- route {} ({}) ---",
+                    alert.route,
+                    alert.format.as_str()
+                )?;
                 writeln!(out, "    subject: {}", alert.subject)?;
-                let attributes: Vec<String> =
-                    alert.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let attributes: Vec<String> = alert
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
                 writeln!(out, "    attributes: {}", attributes.join(" "))?;
                 for line in alert.message.lines() {
                     writeln!(out, "    | {line}")?;

@@ -61,30 +61,71 @@ fn json_lines_follow_the_replay_contract_in_input_order() {
     ]
     .join("\n");
     let output = watchpost(&["replay", "--format", "json", "-"], Some(&jsonl));
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let records = records(&output);
-    let outcomes: Vec<&str> = records.iter().map(|r| r["outcome"].as_str().unwrap()).collect();
-    assert_eq!(outcomes, ["alert", "suppressed", "rejected", "ignored", "alert"]);
-    let inputs: Vec<&str> = records.iter().map(|r| r["input"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> = records
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["alert", "suppressed", "rejected", "ignored", "alert"]
+    );
+    let inputs: Vec<&str> = records
+        .iter()
+        .map(|r| r["input"].as_str().unwrap())
+        .collect();
     assert_eq!(inputs, ["-:1", "-:2", "-:3", "-:4", "-:5"]);
     let first = &records[0];
-    for field in ["input", "outcome", "reason", "finding_id", "finding_type", "severity", "component", "evidence", "routes", "subject"] {
+    for field in [
+        "input",
+        "outcome",
+        "reason",
+        "finding_id",
+        "finding_type",
+        "severity",
+        "component",
+        "evidence",
+        "routes",
+        "subject",
+    ] {
         assert!(first.get(field).is_some(), "missing {field}");
     }
     assert_eq!(first["component"], "accelerated-compute");
     assert_eq!(first["severity"]["label"], "MEDIUM");
-    assert_eq!(first["evidence"][0], "accelerated-compute: instance type p4d.24xlarge");
+    assert_eq!(
+        first["evidence"][0],
+        "accelerated-compute: instance type p4d.24xlarge"
+    );
     assert_eq!(first["routes"], serde_json::json!(["default"]));
     assert!(records[1]["reason"].as_str().unwrap().contains("duplicate"));
-    assert!(records[2]["reason"].as_str().unwrap().contains("not valid JSON"));
+    assert!(
+        records[2]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON")
+    );
     assert_eq!(records[2]["finding_id"], Value::Null);
-    assert!(records[4]["reason"].as_str().unwrap().contains("severity rose from MEDIUM to HIGH"));
+    assert!(
+        records[4]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("severity rose from MEDIUM to HIGH")
+    );
 }
 
 #[test]
 fn directories_are_read_in_name_order_and_arrays_by_index() {
     let dir = tempfile::tempdir().unwrap();
-    let array = format!("[{}, {HEALTH_EVENT}]", gpu_event("f9", 1, 9.5, "2026-11-02T00:00:00Z"));
+    let array = format!(
+        "[{}, {HEALTH_EVENT}]",
+        gpu_event("f9", 1, 9.5, "2026-11-02T00:00:00Z")
+    );
     std::fs::write(dir.path().join("b.json"), array).unwrap();
     std::fs::write(dir.path().join("a.jsonl"), HEALTH_EVENT).unwrap();
     std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
@@ -93,42 +134,79 @@ fn directories_are_read_in_name_order_and_arrays_by_index() {
     assert_eq!(output.status.code(), Some(0));
     let inputs: Vec<String> = records(&output)
         .iter()
-        .map(|r| r["input"].as_str().unwrap().rsplit('/').next().unwrap().to_owned())
+        .map(|r| {
+            r["input"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(inputs, ["a.jsonl:1", "b.json:0", "b.json:1"]);
 }
 
 #[test]
 fn text_output_is_readable_and_shows_alerts_on_request() {
-    let output = watchpost(&["replay", "--alerts", "-"], Some(&gpu_event("f2", 1, 8.0, "2026-11-01T00:00:00Z")));
+    let output = watchpost(
+        &["replay", "--alerts", "-"],
+        Some(&gpu_event("f2", 1, 8.0, "2026-11-01T00:00:00Z")),
+    );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("ALERT"), "{text}");
     assert!(text.contains("[HIGH] accelerated-compute: CryptoCurrency:EC2/BitcoinTool.B!DNS on i-0a1b2c3d4e5f60718"), "{text}");
     assert!(text.contains("| Why this is AI-related"), "{text}");
-    assert!(text.contains("1 alert, 0 suppressed, 0 ignored, 0 rejected"), "{text}");
+    assert!(
+        text.contains("1 alert, 0 suppressed, 0 ignored, 0 rejected"),
+        "{text}"
+    );
 }
 
 #[test]
 fn metrics_are_printed_as_emf_on_request() {
-    let output = watchpost(&["replay", "--format", "json", "--metrics", "-"], Some(&gpu_event("f3", 1, 8.0, "2026-11-01T00:00:00Z")));
+    let output = watchpost(
+        &["replay", "--format", "json", "--metrics", "-"],
+        Some(&gpu_event("f3", 1, 8.0, "2026-11-01T00:00:00Z")),
+    );
     let lines = records(&output);
-    let emf = lines.iter().find(|l| l.get("_aws").is_some()).expect("an EMF document");
+    let emf = lines
+        .iter()
+        .find(|l| l.get("_aws").is_some())
+        .expect("an EMF document");
     assert_eq!(emf["Findings"], 1);
-    assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Watchpost");
+    assert_eq!(
+        emf["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "Watchpost"
+    );
 }
 
 #[test]
 fn a_config_changes_decisions() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("w.toml");
-    std::fs::write(&config, "[[routes]]\nname = \"pager\"\nmin_severity = \"CRITICAL\"\n").unwrap();
+    std::fs::write(
+        &config,
+        "[[routes]]\nname = \"pager\"\nmin_severity = \"CRITICAL\"\n",
+    )
+    .unwrap();
     let output = watchpost(
-        &["replay", "--format", "json", "--config", config.to_str().unwrap(), "-"],
+        &[
+            "replay",
+            "--format",
+            "json",
+            "--config",
+            config.to_str().unwrap(),
+            "-",
+        ],
         Some(&gpu_event("f4", 1, 8.0, "2026-11-01T00:00:00Z")),
     );
     let record = &records(&output)[0];
     assert_eq!(record["outcome"], "suppressed");
-    assert!(record["reason"].as_str().unwrap().contains("no route"), "{record}");
+    assert!(
+        record["reason"].as_str().unwrap().contains("no route"),
+        "{record}"
+    );
 }
 
 #[test]
@@ -140,11 +218,20 @@ fn unusable_arguments_and_configs_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("bad.toml");
     std::fs::write(&config, "[thresholds]\nrenotify_afer = \"1h\"\n").unwrap();
-    let output = watchpost(&["replay", "--config", config.to_str().unwrap(), "-"], Some(""));
+    let output = watchpost(
+        &["replay", "--config", config.to_str().unwrap(), "-"],
+        Some(""),
+    );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("bad.toml:2:1: `thresholds.renotify_afer`"), "{stderr}");
-    assert!(stderr.contains("did you mean `renotify_after`?"), "{stderr}");
+    assert!(
+        stderr.contains("bad.toml:2:1: `thresholds.renotify_afer`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("did you mean `renotify_after`?"),
+        "{stderr}"
+    );
 
     let output = watchpost(&["replay", "--format", "yaml", "-"], Some(""));
     assert_eq!(output.status.code(), Some(2));
@@ -154,7 +241,12 @@ fn unusable_arguments_and_configs_exit_2() {
 fn validate_accepts_the_example_and_prints_defaults() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/watchpost.example.toml");
     let output = watchpost(&["validate", "--config", example.to_str().unwrap()], None);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("valid"));
     assert!(text.contains("renotify_after = \"24h\""), "{text}");

@@ -5,4 +5,5 @@
 mod common;
 mod handler;
 mod iam;
+mod local;
 mod mocks;

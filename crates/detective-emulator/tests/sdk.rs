@@ -639,6 +639,29 @@ async fn investigation_runs_to_successful_with_indicators() {
         .filter_map(|d| d.investigation_id())
         .collect();
     assert_eq!(ids, [id.as_str()]);
+    let same_severity = admin
+        .list_investigations()
+        .graph_arn(&graph)
+        .filter_criteria(
+            FilterCriteria::builder()
+                .severity(
+                    StringFilter::builder()
+                        .value(severity.as_str())
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_severity.investigation_details().len(), 2);
+    assert!(
+        same_severity
+            .investigation_details()
+            .iter()
+            .all(|d| d.severity() == Some(&severity))
+    );
     let oldest_first = admin
         .list_investigations()
         .graph_arn(&graph)

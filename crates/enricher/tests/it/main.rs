@@ -2,8 +2,10 @@
 //! adapters over `aws-smithy-mocks`, the IAM policy file, the local AWS (moto and the Detective
 //! emulator), and the real binary through the Lambda Runtime API.
 
+mod binary;
 mod common;
 mod handler;
 mod iam;
 mod local;
 mod mocks;
+mod runtime_api;

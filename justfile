@@ -71,3 +71,34 @@ replay *args:
 try *args:
     cargo run --quiet -p watchpost-cli -- replay --config infra/watchpost.example.toml {{args}} \
         crates/core/testdata/samples/*.json crates/core/testdata/events/*.json
+
+# --- Provisioning (watchpost plan | apply | destroy | outputs) ---
+
+# The config `plan`, `apply`, `destroy`, `outputs` and `provision` read.
+config := env_var_or_default("WATCHPOST_CONFIG_FILE", "watchpost.toml")
+
+# Build the enricher's deployment zip (target/lambda/watchpost-enricher/bootstrap.zip; cargo-lambda
+# comes with ./dev).
+lambda:
+    cargo lambda build --release --arm64 --output-format zip -p watchpost-enricher
+
+# Show what apply would change, and why (extra args, e.g. `--output json --detailed-exitcode`).
+plan *args:
+    cargo run --quiet -p watchpost-cli -- plan --config {{config}} {{args}}
+
+# Plan, confirm, apply.
+apply *args:
+    cargo run --quiet -p watchpost-cli -- apply --config {{config}} {{args}}
+
+# Plan, confirm, remove everything the stack owns.
+destroy *args:
+    cargo run --quiet -p watchpost-cli -- destroy --config {{config}} {{args}}
+
+# What is provisioned: graph, topics, function, pending subscriptions, dashboard.
+outputs *args:
+    cargo run --quiet -p watchpost-cli -- outputs --config {{config}} {{args}}
+
+# Once per account and after every config change: build the zip, show the plan, ask, apply.
+provision: lambda
+    cargo run --quiet -p watchpost-cli -- plan --config {{config}}
+    cargo run --quiet -p watchpost-cli -- apply --config {{config}}

@@ -1,6 +1,7 @@
 //! The `watchpost` command. `main` parses arguments, runs the subcommand and turns its result
 //! into an exit status: 0 done, 1 failed, 2 unusable arguments or config.
 
+mod provision;
 mod replay;
 
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use watchpost_core::Config;
+use watchpost_provision::Mode;
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +43,34 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Show what `apply` would change in the account, and why.
+    Plan {
+        #[command(flatten)]
+        common: ProvisionArgs,
+        /// Exit 0 when there is nothing to change, 2 when there is, 1 on errors.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Plan, ask, then change the account to match the config.
+    Apply {
+        #[command(flatten)]
+        common: ProvisionArgs,
+        /// Apply without asking (required when standard input is not a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Plan, ask, then remove everything this stack owns.
+    Destroy {
+        #[command(flatten)]
+        common: ProvisionArgs,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show what is provisioned: graph, topics, function, pending subscriptions, dashboard.
+    Outputs {
+        #[command(flatten)]
+        common: ProvisionArgs,
+    },
     /// Check a config file and print it with every default filled in.
     Validate {
         #[arg(long)]
@@ -49,6 +79,16 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct ProvisionArgs {
+    /// The config to provision from.
+    #[arg(long, default_value = "watchpost.toml")]
+    config: PathBuf,
+    /// `text` for people, `json` for machines.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    output: OutputFormat,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -86,7 +126,26 @@ fn main() -> ExitCode {
             )
         }),
         Command::Validate { config, quiet } => validate(&config, quiet),
+        Command::Plan {
+            common,
+            detailed_exitcode,
+        } => {
+            return provisioning(&common, Mode::Apply, false, false, detailed_exitcode);
+        }
+        Command::Apply { common, yes } => {
+            return provisioning(&common, Mode::Apply, true, yes, false);
+        }
+        Command::Destroy { common, yes } => {
+            return provisioning(&common, Mode::Destroy, true, yes, false);
+        }
+        Command::Outputs { common } => load_config(Some(&common.config))
+            .and_then(|config| provision::outputs(&config, common.output)),
     };
+    exit(result)
+}
+
+/// Exit status 0 done, 1 failed, 2 unusable arguments or config.
+fn exit(result: Result<(), Failure>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
@@ -97,6 +156,29 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// plan, apply and destroy; with `--detailed-exitcode`, 2 means the plan has changes.
+fn provisioning(
+    common: &ProvisionArgs,
+    mode: Mode,
+    apply: bool,
+    yes: bool,
+    detailed_exitcode: bool,
+) -> ExitCode {
+    let options = provision::Options {
+        output: common.output,
+        yes,
+    };
+    let result = load_config(Some(&common.config))
+        .and_then(|config| provision::run(&config, mode, apply, options));
+    match result {
+        Ok(provision::Done::Changes) if detailed_exitcode => ExitCode::from(2),
+        Ok(_) => ExitCode::SUCCESS,
+        // With --detailed-exitcode, 2 means "changes", so every error is 1.
+        Err(Failure::Usage(message)) if detailed_exitcode => exit(Err(Failure::Failed(message))),
+        Err(failure) => exit(Err(failure)),
     }
 }
 

@@ -1,0 +1,156 @@
+//! `watchpost plan | apply | destroy | outputs`: builds the SDK adapters per region from the
+//! standard AWS chain (profiles, SSO, environment, `AWS_ENDPOINT_URL[_<SERVICE>]`), then hands
+//! them to the provisioning engine. Everything that decides lives in watchpost-provision.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use aws_config::{BehaviorVersion, Region};
+use watchpost_core::Config;
+use watchpost_provision::adapters::AwsPorts;
+use watchpost_provision::engine::{self, RegionOutputs};
+use watchpost_provision::{Mode, Plan, render};
+
+use crate::{Failure, OutputFormat};
+
+/// What a provisioning subcommand was asked to do.
+pub struct Options {
+    pub output: OutputFormat,
+    pub yes: bool,
+}
+
+/// The outcome: whether the plan had changes (for `--detailed-exitcode`).
+pub enum Done {
+    NoChanges,
+    Changes,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))
+}
+
+/// The adapters for every region: the config's regions, or the environment's.
+async fn regions(config: &Config) -> Result<Vec<(String, AwsPorts)>, Failure> {
+    let mut names = config.watchpost.regions.clone();
+    if names.is_empty() {
+        let env = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        match env.region() {
+            Some(region) => names.push(region.to_string()),
+            None => {
+                return Err(Failure::Usage(
+                    "no region: set [watchpost] regions in the config, or AWS_REGION / a profile's region".into(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(name.clone()))
+            .load()
+            .await;
+        out.push((name, AwsPorts::new(&sdk, &sdk)));
+    }
+    Ok(out)
+}
+
+fn show(plan: &Plan, output: OutputFormat) {
+    match output {
+        OutputFormat::Text => print!("{}", render::text(plan)),
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&render::json(plan)).expect("JSON renders")
+        ),
+    }
+}
+
+fn confirm(mode: Mode, yes: bool) -> Result<(), Failure> {
+    if yes {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Failure::Usage(
+            "refusing to change the account without confirmation: standard input is not a terminal; review the plan and pass --yes to apply it".into(),
+        ));
+    }
+    let verb = if mode == Mode::Destroy {
+        "destroy"
+    } else {
+        "apply"
+    };
+    eprint!("Do you want to {verb} these changes? Only `yes` is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    stdin
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::Failed(format!("cannot read the answer: {e}")))?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Failure::Failed(format!("{verb} cancelled")))
+    }
+}
+
+/// `plan` (apply = false) or `apply`/`destroy` (apply = true).
+pub fn run(config: &Config, mode: Mode, apply: bool, options: Options) -> Result<Done, Failure> {
+    runtime()?.block_on(async {
+        let regions = regions(config).await?;
+        let (plan, _) = engine::plan_all(&regions, config, mode)
+            .await
+            .map_err(|e| Failure::Failed(e.to_string()))?;
+        show(&plan, options.output);
+        if plan.is_empty() {
+            return Ok(Done::NoChanges);
+        }
+        if !apply {
+            return Ok(Done::Changes);
+        }
+        confirm(mode, options.yes)?;
+        let terminal = std::io::stdout().is_terminal();
+        let progress = |line: &str| {
+            if terminal {
+                println!("  {line}");
+            }
+        };
+        let report = engine::apply_all(&regions, config, &plan, &progress).await;
+        let (create, update, delete) = plan.counts();
+        if report.errors.is_empty() {
+            println!(
+                "Apply complete: {} changes ({create} to create, {update} to update, {delete} to delete).",
+                plan.changes.len()
+            );
+            Ok(Done::Changes)
+        } else {
+            let lines: Vec<String> = report.errors.iter().map(|e| format!("  {e}")).collect();
+            Err(Failure::Failed(format!(
+                "{} of {} changes failed (the others were applied; fix these and apply again):\n{}",
+                report.errors.len(),
+                plan.changes.len(),
+                lines.join("\n")
+            )))
+        }
+    })
+}
+
+/// `outputs`: what exists now, per region.
+pub fn outputs(config: &Config, output: OutputFormat) -> Result<(), Failure> {
+    runtime()?.block_on(async {
+        let regions = regions(config).await?;
+        let (_, observations) = engine::plan_all(&regions, config, Mode::Apply)
+            .await
+            .map_err(|e| Failure::Failed(e.to_string()))?;
+        let outputs: Vec<RegionOutputs> = observations.into_iter().map(|o| o.outputs).collect();
+        match output {
+            OutputFormat::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&outputs).expect("JSON renders")
+            ),
+            OutputFormat::Text => print!("{}", render::outputs_text(&outputs)),
+        }
+        Ok(())
+    })
+}

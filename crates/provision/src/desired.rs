@@ -1,0 +1,412 @@
+//! Desired state: the resources a config calls for in one region. Pure: no I/O, no clock. What
+//! only exists after apply (a new graph's or key's ARN) is written as a placeholder that apply
+//! fills in from what it created ([`Context::resolve`]).
+
+use serde_json::{Value, json};
+use watchpost_core::Config;
+
+use crate::model::{Kind, Resource, ResourceId};
+use crate::ports::*;
+
+/// The tag on everything Watchpost owns.
+pub const STACK_TAG: &str = "watchpost:stack";
+/// Stands for a graph's ARN until the graph exists.
+pub const GRAPH_ARN_UNKNOWN: &str = "(known after apply: detective graph ARN)";
+/// Stands for the topic key's ARN until the key exists.
+pub const KEY_ARN_UNKNOWN: &str = "(known after apply: KMS key ARN)";
+
+/// What the desired state depends on besides the config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    pub region: String,
+    pub account_id: String,
+    pub partition: String,
+    /// The graph in use, when it exists (or the config names one).
+    pub graph_arn: Option<String>,
+    /// The topics' key, when it exists.
+    pub key_arn: Option<String>,
+}
+
+impl Context {
+    fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.partition, self.region, self.account_id
+        )
+    }
+    pub fn topic_arn(&self, name: &str) -> String {
+        self.arn("sns", name)
+    }
+    pub fn role_arn(&self, name: &str) -> String {
+        format!(
+            "arn:{}:iam::{}:role/{name}",
+            self.partition, self.account_id
+        )
+    }
+    pub fn root_arn(&self) -> String {
+        format!("arn:{}:iam::{}:root", self.partition, self.account_id)
+    }
+    pub fn rule_arn(&self, name: &str) -> String {
+        self.arn("events", &format!("rule/{name}"))
+    }
+    pub fn queue_arn(&self, name: &str) -> String {
+        self.arn("sqs", name)
+    }
+    pub fn function_arn(&self, name: &str) -> String {
+        self.arn("lambda", &format!("function:{name}"))
+    }
+    pub fn table_arn(&self, name: &str) -> String {
+        self.arn("dynamodb", &format!("table/{name}"))
+    }
+    pub fn alarm_arn(&self, name: &str) -> String {
+        self.arn("cloudwatch", &format!("alarm:{name}"))
+    }
+    pub fn graph_arn_or_placeholder(&self) -> String {
+        self.graph_arn
+            .clone()
+            .unwrap_or_else(|| GRAPH_ARN_UNKNOWN.to_owned())
+    }
+    pub fn key_arn_or_placeholder(&self) -> String {
+        self.key_arn
+            .clone()
+            .unwrap_or_else(|| KEY_ARN_UNKNOWN.to_owned())
+    }
+
+    /// Replaces the placeholders in `value` with what is now known.
+    pub fn resolve(&self, value: &Value) -> Value {
+        let mut text = value.to_string();
+        if let Some(graph) = &self.graph_arn {
+            text = text.replace(GRAPH_ARN_UNKNOWN, graph);
+        }
+        if let Some(key) = &self.key_arn {
+            text = text.replace(KEY_ARN_UNKNOWN, key);
+        }
+        serde_json::from_str(&text).unwrap_or_else(|_| value.clone())
+    }
+}
+
+/// Deterministic names of what Watchpost creates.
+pub mod names {
+    pub fn topic(stack: &str, route: &str) -> String {
+        format!("{stack}-{route}")
+    }
+    pub fn operations_topic(stack: &str) -> String {
+        format!("{stack}-operations")
+    }
+    pub fn key_alias(stack: &str) -> String {
+        format!("alias/{stack}-sns")
+    }
+    pub fn role(stack: &str) -> String {
+        format!("{stack}-enricher")
+    }
+    pub fn dlq(stack: &str) -> String {
+        format!("{stack}-enricher-dlq")
+    }
+    pub fn findings_rule(stack: &str) -> String {
+        format!("{stack}-findings")
+    }
+    pub fn sweep_rule(stack: &str) -> String {
+        format!("{stack}-sweep")
+    }
+    pub fn subscription(topic_name: &str, protocol: &str, endpoint: &str) -> String {
+        format!("{topic_name}/{protocol}:{endpoint}")
+    }
+    /// The name part of an ARN (after the last `:`).
+    pub fn arn_name(arn: &str) -> &str {
+        arn.rsplit(':').next().unwrap_or(arn)
+    }
+}
+
+/// The stack tag plus `extra`.
+pub fn stack_tags(config: &Config, extra: &Tags) -> Tags {
+    let mut tags = extra.clone();
+    tags.insert(STACK_TAG.to_owned(), config.watchpost.stack.clone());
+    tags
+}
+
+/// Whether `tags` mark a resource as this stack's.
+pub fn is_owned(config: &Config, tags: &Tags) -> bool {
+    tags.get(STACK_TAG) == Some(&config.watchpost.stack)
+}
+
+fn resource(ctx: &Context, kind: Kind, name: &str, props: impl serde::Serialize) -> Resource {
+    Resource {
+        id: ResourceId {
+            region: ctx.region.clone(),
+            kind,
+            name: name.to_owned(),
+        },
+        physical_id: None,
+        props: serde_json::to_value(props).expect("specs serialize"),
+        owned: true,
+    }
+}
+
+/// A route's topic: its name and ARN, and whether Watchpost creates it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteTopic {
+    pub route: String,
+    pub name: String,
+    pub arn: String,
+    pub managed: bool,
+}
+
+/// Every route's topic.
+pub fn route_topics(config: &Config, ctx: &Context) -> Vec<RouteTopic> {
+    config
+        .routes
+        .iter()
+        .map(|route| match &route.topic_arn {
+            Some(arn) => RouteTopic {
+                route: route.name.clone(),
+                name: names::arn_name(arn).to_owned(),
+                arn: arn.clone(),
+                managed: false,
+            },
+            None => {
+                let name = names::topic(&config.watchpost.stack, &route.name);
+                RouteTopic {
+                    route: route.name.clone(),
+                    arn: ctx.topic_arn(&name),
+                    name,
+                    managed: true,
+                }
+            }
+        })
+        .collect()
+}
+
+/// The resources `config` calls for in the context's region, in no particular order.
+pub fn desired(config: &Config, ctx: &Context) -> Vec<Resource> {
+    let mut out = Vec::new();
+    detective(config, ctx, &mut out);
+    sns(config, ctx, &mut out);
+    out
+}
+
+fn detective(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
+    let detective = &config.detective;
+    if !detective.enabled {
+        return;
+    }
+    if detective.graph_arn.is_none() {
+        out.push(resource(
+            ctx,
+            Kind::DetectiveGraph,
+            "graph",
+            GraphSpec {
+                tags: stack_tags(config, &detective.tags),
+            },
+        ));
+    }
+    for member in &detective.members {
+        out.push(resource(
+            ctx,
+            Kind::DetectiveMember,
+            &member.account_id,
+            MemberSpec {
+                email: member.email.clone(),
+            },
+        ));
+    }
+    if !detective.datasource_packages.is_empty() {
+        let mut enabled = detective.datasource_packages.clone();
+        enabled.sort();
+        enabled.dedup();
+        out.push(resource(
+            ctx,
+            Kind::DetectiveDatasources,
+            "graph",
+            DatasourcesSpec { enabled },
+        ));
+    }
+    if let Some(org) = &detective.organization {
+        out.push(resource(
+            ctx,
+            Kind::DetectiveOrganization,
+            "organization",
+            OrganizationSpec {
+                admin_account_id: org.admin_account_id.clone(),
+                auto_enable: org.auto_enable,
+            },
+        ));
+    }
+}
+
+/// The topics' key policy: the account root administers the key; EventBridge, CloudWatch and
+/// the enricher's role may use it, and nothing else.
+pub fn key_policy(config: &Config, ctx: &Context) -> Value {
+    let stack = &config.watchpost.stack;
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": { "AWS": ctx.root_arn() },
+                "Action": [
+                    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*",
+                    "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*",
+                    "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
+                    "kms:CancelKeyDeletion"
+                ],
+                "Resource": "*"
+            },
+            {
+                "Sid": "ServicesPublishToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": { "Service": ["events.amazonaws.com", "cloudwatch.amazonaws.com"] },
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": { "StringEquals": { "aws:SourceAccount": ctx.account_id } }
+            },
+            {
+                "Sid": "EnricherPublishesToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": { "AWS": ctx.role_arn(&names::role(stack)) },
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": { "StringEquals": { "kms:ViaService": format!("sns.{}.amazonaws.com", ctx.region) } }
+            }
+        ]
+    })
+}
+
+fn owner_statement(ctx: &Context, topic_arn: &str) -> Value {
+    json!({
+        "Sid": "AccountManagesTopic",
+        "Effect": "Allow",
+        "Principal": { "AWS": ctx.root_arn() },
+        "Action": [
+            "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:AddPermission",
+            "sns:RemovePermission", "sns:DeleteTopic", "sns:Subscribe",
+            "sns:ListSubscriptionsByTopic"
+        ],
+        "Resource": topic_arn
+    })
+}
+
+/// A route topic's policy: only the enricher's role and this stack's EventBridge rules publish.
+pub fn route_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) -> Value {
+    let stack = &config.watchpost.stack;
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            owner_statement(ctx, topic_arn),
+            {
+                "Sid": "EnricherPublishes",
+                "Effect": "Allow",
+                "Principal": { "AWS": ctx.role_arn(&names::role(stack)) },
+                "Action": "sns:Publish",
+                "Resource": topic_arn
+            },
+            {
+                "Sid": "StackRulesPublish",
+                "Effect": "Allow",
+                "Principal": { "Service": "events.amazonaws.com" },
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "StringEquals": { "aws:SourceAccount": ctx.account_id },
+                    "ArnLike": { "aws:SourceArn": ctx.rule_arn(&format!("{stack}-*")) }
+                }
+            }
+        ]
+    })
+}
+
+/// The operations topic's policy: only this stack's CloudWatch alarms publish.
+pub fn operations_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) -> Value {
+    let stack = &config.watchpost.stack;
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            owner_statement(ctx, topic_arn),
+            {
+                "Sid": "StackAlarmsPublish",
+                "Effect": "Allow",
+                "Principal": { "Service": "cloudwatch.amazonaws.com" },
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "StringEquals": { "aws:SourceAccount": ctx.account_id },
+                    "ArnLike": { "aws:SourceArn": ctx.alarm_arn(&format!("{stack}-*")) }
+                }
+            }
+        ]
+    })
+}
+
+fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
+    let stack = &config.watchpost.stack;
+    let tags = stack_tags(config, &Tags::new());
+    let alias = names::key_alias(stack);
+    out.push(resource(
+        ctx,
+        Kind::KmsKey,
+        &alias,
+        KeySpec {
+            description: format!("Encrypts the SNS topics of Watchpost stack {stack}"),
+            policy: key_policy(config, ctx),
+            tags: tags.clone(),
+        },
+    ));
+    let mut subscribe = |topic: &RouteTopic, protocol: &str, endpoint: &str, filter, raw| {
+        out.push(resource(
+            ctx,
+            Kind::SnsSubscription,
+            &names::subscription(&topic.name, protocol, endpoint),
+            SubscriptionSpec {
+                topic_arn: topic.arn.clone(),
+                protocol: protocol.to_owned(),
+                endpoint: endpoint.to_owned(),
+                filter_policy: filter,
+                raw_message_delivery: raw,
+            },
+        ));
+    };
+    let mut topics = Vec::new();
+    for (route, topic) in config.routes.iter().zip(route_topics(config, ctx)) {
+        for sub in &route.subscriptions {
+            let filter = sub
+                .filter_policy
+                .as_ref()
+                .map(|t| serde_json::to_value(t).expect("TOML tables are JSON"));
+            subscribe(
+                &topic,
+                sub.protocol.as_str(),
+                &sub.endpoint,
+                filter,
+                sub.raw_message_delivery,
+            );
+        }
+        if topic.managed {
+            let policy = route_topic_policy(config, ctx, &topic.arn);
+            topics.push((topic, policy));
+        }
+    }
+    let ops_name = names::operations_topic(stack);
+    let ops = RouteTopic {
+        route: String::new(),
+        arn: ctx.topic_arn(&ops_name),
+        name: ops_name,
+        managed: true,
+    };
+    if let Some(email) = &config.alarms.operations_email {
+        subscribe(&ops, "email", email, None, false);
+    }
+    let ops_policy = operations_topic_policy(config, ctx, &ops.arn);
+    topics.push((ops, ops_policy));
+    for (topic, policy) in topics {
+        out.push(resource(
+            ctx,
+            Kind::SnsTopic,
+            &topic.name,
+            TopicSpec {
+                kms_master_key_id: Some(alias.clone()),
+                policy: Some(policy),
+                tags: tags.clone(),
+            },
+        ));
+    }
+}

@@ -1,0 +1,421 @@
+//! An in-memory AWS account implementing every port, for engine tests: apply, re-plan, tamper
+//! with it (drift), destroy. Deterministic ids; every call is logged by operation name.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use serde_json::Value;
+
+use crate::engine::Ports;
+use crate::ports::*;
+
+/// The account's state; tests may read and change it through [`FakeAccount::state`].
+#[derive(Debug, Default)]
+pub struct FakeState {
+    pub calls: Vec<&'static str>,
+    pub next_id: u32,
+    pub graphs: BTreeMap<String, Tags>,
+    /// Graph → account → member.
+    pub members: BTreeMap<String, BTreeMap<String, MemberState>>,
+    pub datasources: BTreeMap<String, BTreeMap<String, String>>,
+    pub org_admins: Vec<String>,
+    pub auto_enable: BTreeMap<String, bool>,
+    /// Key id → (arn, spec, pending deletion).
+    pub keys: BTreeMap<String, (String, KeySpec, bool)>,
+    pub aliases: BTreeMap<String, String>,
+    pub topics: BTreeMap<String, TopicSpec>,
+    /// Subscription ARN (or `pending:n`) → spec.
+    pub subscriptions: BTreeMap<String, SubscriptionSpec>,
+}
+
+/// An account in one region.
+#[derive(Debug)]
+pub struct FakeAccount {
+    pub account_id: String,
+    pub region: String,
+    state: Mutex<FakeState>,
+}
+
+impl FakeAccount {
+    pub fn new(account_id: &str, region: &str) -> FakeAccount {
+        FakeAccount {
+            account_id: account_id.to_owned(),
+            region: region.to_owned(),
+            state: Mutex::new(FakeState::default()),
+        }
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, FakeState> {
+        self.state.lock().expect("fake state")
+    }
+
+    fn call(&self, name: &'static str) -> MutexGuard<'_, FakeState> {
+        let mut state = self.state();
+        state.calls.push(name);
+        state
+    }
+
+    /// How many times `operation` was called.
+    pub fn count(&self, operation: &str) -> usize {
+        self.state()
+            .calls
+            .iter()
+            .filter(|c| **c == operation)
+            .count()
+    }
+
+    fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:aws:{service}:{}:{}:{resource}",
+            self.region, self.account_id
+        )
+    }
+}
+
+fn not_found(call: &'static str, what: &str) -> PortError {
+    PortError::NotFound {
+        call,
+        code: "ResourceNotFoundException".into(),
+        message: format!("{what} does not exist"),
+    }
+}
+
+impl StsPort for FakeAccount {
+    async fn identity(&self) -> PortResult<Identity> {
+        drop(self.call("GetCallerIdentity"));
+        Ok(Identity {
+            account_id: self.account_id.clone(),
+            partition: "aws".into(),
+        })
+    }
+}
+
+impl DetectivePort for FakeAccount {
+    async fn list_graphs(&self) -> PortResult<Vec<String>> {
+        Ok(self.call("ListGraphs").graphs.keys().cloned().collect())
+    }
+    async fn create_graph(&self, tags: &Tags) -> PortResult<String> {
+        let mut s = self.call("CreateGraph");
+        if !s.graphs.is_empty() {
+            return Err(PortError::AlreadyExists {
+                call: "CreateGraph",
+                code: "ConflictException".into(),
+                message: "the account already has a graph".into(),
+            });
+        }
+        s.next_id += 1;
+        let arn = self.arn("detective", &format!("graph:{:032x}", s.next_id));
+        s.graphs.insert(arn.clone(), tags.clone());
+        Ok(arn)
+    }
+    async fn delete_graph(&self, graph_arn: &str) -> PortResult<()> {
+        let mut s = self.call("DeleteGraph");
+        s.members.remove(graph_arn);
+        s.graphs
+            .remove(graph_arn)
+            .map(|_| ())
+            .ok_or_else(|| not_found("DeleteGraph", graph_arn))
+    }
+    async fn graph_tags(&self, graph_arn: &str) -> PortResult<Tags> {
+        let s = self.call("ListTagsForResource");
+        s.graphs
+            .get(graph_arn)
+            .cloned()
+            .ok_or_else(|| not_found("ListTagsForResource", graph_arn))
+    }
+    async fn tag_graph(&self, graph_arn: &str, tags: &Tags) -> PortResult<()> {
+        let mut s = self.call("TagResource");
+        let have = s
+            .graphs
+            .get_mut(graph_arn)
+            .ok_or_else(|| not_found("TagResource", graph_arn))?;
+        have.extend(tags.clone());
+        Ok(())
+    }
+    async fn untag_graph(&self, graph_arn: &str, keys: &[String]) -> PortResult<()> {
+        let mut s = self.call("UntagResource");
+        let have = s
+            .graphs
+            .get_mut(graph_arn)
+            .ok_or_else(|| not_found("UntagResource", graph_arn))?;
+        for k in keys {
+            have.remove(k);
+        }
+        Ok(())
+    }
+    async fn list_members(&self, graph_arn: &str) -> PortResult<Vec<MemberState>> {
+        let s = self.call("ListMembers");
+        Ok(s.members
+            .get(graph_arn)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default())
+    }
+    async fn create_members(
+        &self,
+        graph_arn: &str,
+        invites: &[Invite],
+        _message: Option<&str>,
+        _disable_email_notification: bool,
+    ) -> PortResult<Vec<Unprocessed>> {
+        let mut s = self.call("CreateMembers");
+        assert!(
+            invites.len() <= crate::limits::CREATE_MEMBERS_MAX,
+            "CreateMembers takes at most 50"
+        );
+        let members = s.members.entry(graph_arn.to_owned()).or_default();
+        let mut unprocessed = Vec::new();
+        for invite in invites {
+            if members.contains_key(&invite.account_id) {
+                unprocessed.push(Unprocessed {
+                    account_id: invite.account_id.clone(),
+                    reason: "already a member".into(),
+                });
+                continue;
+            }
+            members.insert(
+                invite.account_id.clone(),
+                MemberState {
+                    account_id: invite.account_id.clone(),
+                    email: invite.email.clone(),
+                    status: "INVITED".into(),
+                },
+            );
+        }
+        Ok(unprocessed)
+    }
+    async fn delete_members(
+        &self,
+        graph_arn: &str,
+        account_ids: &[String],
+    ) -> PortResult<Vec<Unprocessed>> {
+        let mut s = self.call("DeleteMembers");
+        let members = s.members.entry(graph_arn.to_owned()).or_default();
+        for id in account_ids {
+            members.remove(id);
+        }
+        Ok(Vec::new())
+    }
+    async fn datasource_packages(&self, graph_arn: &str) -> PortResult<BTreeMap<String, String>> {
+        let s = self.call("ListDatasourcePackages");
+        let mut out = BTreeMap::from([("DETECTIVE_CORE".to_owned(), "STARTED".to_owned())]);
+        out.extend(s.datasources.get(graph_arn).cloned().unwrap_or_default());
+        Ok(out)
+    }
+    async fn enable_datasource_packages(
+        &self,
+        graph_arn: &str,
+        packages: &[String],
+    ) -> PortResult<()> {
+        let mut s = self.call("UpdateDatasourcePackages");
+        let entry = s.datasources.entry(graph_arn.to_owned()).or_default();
+        for p in packages {
+            entry.insert(p.clone(), "STARTED".into());
+        }
+        Ok(())
+    }
+    async fn organization_admins(&self) -> PortResult<Vec<String>> {
+        Ok(self
+            .call("ListOrganizationAdminAccounts")
+            .org_admins
+            .clone())
+    }
+    async fn enable_organization_admin(&self, account_id: &str) -> PortResult<()> {
+        self.call("EnableOrganizationAdminAccount").org_admins = vec![account_id.to_owned()];
+        Ok(())
+    }
+    async fn disable_organization_admin(&self) -> PortResult<()> {
+        self.call("DisableOrganizationAdminAccount")
+            .org_admins
+            .clear();
+        Ok(())
+    }
+    async fn auto_enable(&self, graph_arn: &str) -> PortResult<bool> {
+        Ok(self
+            .call("DescribeOrganizationConfiguration")
+            .auto_enable
+            .get(graph_arn)
+            .copied()
+            .unwrap_or(false))
+    }
+    async fn set_auto_enable(&self, graph_arn: &str, auto_enable: bool) -> PortResult<()> {
+        self.call("UpdateOrganizationConfiguration")
+            .auto_enable
+            .insert(graph_arn.to_owned(), auto_enable);
+        Ok(())
+    }
+}
+
+impl KmsPort for FakeAccount {
+    async fn key_by_alias(&self, alias: &str) -> PortResult<Option<KeyState>> {
+        let s = self.call("ListAliases");
+        let Some(key_id) = s.aliases.get(alias) else {
+            return Ok(None);
+        };
+        Ok(s.keys.get(key_id).map(|(arn, spec, pending)| KeyState {
+            arn: arn.clone(),
+            key_id: key_id.clone(),
+            spec: spec.clone(),
+            pending_deletion: *pending,
+        }))
+    }
+    async fn create_key(&self, alias: &str, spec: &KeySpec) -> PortResult<String> {
+        let mut s = self.call("CreateKey");
+        s.next_id += 1;
+        let key_id = format!("00000000-0000-0000-0000-{:012}", s.next_id);
+        let arn = self.arn("kms", &format!("key/{key_id}"));
+        s.keys
+            .insert(key_id.clone(), (arn.clone(), spec.clone(), false));
+        s.calls.push("CreateAlias");
+        s.aliases.insert(alias.to_owned(), key_id);
+        Ok(arn)
+    }
+    async fn put_key_policy(&self, key_id: &str, policy: &Value) -> PortResult<()> {
+        let mut s = self.call("PutKeyPolicy");
+        let key = s
+            .keys
+            .get_mut(key_id)
+            .ok_or_else(|| not_found("PutKeyPolicy", key_id))?;
+        key.1.policy = policy.clone();
+        Ok(())
+    }
+    async fn tag_key(&self, key_id: &str, tags: &Tags) -> PortResult<()> {
+        let mut s = self.call("TagResource");
+        let key = s
+            .keys
+            .get_mut(key_id)
+            .ok_or_else(|| not_found("TagResource", key_id))?;
+        key.1.tags.extend(tags.clone());
+        Ok(())
+    }
+    async fn delete_key(&self, alias: &str, key_id: &str) -> PortResult<()> {
+        let mut s = self.call("ScheduleKeyDeletion");
+        s.aliases.remove(alias);
+        let key = s
+            .keys
+            .get_mut(key_id)
+            .ok_or_else(|| not_found("ScheduleKeyDeletion", key_id))?;
+        key.2 = true;
+        Ok(())
+    }
+}
+
+impl SnsPort for FakeAccount {
+    async fn list_topics(&self) -> PortResult<Vec<String>> {
+        Ok(self.call("ListTopics").topics.keys().cloned().collect())
+    }
+    async fn topic(&self, arn: &str) -> PortResult<Option<TopicSpec>> {
+        Ok(self.call("GetTopicAttributes").topics.get(arn).cloned())
+    }
+    async fn create_topic(&self, name: &str, spec: &TopicSpec) -> PortResult<String> {
+        let mut s = self.call("CreateTopic");
+        let arn = self.arn("sns", name);
+        s.topics.insert(arn.clone(), spec.clone());
+        Ok(arn)
+    }
+    async fn set_topic_attribute(&self, arn: &str, name: &str, value: &str) -> PortResult<()> {
+        let mut s = self.call("SetTopicAttributes");
+        let topic = s
+            .topics
+            .get_mut(arn)
+            .ok_or_else(|| not_found("SetTopicAttributes", arn))?;
+        match name {
+            "Policy" => topic.policy = serde_json::from_str(value).ok(),
+            "KmsMasterKeyId" => topic.kms_master_key_id = Some(value.to_owned()),
+            _ => {}
+        }
+        Ok(())
+    }
+    async fn tag_topic(&self, arn: &str, tags: &Tags) -> PortResult<()> {
+        let mut s = self.call("TagResource");
+        let topic = s
+            .topics
+            .get_mut(arn)
+            .ok_or_else(|| not_found("TagResource", arn))?;
+        topic.tags.extend(tags.clone());
+        Ok(())
+    }
+    async fn delete_topic(&self, arn: &str) -> PortResult<()> {
+        let mut s = self.call("DeleteTopic");
+        s.topics.remove(arn);
+        s.subscriptions.retain(|_, sub| sub.topic_arn != arn);
+        Ok(())
+    }
+    async fn subscriptions(&self, topic_arn: &str) -> PortResult<Vec<SubscriptionState>> {
+        let s = self.call("ListSubscriptionsByTopic");
+        if !s.topics.contains_key(topic_arn) {
+            return Err(not_found("ListSubscriptionsByTopic", topic_arn));
+        }
+        Ok(s.subscriptions
+            .iter()
+            .filter(|(_, sub)| sub.topic_arn == topic_arn)
+            .map(|(arn, sub)| {
+                let pending = arn.starts_with("pending:");
+                SubscriptionState {
+                    arn: (!pending).then(|| arn.clone()),
+                    spec: if pending {
+                        SubscriptionSpec {
+                            filter_policy: None,
+                            raw_message_delivery: false,
+                            ..sub.clone()
+                        }
+                    } else {
+                        sub.clone()
+                    },
+                }
+            })
+            .collect())
+    }
+    async fn subscribe(&self, spec: &SubscriptionSpec) -> PortResult<Option<String>> {
+        let mut s = self.call("Subscribe");
+        if !s.topics.contains_key(&spec.topic_arn) {
+            return Err(not_found("Subscribe", &spec.topic_arn));
+        }
+        s.next_id += 1;
+        // Email subscriptions wait for the recipient to confirm.
+        let pending = spec.protocol.starts_with("email");
+        let arn = if pending {
+            format!("pending:{}", s.next_id)
+        } else {
+            format!("{}:{:08}", spec.topic_arn, s.next_id)
+        };
+        s.subscriptions.insert(arn.clone(), spec.clone());
+        Ok((!pending).then_some(arn))
+    }
+    async fn set_subscription_attributes(
+        &self,
+        arn: &str,
+        spec: &SubscriptionSpec,
+    ) -> PortResult<()> {
+        let mut s = self.call("SetSubscriptionAttributes");
+        let sub = s
+            .subscriptions
+            .get_mut(arn)
+            .ok_or_else(|| not_found("SetSubscriptionAttributes", arn))?;
+        sub.filter_policy = spec.filter_policy.clone();
+        sub.raw_message_delivery = spec.raw_message_delivery;
+        Ok(())
+    }
+    async fn unsubscribe(&self, arn: &str) -> PortResult<()> {
+        self.call("Unsubscribe").subscriptions.remove(arn);
+        Ok(())
+    }
+}
+
+impl Ports for FakeAccount {
+    type Sts = Self;
+    type Detective = Self;
+    type Kms = Self;
+    type Sns = Self;
+    fn sts(&self) -> &Self {
+        self
+    }
+    fn detective(&self) -> &Self {
+        self
+    }
+    fn kms(&self) -> &Self {
+        self
+    }
+    fn sns(&self) -> &Self {
+        self
+    }
+}

@@ -1,0 +1,22 @@
+//! Watchpost's provisioning: the desired state from the config ([`desired`]), the actual state
+//! read through one port per AWS service ([`ports`], [`adapters`]), a plan between them
+//! ([`diff`], a value; [`render`] shows it), and an apply that executes exactly the plan
+//! ([`engine`]). Destroy is a planning mode. No local state: what Watchpost owns is tagged
+//! `watchpost:stack=<stack>` or found by its deterministic name.
+
+pub mod adapters;
+pub mod artifact;
+pub mod desired;
+pub mod diff;
+pub mod engine;
+pub mod fake;
+pub mod limits;
+pub mod model;
+pub mod ports;
+pub mod render;
+
+pub use engine::{ApplyReport, Observation, Ports, RegionOutputs, ResourceError};
+pub use model::{Action, Change, Kind, Mode, Plan, Resource, ResourceId};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,296 @@
+//! One narrow trait per AWS service, in Watchpost's vocabulary. The engine is generic over them;
+//! the SDK adapters in [`crate::adapters`] and the in-memory [`crate::fake::FakeAccount`]
+//! implement them. Spec types double as the resources' properties in a plan: what is desired
+//! and what is observed are the same shape, so diffing them is comparing values.
+
+// Native async fn in traits, statically dispatched: the engine awaits regions concurrently on
+// one task, so the futures need no `Send` bound.
+#![allow(async_fn_in_trait)]
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Tags, sorted.
+pub type Tags = BTreeMap<String, String>;
+
+/// Errors from any port, by what the caller does about them.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PortError {
+    #[error("{call}: not found: {code}: {message}")]
+    NotFound {
+        call: &'static str,
+        code: String,
+        message: String,
+    },
+    #[error("{call}: already exists: {code}: {message}")]
+    AlreadyExists {
+        call: &'static str,
+        code: String,
+        message: String,
+    },
+    #[error("{call}: throttled: {code}: {message}")]
+    Throttled {
+        call: &'static str,
+        code: String,
+        message: String,
+    },
+    #[error("{call}: {code}: {message}")]
+    Invalid {
+        call: &'static str,
+        code: String,
+        message: String,
+    },
+    #[error("{call}: {code}: {message}")]
+    Other {
+        call: &'static str,
+        code: String,
+        message: String,
+    },
+}
+
+impl PortError {
+    pub fn code(&self) -> &str {
+        match self {
+            PortError::NotFound { code, .. }
+            | PortError::AlreadyExists { code, .. }
+            | PortError::Throttled { code, .. }
+            | PortError::Invalid { code, .. }
+            | PortError::Other { code, .. } => code,
+        }
+    }
+    pub fn message(&self) -> &str {
+        match self {
+            PortError::NotFound { message, .. }
+            | PortError::AlreadyExists { message, .. }
+            | PortError::Throttled { message, .. }
+            | PortError::Invalid { message, .. }
+            | PortError::Other { message, .. } => message,
+        }
+    }
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, PortError::NotFound { .. })
+    }
+    /// Sorts an AWS error code into a variant.
+    pub fn classify(call: &'static str, code: &str, message: &str) -> PortError {
+        let code_s = code.to_owned();
+        let message = message.to_owned();
+        let lower = code.to_ascii_lowercase();
+        if lower.contains("notfound")
+            || lower.contains("nosuchentity")
+            || lower.contains("nonexistent")
+            || lower.contains("doesnotexist")
+        {
+            PortError::NotFound {
+                call,
+                code: code_s,
+                message,
+            }
+        } else if lower.contains("alreadyexists")
+            || lower.contains("conflict")
+            || lower.contains("inuse")
+        {
+            PortError::AlreadyExists {
+                call,
+                code: code_s,
+                message,
+            }
+        } else if lower.contains("throttl") || lower.contains("toomanyrequests") {
+            PortError::Throttled {
+                call,
+                code: code_s,
+                message,
+            }
+        } else if lower.contains("invalid") || lower.contains("validation") {
+            PortError::Invalid {
+                call,
+                code: code_s,
+                message,
+            }
+        } else {
+            PortError::Other {
+                call,
+                code: code_s,
+                message,
+            }
+        }
+    }
+}
+
+pub type PortResult<T> = Result<T, PortError>;
+
+// ---------------------------------------------------------------- STS
+
+/// Who the credentials belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub account_id: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`: from the caller's ARN.
+    pub partition: String,
+}
+
+pub trait StsPort {
+    async fn identity(&self) -> PortResult<Identity>;
+}
+
+// ---------------------------------------------------------------- Detective
+
+/// A behavior graph's properties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphSpec {
+    pub tags: Tags,
+}
+
+/// A member account's properties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSpec {
+    pub email: String,
+}
+
+/// A member as Detective lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberState {
+    pub account_id: String,
+    pub email: String,
+    pub status: String,
+}
+
+/// An invitation to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    pub account_id: String,
+    pub email: String,
+}
+
+/// An account a batch call could not process, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unprocessed {
+    pub account_id: String,
+    pub reason: String,
+}
+
+/// The optional data source packages enabled on the graph (of those the config names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasourcesSpec {
+    pub enabled: Vec<String>,
+}
+
+/// Organization mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationSpec {
+    pub admin_account_id: String,
+    pub auto_enable: bool,
+}
+
+pub trait DetectivePort {
+    /// The graphs this account administers in the region (at most one in practice).
+    async fn list_graphs(&self) -> PortResult<Vec<String>>;
+    async fn create_graph(&self, tags: &Tags) -> PortResult<String>;
+    async fn delete_graph(&self, graph_arn: &str) -> PortResult<()>;
+    async fn graph_tags(&self, graph_arn: &str) -> PortResult<Tags>;
+    async fn tag_graph(&self, graph_arn: &str, tags: &Tags) -> PortResult<()>;
+    async fn untag_graph(&self, graph_arn: &str, keys: &[String]) -> PortResult<()>;
+    async fn list_members(&self, graph_arn: &str) -> PortResult<Vec<MemberState>>;
+    /// At most [`crate::limits::CREATE_MEMBERS_MAX`] invites.
+    async fn create_members(
+        &self,
+        graph_arn: &str,
+        invites: &[Invite],
+        message: Option<&str>,
+        disable_email_notification: bool,
+    ) -> PortResult<Vec<Unprocessed>>;
+    /// At most [`crate::limits::DELETE_MEMBERS_MAX`] accounts.
+    async fn delete_members(
+        &self,
+        graph_arn: &str,
+        account_ids: &[String],
+    ) -> PortResult<Vec<Unprocessed>>;
+    /// Data source package → ingest state (`STARTED`, `STOPPED`, `DISABLED`).
+    async fn datasource_packages(&self, graph_arn: &str) -> PortResult<BTreeMap<String, String>>;
+    async fn enable_datasource_packages(
+        &self,
+        graph_arn: &str,
+        packages: &[String],
+    ) -> PortResult<()>;
+    /// The organization's delegated administrator accounts.
+    async fn organization_admins(&self) -> PortResult<Vec<String>>;
+    async fn enable_organization_admin(&self, account_id: &str) -> PortResult<()>;
+    async fn disable_organization_admin(&self) -> PortResult<()>;
+    async fn auto_enable(&self, graph_arn: &str) -> PortResult<bool>;
+    async fn set_auto_enable(&self, graph_arn: &str, auto_enable: bool) -> PortResult<()>;
+}
+
+// ---------------------------------------------------------------- KMS
+
+/// The key encrypting Watchpost's topics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeySpec {
+    pub description: String,
+    pub policy: Value,
+    pub tags: Tags,
+}
+
+/// A key found by its alias.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyState {
+    pub arn: String,
+    pub key_id: String,
+    pub spec: KeySpec,
+    /// Scheduled for deletion: treated as absent, its alias is reused.
+    pub pending_deletion: bool,
+}
+
+pub trait KmsPort {
+    async fn key_by_alias(&self, alias: &str) -> PortResult<Option<KeyState>>;
+    /// Creates the key and points `alias` at it; returns the key ARN.
+    async fn create_key(&self, alias: &str, spec: &KeySpec) -> PortResult<String>;
+    async fn put_key_policy(&self, key_id: &str, policy: &Value) -> PortResult<()>;
+    async fn tag_key(&self, key_id: &str, tags: &Tags) -> PortResult<()>;
+    /// Removes the alias and schedules the key's deletion (the shortest waiting period).
+    async fn delete_key(&self, alias: &str, key_id: &str) -> PortResult<()>;
+}
+
+// ---------------------------------------------------------------- SNS
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicSpec {
+    /// Key id, ARN or alias encrypting the topic.
+    pub kms_master_key_id: Option<String>,
+    pub policy: Option<Value>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubscriptionSpec {
+    pub topic_arn: String,
+    pub protocol: String,
+    pub endpoint: String,
+    pub filter_policy: Option<Value>,
+    pub raw_message_delivery: bool,
+}
+
+/// A subscription as SNS lists it; `arn` is `None` while it waits for confirmation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubscriptionState {
+    pub arn: Option<String>,
+    pub spec: SubscriptionSpec,
+}
+
+pub trait SnsPort {
+    async fn list_topics(&self) -> PortResult<Vec<String>>;
+    async fn topic(&self, arn: &str) -> PortResult<Option<TopicSpec>>;
+    async fn create_topic(&self, name: &str, spec: &TopicSpec) -> PortResult<String>;
+    async fn set_topic_attribute(&self, arn: &str, name: &str, value: &str) -> PortResult<()>;
+    async fn tag_topic(&self, arn: &str, tags: &Tags) -> PortResult<()>;
+    async fn delete_topic(&self, arn: &str) -> PortResult<()>;
+    async fn subscriptions(&self, topic_arn: &str) -> PortResult<Vec<SubscriptionState>>;
+    /// Returns the subscription ARN, or `None` when it awaits confirmation.
+    async fn subscribe(&self, spec: &SubscriptionSpec) -> PortResult<Option<String>>;
+    async fn set_subscription_attributes(
+        &self,
+        arn: &str,
+        spec: &SubscriptionSpec,
+    ) -> PortResult<()>;
+    async fn unsubscribe(&self, arn: &str) -> PortResult<()>;
+}

@@ -1,0 +1,319 @@
+//! The engine against the local AWS (moto and the Detective emulator) through the SDK
+//! adapters: apply, converge, minimal plans for additions, member batching, destroy.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use watchpost_core::Config;
+use watchpost_localaws::{DEFAULT_ACCOUNT, LocalAws, REGION};
+use watchpost_provision::adapters::{
+    AwsPorts, DetectiveAdapter, KmsAdapter, SnsAdapter, StsAdapter,
+};
+use watchpost_provision::engine::{self, Ports};
+use watchpost_provision::ports::*;
+use watchpost_provision::{Action, Kind, Mode, Plan, render};
+
+/// The SDK adapters, with CreateMembers calls counted.
+struct Counted {
+    aws: AwsPorts,
+    detective: CountingDetective,
+}
+
+struct CountingDetective {
+    inner: DetectiveAdapter,
+    create_members: AtomicUsize,
+}
+
+impl DetectivePort for CountingDetective {
+    async fn list_graphs(&self) -> PortResult<Vec<String>> {
+        self.inner.list_graphs().await
+    }
+    async fn create_graph(&self, tags: &Tags) -> PortResult<String> {
+        self.inner.create_graph(tags).await
+    }
+    async fn delete_graph(&self, graph_arn: &str) -> PortResult<()> {
+        self.inner.delete_graph(graph_arn).await
+    }
+    async fn graph_tags(&self, graph_arn: &str) -> PortResult<Tags> {
+        self.inner.graph_tags(graph_arn).await
+    }
+    async fn tag_graph(&self, graph_arn: &str, tags: &Tags) -> PortResult<()> {
+        self.inner.tag_graph(graph_arn, tags).await
+    }
+    async fn untag_graph(&self, graph_arn: &str, keys: &[String]) -> PortResult<()> {
+        self.inner.untag_graph(graph_arn, keys).await
+    }
+    async fn list_members(&self, graph_arn: &str) -> PortResult<Vec<MemberState>> {
+        self.inner.list_members(graph_arn).await
+    }
+    async fn create_members(
+        &self,
+        graph_arn: &str,
+        invites: &[Invite],
+        message: Option<&str>,
+        disable_email_notification: bool,
+    ) -> PortResult<Vec<Unprocessed>> {
+        self.create_members.fetch_add(1, Ordering::SeqCst);
+        self.inner
+            .create_members(graph_arn, invites, message, disable_email_notification)
+            .await
+    }
+    async fn delete_members(
+        &self,
+        graph_arn: &str,
+        ids: &[String],
+    ) -> PortResult<Vec<Unprocessed>> {
+        self.inner.delete_members(graph_arn, ids).await
+    }
+    async fn datasource_packages(&self, graph_arn: &str) -> PortResult<BTreeMap<String, String>> {
+        self.inner.datasource_packages(graph_arn).await
+    }
+    async fn enable_datasource_packages(&self, graph_arn: &str, p: &[String]) -> PortResult<()> {
+        self.inner.enable_datasource_packages(graph_arn, p).await
+    }
+    async fn organization_admins(&self) -> PortResult<Vec<String>> {
+        self.inner.organization_admins().await
+    }
+    async fn enable_organization_admin(&self, account_id: &str) -> PortResult<()> {
+        self.inner.enable_organization_admin(account_id).await
+    }
+    async fn disable_organization_admin(&self) -> PortResult<()> {
+        self.inner.disable_organization_admin().await
+    }
+    async fn auto_enable(&self, graph_arn: &str) -> PortResult<bool> {
+        self.inner.auto_enable(graph_arn).await
+    }
+    async fn set_auto_enable(&self, graph_arn: &str, auto_enable: bool) -> PortResult<()> {
+        self.inner.set_auto_enable(graph_arn, auto_enable).await
+    }
+}
+
+impl Ports for Counted {
+    type Sts = StsAdapter;
+    type Detective = CountingDetective;
+    type Kms = KmsAdapter;
+    type Sns = SnsAdapter;
+    fn sts(&self) -> &StsAdapter {
+        &self.aws.sts
+    }
+    fn detective(&self) -> &CountingDetective {
+        &self.detective
+    }
+    fn kms(&self) -> &KmsAdapter {
+        &self.aws.kms
+    }
+    fn sns(&self) -> &SnsAdapter {
+        &self.aws.sns
+    }
+}
+
+fn config_with(members: usize, extra_route: bool) -> Config {
+    let members: Vec<String> = (0..members)
+        .map(|i| {
+            format!(
+                "{{ account_id = \"{:012}\", email = \"m{i}@example.com\" }}",
+                300_000_000_000u64 + i as u64
+            )
+        })
+        .collect();
+    let extra = if extra_route {
+        "[[routes]]\nname = \"chat\"\nformat = \"chat\"\n  [[routes.subscriptions]]\n  protocol = \"https\"\n  endpoint = \"https://chat.example.com/hook\"\n"
+    } else {
+        ""
+    };
+    Config::from_toml(
+        &format!(
+            r#"
+[watchpost]
+stack = "wp"
+regions = ["us-east-1"]
+
+[[routes]]
+name = "pager"
+  [[routes.subscriptions]]
+  protocol = "https"
+  endpoint = "https://pager.example.com/hook"
+  [[routes.subscriptions]]
+  protocol = "sqs"
+  endpoint = "arn:aws:sqs:us-east-1:123456789012:siem"
+  raw_message_delivery = true
+  filter_policy = {{ sample = ["false"] }}
+{extra}
+[detective]
+members = [{}]
+invitation_message = "Please join"
+datasource_packages = ["EKS_AUDIT"]
+tags = {{ owner = "security" }}
+
+[alarms]
+operations_email = "ops@example.com"
+"#,
+            members.join(", ")
+        ),
+        "localaws.toml",
+    )
+    .unwrap()
+}
+
+async fn plan(ports: &[(String, Counted)], config: &Config, mode: Mode) -> Plan {
+    engine::plan_all(ports, config, mode).await.unwrap().0
+}
+
+async fn apply(ports: &[(String, Counted)], config: &Config, plan: &Plan) {
+    let report = engine::apply_all(ports, config, plan, &|_| {}).await;
+    assert!(
+        report.errors.is_empty(),
+        "{}",
+        report
+            .errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[tokio::test]
+async fn provision_converge_grow_and_destroy_against_the_local_aws() {
+    let local = LocalAws::start().await;
+    let sdk = local.sdk_config(DEFAULT_ACCOUNT);
+    let aws = AwsPorts::new(&sdk, &local.detective_sdk_config(DEFAULT_ACCOUNT));
+    let ports = vec![(
+        REGION.to_owned(),
+        Counted {
+            detective: CountingDetective {
+                inner: aws.detective.clone(),
+                create_members: AtomicUsize::new(0),
+            },
+            aws,
+        },
+    )];
+
+    // Apply a full config; everything exists as configured.
+    let config = config_with(2, false);
+    let first = plan(&ports, &config, Mode::Apply).await;
+    assert!(
+        first.changes.iter().all(|c| c.action == Action::Create),
+        "{}",
+        render::text(&first)
+    );
+    apply(&ports, &config, &first).await;
+
+    let sns = aws_sdk_sns::Client::new(&sdk);
+    let topics: Vec<String> = sns
+        .list_topics()
+        .send()
+        .await
+        .unwrap()
+        .topics()
+        .iter()
+        .filter_map(|t| t.topic_arn().map(str::to_owned))
+        .collect();
+    let pager = "arn:aws:sns:us-east-1:123456789012:wp-pager";
+    assert!(topics.iter().any(|t| t == pager), "{topics:?}");
+    assert!(
+        topics.iter().any(|t| t.ends_with(":wp-operations")),
+        "{topics:?}"
+    );
+    let attributes = sns
+        .get_topic_attributes()
+        .topic_arn(pager)
+        .send()
+        .await
+        .unwrap();
+    let attributes = attributes.attributes().unwrap();
+    assert_eq!(attributes["KmsMasterKeyId"], "alias/wp-sns");
+    assert!(attributes["Policy"].contains("EnricherPublishes"));
+    let subs = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(pager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(subs.subscriptions().len(), 2);
+    let kms = aws_sdk_kms::Client::new(&sdk);
+    let key = kms
+        .describe_key()
+        .key_id("alias/wp-sns")
+        .send()
+        .await
+        .unwrap();
+    assert!(key.key_metadata().is_some());
+    let detective = aws_sdk_detective::Client::new(&local.detective_sdk_config(DEFAULT_ACCOUNT));
+    let graphs = detective.list_graphs().send().await.unwrap();
+    let graph = graphs.graph_list()[0].arn().unwrap().to_owned();
+    let members = detective
+        .list_members()
+        .graph_arn(&graph)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(members.member_details().len(), 2);
+
+    // A second apply changes nothing.
+    let second = plan(&ports, &config, Mode::Apply).await;
+    assert!(second.is_empty(), "{}", render::text(&second));
+
+    // A member, a route and its subscription more: exactly those are created.
+    let grown = config_with(3, true);
+    let third = plan(&ports, &grown, Mode::Apply).await;
+    let summary: Vec<(Action, Kind, String)> = third
+        .changes
+        .iter()
+        .map(|c| (c.action, c.id.kind, c.id.name.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (Action::Create, Kind::SnsTopic, "wp-chat".to_owned()),
+            (
+                Action::Create,
+                Kind::SnsSubscription,
+                "wp-chat/https:https://chat.example.com/hook".to_owned()
+            ),
+            (
+                Action::Create,
+                Kind::DetectiveMember,
+                "300000000002".to_owned()
+            ),
+        ],
+        "{}",
+        render::text(&third)
+    );
+    apply(&ports, &grown, &third).await;
+    assert!(plan(&ports, &grown, Mode::Apply).await.is_empty());
+
+    // 250 members more take at most 5 CreateMembers calls.
+    let before = ports[0].1.detective.create_members.load(Ordering::SeqCst);
+    let many = config_with(253, true);
+    let fourth = plan(&ports, &many, Mode::Apply).await;
+    assert_eq!(fourth.counts(), (250, 0, 0));
+    apply(&ports, &many, &fourth).await;
+    let calls = ports[0].1.detective.create_members.load(Ordering::SeqCst) - before;
+    assert!(calls <= 5, "{calls} CreateMembers calls");
+    assert!(plan(&ports, &many, Mode::Apply).await.is_empty());
+
+    // Destroy leaves nothing the stack owns.
+    let destroy = plan(&ports, &many, Mode::Destroy).await;
+    assert!(destroy.changes.iter().all(|c| c.action == Action::Delete));
+    apply(&ports, &many, &destroy).await;
+    let left = plan(&ports, &many, Mode::Destroy).await;
+    assert!(left.is_empty(), "{}", render::text(&left));
+    let topics = sns.list_topics().send().await.unwrap();
+    assert!(
+        !topics
+            .topics()
+            .iter()
+            .any(|t| t.topic_arn().unwrap_or_default().contains(":wp-")),
+        "{topics:?}"
+    );
+    assert!(
+        detective
+            .list_graphs()
+            .send()
+            .await
+            .unwrap()
+            .graph_list()
+            .is_empty()
+    );
+}

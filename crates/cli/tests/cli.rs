@@ -251,3 +251,24 @@ fn validate_accepts_the_example_and_prints_defaults() {
     assert!(text.contains("valid"));
     assert!(text.contains("renotify_after = \"24h\""), "{text}");
 }
+
+#[test]
+fn provisioning_with_an_unreadable_config_is_a_usage_error() {
+    let out = watchpost(&["plan", "--config", "/nonexistent/watchpost.toml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the config"));
+}
+
+#[test]
+fn plan_detailed_exitcode_reports_errors_as_1() {
+    let out = watchpost(
+        &[
+            "plan",
+            "--detailed-exitcode",
+            "--config",
+            "/nonexistent/watchpost.toml",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

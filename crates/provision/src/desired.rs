@@ -181,7 +181,45 @@ pub fn desired(config: &Config, ctx: &Context) -> Vec<Resource> {
     let mut out = Vec::new();
     detective(config, ctx, &mut out);
     sns(config, ctx, &mut out);
+    enricher(config, ctx, &mut out);
     out
+}
+
+/// The table's properties: the key schema and TTL attribute the enricher reads and writes.
+pub fn state_table(config: &Config) -> TableSpec {
+    use watchpost_enricher::adapters::dynamodb::{PARTITION_KEY, TTL_ATTRIBUTE};
+    TableSpec {
+        partition_key: PARTITION_KEY.to_owned(),
+        billing_mode: "PAY_PER_REQUEST".to_owned(),
+        sse_enabled: true,
+        ttl_attribute: Some(TTL_ATTRIBUTE.to_owned()),
+        tags: stack_tags(config, &Tags::new()),
+    }
+}
+
+/// The dead-letter queue's properties: encrypted, and failed events kept as long as SQS allows.
+pub fn dead_letter_queue(config: &Config) -> QueueSpec {
+    QueueSpec {
+        sqs_managed_sse: true,
+        message_retention_seconds: crate::limits::SQS_MAX_RETENTION_SECONDS,
+        tags: stack_tags(config, &Tags::new()),
+    }
+}
+
+/// What the enricher keeps its state in and sends what it could not process to.
+fn enricher(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
+    out.push(resource(
+        ctx,
+        Kind::DynamodbTable,
+        &config.enricher.state_table,
+        state_table(config),
+    ));
+    out.push(resource(
+        ctx,
+        Kind::SqsQueue,
+        &names::dlq(&config.watchpost.stack),
+        dead_letter_queue(config),
+    ));
 }
 
 fn detective(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {

@@ -20,10 +20,14 @@ pub trait Ports {
     type Detective: DetectivePort;
     type Kms: KmsPort;
     type Sns: SnsPort;
+    type Dynamodb: DynamodbPort;
+    type Sqs: SqsPort;
     fn sts(&self) -> &Self::Sts;
     fn detective(&self) -> &Self::Detective;
     fn kms(&self) -> &Self::Kms;
     fn sns(&self) -> &Self::Sns;
+    fn dynamodb(&self) -> &Self::Dynamodb;
+    fn sqs(&self) -> &Self::Sqs;
 }
 
 /// A failure to observe: nothing can be planned for the region.
@@ -54,6 +58,10 @@ pub struct RegionOutputs {
     pub topics: BTreeMap<String, String>,
     pub operations_topic: Option<String>,
     pub function_arn: Option<String>,
+    /// The enricher's alert-state table, when it exists.
+    pub state_table: Option<String>,
+    /// The enricher's dead-letter queue URL, when it exists.
+    pub dead_letter_queue: Option<String>,
     /// `protocol:endpoint on topic` for every subscription awaiting confirmation.
     pub pending_subscriptions: Vec<String>,
     pub dashboard_url: Option<String>,
@@ -340,6 +348,44 @@ pub async fn observe<P: Ports>(
                 }
             }
         }
+    }
+
+    // The enricher's table and dead-letter queue, by their names; owned when tagged.
+    let table_name = &config.enricher.state_table;
+    if let Some(table) = ports
+        .dynamodb()
+        .table(table_name)
+        .await
+        .map_err(obs_err(region, format!("the DynamoDB table {table_name}")))?
+    {
+        outputs.state_table = Some(table_name.clone());
+        let owned = is_owned(config, &table.spec.tags);
+        resources.push(found(
+            &ctx,
+            Kind::DynamodbTable,
+            table_name,
+            Some(table.arn),
+            table.spec,
+            owned,
+        ));
+    }
+    let queue_name = names::dlq(&stack);
+    if let Some(queue) = ports
+        .sqs()
+        .queue(&queue_name)
+        .await
+        .map_err(obs_err(region, format!("the SQS queue {queue_name}")))?
+    {
+        outputs.dead_letter_queue = Some(queue.url.clone());
+        let owned = is_owned(config, &queue.spec.tags);
+        resources.push(found(
+            &ctx,
+            Kind::SqsQueue,
+            &queue_name,
+            Some(queue.url),
+            queue.spec,
+            owned,
+        ));
     }
 
     Ok(Observation {
@@ -662,6 +708,78 @@ async fn apply_one<P: Ports>(
             ports
                 .sns()
                 .unsubscribe(physical(change)?)
+                .await
+                .map_err(e)?;
+        }
+        (Kind::DynamodbTable, Action::Create) => {
+            let want: TableSpec = spec(ctx, &change.after)?;
+            ports
+                .dynamodb()
+                .create_table(name, &want)
+                .await
+                .map_err(e)?;
+        }
+        (Kind::DynamodbTable, Action::Update) => {
+            let want: TableSpec = spec(ctx, &change.after)?;
+            let had: TableSpec = spec(ctx, &change.before)?;
+            let arn = physical(change)?;
+            if want.partition_key != had.partition_key {
+                return Err(format!(
+                    "the table's partition key is `{}`, the enricher needs `{}`, and DynamoDB cannot change a key: delete the table (or name another in [enricher] state_table) and apply again",
+                    had.partition_key, want.partition_key
+                ));
+            }
+            let dynamodb = ports.dynamodb();
+            if want.billing_mode != had.billing_mode {
+                dynamodb
+                    .set_billing_mode(name, &want.billing_mode)
+                    .await
+                    .map_err(e)?;
+            }
+            if want.sse_enabled != had.sse_enabled {
+                dynamodb.set_sse(name, want.sse_enabled).await.map_err(e)?;
+            }
+            if want.ttl_attribute != had.ttl_attribute {
+                // TTL moves to another attribute only by being disabled first.
+                if let Some(old) = &had.ttl_attribute {
+                    dynamodb.set_ttl(name, old, false).await.map_err(e)?;
+                }
+                if let Some(new) = &want.ttl_attribute {
+                    dynamodb.set_ttl(name, new, true).await.map_err(e)?;
+                }
+            }
+            if want.tags != had.tags {
+                dynamodb.tag_table(arn, &want.tags).await.map_err(e)?;
+            }
+        }
+        (Kind::DynamodbTable, Action::Delete) => {
+            ports.dynamodb().delete_table(name).await.map_err(e)?;
+        }
+        (Kind::SqsQueue, Action::Create) => {
+            let want: QueueSpec = spec(ctx, &change.after)?;
+            ports.sqs().create_queue(name, &want).await.map_err(e)?;
+        }
+        (Kind::SqsQueue, Action::Update) => {
+            let want: QueueSpec = spec(ctx, &change.after)?;
+            let had: QueueSpec = spec(ctx, &change.before)?;
+            let url = physical(change)?;
+            if (want.sqs_managed_sse, want.message_retention_seconds)
+                != (had.sqs_managed_sse, had.message_retention_seconds)
+            {
+                ports
+                    .sqs()
+                    .set_queue_attributes(url, &want)
+                    .await
+                    .map_err(e)?;
+            }
+            if want.tags != had.tags {
+                ports.sqs().tag_queue(url, &want.tags).await.map_err(e)?;
+            }
+        }
+        (Kind::SqsQueue, Action::Delete) => {
+            ports
+                .sqs()
+                .delete_queue(physical(change)?)
                 .await
                 .map_err(e)?;
         }

@@ -26,6 +26,10 @@ pub struct FakeState {
     pub topics: BTreeMap<String, TopicSpec>,
     /// Subscription ARN (or `pending:n`) → spec.
     pub subscriptions: BTreeMap<String, SubscriptionSpec>,
+    /// Table name → (ARN, spec).
+    pub tables: BTreeMap<String, (String, TableSpec)>,
+    /// Queue name → (URL, spec).
+    pub queues: BTreeMap<String, (String, QueueSpec)>,
 }
 
 /// An account in one region.
@@ -401,11 +405,150 @@ impl SnsPort for FakeAccount {
     }
 }
 
+impl DynamodbPort for FakeAccount {
+    async fn table(&self, name: &str) -> PortResult<Option<TableState>> {
+        let mut s = self.call("DescribeTable");
+        let table = s.tables.get(name).cloned();
+        if table.is_some() {
+            s.calls.push("DescribeTimeToLive");
+            s.calls.push("ListTagsOfResource");
+        }
+        Ok(table.map(|(arn, spec)| TableState { arn, spec }))
+    }
+    async fn create_table(&self, name: &str, spec: &TableSpec) -> PortResult<String> {
+        let arn = {
+            let mut s = self.call("CreateTable");
+            if s.tables.contains_key(name) {
+                return Err(PortError::AlreadyExists {
+                    call: "CreateTable",
+                    code: "ResourceInUseException".into(),
+                    message: format!("Table already exists: {name}"),
+                });
+            }
+            let arn = self.arn("dynamodb", &format!("table/{name}"));
+            // TTL is a call of its own, as in DynamoDB.
+            let created = TableSpec {
+                ttl_attribute: None,
+                ..spec.clone()
+            };
+            s.tables.insert(name.to_owned(), (arn.clone(), created));
+            arn
+        };
+        if let Some(attribute) = &spec.ttl_attribute {
+            self.set_ttl(name, attribute, true).await?;
+        }
+        Ok(arn)
+    }
+    async fn set_billing_mode(&self, name: &str, billing_mode: &str) -> PortResult<()> {
+        let mut s = self.call("UpdateTable");
+        let table = s
+            .tables
+            .get_mut(name)
+            .ok_or_else(|| not_found("UpdateTable", name))?;
+        table.1.billing_mode = billing_mode.to_owned();
+        Ok(())
+    }
+    async fn set_sse(&self, name: &str, enabled: bool) -> PortResult<()> {
+        let mut s = self.call("UpdateTable");
+        let table = s
+            .tables
+            .get_mut(name)
+            .ok_or_else(|| not_found("UpdateTable", name))?;
+        table.1.sse_enabled = enabled;
+        Ok(())
+    }
+    async fn set_ttl(&self, name: &str, attribute: &str, enabled: bool) -> PortResult<()> {
+        let mut s = self.call("UpdateTimeToLive");
+        let table = s
+            .tables
+            .get_mut(name)
+            .ok_or_else(|| not_found("UpdateTimeToLive", name))?;
+        match (&table.1.ttl_attribute, enabled) {
+            (Some(current), true) if current != attribute => {
+                return Err(PortError::Invalid {
+                    call: "UpdateTimeToLive",
+                    code: "ValidationException".into(),
+                    message: "TimeToLive is already enabled on another attribute".into(),
+                });
+            }
+            (_, true) => table.1.ttl_attribute = Some(attribute.to_owned()),
+            (_, false) => table.1.ttl_attribute = None,
+        }
+        Ok(())
+    }
+    async fn tag_table(&self, arn: &str, tags: &Tags) -> PortResult<()> {
+        let mut s = self.call("TagResource");
+        let table = s
+            .tables
+            .values_mut()
+            .find(|(a, _)| a == arn)
+            .ok_or_else(|| not_found("TagResource", arn))?;
+        table.1.tags.extend(tags.clone());
+        Ok(())
+    }
+    async fn delete_table(&self, name: &str) -> PortResult<()> {
+        self.call("DeleteTable")
+            .tables
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| not_found("DeleteTable", name))
+    }
+}
+
+impl SqsPort for FakeAccount {
+    async fn queue(&self, name: &str) -> PortResult<Option<QueueState>> {
+        let mut s = self.call("GetQueueUrl");
+        let queue = s.queues.get(name).cloned();
+        if queue.is_some() {
+            s.calls.push("GetQueueAttributes");
+            s.calls.push("ListQueueTags");
+        }
+        Ok(queue.map(|(url, spec)| QueueState { url, spec }))
+    }
+    async fn create_queue(&self, name: &str, spec: &QueueSpec) -> PortResult<String> {
+        let mut s = self.call("CreateQueue");
+        let url = format!(
+            "https://sqs.{}.amazonaws.com/{}/{name}",
+            self.region, self.account_id
+        );
+        s.queues
+            .insert(name.to_owned(), (url.clone(), spec.clone()));
+        Ok(url)
+    }
+    async fn set_queue_attributes(&self, url: &str, spec: &QueueSpec) -> PortResult<()> {
+        let mut s = self.call("SetQueueAttributes");
+        let queue = s
+            .queues
+            .values_mut()
+            .find(|(u, _)| u == url)
+            .ok_or_else(|| not_found("SetQueueAttributes", url))?;
+        queue.1.sqs_managed_sse = spec.sqs_managed_sse;
+        queue.1.message_retention_seconds = spec.message_retention_seconds;
+        Ok(())
+    }
+    async fn tag_queue(&self, url: &str, tags: &Tags) -> PortResult<()> {
+        let mut s = self.call("TagQueue");
+        let queue = s
+            .queues
+            .values_mut()
+            .find(|(u, _)| u == url)
+            .ok_or_else(|| not_found("TagQueue", url))?;
+        queue.1.tags.extend(tags.clone());
+        Ok(())
+    }
+    async fn delete_queue(&self, url: &str) -> PortResult<()> {
+        self.call("DeleteQueue").queues.retain(|_, (u, _)| u != url);
+        Ok(())
+    }
+}
+
 impl Ports for FakeAccount {
     type Sts = Self;
     type Detective = Self;
     type Kms = Self;
     type Sns = Self;
+    type Dynamodb = Self;
+    type Sqs = Self;
     fn sts(&self) -> &Self {
         self
     }
@@ -416,6 +559,12 @@ impl Ports for FakeAccount {
         self
     }
     fn sns(&self) -> &Self {
+        self
+    }
+    fn dynamodb(&self) -> &Self {
+        self
+    }
+    fn sqs(&self) -> &Self {
         self
     }
 }

@@ -12,3 +12,6 @@ pub const PUT_TARGETS_MAX: usize = 10;
 pub const DELETE_ALARMS_MAX: usize = 100;
 /// The shortest waiting period before KMS deletes a key (KMS API reference, ScheduleKeyDeletion).
 pub const KEY_DELETION_WINDOW_DAYS: i32 = 7;
+/// SQS's longest message retention, 14 days (SQS API reference, SetQueueAttributes:
+/// "MessageRetentionPeriod … from 60 seconds to 1,209,600 seconds (14 days)").
+pub const SQS_MAX_RETENTION_SECONDS: u32 = 1_209_600;

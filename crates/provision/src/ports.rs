@@ -294,3 +294,66 @@ pub trait SnsPort {
     ) -> PortResult<()>;
     async fn unsubscribe(&self, arn: &str) -> PortResult<()>;
 }
+
+// ---------------------------------------------------------------- DynamoDB
+
+/// The enricher's alert-state table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableSpec {
+    /// The partition key's name; its type is always string (`S`), and there is no sort key.
+    pub partition_key: String,
+    /// `PAY_PER_REQUEST` or `PROVISIONED`.
+    pub billing_mode: String,
+    pub sse_enabled: bool,
+    /// The attribute TTL is enabled on, if any.
+    pub ttl_attribute: Option<String>,
+    pub tags: Tags,
+}
+
+/// A table found by its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableState {
+    pub arn: String,
+    pub spec: TableSpec,
+}
+
+pub trait DynamodbPort {
+    /// DescribeTable, DescribeTimeToLive and ListTagsOfResource; `None` when there is no table.
+    async fn table(&self, name: &str) -> PortResult<Option<TableState>>;
+    /// Creates the table and enables its TTL; returns the table ARN.
+    async fn create_table(&self, name: &str, spec: &TableSpec) -> PortResult<String>;
+    async fn set_billing_mode(&self, name: &str, billing_mode: &str) -> PortResult<()>;
+    async fn set_sse(&self, name: &str, enabled: bool) -> PortResult<()>;
+    /// UpdateTimeToLive on `attribute`.
+    async fn set_ttl(&self, name: &str, attribute: &str, enabled: bool) -> PortResult<()>;
+    async fn tag_table(&self, arn: &str, tags: &Tags) -> PortResult<()>;
+    async fn delete_table(&self, name: &str) -> PortResult<()>;
+}
+
+// ---------------------------------------------------------------- SQS
+
+/// The enricher's dead-letter queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueSpec {
+    pub sqs_managed_sse: bool,
+    pub message_retention_seconds: u32,
+    pub tags: Tags,
+}
+
+/// A queue found by its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueState {
+    pub url: String,
+    pub spec: QueueSpec,
+}
+
+pub trait SqsPort {
+    /// GetQueueUrl, GetQueueAttributes and ListQueueTags; `None` when there is no queue.
+    async fn queue(&self, name: &str) -> PortResult<Option<QueueState>>;
+    /// Returns the queue URL.
+    async fn create_queue(&self, name: &str, spec: &QueueSpec) -> PortResult<String>;
+    /// Sets the spec's attributes (not its tags).
+    async fn set_queue_attributes(&self, url: &str, spec: &QueueSpec) -> PortResult<()>;
+    async fn tag_queue(&self, url: &str, tags: &Tags) -> PortResult<()>;
+    async fn delete_queue(&self, url: &str) -> PortResult<()>;
+}

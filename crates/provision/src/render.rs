@@ -114,6 +114,16 @@ pub fn outputs_text(outputs: &[crate::engine::RegionOutputs]) -> String {
         );
         let _ = writeln!(
             out,
+            "  state table:       {}",
+            o.state_table.as_ref().unwrap_or(&none)
+        );
+        let _ = writeln!(
+            out,
+            "  dead-letter queue: {}",
+            o.dead_letter_queue.as_ref().unwrap_or(&none)
+        );
+        let _ = writeln!(
+            out,
             "  enricher function: {}",
             o.function_arn.as_ref().unwrap_or(&none)
         );

@@ -249,3 +249,133 @@ async fn rendered_plans() {
         serde_json::to_string_pretty(&render::json(&second)).unwrap()
     );
 }
+
+#[tokio::test]
+async fn the_state_table_and_dead_letter_queue_are_created_as_the_enricher_needs() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    let first = plan(&account, &config, Mode::Apply).await;
+    let kinds: Vec<Kind> = first.changes.iter().map(|c| c.id.kind).collect();
+    // Created after the topics they do not depend on and before anything that would use them.
+    let queue = kinds.iter().position(|k| *k == Kind::SqsQueue).unwrap();
+    let table = kinds
+        .iter()
+        .position(|k| *k == Kind::DynamodbTable)
+        .unwrap();
+    assert!(queue < table && table == kinds.len() - 1, "{kinds:?}");
+    apply(&account, &config, &first).await;
+    {
+        let state = account.state();
+        let (arn, table) = &state.tables[&config.enricher.state_table];
+        assert_eq!(
+            arn,
+            &format!(
+                "arn:aws:dynamodb:us-east-1:123456789012:table/{}",
+                config.enricher.state_table
+            )
+        );
+        assert_eq!(table.partition_key, "pk");
+        assert_eq!(table.billing_mode, "PAY_PER_REQUEST");
+        assert!(table.sse_enabled);
+        assert_eq!(table.ttl_attribute.as_deref(), Some("expires_at"));
+        assert_eq!(table.tags["watchpost:stack"], "wp");
+        let (url, queue) = &state.queues["wp-enricher-dlq"];
+        assert_eq!(
+            url,
+            "https://sqs.us-east-1.amazonaws.com/123456789012/wp-enricher-dlq"
+        );
+        assert!(queue.sqs_managed_sse);
+        assert_eq!(queue.message_retention_seconds, 1_209_600);
+        assert_eq!(queue.tags["watchpost:stack"], "wp");
+    }
+    assert_eq!(account.count("UpdateTimeToLive"), 1);
+    let (second, observation) = plan_region(&account, &config, REGION, Mode::Apply)
+        .await
+        .unwrap();
+    assert!(second.is_empty(), "{}", render::text(&second));
+    assert_eq!(
+        observation.outputs.state_table.as_deref(),
+        Some(config.enricher.state_table.as_str())
+    );
+    assert_eq!(
+        observation.outputs.dead_letter_queue.as_deref(),
+        Some("https://sqs.us-east-1.amazonaws.com/123456789012/wp-enricher-dlq")
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_ttl_and_a_changed_queue_are_repaired() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    {
+        let mut state = account.state();
+        let table = state.tables.get_mut(&config.enricher.state_table).unwrap();
+        table.1.ttl_attribute = None;
+        let queue = state.queues.get_mut("wp-enricher-dlq").unwrap();
+        queue.1.message_retention_seconds = 345_600;
+        queue.1.sqs_managed_sse = false;
+    }
+    let drift = plan(&account, &config, Mode::Apply).await;
+    let summary: Vec<(Action, Kind, &str)> = drift
+        .changes
+        .iter()
+        .map(|c| (c.action, c.id.kind, c.reason.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                Action::Update,
+                Kind::SqsQueue,
+                "message_retention_seconds, sqs_managed_sse changed"
+            ),
+            (Action::Update, Kind::DynamodbTable, "ttl_attribute changed"),
+        ]
+    );
+    apply(&account, &config, &drift).await;
+    assert_eq!(account.count("UpdateTimeToLive"), 2);
+    assert_eq!(account.count("SetQueueAttributes"), 1);
+    assert_eq!(account.count("TagQueue") + account.count("UpdateTable"), 0);
+    assert!(plan(&account, &config, Mode::Apply).await.is_empty());
+}
+
+#[tokio::test]
+async fn destroy_deletes_the_tagged_table_and_queue_and_leaves_untagged_ones_alone() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    let destroy = plan(&account, &config, Mode::Destroy).await;
+    let kinds: Vec<Kind> = destroy.changes.iter().map(|c| c.id.kind).collect();
+    // Deleted before what they came after, in reverse creation order.
+    assert_eq!(&kinds[..2], &[Kind::DynamodbTable, Kind::SqsQueue]);
+    apply(&account, &config, &destroy).await;
+    assert!(account.state().tables.is_empty());
+    assert!(account.state().queues.is_empty());
+
+    // Same names, someone else's (no stack tag): destroy plans nothing for them.
+    let theirs = Tags::from([("team".to_owned(), "data".to_owned())]);
+    let table = TableSpec {
+        tags: theirs.clone(),
+        ..crate::desired::state_table(&config)
+    };
+    account
+        .create_table(&config.enricher.state_table, &table)
+        .await
+        .unwrap();
+    let queue = QueueSpec {
+        tags: theirs,
+        ..crate::desired::dead_letter_queue(&config)
+    };
+    account
+        .create_queue("wp-enricher-dlq", &queue)
+        .await
+        .unwrap();
+    let again = plan(&account, &config, Mode::Destroy).await;
+    assert!(again.is_empty(), "{}", render::text(&again));
+    apply(&account, &config, &again).await;
+    assert_eq!(account.count("DeleteTable"), 1);
+    assert_eq!(account.count("DeleteQueue"), 1);
+    assert_eq!(account.state().tables.len(), 1);
+    assert_eq!(account.state().queues.len(), 1);
+}

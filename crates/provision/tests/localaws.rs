@@ -1,5 +1,6 @@
 //! The engine against the local AWS (moto and the Detective emulator) through the SDK
-//! adapters: apply, converge, minimal plans for additions, member batching, destroy.
+//! adapters: apply (the enricher's table and dead-letter queue read back through the SDK),
+//! converge, minimal plans for additions, member batching, destroy.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use watchpost_core::Config;
 use watchpost_localaws::{DEFAULT_ACCOUNT, LocalAws, REGION};
 use watchpost_provision::adapters::{
-    AwsPorts, DetectiveAdapter, KmsAdapter, SnsAdapter, StsAdapter,
+    AwsPorts, DetectiveAdapter, DynamodbAdapter, KmsAdapter, SnsAdapter, SqsAdapter, StsAdapter,
 };
 use watchpost_provision::engine::{self, Ports};
 use watchpost_provision::ports::*;
@@ -93,6 +94,8 @@ impl Ports for Counted {
     type Detective = CountingDetective;
     type Kms = KmsAdapter;
     type Sns = SnsAdapter;
+    type Dynamodb = DynamodbAdapter;
+    type Sqs = SqsAdapter;
     fn sts(&self) -> &StsAdapter {
         &self.aws.sts
     }
@@ -104,6 +107,12 @@ impl Ports for Counted {
     }
     fn sns(&self) -> &SnsAdapter {
         &self.aws.sns
+    }
+    fn dynamodb(&self) -> &DynamodbAdapter {
+        &self.aws.dynamodb
+    }
+    fn sqs(&self) -> &SqsAdapter {
+        &self.aws.sqs
     }
 }
 
@@ -249,6 +258,71 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
         .await
         .unwrap();
     assert_eq!(members.member_details().len(), 2);
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = dynamodb
+        .describe_table()
+        .table_name(&config.enricher.state_table)
+        .send()
+        .await
+        .unwrap();
+    let table = table.table().unwrap();
+    let keys: Vec<(&str, &str)> = table
+        .key_schema()
+        .iter()
+        .map(|k| (k.attribute_name(), k.key_type().as_str()))
+        .collect();
+    assert_eq!(keys, vec![("pk", "HASH")]);
+    assert_eq!(
+        table.attribute_definitions()[0].attribute_type().as_str(),
+        "S"
+    );
+    assert_eq!(
+        table
+            .billing_mode_summary()
+            .and_then(|b| b.billing_mode())
+            .map(|b| b.as_str()),
+        Some("PAY_PER_REQUEST")
+    );
+    let ttl = dynamodb
+        .describe_time_to_live()
+        .table_name(&config.enricher.state_table)
+        .send()
+        .await
+        .unwrap();
+    let ttl = ttl.time_to_live_description().unwrap();
+    assert_eq!(
+        ttl.time_to_live_status().map(|s| s.as_str()),
+        Some("ENABLED")
+    );
+    assert_eq!(ttl.attribute_name(), Some("expires_at"));
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let queue_url = sqs
+        .get_queue_url()
+        .queue_name("wp-enricher-dlq")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_owned();
+    let queue = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let queue = queue.attributes().unwrap();
+    use aws_sdk_sqs::types::QueueAttributeName as Q;
+    assert_eq!(queue[&Q::SqsManagedSseEnabled], "true");
+    assert_eq!(queue[&Q::MessageRetentionPeriod], "1209600");
+    let queue_tags = sqs
+        .list_queue_tags()
+        .queue_url(&queue_url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queue_tags.tags().unwrap()["watchpost:stack"], "wp");
 
     // A second apply changes nothing.
     let second = plan(&ports, &config, Mode::Apply).await;
@@ -306,6 +380,21 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
             .iter()
             .any(|t| t.topic_arn().unwrap_or_default().contains(":wp-")),
         "{topics:?}"
+    );
+    assert!(
+        dynamodb
+            .describe_table()
+            .table_name(&config.enricher.state_table)
+            .send()
+            .await
+            .is_err()
+    );
+    assert!(
+        sqs.get_queue_url()
+            .queue_name("wp-enricher-dlq")
+            .send()
+            .await
+            .is_err()
     );
     assert!(
         detective

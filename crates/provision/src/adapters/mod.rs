@@ -2,15 +2,19 @@
 //! SDK errors with `into_service_error()`, keeping AWS's error code and message.
 
 mod detective;
+mod dynamodb;
 mod kms;
 mod sns;
+mod sqs;
 mod sts;
 
 use aws_config::SdkConfig;
 
 pub use detective::DetectiveAdapter;
+pub use dynamodb::DynamodbAdapter;
 pub use kms::KmsAdapter;
 pub use sns::SnsAdapter;
+pub use sqs::SqsAdapter;
 pub use sts::StsAdapter;
 
 use crate::engine::Ports;
@@ -42,6 +46,8 @@ pub struct AwsPorts {
     pub detective: DetectiveAdapter,
     pub kms: KmsAdapter,
     pub sns: SnsAdapter,
+    pub dynamodb: DynamodbAdapter,
+    pub sqs: SqsAdapter,
 }
 
 impl AwsPorts {
@@ -53,6 +59,8 @@ impl AwsPorts {
             detective: DetectiveAdapter::new(detective_config),
             kms: KmsAdapter::new(config),
             sns: SnsAdapter::new(config),
+            dynamodb: DynamodbAdapter::new(config),
+            sqs: SqsAdapter::new(config),
         }
     }
 }
@@ -62,6 +70,8 @@ impl Ports for AwsPorts {
     type Detective = DetectiveAdapter;
     type Kms = KmsAdapter;
     type Sns = SnsAdapter;
+    type Dynamodb = DynamodbAdapter;
+    type Sqs = SqsAdapter;
     fn sts(&self) -> &StsAdapter {
         &self.sts
     }
@@ -73,5 +83,11 @@ impl Ports for AwsPorts {
     }
     fn sns(&self) -> &SnsAdapter {
         &self.sns
+    }
+    fn dynamodb(&self) -> &DynamodbAdapter {
+        &self.dynamodb
+    }
+    fn sqs(&self) -> &SqsAdapter {
+        &self.sqs
     }
 }

@@ -1,0 +1,134 @@
+//! Amazon SQS: the enricher's dead-letter queue.
+
+use std::collections::HashMap;
+
+use aws_config::SdkConfig;
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::types::QueueAttributeName;
+
+use super::sdk_err;
+use crate::ports::*;
+
+#[derive(Debug, Clone)]
+pub struct SqsAdapter {
+    client: Client,
+}
+
+impl SqsAdapter {
+    pub fn new(config: &SdkConfig) -> SqsAdapter {
+        SqsAdapter {
+            client: Client::new(config),
+        }
+    }
+}
+
+fn attributes(spec: &QueueSpec) -> HashMap<QueueAttributeName, String> {
+    HashMap::from([
+        (
+            QueueAttributeName::SqsManagedSseEnabled,
+            spec.sqs_managed_sse.to_string(),
+        ),
+        (
+            QueueAttributeName::MessageRetentionPeriod,
+            spec.message_retention_seconds.to_string(),
+        ),
+    ])
+}
+
+fn hash_tags(tags: &Tags) -> HashMap<String, String> {
+    tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+impl SqsPort for SqsAdapter {
+    async fn queue(&self, name: &str) -> PortResult<Option<QueueState>> {
+        let url = match self.client.get_queue_url().queue_name(name).send().await {
+            Ok(out) => out.queue_url().unwrap_or_default().to_owned(),
+            Err(err) => {
+                let err = sdk_err!("GetQueueUrl", err);
+                return if err.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(err)
+                };
+            }
+        };
+        let attributes = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(QueueAttributeName::SqsManagedSseEnabled)
+            .attribute_names(QueueAttributeName::MessageRetentionPeriod)
+            .send()
+            .await
+            .map_err(sdk_err!("GetQueueAttributes"))?;
+        let attributes = attributes.attributes().cloned().unwrap_or_default();
+        let tags = self
+            .client
+            .list_queue_tags()
+            .queue_url(&url)
+            .send()
+            .await
+            .map_err(sdk_err!("ListQueueTags"))?;
+        Ok(Some(QueueState {
+            spec: QueueSpec {
+                sqs_managed_sse: attributes
+                    .get(&QueueAttributeName::SqsManagedSseEnabled)
+                    .is_some_and(|v| v == "true"),
+                message_retention_seconds: attributes
+                    .get(&QueueAttributeName::MessageRetentionPeriod)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_default(),
+                tags: tags
+                    .tags()
+                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            },
+            url,
+        }))
+    }
+
+    async fn create_queue(&self, name: &str, spec: &QueueSpec) -> PortResult<String> {
+        let out = self
+            .client
+            .create_queue()
+            .queue_name(name)
+            .set_attributes(Some(attributes(spec)))
+            .set_tags(Some(hash_tags(&spec.tags)))
+            .send()
+            .await
+            .map_err(sdk_err!("CreateQueue"))?;
+        Ok(out.queue_url().unwrap_or_default().to_owned())
+    }
+
+    async fn set_queue_attributes(&self, url: &str, spec: &QueueSpec) -> PortResult<()> {
+        self.client
+            .set_queue_attributes()
+            .queue_url(url)
+            .set_attributes(Some(attributes(spec)))
+            .send()
+            .await
+            .map_err(sdk_err!("SetQueueAttributes"))?;
+        Ok(())
+    }
+
+    async fn tag_queue(&self, url: &str, tags: &Tags) -> PortResult<()> {
+        self.client
+            .tag_queue()
+            .queue_url(url)
+            .set_tags(Some(hash_tags(tags)))
+            .send()
+            .await
+            .map_err(sdk_err!("TagQueue"))?;
+        Ok(())
+    }
+
+    async fn delete_queue(&self, url: &str) -> PortResult<()> {
+        self.client
+            .delete_queue()
+            .queue_url(url)
+            .send()
+            .await
+            .map_err(sdk_err!("DeleteQueue"))?;
+        Ok(())
+    }
+}

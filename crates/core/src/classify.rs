@@ -93,18 +93,14 @@ pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
         };
         add(component, format!("API call {service}:{}", call.name));
     }
-    if matches!(
-        finding.resource_type(),
-        "Instance" | "Container" | "ECSCluster" | "EKSCluster"
-    ) || !finding.instance_types().is_empty()
-    {
-        for instance_type in finding.instance_types() {
-            if is_accelerated(instance_type, &selectors.accelerated_instance_families) {
-                add(
-                    Component::AcceleratedCompute,
-                    format!("instance type {instance_type}"),
-                );
-            }
+    // Instance types come from the instance itself or an attack sequence's resources; a
+    // finding without any simply yields none.
+    for instance_type in finding.instance_types() {
+        if is_accelerated(instance_type, &selectors.accelerated_instance_families) {
+            add(
+                Component::AcceleratedCompute,
+                format!("instance type {instance_type}"),
+            );
         }
     }
     let (region, account) = (finding.region.as_str(), finding.account_id.as_str());

@@ -286,16 +286,18 @@ pub fn reject_invitation(store: &mut Store, req: &Request) -> ApiResult<Reply> {
             "Only an account with the INVITED status can reject the invitation",
         ));
     }
-    let (arn, account) = (
-        req.input.str("GraphArn")?.to_string(),
-        req.caller.account.clone(),
-    );
+    leave_graph(store, req)
+}
+
+/// Removes the calling account from the graph it was checked to belong to.
+fn leave_graph(store: &mut Store, req: &Request) -> ApiResult<Reply> {
+    let arn = req.input.str("GraphArn")?.to_string();
     store
         .graphs
         .get_mut(&arn)
         .expect("membership found it")
         .members
-        .remove(&account);
+        .remove(&req.caller.account);
     Ok(Reply::ok())
 }
 
@@ -307,17 +309,7 @@ pub fn disassociate_membership(store: &mut Store, req: &Request) -> ApiResult<Re
             "Only an account with the ENABLED status can leave the behavior graph",
         ));
     }
-    let (arn, account) = (
-        req.input.str("GraphArn")?.to_string(),
-        req.caller.account.clone(),
-    );
-    store
-        .graphs
-        .get_mut(&arn)
-        .expect("membership found it")
-        .members
-        .remove(&account);
-    Ok(Reply::ok())
+    leave_graph(store, req)
 }
 
 #[cfg(test)]

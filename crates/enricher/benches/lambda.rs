@@ -8,14 +8,11 @@
 //!
 //! `cargo bench -p watchpost-enricher --bench lambda`
 
-#[path = "../tests/it/runtime_api.rs"]
-mod runtime_api;
-
 use std::path::Path;
 use std::time::Instant;
 
-use runtime_api::{Outcome, RuntimeApi, spawn_function};
 use serde_json::{Value, json};
+use watchpost_localaws::runtime_api::{Outcome, RuntimeApi, spawn_function};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_watchpost-enricher");
 const CONFIG: &str = include_str!("../tests/testdata/enricher.toml");

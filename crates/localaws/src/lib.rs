@@ -4,9 +4,13 @@
 //! `just local-venv`) and the Detective emulator on free ports; [`DetectiveEmulator::start`]
 //! runs the emulator alone. Both stop when dropped, also when a test panics. SDK configs come
 //! pre-pointed at them, with a 12-digit access key id naming the calling account.
+//! [`runtime_api`] hosts the Lambda Runtime API, to run the real enricher binary against them.
 //!
 //! Kept cheap to compile: no HTTP client crate (a few lines over a `TcpStream` suffice for
-//! readiness checks and the emulator's control paths), and no service SDK.
+//! readiness checks and the emulator's control paths), no service SDK, and only the HTTP server
+//! crates the emulator already brings.
+
+pub mod runtime_api;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -97,6 +101,21 @@ pub async fn http(
     Ok((status, body))
 }
 
+/// Why the local AWS did not come up.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// moto's virtualenv is missing.
+    #[error(
+        "moto is not installed at {0}: run `just local-venv` (it creates .local/venv from tools/local-aws/requirements.txt)"
+    )]
+    MotoMissing(PathBuf),
+    /// moto did not start or did not answer; the message carries the end of its log.
+    #[error("{0}")]
+    Moto(String),
+    #[error("the Detective emulator cannot bind a loopback port: {0}")]
+    Detective(std::io::Error),
+}
+
 /// moto's server as a child process, killed on drop.
 #[derive(Debug)]
 pub struct MotoServer {
@@ -106,41 +125,53 @@ pub struct MotoServer {
 }
 
 impl MotoServer {
+    /// Where moto's server is expected: `.local/venv/bin/moto_server`.
+    pub fn binary() -> PathBuf {
+        workspace_root().join(".local/venv/bin/moto_server")
+    }
+
     /// Starts `.local/venv/bin/moto_server` on a free port and waits until it answers.
     ///
     /// # Panics
     /// When the virtualenv is missing (run `just local-venv`) or moto does not come up.
     pub async fn start() -> MotoServer {
-        let bin = workspace_root().join(".local/venv/bin/moto_server");
-        assert!(
-            bin.exists(),
-            "moto is not installed at {}: run `just local-venv` (it creates .local/venv from tools/local-aws/requirements.txt)",
-            bin.display()
-        );
+        Self::try_start()
+            .await
+            .unwrap_or_else(|err| panic!("{err}"))
+    }
+
+    /// [`MotoServer::start`], reporting failures instead of panicking.
+    pub async fn try_start() -> Result<MotoServer, StartError> {
+        let bin = Self::binary();
+        if !bin.exists() {
+            return Err(StartError::MotoMissing(bin));
+        }
         let port = free_port();
         let log = std::env::temp_dir().join(format!("watchpost-moto-{port}.log"));
-        let log_file = std::fs::File::create(&log).expect("moto log file");
+        let cannot =
+            |e: std::io::Error| StartError::Moto(format!("cannot start {}: {e}", bin.display()));
+        let log_file = std::fs::File::create(&log).map_err(cannot)?;
         let child = Command::new(&bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
-            .stdout(log_file.try_clone().expect("moto log file"))
+            .stdout(log_file.try_clone().map_err(cannot)?)
             .stderr(log_file)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+            .map_err(cannot)?;
         let mut moto = MotoServer {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             log,
         };
-        moto.wait_ready().await;
-        moto
+        moto.wait_ready().await?;
+        Ok(moto)
     }
 
-    async fn wait_ready(&mut self) {
+    async fn wait_ready(&mut self) -> Result<(), StartError> {
         let deadline = Instant::now() + MOTO_START_TIMEOUT;
         loop {
             if http(self.addr, "GET", "/moto-api/", &[], "").await.is_ok() {
-                return;
+                return Ok(());
             }
             let exited = self.child.try_wait().ok().flatten();
             if exited.is_some() || Instant::now() > deadline {
@@ -153,13 +184,13 @@ impl MotoServer {
                     .into_iter()
                     .rev()
                     .collect();
-                panic!(
+                return Err(StartError::Moto(format!(
                     "moto did not answer on {} ({}); its log ({}) ends with:\n{}",
                     self.addr,
                     exited.map_or("timed out".to_string(), |s| format!("exited: {s}")),
                     self.log.display(),
                     tail.join("\n")
-                );
+                )));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -196,10 +227,17 @@ impl DetectiveEmulator {
 
     /// Starts the emulator with a given config (e.g. a short investigation delay).
     pub async fn start_with(config: DetectiveConfig) -> DetectiveEmulator {
+        Self::try_start_with(config)
+            .await
+            .unwrap_or_else(|err| panic!("{err}"))
+    }
+
+    /// [`DetectiveEmulator::start_with`], reporting failures instead of panicking.
+    pub async fn try_start_with(config: DetectiveConfig) -> Result<DetectiveEmulator, StartError> {
         let inner = RunningEmulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), config)
             .await
-            .expect("the Detective emulator binds a loopback port");
-        DetectiveEmulator { inner }
+            .map_err(StartError::Detective)?;
+        Ok(DetectiveEmulator { inner })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -243,9 +281,21 @@ pub struct LocalAws {
 impl LocalAws {
     /// Starts both on free loopback ports and waits until they answer.
     pub async fn start() -> LocalAws {
-        let detective = DetectiveEmulator::start().await;
-        let moto = MotoServer::start().await;
-        LocalAws { moto, detective }
+        Self::start_with(DetectiveConfig::default()).await
+    }
+
+    /// Starts both, the emulator with `detective` (e.g. a short investigation delay).
+    pub async fn start_with(detective: DetectiveConfig) -> LocalAws {
+        Self::try_start_with(detective)
+            .await
+            .unwrap_or_else(|err| panic!("{err}"))
+    }
+
+    /// [`LocalAws::start_with`], reporting failures instead of panicking (for the demo).
+    pub async fn try_start_with(detective: DetectiveConfig) -> Result<LocalAws, StartError> {
+        let detective = DetectiveEmulator::try_start_with(detective).await?;
+        let moto = MotoServer::try_start().await?;
+        Ok(LocalAws { moto, detective })
     }
 
     /// An SDK config for every service moto serves, as `account_id`.

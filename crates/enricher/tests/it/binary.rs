@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokio::io::AsyncReadExt;
 
+use watchpost_localaws::runtime_api::{FUNCTION_SECRET, Outcome, RuntimeApi, spawn_function};
+
 use crate::common::*;
-use crate::runtime_api::{Outcome, RuntimeApi, spawn_function};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_watchpost-enricher");
 
@@ -72,7 +73,7 @@ async fn the_binary_answers_through_the_runtime_api() {
         "{stdout}"
     );
     assert!(
-        !stdout.contains("runtime-api-test"),
+        !stdout.contains(FUNCTION_SECRET),
         "the secret key leaked into the logs"
     );
     for line in stdout.lines().filter(|l| !l.is_empty()) {

@@ -8,4 +8,3 @@ mod handler;
 mod iam;
 mod local;
 mod mocks;
-mod runtime_api;

@@ -89,6 +89,9 @@ struct ProvisionArgs {
     /// `text` for people, `json` for machines.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     output: OutputFormat,
+    /// The enricher's zip to deploy (default: `[enricher] zip_path`, which `just lambda` builds).
+    #[arg(long, value_name = "ZIP")]
+    package: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -171,8 +174,10 @@ fn provisioning(
         output: common.output,
         yes,
     };
-    let result = load_config(Some(&common.config))
-        .and_then(|config| provision::run(&config, mode, apply, options));
+    let result = load_config(Some(&common.config)).and_then(|config| {
+        let package = provision::package(&config, &common.config, common.package.as_deref());
+        provision::run(&config, &package, mode, apply, options)
+    });
     match result {
         Ok(provision::Done::Changes) if detailed_exitcode => ExitCode::from(2),
         Ok(_) => ExitCode::SUCCESS,

@@ -3,10 +3,12 @@
 //! them to the provisioning engine. Everything that decides lives in watchpost-provision.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 
 use aws_config::{BehaviorVersion, Region};
 use watchpost_core::Config;
 use watchpost_provision::adapters::AwsPorts;
+use watchpost_provision::artifact::Package;
 use watchpost_provision::engine::{self, RegionOutputs};
 use watchpost_provision::{Mode, Plan, render};
 
@@ -95,11 +97,27 @@ fn confirm(mode: Mode, yes: bool) -> Result<(), Failure> {
     }
 }
 
+/// The package to deploy: the zip (`--package`, else `[enricher] zip_path`) with the config
+/// file's text added, so the function reads exactly the file that was planned.
+pub fn package(config: &Config, config_path: &Path, zip: Option<&Path>) -> Package {
+    let zip = zip.unwrap_or(Path::new(&config.enricher.zip_path));
+    match std::fs::read_to_string(config_path) {
+        Ok(text) => Package::build(zip, &text),
+        Err(err) => Package::Missing(format!("cannot read {}: {err}", config_path.display())),
+    }
+}
+
 /// `plan` (apply = false) or `apply`/`destroy` (apply = true).
-pub fn run(config: &Config, mode: Mode, apply: bool, options: Options) -> Result<Done, Failure> {
+pub fn run(
+    config: &Config,
+    package: &Package,
+    mode: Mode,
+    apply: bool,
+    options: Options,
+) -> Result<Done, Failure> {
     runtime()?.block_on(async {
         let regions = regions(config).await?;
-        let (plan, _) = engine::plan_all(&regions, config, mode)
+        let (plan, _) = engine::plan_all(&regions, config, package, mode)
             .await
             .map_err(|e| Failure::Failed(e.to_string()))?;
         show(&plan, options.output);
@@ -116,7 +134,7 @@ pub fn run(config: &Config, mode: Mode, apply: bool, options: Options) -> Result
                 println!("  {line}");
             }
         };
-        let report = engine::apply_all(&regions, config, &plan, &progress).await;
+        let report = engine::apply_all(&regions, config, package, &plan, &progress).await;
         let (create, update, delete) = plan.counts();
         if report.errors.is_empty() {
             println!(
@@ -140,7 +158,9 @@ pub fn run(config: &Config, mode: Mode, apply: bool, options: Options) -> Result
 pub fn outputs(config: &Config, output: OutputFormat) -> Result<(), Failure> {
     runtime()?.block_on(async {
         let regions = regions(config).await?;
-        let (_, observations) = engine::plan_all(&regions, config, Mode::Apply)
+        // Only the observations are shown: no package is needed.
+        let no_package = Package::Missing(String::new());
+        let (_, observations) = engine::plan_all(&regions, config, &no_package, Mode::Apply)
             .await
             .map_err(|e| Failure::Failed(e.to_string()))?;
         let outputs: Vec<RegionOutputs> = observations.into_iter().map(|o| o.outputs).collect();

@@ -41,6 +41,27 @@ impl Package {
         }
     }
 
+    /// A package of `binary` as `bootstrap` plus `config_text`, for a binary built without
+    /// cargo-lambda (the local demo deploys the host build: moto stores functions but cannot
+    /// run them).
+    pub fn from_bootstrap(binary: &Path, config_text: &str) -> Package {
+        match std::fs::read(binary) {
+            Ok(bytes) => {
+                let zip = zip_of(&[("bootstrap", &bytes)]);
+                match with_config(&zip, config_text) {
+                    Ok(bytes) => Package::from_bytes(bytes),
+                    Err(err) => {
+                        Package::Missing(format!("cannot package {}: {err}", binary.display()))
+                    }
+                }
+            }
+            Err(err) => Package::Missing(format!(
+                "the enricher binary {} cannot be read ({err}): build it with `cargo build -p watchpost-enricher`",
+                binary.display()
+            )),
+        }
+    }
+
     pub fn from_bytes(bytes: Vec<u8>) -> Package {
         let sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes));
         Package::Ready { bytes, sha256 }

@@ -30,6 +30,24 @@ pub struct FakeState {
     pub tables: BTreeMap<String, (String, TableSpec)>,
     /// Queue name → (URL, spec).
     pub queues: BTreeMap<String, (String, QueueSpec)>,
+    /// Role name → spec.
+    pub roles: BTreeMap<String, RoleSpec>,
+    /// (role, policy name) → policy.
+    pub role_policies: BTreeMap<(String, String), Value>,
+    /// How many more CreateFunction calls fail as if IAM had not propagated the role yet.
+    pub role_propagation_failures: u32,
+    /// Function name → spec (its `code_sha256` is computed from the zip it got).
+    pub functions: BTreeMap<String, FunctionSpec>,
+    pub invoke_configs: BTreeMap<String, InvokeConfigSpec>,
+    /// Function → statement id → permission.
+    pub permissions: BTreeMap<String, BTreeMap<String, PermissionSpec>>,
+    pub rules: BTreeMap<String, RuleSpec>,
+    /// Rule → targets by id.
+    pub targets: BTreeMap<String, BTreeMap<String, TargetSpec>>,
+    pub alarms: BTreeMap<String, AlarmSpec>,
+    pub dashboards: BTreeMap<String, DashboardSpec>,
+    /// The detector: id, spec, tags.
+    pub detector: Option<DetectorState>,
 }
 
 /// An account in one region.
@@ -524,6 +542,7 @@ impl SqsPort for FakeAccount {
             .ok_or_else(|| not_found("SetQueueAttributes", url))?;
         queue.1.sqs_managed_sse = spec.sqs_managed_sse;
         queue.1.message_retention_seconds = spec.message_retention_seconds;
+        queue.1.policy = spec.policy.clone();
         Ok(())
     }
     async fn tag_queue(&self, url: &str, tags: &Tags) -> PortResult<()> {
@@ -542,6 +561,410 @@ impl SqsPort for FakeAccount {
     }
 }
 
+impl IamPort for FakeAccount {
+    async fn role(&self, name: &str) -> PortResult<Option<(String, RoleSpec)>> {
+        let s = self.call("GetRole");
+        Ok(s.roles.get(name).map(|spec| {
+            (
+                format!("arn:aws:iam::{}:role/{name}", self.account_id),
+                spec.clone(),
+            )
+        }))
+    }
+    async fn create_role(&self, name: &str, spec: &RoleSpec) -> PortResult<String> {
+        let mut s = self.call("CreateRole");
+        if s.roles.contains_key(name) {
+            return Err(PortError::AlreadyExists {
+                call: "CreateRole",
+                code: "EntityAlreadyExists".into(),
+                message: format!("Role with name {name} already exists."),
+            });
+        }
+        s.roles.insert(name.to_owned(), spec.clone());
+        Ok(format!("arn:aws:iam::{}:role/{name}", self.account_id))
+    }
+    async fn update_trust_policy(&self, name: &str, policy: &Value) -> PortResult<()> {
+        let mut s = self.call("UpdateAssumeRolePolicy");
+        let role = s
+            .roles
+            .get_mut(name)
+            .ok_or_else(|| not_found("UpdateAssumeRolePolicy", name))?;
+        role.trust_policy = policy.clone();
+        Ok(())
+    }
+    async fn update_description(&self, name: &str, description: &str) -> PortResult<()> {
+        let mut s = self.call("UpdateRole");
+        let role = s
+            .roles
+            .get_mut(name)
+            .ok_or_else(|| not_found("UpdateRole", name))?;
+        role.description = description.to_owned();
+        Ok(())
+    }
+    async fn tag_role(&self, name: &str, tags: &Tags) -> PortResult<()> {
+        let mut s = self.call("TagRole");
+        let role = s
+            .roles
+            .get_mut(name)
+            .ok_or_else(|| not_found("TagRole", name))?;
+        role.tags.extend(tags.clone());
+        Ok(())
+    }
+    async fn delete_role(&self, name: &str) -> PortResult<()> {
+        let mut s = self.call("DeleteRole");
+        if s.role_policies.keys().any(|(role, _)| role == name) {
+            return Err(PortError::Other {
+                call: "DeleteRole",
+                code: "DeleteConflict".into(),
+                message: "Cannot delete entity, must delete policies first.".into(),
+            });
+        }
+        s.roles
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| not_found("DeleteRole", name))
+    }
+    async fn role_policy(&self, role: &str, policy_name: &str) -> PortResult<Option<Value>> {
+        let s = self.call("GetRolePolicy");
+        Ok(s.role_policies
+            .get(&(role.to_owned(), policy_name.to_owned()))
+            .cloned())
+    }
+    async fn put_role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+        policy: &Value,
+    ) -> PortResult<()> {
+        let mut s = self.call("PutRolePolicy");
+        if !s.roles.contains_key(role) {
+            return Err(not_found("PutRolePolicy", role));
+        }
+        s.role_policies
+            .insert((role.to_owned(), policy_name.to_owned()), policy.clone());
+        Ok(())
+    }
+    async fn delete_role_policy(&self, role: &str, policy_name: &str) -> PortResult<()> {
+        self.call("DeleteRolePolicy")
+            .role_policies
+            .remove(&(role.to_owned(), policy_name.to_owned()))
+            .map(|_| ())
+            .ok_or_else(|| not_found("DeleteRolePolicy", policy_name))
+    }
+}
+
+impl LambdaPort for FakeAccount {
+    async fn function(&self, name: &str) -> PortResult<Option<(String, FunctionSpec)>> {
+        let s = self.call("GetFunction");
+        Ok(s.functions.get(name).map(|spec| {
+            (
+                self.arn("lambda", &format!("function:{name}")),
+                spec.clone(),
+            )
+        }))
+    }
+    async fn create_function(
+        &self,
+        name: &str,
+        spec: &FunctionSpec,
+        zip: &[u8],
+    ) -> PortResult<String> {
+        let mut s = self.call("CreateFunction");
+        if s.role_propagation_failures > 0 {
+            s.role_propagation_failures -= 1;
+            return Err(PortError::Invalid {
+                call: "CreateFunction",
+                code: "InvalidParameterValueException".into(),
+                message: "The role defined for the function cannot be assumed by Lambda.".into(),
+            });
+        }
+        if !s
+            .roles
+            .keys()
+            .any(|r| spec.role_arn.ends_with(&format!("/{r}")))
+        {
+            return Err(PortError::Invalid {
+                call: "CreateFunction",
+                code: "InvalidParameterValueException".into(),
+                message: format!("The role {} does not exist.", spec.role_arn),
+            });
+        }
+        let mut spec = spec.clone();
+        spec.code_sha256 = crate::artifact::Package::from_bytes(zip.to_vec())
+            .sha256()
+            .unwrap_or_default()
+            .to_owned();
+        s.functions.insert(name.to_owned(), spec);
+        Ok(self.arn("lambda", &format!("function:{name}")))
+    }
+    async fn update_code(&self, name: &str, zip: &[u8]) -> PortResult<()> {
+        let mut s = self.call("UpdateFunctionCode");
+        let function = s
+            .functions
+            .get_mut(name)
+            .ok_or_else(|| not_found("UpdateFunctionCode", name))?;
+        function.code_sha256 = crate::artifact::Package::from_bytes(zip.to_vec())
+            .sha256()
+            .unwrap_or_default()
+            .to_owned();
+        Ok(())
+    }
+    async fn update_configuration(&self, name: &str, spec: &FunctionSpec) -> PortResult<()> {
+        let mut s = self.call("UpdateFunctionConfiguration");
+        let function = s
+            .functions
+            .get_mut(name)
+            .ok_or_else(|| not_found("UpdateFunctionConfiguration", name))?;
+        *function = FunctionSpec {
+            code_sha256: function.code_sha256.clone(),
+            tags: function.tags.clone(),
+            ..spec.clone()
+        };
+        Ok(())
+    }
+    async fn tag_function(&self, arn: &str, tags: &Tags) -> PortResult<()> {
+        let mut s = self.call("TagResource");
+        let name = crate::desired::names::arn_name(arn).to_owned();
+        let function = s
+            .functions
+            .get_mut(&name)
+            .ok_or_else(|| not_found("TagResource", arn))?;
+        function.tags.extend(tags.clone());
+        Ok(())
+    }
+    async fn delete_function(&self, name: &str) -> PortResult<()> {
+        let mut s = self.call("DeleteFunction");
+        s.invoke_configs.remove(name);
+        s.permissions.remove(name);
+        s.functions
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| not_found("DeleteFunction", name))
+    }
+    async fn invoke_config(&self, name: &str) -> PortResult<Option<InvokeConfigSpec>> {
+        Ok(self
+            .call("GetFunctionEventInvokeConfig")
+            .invoke_configs
+            .get(name)
+            .cloned())
+    }
+    async fn put_invoke_config(&self, name: &str, spec: &InvokeConfigSpec) -> PortResult<()> {
+        let mut s = self.call("PutFunctionEventInvokeConfig");
+        if !s.functions.contains_key(name) {
+            return Err(not_found("PutFunctionEventInvokeConfig", name));
+        }
+        s.invoke_configs.insert(name.to_owned(), spec.clone());
+        Ok(())
+    }
+    async fn delete_invoke_config(&self, name: &str) -> PortResult<()> {
+        self.call("DeleteFunctionEventInvokeConfig")
+            .invoke_configs
+            .remove(name);
+        Ok(())
+    }
+    async fn permissions(&self, name: &str) -> PortResult<BTreeMap<String, PermissionSpec>> {
+        Ok(self
+            .call("GetPolicy")
+            .permissions
+            .get(name)
+            .cloned()
+            .unwrap_or_default())
+    }
+    async fn add_permission(&self, name: &str, sid: &str, spec: &PermissionSpec) -> PortResult<()> {
+        let mut s = self.call("AddPermission");
+        if !s.functions.contains_key(name) {
+            return Err(not_found("AddPermission", name));
+        }
+        s.permissions
+            .entry(name.to_owned())
+            .or_default()
+            .insert(sid.to_owned(), spec.clone());
+        Ok(())
+    }
+    async fn remove_permission(&self, name: &str, sid: &str) -> PortResult<()> {
+        let mut s = self.call("RemovePermission");
+        s.permissions
+            .get_mut(name)
+            .and_then(|p| p.remove(sid))
+            .map(|_| ())
+            .ok_or_else(|| not_found("RemovePermission", sid))
+    }
+}
+
+impl EventsPort for FakeAccount {
+    async fn rule(&self, name: &str) -> PortResult<Option<(String, RuleSpec)>> {
+        let s = self.call("DescribeRule");
+        Ok(s.rules
+            .get(name)
+            .map(|spec| (self.arn("events", &format!("rule/{name}")), spec.clone())))
+    }
+    async fn put_rule(&self, name: &str, spec: &RuleSpec) -> PortResult<String> {
+        let mut s = self.call("PutRule");
+        // PutRule leaves an existing rule's tags alone.
+        let tags = s
+            .rules
+            .get(name)
+            .map(|r| r.tags.clone())
+            .unwrap_or_default();
+        s.rules.insert(
+            name.to_owned(),
+            RuleSpec {
+                tags,
+                ..spec.clone()
+            },
+        );
+        Ok(self.arn("events", &format!("rule/{name}")))
+    }
+    async fn tag_rule(&self, arn: &str, tags: &Tags) -> PortResult<()> {
+        let mut s = self.call("TagResource");
+        let name = arn.rsplit('/').next().unwrap_or(arn).to_owned();
+        let rule = s
+            .rules
+            .get_mut(&name)
+            .ok_or_else(|| not_found("TagResource", arn))?;
+        rule.tags.extend(tags.clone());
+        Ok(())
+    }
+    async fn delete_rule(&self, name: &str) -> PortResult<()> {
+        let mut s = self.call("DeleteRule");
+        if s.targets.get(name).is_some_and(|t| !t.is_empty()) {
+            return Err(PortError::Invalid {
+                call: "DeleteRule",
+                code: "ValidationException".into(),
+                message: "Rule can't be deleted since it has targets.".into(),
+            });
+        }
+        s.rules.remove(name);
+        Ok(())
+    }
+    async fn targets(&self, rule: &str) -> PortResult<Vec<TargetSpec>> {
+        let s = self.call("ListTargetsByRule");
+        if !s.rules.contains_key(rule) {
+            return Err(not_found("ListTargetsByRule", rule));
+        }
+        Ok(s.targets
+            .get(rule)
+            .map(|t| t.values().cloned().collect())
+            .unwrap_or_default())
+    }
+    async fn put_targets(&self, rule: &str, targets: &[TargetSpec]) -> PortResult<()> {
+        let mut s = self.call("PutTargets");
+        if !s.rules.contains_key(rule) {
+            return Err(not_found("PutTargets", rule));
+        }
+        let have = s.targets.entry(rule.to_owned()).or_default();
+        for target in targets {
+            have.insert(target.id.clone(), target.clone());
+        }
+        Ok(())
+    }
+    async fn remove_targets(&self, rule: &str, ids: &[String]) -> PortResult<()> {
+        let mut s = self.call("RemoveTargets");
+        if let Some(have) = s.targets.get_mut(rule) {
+            have.retain(|id, _| !ids.contains(id));
+        }
+        Ok(())
+    }
+}
+
+impl CloudwatchPort for FakeAccount {
+    async fn alarms(&self, prefix: &str) -> PortResult<BTreeMap<String, (String, AlarmSpec)>> {
+        let s = self.call("DescribeAlarms");
+        Ok(s.alarms
+            .iter()
+            .filter(|(name, _)| name.starts_with(prefix))
+            .map(|(name, spec)| {
+                (
+                    name.clone(),
+                    (
+                        self.arn("cloudwatch", &format!("alarm:{name}")),
+                        spec.clone(),
+                    ),
+                )
+            })
+            .collect())
+    }
+    async fn put_alarm(&self, name: &str, spec: &AlarmSpec) -> PortResult<()> {
+        self.call("PutMetricAlarm")
+            .alarms
+            .insert(name.to_owned(), spec.clone());
+        Ok(())
+    }
+    async fn delete_alarms(&self, names: &[String]) -> PortResult<()> {
+        self.call("DeleteAlarms")
+            .alarms
+            .retain(|name, _| !names.contains(name));
+        Ok(())
+    }
+    async fn dashboard(&self, name: &str) -> PortResult<Option<DashboardSpec>> {
+        Ok(self.call("GetDashboard").dashboards.get(name).cloned())
+    }
+    async fn put_dashboard(&self, name: &str, spec: &DashboardSpec) -> PortResult<()> {
+        self.call("PutDashboard")
+            .dashboards
+            .insert(name.to_owned(), spec.clone());
+        Ok(())
+    }
+    async fn delete_dashboard(&self, name: &str) -> PortResult<()> {
+        self.call("DeleteDashboards").dashboards.remove(name);
+        Ok(())
+    }
+}
+
+impl GuarddutyPort for FakeAccount {
+    async fn detector(&self, features: &[String]) -> PortResult<Option<DetectorState>> {
+        let s = self.call("ListDetectors");
+        Ok(s.detector.clone().map(|mut d| {
+            d.spec.features.retain(|f| features.contains(f));
+            d
+        }))
+    }
+    async fn create_detector(&self, spec: &DetectorSpec, tags: &Tags) -> PortResult<String> {
+        let mut s = self.call("CreateDetector");
+        if s.detector.is_some() {
+            return Err(PortError::Invalid {
+                call: "CreateDetector",
+                code: "BadRequestException".into(),
+                message: "The request is rejected because a detector already exists for the current account.".into(),
+            });
+        }
+        s.next_id += 1;
+        let id = format!("{:032x}", s.next_id);
+        s.detector = Some(DetectorState {
+            id: id.clone(),
+            spec: spec.clone(),
+            tags: tags.clone(),
+        });
+        Ok(id)
+    }
+    async fn update_detector(&self, id: &str, spec: &DetectorSpec) -> PortResult<()> {
+        let mut s = self.call("UpdateDetector");
+        let detector = s
+            .detector
+            .as_mut()
+            .filter(|d| d.id == id)
+            .ok_or_else(|| not_found("UpdateDetector", id))?;
+        // Features not named stay as they are; named ones are enabled.
+        for feature in &spec.features {
+            if !detector.spec.features.contains(feature) {
+                detector.spec.features.push(feature.clone());
+            }
+        }
+        detector.spec.features.sort();
+        detector.spec.finding_publishing_frequency = spec.finding_publishing_frequency.clone();
+        Ok(())
+    }
+    async fn delete_detector(&self, id: &str) -> PortResult<()> {
+        let mut s = self.call("DeleteDetector");
+        if s.detector.as_ref().is_some_and(|d| d.id == id) {
+            s.detector = None;
+            Ok(())
+        } else {
+            Err(not_found("DeleteDetector", id))
+        }
+    }
+}
+
 impl Ports for FakeAccount {
     type Sts = Self;
     type Detective = Self;
@@ -549,6 +972,11 @@ impl Ports for FakeAccount {
     type Sns = Self;
     type Dynamodb = Self;
     type Sqs = Self;
+    type Iam = Self;
+    type Lambda = Self;
+    type Events = Self;
+    type Cloudwatch = Self;
+    type Guardduty = Self;
     fn sts(&self) -> &Self {
         self
     }
@@ -565,6 +993,21 @@ impl Ports for FakeAccount {
         self
     }
     fn sqs(&self) -> &Self {
+        self
+    }
+    fn iam(&self) -> &Self {
+        self
+    }
+    fn lambda(&self) -> &Self {
+        self
+    }
+    fn events(&self) -> &Self {
+        self
+    }
+    fn cloudwatch(&self) -> &Self {
+        self
+    }
+    fn guardduty(&self) -> &Self {
         self
     }
 }

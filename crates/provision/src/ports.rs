@@ -333,15 +333,17 @@ pub trait DynamodbPort {
 // ---------------------------------------------------------------- SQS
 
 /// The enricher's dead-letter queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueueSpec {
     pub sqs_managed_sse: bool,
     pub message_retention_seconds: u32,
+    /// The queue's access policy.
+    pub policy: Option<Value>,
     pub tags: Tags,
 }
 
 /// A queue found by its name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueueState {
     pub url: String,
     pub spec: QueueSpec,
@@ -356,4 +358,205 @@ pub trait SqsPort {
     async fn set_queue_attributes(&self, url: &str, spec: &QueueSpec) -> PortResult<()>;
     async fn tag_queue(&self, url: &str, tags: &Tags) -> PortResult<()>;
     async fn delete_queue(&self, url: &str) -> PortResult<()>;
+}
+
+// ---------------------------------------------------------------- IAM
+
+/// The enricher's execution role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleSpec {
+    pub description: String,
+    pub trust_policy: Value,
+    pub tags: Tags,
+}
+
+/// An inline policy on a role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolePolicySpec {
+    pub role: String,
+    pub policy: Value,
+}
+
+pub trait IamPort {
+    /// GetRole and ListRoleTags; `None` when there is no role. Returns the ARN and the spec.
+    async fn role(&self, name: &str) -> PortResult<Option<(String, RoleSpec)>>;
+    /// Returns the role's ARN.
+    async fn create_role(&self, name: &str, spec: &RoleSpec) -> PortResult<String>;
+    async fn update_trust_policy(&self, name: &str, policy: &Value) -> PortResult<()>;
+    async fn update_description(&self, name: &str, description: &str) -> PortResult<()>;
+    async fn tag_role(&self, name: &str, tags: &Tags) -> PortResult<()>;
+    async fn delete_role(&self, name: &str) -> PortResult<()>;
+    /// The inline policy `policy_name` of `role`, if any.
+    async fn role_policy(&self, role: &str, policy_name: &str) -> PortResult<Option<Value>>;
+    async fn put_role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+        policy: &Value,
+    ) -> PortResult<()>;
+    async fn delete_role_policy(&self, role: &str, policy_name: &str) -> PortResult<()>;
+}
+
+// ---------------------------------------------------------------- Lambda
+
+/// The enricher function's configuration. `code_sha256` is the package's (base64 SHA-256, as
+/// Lambda reports it): a different package is a code update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionSpec {
+    pub role_arn: String,
+    pub runtime: String,
+    pub handler: String,
+    pub architecture: String,
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+    pub environment: BTreeMap<String, String>,
+    pub code_sha256: String,
+    pub tags: Tags,
+}
+
+/// Asynchronous invocation: retries, event age, and where failed events go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvokeConfigSpec {
+    pub maximum_retry_attempts: u32,
+    pub maximum_event_age_s: u32,
+    pub on_failure_arn: String,
+}
+
+/// A statement of the function's resource policy letting a service invoke it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionSpec {
+    pub principal: String,
+    pub source_arn: String,
+    pub source_account: String,
+}
+
+pub trait LambdaPort {
+    /// GetFunction (configuration, code hash, tags); `None` when there is no function.
+    async fn function(&self, name: &str) -> PortResult<Option<(String, FunctionSpec)>>;
+    /// Returns the function's ARN.
+    async fn create_function(
+        &self,
+        name: &str,
+        spec: &FunctionSpec,
+        zip: &[u8],
+    ) -> PortResult<String>;
+    async fn update_code(&self, name: &str, zip: &[u8]) -> PortResult<()>;
+    /// Everything of the spec but code and tags.
+    async fn update_configuration(&self, name: &str, spec: &FunctionSpec) -> PortResult<()>;
+    async fn tag_function(&self, arn: &str, tags: &Tags) -> PortResult<()>;
+    async fn delete_function(&self, name: &str) -> PortResult<()>;
+    async fn invoke_config(&self, name: &str) -> PortResult<Option<InvokeConfigSpec>>;
+    async fn put_invoke_config(&self, name: &str, spec: &InvokeConfigSpec) -> PortResult<()>;
+    async fn delete_invoke_config(&self, name: &str) -> PortResult<()>;
+    /// The resource policy's statements by id (GetPolicy); empty when there is none.
+    async fn permissions(&self, name: &str) -> PortResult<BTreeMap<String, PermissionSpec>>;
+    async fn add_permission(&self, name: &str, sid: &str, spec: &PermissionSpec) -> PortResult<()>;
+    async fn remove_permission(&self, name: &str, sid: &str) -> PortResult<()>;
+}
+
+// ---------------------------------------------------------------- EventBridge
+
+/// A rule on the default bus: an event pattern or a schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleSpec {
+    pub description: String,
+    pub event_pattern: Option<Value>,
+    pub schedule_expression: Option<String>,
+    /// `ENABLED` or `DISABLED`.
+    pub state: String,
+    pub tags: Tags,
+}
+
+/// One target of a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetSpec {
+    pub id: String,
+    pub arn: String,
+    pub maximum_retry_attempts: u32,
+    pub maximum_event_age_s: u32,
+    pub dead_letter_arn: Option<String>,
+}
+
+/// Every target of a rule: the targets are managed as one resource, so a target someone added
+/// by hand shows up as drift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetsSpec {
+    pub targets: Vec<TargetSpec>,
+}
+
+pub trait EventsPort {
+    /// DescribeRule and its tags; `None` when there is no rule. Returns the ARN and the spec.
+    async fn rule(&self, name: &str) -> PortResult<Option<(String, RuleSpec)>>;
+    /// PutRule (creates or updates); returns the ARN.
+    async fn put_rule(&self, name: &str, spec: &RuleSpec) -> PortResult<String>;
+    async fn tag_rule(&self, arn: &str, tags: &Tags) -> PortResult<()>;
+    async fn delete_rule(&self, name: &str) -> PortResult<()>;
+    async fn targets(&self, rule: &str) -> PortResult<Vec<TargetSpec>>;
+    async fn put_targets(&self, rule: &str, targets: &[TargetSpec]) -> PortResult<()>;
+    async fn remove_targets(&self, rule: &str, ids: &[String]) -> PortResult<()>;
+}
+
+// ---------------------------------------------------------------- CloudWatch
+
+/// An alarm, always in the metric-math form (`metrics` are MetricDataQuery documents as the
+/// API spells them), so plain and anomaly-detection alarms share one shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmSpec {
+    pub description: String,
+    pub metrics: Vec<Value>,
+    pub comparison_operator: String,
+    pub threshold: Option<f64>,
+    pub threshold_metric_id: Option<String>,
+    pub evaluation_periods: u32,
+    pub datapoints_to_alarm: u32,
+    pub treat_missing_data: String,
+    pub alarm_actions: Vec<String>,
+    pub ok_actions: Vec<String>,
+    pub tags: Tags,
+}
+
+/// A dashboard's body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DashboardSpec {
+    pub body: Value,
+}
+
+pub trait CloudwatchPort {
+    /// The alarms whose names start with `prefix`, with their tags: name → (ARN, spec).
+    async fn alarms(&self, prefix: &str) -> PortResult<BTreeMap<String, (String, AlarmSpec)>>;
+    /// PutMetricAlarm (creates or replaces) and tags.
+    async fn put_alarm(&self, name: &str, spec: &AlarmSpec) -> PortResult<()>;
+    async fn delete_alarms(&self, names: &[String]) -> PortResult<()>;
+    async fn dashboard(&self, name: &str) -> PortResult<Option<DashboardSpec>>;
+    async fn put_dashboard(&self, name: &str, spec: &DashboardSpec) -> PortResult<()>;
+    async fn delete_dashboard(&self, name: &str) -> PortResult<()>;
+}
+
+// ---------------------------------------------------------------- GuardDuty
+
+/// The region's GuardDuty detector. Tags are set when Watchpost creates a detector and are not
+/// part of the spec: a detector that existed before is managed but never tagged, so destroy
+/// never deletes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetectorSpec {
+    pub finding_publishing_frequency: String,
+    /// The features enabled, of those the config names (sorted).
+    pub features: Vec<String>,
+}
+
+/// The detector as GuardDuty shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetectorState {
+    pub id: String,
+    pub spec: DetectorSpec,
+    pub tags: Tags,
+}
+
+pub trait GuarddutyPort {
+    /// The region's detector (there is at most one), with the state of `features`.
+    async fn detector(&self, features: &[String]) -> PortResult<Option<DetectorState>>;
+    /// Returns the detector id.
+    async fn create_detector(&self, spec: &DetectorSpec, tags: &Tags) -> PortResult<String>;
+    async fn update_detector(&self, id: &str, spec: &DetectorSpec) -> PortResult<()>;
+    async fn delete_detector(&self, id: &str) -> PortResult<()>;
 }

@@ -2,6 +2,8 @@
 
 use watchpost_core::Config;
 
+use crate::artifact::{Package, zip_of};
+use crate::desired::Context;
 use crate::engine::{apply_region, plan_region};
 use crate::fake::FakeAccount;
 use crate::model::{Action, Kind, Mode, Plan};
@@ -51,12 +53,42 @@ operations_email = "ops@example.com"
     Config::from_toml(&text, "test.toml").unwrap()
 }
 
+/// A deployment package: a stand-in binary and the config.
+fn package(version: &str) -> Package {
+    let zip = zip_of(&[("bootstrap", format!("\x7fELF {version}").as_bytes())]);
+    Package::from_bytes(
+        crate::artifact::with_config(&zip, "[watchpost]\nstack = \"wp\"\n").unwrap(),
+    )
+}
+
+fn context() -> Context {
+    Context {
+        region: REGION.into(),
+        account_id: ACCOUNT.into(),
+        partition: "aws".into(),
+        graph_arn: None,
+        key_arn: None,
+        code_sha256: None,
+    }
+}
+
 async fn plan(account: &FakeAccount, config: &Config, mode: Mode) -> Plan {
-    plan_region(account, config, REGION, mode).await.unwrap().0
+    plan_region(account, config, &package("1"), REGION, mode)
+        .await
+        .unwrap()
+        .0
 }
 
 async fn apply(account: &FakeAccount, config: &Config, plan: &Plan) {
-    let report = apply_region(account, config, REGION, &plan.changes, &|_| {}).await;
+    let report = apply_region(
+        account,
+        config,
+        &package("1"),
+        REGION,
+        &plan.changes,
+        &|_| {},
+    )
+    .await;
     assert!(report.errors.is_empty(), "{:#?}", report.errors);
 }
 
@@ -256,13 +288,13 @@ async fn the_state_table_and_dead_letter_queue_are_created_as_the_enricher_needs
     let config = config("");
     let first = plan(&account, &config, Mode::Apply).await;
     let kinds: Vec<Kind> = first.changes.iter().map(|c| c.id.kind).collect();
-    // Created after the topics they do not depend on and before anything that would use them.
-    let queue = kinds.iter().position(|k| *k == Kind::SqsQueue).unwrap();
-    let table = kinds
-        .iter()
-        .position(|k| *k == Kind::DynamodbTable)
-        .unwrap();
-    assert!(queue < table && table == kinds.len() - 1, "{kinds:?}");
+    // Created after the topics they do not depend on and before the function that uses them.
+    let position = |kind| kinds.iter().position(|k| *k == kind).unwrap();
+    let (queue, table) = (position(Kind::SqsQueue), position(Kind::DynamodbTable));
+    assert!(
+        queue < table && table < position(Kind::LambdaFunction),
+        "{kinds:?}"
+    );
     apply(&account, &config, &first).await;
     {
         let state = account.state();
@@ -289,7 +321,7 @@ async fn the_state_table_and_dead_letter_queue_are_created_as_the_enricher_needs
         assert_eq!(queue.tags["watchpost:stack"], "wp");
     }
     assert_eq!(account.count("UpdateTimeToLive"), 1);
-    let (second, observation) = plan_region(&account, &config, REGION, Mode::Apply)
+    let (second, observation) = plan_region(&account, &config, &package("1"), REGION, Mode::Apply)
         .await
         .unwrap();
     assert!(second.is_empty(), "{}", render::text(&second));
@@ -347,8 +379,11 @@ async fn destroy_deletes_the_tagged_table_and_queue_and_leaves_untagged_ones_alo
     converge(&account, &config).await;
     let destroy = plan(&account, &config, Mode::Destroy).await;
     let kinds: Vec<Kind> = destroy.changes.iter().map(|c| c.id.kind).collect();
-    // Deleted before what they came after, in reverse creation order.
-    assert_eq!(&kinds[..2], &[Kind::DynamodbTable, Kind::SqsQueue]);
+    // Deleted in reverse creation order: the function before the table it uses, the table
+    // before the queue.
+    let position = |kind| kinds.iter().position(|k| *k == kind).unwrap();
+    assert!(position(Kind::LambdaFunction) < position(Kind::DynamodbTable));
+    assert_eq!(position(Kind::DynamodbTable) + 1, position(Kind::SqsQueue));
     apply(&account, &config, &destroy).await;
     assert!(account.state().tables.is_empty());
     assert!(account.state().queues.is_empty());
@@ -365,7 +400,7 @@ async fn destroy_deletes_the_tagged_table_and_queue_and_leaves_untagged_ones_alo
         .unwrap();
     let queue = QueueSpec {
         tags: theirs,
-        ..crate::desired::dead_letter_queue(&config)
+        ..crate::desired::dead_letter_queue(&config, &context())
     };
     account
         .create_queue("wp-enricher-dlq", &queue)
@@ -378,4 +413,374 @@ async fn destroy_deletes_the_tagged_table_and_queue_and_leaves_untagged_ones_alo
     assert_eq!(account.count("DeleteQueue"), 1);
     assert_eq!(account.state().tables.len(), 1);
     assert_eq!(account.state().queues.len(), 1);
+}
+
+#[tokio::test]
+async fn the_enricher_is_deployed_with_its_role_rules_alarms_and_dashboard() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let mut config = config("");
+    config.watchpost.security_hub = true;
+    converge(&account, &config).await;
+    {
+        let state = account.state();
+        let graph = state.graphs.keys().next().unwrap().clone();
+        let (key_arn, _, _) = state.keys.values().next().unwrap().clone();
+
+        // The role Lambda assumes, and a policy naming what exists (no placeholder left).
+        let role = &state.roles["wp-enricher"];
+        assert_eq!(
+            role.trust_policy["Statement"][0]["Principal"]["Service"],
+            "lambda.amazonaws.com"
+        );
+        let policy =
+            state.role_policies[&("wp-enricher".to_owned(), "wp-enricher".to_owned())].to_string();
+        assert!(!policy.contains("known after apply"), "{policy}");
+        assert!(
+            policy.contains(&graph) && policy.contains(&key_arn),
+            "{policy}"
+        );
+        assert!(policy.contains("arn:aws:sqs:us-east-1:123456789012:wp-enricher-dlq"));
+
+        // The function: the package, the settings the enricher reads, failures to the queue.
+        let function = &state.functions[&config.enricher.function_name];
+        assert_eq!(function.code_sha256, package("1").sha256().unwrap());
+        assert_eq!(function.runtime, "provided.al2023");
+        assert_eq!(function.architecture, "arm64");
+        assert_eq!(
+            function.environment["WATCHPOST_TOPIC_PAGER"],
+            "arn:aws:sns:us-east-1:123456789012:wp-pager"
+        );
+        assert_eq!(function.environment["WATCHPOST_GRAPH_ARN"], graph);
+        assert_eq!(
+            function.environment["WATCHPOST_STATE_TABLE"],
+            config.enricher.state_table
+        );
+        let invoke = &state.invoke_configs[&config.enricher.function_name];
+        assert_eq!(
+            invoke.on_failure_arn,
+            "arn:aws:sqs:us-east-1:123456789012:wp-enricher-dlq"
+        );
+
+        // Findings (severity-filtered: nothing below LOW could alert… so no filter by default),
+        // Security Hub's copies, and the sweep; each invoking the function with a retry policy
+        // and the dead-letter queue, and each allowed to.
+        let rules: Vec<&String> = state.rules.keys().collect();
+        assert_eq!(rules, vec!["wp-findings", "wp-securityhub", "wp-sweep"]);
+        assert_eq!(
+            state.rules["wp-sweep"].schedule_expression.as_deref(),
+            Some("rate(5 minutes)")
+        );
+        for rule in rules {
+            let targets: Vec<&TargetSpec> = state.targets[rule].values().collect();
+            assert_eq!(targets.len(), 1, "{rule}");
+            assert!(
+                targets[0]
+                    .arn
+                    .ends_with(&format!(":function:{}", config.enricher.function_name))
+            );
+            assert!(
+                targets[0]
+                    .dead_letter_arn
+                    .as_deref()
+                    .unwrap()
+                    .ends_with(":wp-enricher-dlq")
+            );
+            let permission = &state.permissions[&config.enricher.function_name][rule];
+            assert_eq!(permission.principal, "events.amazonaws.com");
+            assert_eq!(
+                permission.source_arn,
+                format!("arn:aws:events:us-east-1:123456789012:rule/{rule}")
+            );
+        }
+        // The queue admits exactly those rules.
+        let queue_policy = state.queues["wp-enricher-dlq"].1.policy.clone().unwrap();
+        assert_eq!(
+            queue_policy["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+
+        // Alarms notify the operations topic; one anomaly alarm per AI component.
+        let ops = "arn:aws:sns:us-east-1:123456789012:wp-operations";
+        assert!(
+            state
+                .alarms
+                .values()
+                .all(|a| a.alarm_actions == vec![ops.to_owned()])
+        );
+        assert!(state.alarms.contains_key("wp-enricher-errors"));
+        assert!(state.alarms.contains_key("wp-dead-letters"));
+        assert_eq!(
+            state
+                .alarms
+                .keys()
+                .filter(|n| n.starts_with("wp-unusual-"))
+                .count(),
+            watchpost_core::Component::ALL.len()
+        );
+        let unusual = &state.alarms["wp-unusual-model-invocation"];
+        assert_eq!(unusual.threshold_metric_id.as_deref(), Some("band"));
+        assert_eq!(
+            unusual.metrics[1]["Expression"],
+            "ANOMALY_DETECTION_BAND(findings, 2)"
+        );
+        let dashboard = state.dashboards["wp"].body.to_string();
+        assert!(dashboard.contains("Findings by AI component"));
+    }
+
+    let (again, observation) = plan_region(&account, &config, &package("1"), REGION, Mode::Apply)
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "{}", render::text(&again));
+    assert!(observation.outputs.function_arn.is_some());
+    assert_eq!(
+        observation.outputs.dashboard_url.as_deref(),
+        Some(
+            "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/wp"
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_findings_rule_filters_on_the_lowest_severity_that_can_alert() {
+    let mut config = config("");
+    config.thresholds.ai_min_severity = watchpost_core::SeverityLabel::Medium;
+    config.thresholds.other_min_severity = watchpost_core::SeverityLabel::High;
+    assert_eq!(
+        crate::desired::findings_pattern(&config)["detail"]["severity"][0]["numeric"],
+        serde_json::json!([">=", 4.0])
+    );
+    config.thresholds.ai_min_severity = watchpost_core::SeverityLabel::Low;
+    assert!(
+        crate::desired::findings_pattern(&config)
+            .get("detail")
+            .is_none()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn create_function_waits_for_iam_to_propagate_the_new_role() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    account.state().role_propagation_failures = 3;
+    let config = config("");
+    converge(&account, &config).await;
+    assert_eq!(account.count("CreateFunction"), 4);
+    assert!(
+        account
+            .state()
+            .functions
+            .contains_key(&config.enricher.function_name)
+    );
+
+    // A role that never becomes usable: the error is reported, not retried forever.
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    account.state().role_propagation_failures = 100;
+    let first = plan(&account, &config, Mode::Apply).await;
+    let report = apply_region(
+        &account,
+        &config,
+        &package("1"),
+        REGION,
+        &first.changes,
+        &|_| {},
+    )
+    .await;
+    let failed: Vec<Kind> = report.errors.iter().map(|e| e.id.kind).collect();
+    assert!(failed.contains(&Kind::LambdaFunction), "{failed:?}");
+    assert!(
+        report.errors[0]
+            .message
+            .contains("cannot be assumed by Lambda"),
+        "{:?}",
+        report.errors
+    );
+    assert_eq!(
+        account.count("CreateFunction"),
+        1 + crate::limits::IAM_PROPAGATION_BACKOFF_S.len()
+    );
+}
+
+#[tokio::test]
+async fn a_new_package_updates_only_the_code() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    let (plan, _) = plan_region(&account, &config, &package("2"), REGION, Mode::Apply)
+        .await
+        .unwrap();
+    let summary: Vec<(Action, Kind, &str)> = plan
+        .changes
+        .iter()
+        .map(|c| (c.action, c.id.kind, c.reason.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![(Action::Update, Kind::LambdaFunction, "code_sha256 changed")]
+    );
+    let report = apply_region(
+        &account,
+        &config,
+        &package("2"),
+        REGION,
+        &plan.changes,
+        &|_| {},
+    )
+    .await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(account.count("UpdateFunctionCode"), 1);
+    assert_eq!(account.count("UpdateFunctionConfiguration"), 0);
+    assert_eq!(
+        account.state().functions[&config.enricher.function_name].code_sha256,
+        package("2").sha256().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn without_a_package_the_plan_says_what_to_build_and_the_rest_is_applied() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    let missing = Package::build(std::path::Path::new("/nonexistent/bootstrap.zip"), "");
+    let (plan, _) = plan_region(&account, &config, &missing, REGION, Mode::Apply)
+        .await
+        .unwrap();
+    assert!(
+        plan.notes.iter().any(|n| n.contains("just lambda")),
+        "{:?}",
+        plan.notes
+    );
+    let report = apply_region(&account, &config, &missing, REGION, &plan.changes, &|_| {}).await;
+    let function_error = report
+        .errors
+        .iter()
+        .find(|e| e.id.kind == Kind::LambdaFunction)
+        .unwrap();
+    assert!(
+        function_error.message.contains("just lambda"),
+        "{function_error}"
+    );
+    assert!(account.state().topics.len() >= 3);
+    assert!(account.state().rules.contains_key("wp-findings"));
+
+    // Once the function exists, a missing package leaves its code alone.
+    apply(
+        &account,
+        &config,
+        &plan_region(&account, &config, &package("1"), REGION, Mode::Apply)
+            .await
+            .unwrap()
+            .0,
+    )
+    .await;
+    let (later, _) = plan_region(&account, &config, &missing, REGION, Mode::Apply)
+        .await
+        .unwrap();
+    assert!(later.is_empty(), "{}", render::text(&later));
+}
+
+#[tokio::test]
+async fn a_target_replaced_by_hand_is_restored_and_a_dropped_rule_is_removed() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let mut config = config("");
+    config.watchpost.security_hub = true;
+    converge(&account, &config).await;
+    {
+        let mut state = account.state();
+        let targets = state.targets.get_mut("wp-findings").unwrap();
+        targets.clear();
+        targets.insert(
+            "tap".into(),
+            TargetSpec {
+                id: "tap".into(),
+                arn: "arn:aws:sqs:us-east-1:123456789012:tap".into(),
+                maximum_retry_attempts: 0,
+                maximum_event_age_s: 60,
+                dead_letter_arn: None,
+            },
+        );
+    }
+    config.watchpost.security_hub = false;
+    let drift = plan(&account, &config, Mode::Apply).await;
+    let summary: Vec<(Action, Kind, &str)> = drift
+        .changes
+        .iter()
+        .map(|c| (c.action, c.id.kind, c.id.name.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (Action::Update, Kind::SqsQueue, "wp-enricher-dlq"),
+            (Action::Update, Kind::EventsTargets, "wp-findings"),
+            // The dashboard's alarm widget lists the stack's alarms.
+            (Action::Update, Kind::CloudwatchDashboard, "wp"),
+            (
+                Action::Delete,
+                Kind::CloudwatchAlarm,
+                "wp-securityhub-failed-invocations"
+            ),
+            (Action::Delete, Kind::LambdaPermission, "wp-securityhub"),
+            (Action::Delete, Kind::EventsTargets, "wp-securityhub"),
+            (Action::Delete, Kind::EventsRule, "wp-securityhub"),
+        ]
+    );
+    apply(&account, &config, &drift).await;
+    {
+        let state = account.state();
+        assert_eq!(
+            state.targets["wp-findings"].keys().collect::<Vec<_>>(),
+            vec!["enricher"]
+        );
+        assert!(!state.rules.contains_key("wp-securityhub"));
+    }
+    assert!(plan(&account, &config, Mode::Apply).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_detector_that_was_there_is_managed_but_never_deleted() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let mut config = config("");
+    config.guardduty.manage_detector = true;
+    config.guardduty.features = vec!["RUNTIME_MONITORING".into()];
+    let id = account
+        .create_detector(
+            &DetectorSpec {
+                finding_publishing_frequency: "SIX_HOURS".into(),
+                features: Vec::new(),
+            },
+            &Tags::new(),
+        )
+        .await
+        .unwrap();
+    let first = plan(&account, &config, Mode::Apply).await;
+    let detector = first
+        .changes
+        .iter()
+        .find(|c| c.id.kind == Kind::GuarddutyDetector)
+        .unwrap();
+    assert_eq!(detector.action, Action::Update);
+    assert_eq!(detector.physical_id.as_deref(), Some(id.as_str()));
+    apply(&account, &config, &first).await;
+    assert_eq!(
+        account.state().detector.as_ref().unwrap().spec,
+        DetectorSpec {
+            finding_publishing_frequency: "FIFTEEN_MINUTES".into(),
+            features: vec!["RUNTIME_MONITORING".into()],
+        }
+    );
+    let destroy = plan(&account, &config, Mode::Destroy).await;
+    assert!(
+        !destroy
+            .changes
+            .iter()
+            .any(|c| c.id.kind == Kind::GuarddutyDetector)
+    );
+
+    // One Watchpost created is its own, and goes with the stack.
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    converge(&account, &config).await;
+    assert_eq!(account.count("CreateDetector"), 1);
+    let destroy = plan(&account, &config, Mode::Destroy).await;
+    apply(&account, &config, &destroy).await;
+    assert!(account.state().detector.is_none());
 }

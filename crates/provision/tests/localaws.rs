@@ -1,6 +1,6 @@
 //! The engine against the local AWS (moto and the Detective emulator) through the SDK
-//! adapters: apply (the enricher's table and dead-letter queue read back through the SDK),
-//! converge, minimal plans for additions, member batching, destroy.
+//! adapters: apply (every resource read back through the SDK), converge, minimal plans for
+//! additions, member batching, destroy.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,8 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use watchpost_core::Config;
 use watchpost_localaws::{DEFAULT_ACCOUNT, LocalAws, REGION};
 use watchpost_provision::adapters::{
-    AwsPorts, DetectiveAdapter, DynamodbAdapter, KmsAdapter, SnsAdapter, SqsAdapter, StsAdapter,
+    AwsPorts, CloudwatchAdapter, DetectiveAdapter, DynamodbAdapter, EventsAdapter,
+    GuarddutyAdapter, IamAdapter, KmsAdapter, LambdaAdapter, SnsAdapter, SqsAdapter, StsAdapter,
 };
+use watchpost_provision::artifact::{Package, zip_of};
 use watchpost_provision::engine::{self, Ports};
 use watchpost_provision::ports::*;
 use watchpost_provision::{Action, Kind, Mode, Plan, render};
@@ -96,6 +98,11 @@ impl Ports for Counted {
     type Sns = SnsAdapter;
     type Dynamodb = DynamodbAdapter;
     type Sqs = SqsAdapter;
+    type Iam = IamAdapter;
+    type Lambda = LambdaAdapter;
+    type Events = EventsAdapter;
+    type Cloudwatch = CloudwatchAdapter;
+    type Guardduty = GuarddutyAdapter;
     fn sts(&self) -> &StsAdapter {
         &self.aws.sts
     }
@@ -114,6 +121,29 @@ impl Ports for Counted {
     fn sqs(&self) -> &SqsAdapter {
         &self.aws.sqs
     }
+    fn iam(&self) -> &IamAdapter {
+        &self.aws.iam
+    }
+    fn lambda(&self) -> &LambdaAdapter {
+        &self.aws.lambda
+    }
+    fn events(&self) -> &EventsAdapter {
+        &self.aws.events
+    }
+    fn cloudwatch(&self) -> &CloudwatchAdapter {
+        &self.aws.cloudwatch
+    }
+    fn guardduty(&self) -> &GuarddutyAdapter {
+        &self.aws.guardduty
+    }
+}
+
+/// A package moto accepts (it stores functions, it does not run them).
+fn package() -> Package {
+    Package::from_bytes(zip_of(&[
+        ("bootstrap", b"#!/bin/sh\n"),
+        ("watchpost.toml", b""),
+    ]))
 }
 
 fn config_with(members: usize, extra_route: bool) -> Config {
@@ -165,11 +195,14 @@ operations_email = "ops@example.com"
 }
 
 async fn plan(ports: &[(String, Counted)], config: &Config, mode: Mode) -> Plan {
-    engine::plan_all(ports, config, mode).await.unwrap().0
+    engine::plan_all(ports, config, &package(), mode)
+        .await
+        .unwrap()
+        .0
 }
 
 async fn apply(ports: &[(String, Counted)], config: &Config, plan: &Plan) {
-    let report = engine::apply_all(ports, config, plan, &|_| {}).await;
+    let report = engine::apply_all(ports, config, &package(), plan, &|_| {}).await;
     assert!(
         report.errors.is_empty(),
         "{}",
@@ -323,6 +356,8 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
         .await
         .unwrap();
     assert_eq!(queue_tags.tags().unwrap()["watchpost:stack"], "wp");
+    assert!(queue[&Q::Policy].contains("rule/wp-findings"), "{queue:?}");
+    verify_deployment(&sdk, &config, &graph).await;
 
     // A second apply changes nothing.
     let second = plan(&ports, &config, Mode::Apply).await;
@@ -350,6 +385,19 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
                 Kind::DetectiveMember,
                 "300000000002".to_owned()
             ),
+            // The enricher may publish to the new topic and learns its ARN; the dashboard
+            // shows the route's deliveries.
+            (
+                Action::Update,
+                Kind::IamRolePolicy,
+                "wp-enricher".to_owned()
+            ),
+            (
+                Action::Update,
+                Kind::LambdaFunction,
+                "watchpost-enricher".to_owned()
+            ),
+            (Action::Update, Kind::CloudwatchDashboard, "wp".to_owned()),
         ],
         "{}",
         render::text(&third)
@@ -404,5 +452,130 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
             .unwrap()
             .graph_list()
             .is_empty()
+    );
+}
+
+/// The enricher's role, function, rules, alarms and dashboard, read back through the SDK.
+async fn verify_deployment(sdk: &aws_config::SdkConfig, config: &Config, graph: &str) {
+    let iam = aws_sdk_iam::Client::new(sdk);
+    let role = iam
+        .get_role()
+        .role_name("wp-enricher")
+        .send()
+        .await
+        .unwrap();
+    let role_arn = role.role().unwrap().arn().to_owned();
+    let policy = iam
+        .get_role_policy()
+        .role_name("wp-enricher")
+        .policy_name("wp-enricher")
+        .send()
+        .await
+        .unwrap();
+    // IAM answers with the document URL-encoded; the graph's id has nothing to encode.
+    let graph_id = graph.rsplit(':').next().unwrap();
+    assert!(policy.policy_document().contains(graph_id), "{policy:?}");
+
+    let lambda = aws_sdk_lambda::Client::new(sdk);
+    let function = lambda
+        .get_function()
+        .function_name(&config.enricher.function_name)
+        .send()
+        .await
+        .unwrap();
+    let configuration = function.configuration().unwrap();
+    assert_eq!(configuration.role(), Some(role_arn.as_str()));
+    assert_eq!(configuration.code_sha256(), package().sha256());
+    let variables = configuration.environment().unwrap().variables().unwrap();
+    assert_eq!(variables["WATCHPOST_GRAPH_ARN"], graph);
+    assert_eq!(
+        variables["WATCHPOST_TOPIC_PAGER"],
+        "arn:aws:sns:us-east-1:123456789012:wp-pager"
+    );
+    let invoke = lambda
+        .get_function_event_invoke_config()
+        .function_name(&config.enricher.function_name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        invoke
+            .destination_config()
+            .and_then(|d| d.on_failure())
+            .and_then(|f| f.destination()),
+        Some("arn:aws:sqs:us-east-1:123456789012:wp-enricher-dlq")
+    );
+    let policy = lambda
+        .get_policy()
+        .function_name(&config.enricher.function_name)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        policy.policy().unwrap().contains("rule/wp-findings"),
+        "{policy:?}"
+    );
+
+    let events = aws_sdk_eventbridge::Client::new(sdk);
+    let rule = events
+        .describe_rule()
+        .name("wp-findings")
+        .send()
+        .await
+        .unwrap();
+    assert!(rule.event_pattern().unwrap().contains("GuardDuty Finding"));
+    let targets = events
+        .list_targets_by_rule()
+        .rule("wp-findings")
+        .send()
+        .await
+        .unwrap();
+    let target = &targets.targets()[0];
+    assert_eq!(target.arn(), configuration.function_arn().unwrap());
+    assert!(target.dead_letter_config().is_some());
+    let sweep = events
+        .describe_rule()
+        .name("wp-sweep")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sweep.schedule_expression(), Some("rate(5 minutes)"));
+
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(sdk);
+    let alarms = cloudwatch
+        .describe_alarms()
+        .alarm_name_prefix("wp-")
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = alarms
+        .metric_alarms()
+        .iter()
+        .filter_map(|a| a.alarm_name())
+        .collect();
+    assert!(names.contains(&"wp-enricher-errors"), "{names:?}");
+    assert!(names.contains(&"wp-dead-letters"), "{names:?}");
+    assert!(names.contains(&"wp-unusual-model-invocation"), "{names:?}");
+    let unusual = alarms
+        .metric_alarms()
+        .iter()
+        .find(|a| a.alarm_name() == Some("wp-unusual-model-invocation"))
+        .unwrap();
+    assert_eq!(unusual.threshold_metric_id(), Some("band"));
+    assert_eq!(
+        unusual.alarm_actions(),
+        ["arn:aws:sns:us-east-1:123456789012:wp-operations"]
+    );
+    let dashboard = cloudwatch
+        .get_dashboard()
+        .dashboard_name("wp")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        dashboard
+            .dashboard_body()
+            .unwrap()
+            .contains("Findings by AI component")
     );
 }

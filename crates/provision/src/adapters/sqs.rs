@@ -23,7 +23,14 @@ impl SqsAdapter {
 }
 
 fn attributes(spec: &QueueSpec) -> HashMap<QueueAttributeName, String> {
+    // An empty policy removes the queue's policy.
+    let policy = spec
+        .policy
+        .as_ref()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     HashMap::from([
+        (QueueAttributeName::Policy, policy),
         (
             QueueAttributeName::SqsManagedSseEnabled,
             spec.sqs_managed_sse.to_string(),
@@ -58,6 +65,7 @@ impl SqsPort for SqsAdapter {
             .queue_url(&url)
             .attribute_names(QueueAttributeName::SqsManagedSseEnabled)
             .attribute_names(QueueAttributeName::MessageRetentionPeriod)
+            .attribute_names(QueueAttributeName::Policy)
             .send()
             .await
             .map_err(sdk_err!("GetQueueAttributes"))?;
@@ -78,6 +86,10 @@ impl SqsPort for SqsAdapter {
                     .get(&QueueAttributeName::MessageRetentionPeriod)
                     .and_then(|v| v.parse().ok())
                     .unwrap_or_default(),
+                policy: attributes
+                    .get(&QueueAttributeName::Policy)
+                    .filter(|p| !p.is_empty())
+                    .and_then(|p| serde_json::from_str(p).ok()),
                 tags: tags
                     .tags()
                     .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())

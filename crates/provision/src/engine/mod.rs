@@ -8,11 +8,15 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use watchpost_core::Config;
 
+use crate::artifact::Package;
 use crate::desired::{self, Context, is_owned, names};
 use crate::diff::diff;
 use crate::limits;
 use crate::model::{Action, Change, Kind, Mode, Plan, Resource, ResourceId};
 use crate::ports::*;
+
+mod deployment;
+use deployment::apply_deployment;
 
 /// Every port, for one region.
 pub trait Ports {
@@ -22,12 +26,22 @@ pub trait Ports {
     type Sns: SnsPort;
     type Dynamodb: DynamodbPort;
     type Sqs: SqsPort;
+    type Iam: IamPort;
+    type Lambda: LambdaPort;
+    type Events: EventsPort;
+    type Cloudwatch: CloudwatchPort;
+    type Guardduty: GuarddutyPort;
     fn sts(&self) -> &Self::Sts;
     fn detective(&self) -> &Self::Detective;
     fn kms(&self) -> &Self::Kms;
     fn sns(&self) -> &Self::Sns;
     fn dynamodb(&self) -> &Self::Dynamodb;
     fn sqs(&self) -> &Self::Sqs;
+    fn iam(&self) -> &Self::Iam;
+    fn lambda(&self) -> &Self::Lambda;
+    fn events(&self) -> &Self::Events;
+    fn cloudwatch(&self) -> &Self::Cloudwatch;
+    fn guardduty(&self) -> &Self::Guardduty;
 }
 
 /// A failure to observe: nothing can be planned for the region.
@@ -113,6 +127,7 @@ pub async fn observe<P: Ports>(
         partition: identity.partition,
         graph_arn: None,
         key_arn: None,
+        code_sha256: None,
     };
     let mut resources = Vec::new();
     let mut notes = Vec::new();
@@ -388,6 +403,9 @@ pub async fn observe<P: Ports>(
         ));
     }
 
+    observe_deployment(ports, config, &mut ctx, &mut resources, &mut outputs).await?;
+    observe_monitoring(ports, config, &ctx, &mut resources, &mut outputs).await?;
+
     Ok(Observation {
         ctx,
         resources,
@@ -396,17 +414,233 @@ pub async fn observe<P: Ports>(
     })
 }
 
+/// The enricher's role, policy, function, invoke config and permissions, and the rules that
+/// feed it with their targets.
+async fn observe_deployment<P: Ports>(
+    ports: &P,
+    config: &Config,
+    ctx: &mut Context,
+    resources: &mut Vec<Resource>,
+    outputs: &mut RegionOutputs,
+) -> Result<(), ObserveError> {
+    let region = ctx.region.clone();
+    let region = region.as_str();
+    let stack = &config.watchpost.stack;
+    let role = names::role(stack);
+    if let Some((arn, spec)) = ports
+        .iam()
+        .role(&role)
+        .await
+        .map_err(obs_err(region, format!("the IAM role {role}")))?
+    {
+        let owned = is_owned(config, &spec.tags);
+        resources.push(found(ctx, Kind::IamRole, &role, Some(arn), spec, owned));
+        let policy_name = names::role_policy(stack);
+        if let Some(policy) =
+            ports
+                .iam()
+                .role_policy(&role, &policy_name)
+                .await
+                .map_err(obs_err(
+                    region,
+                    format!("the policy {policy_name} of {role}"),
+                ))?
+        {
+            resources.push(found(
+                ctx,
+                Kind::IamRolePolicy,
+                &policy_name,
+                Some(policy_name.clone()),
+                RolePolicySpec {
+                    role: role.clone(),
+                    policy,
+                },
+                owned,
+            ));
+        }
+    }
+
+    let function = &config.enricher.function_name;
+    let lambda = ports.lambda();
+    if let Some((arn, spec)) = lambda
+        .function(function)
+        .await
+        .map_err(obs_err(region, format!("the Lambda function {function}")))?
+    {
+        outputs.function_arn = Some(arn.clone());
+        let owned = is_owned(config, &spec.tags);
+        ctx.code_sha256 = Some(spec.code_sha256.clone());
+        resources.push(found(
+            ctx,
+            Kind::LambdaFunction,
+            function,
+            Some(arn),
+            spec,
+            owned,
+        ));
+        if let Some(invoke) = lambda
+            .invoke_config(function)
+            .await
+            .map_err(obs_err(region, format!("the invoke config of {function}")))?
+        {
+            resources.push(found(
+                ctx,
+                Kind::LambdaInvokeConfig,
+                function,
+                Some(function.clone()),
+                invoke,
+                owned,
+            ));
+        }
+        let prefix = format!("{stack}-");
+        for (sid, permission) in lambda.permissions(function).await.map_err(obs_err(
+            region,
+            format!("the resource policy of {function}"),
+        ))? {
+            // Only the statements Watchpost adds (named after its rules); others are left alone.
+            if sid.starts_with(&prefix) {
+                resources.push(found(
+                    ctx,
+                    Kind::LambdaPermission,
+                    &sid,
+                    Some(function.clone()),
+                    permission,
+                    owned,
+                ));
+            }
+        }
+    }
+
+    let events = ports.events();
+    let rules = [
+        names::findings_rule(stack),
+        names::securityhub_rule(stack),
+        names::sweep_rule(stack),
+    ];
+    for rule in rules {
+        let Some((arn, spec)) = events
+            .rule(&rule)
+            .await
+            .map_err(obs_err(region, format!("the EventBridge rule {rule}")))?
+        else {
+            continue;
+        };
+        let owned = is_owned(config, &spec.tags);
+        resources.push(found(ctx, Kind::EventsRule, &rule, Some(arn), spec, owned));
+        let mut targets = events
+            .targets(&rule)
+            .await
+            .map_err(obs_err(region, format!("the targets of {rule}")))?;
+        if !targets.is_empty() {
+            targets.sort_by(|a, b| a.id.cmp(&b.id));
+            resources.push(found(
+                ctx,
+                Kind::EventsTargets,
+                &rule,
+                Some(rule.clone()),
+                TargetsSpec { targets },
+                owned,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The alarms, the dashboard and the GuardDuty detector.
+async fn observe_monitoring<P: Ports>(
+    ports: &P,
+    config: &Config,
+    ctx: &Context,
+    resources: &mut Vec<Resource>,
+    outputs: &mut RegionOutputs,
+) -> Result<(), ObserveError> {
+    let region = ctx.region.as_str();
+    let stack = &config.watchpost.stack;
+    let cloudwatch = ports.cloudwatch();
+    let prefix = format!("{stack}-");
+    for (name, (arn, spec)) in cloudwatch
+        .alarms(&prefix)
+        .await
+        .map_err(obs_err(region, format!("the CloudWatch alarms {prefix}*")))?
+    {
+        let owned = is_owned(config, &spec.tags);
+        if owned {
+            resources.push(found(
+                ctx,
+                Kind::CloudwatchAlarm,
+                &name,
+                Some(arn),
+                spec,
+                owned,
+            ));
+        }
+    }
+    let dashboard = names::dashboard(stack);
+    if let Some(spec) = cloudwatch
+        .dashboard(&dashboard)
+        .await
+        .map_err(obs_err(region, format!("the dashboard {dashboard}")))?
+    {
+        // Dashboards carry no tags: one is the stack's when it says so in its title widget.
+        let owned = spec
+            .body
+            .to_string()
+            .contains(&format!("# Watchpost {stack}\\n"));
+        outputs.dashboard_url = Some(desired::dashboard_url(ctx, &dashboard));
+        resources.push(found(
+            ctx,
+            Kind::CloudwatchDashboard,
+            &dashboard,
+            Some(dashboard.clone()),
+            spec,
+            owned,
+        ));
+    }
+    if config.guardduty.manage_detector
+        && let Some(detector) = ports
+            .guardduty()
+            .detector(&config.guardduty.features)
+            .await
+            .map_err(obs_err(region, "the GuardDuty detector"))?
+    {
+        let owned = is_owned(config, &detector.tags);
+        resources.push(found(
+            ctx,
+            Kind::GuarddutyDetector,
+            names::DETECTOR,
+            Some(detector.id),
+            detector.spec,
+            owned,
+        ));
+    }
+    Ok(())
+}
+
 /// The plan for one region.
 pub async fn plan_region<P: Ports>(
     ports: &P,
     config: &Config,
+    package: &Package,
     region: &str,
     mode: Mode,
 ) -> Result<(Plan, Observation), ObserveError> {
     let observation = observe(ports, config, region).await?;
-    let want = desired::desired(config, &observation.ctx);
+    let mut ctx = observation.ctx.clone();
+    let mut notes = observation.notes.clone();
+    match package {
+        Package::Ready { sha256, .. } => ctx.code_sha256 = Some(sha256.clone()),
+        // Without a package the deployed code stays as it is (its hash is the observed one);
+        // a function still to be created cannot be, and the plan says why.
+        Package::Missing(why) if mode == Mode::Apply && ctx.code_sha256.is_none() => {
+            notes.push(format!(
+                "{region}: the enricher function cannot be created: {why}"
+            ));
+        }
+        Package::Missing(_) => {}
+    }
+    let want = desired::desired(config, &ctx);
     let mut plan = diff(&want, &observation.resources, mode);
-    plan.notes.extend(observation.notes.iter().cloned());
+    plan.notes.extend(notes);
     Ok((plan, observation))
 }
 
@@ -448,6 +682,7 @@ fn unresolved(value: &Value) -> Option<&'static str> {
 pub async fn apply_region<P: Ports>(
     ports: &P,
     config: &Config,
+    package: &Package,
     region: &str,
     changes: &[Change],
     progress: &dyn Fn(&str),
@@ -492,7 +727,7 @@ pub async fn apply_region<P: Ports>(
             Some(placeholder) => Err(format!(
                 "{placeholder} is still unknown: the resource it comes from failed; fix that error and apply again"
             )),
-            None => apply_one(ports, config, &mut ctx, change).await,
+            None => apply_one(ports, config, package, &mut ctx, change).await,
         };
         match outcome {
             Ok(()) => report.applied.push(change.id.clone()),
@@ -529,6 +764,7 @@ async fn observe_context<P: Ports>(
         partition: identity.partition,
         graph_arn,
         key_arn,
+        code_sha256: None,
     })
 }
 
@@ -542,9 +778,13 @@ fn physical(change: &Change) -> Result<&str, String> {
 async fn apply_one<P: Ports>(
     ports: &P,
     config: &Config,
+    package: &Package,
     ctx: &mut Context,
     change: &Change,
 ) -> Result<(), String> {
+    if let Some(done) = apply_deployment(ports, config, package, ctx, change).await {
+        return done;
+    }
     let e = |err: PortError| err.to_string();
     let name = change.id.name.as_str();
     match (change.id.kind, change.action) {
@@ -763,9 +1003,15 @@ async fn apply_one<P: Ports>(
             let want: QueueSpec = spec(ctx, &change.after)?;
             let had: QueueSpec = spec(ctx, &change.before)?;
             let url = physical(change)?;
-            if (want.sqs_managed_sse, want.message_retention_seconds)
-                != (had.sqs_managed_sse, had.message_retention_seconds)
-            {
+            if (
+                want.sqs_managed_sse,
+                want.message_retention_seconds,
+                &want.policy,
+            ) != (
+                had.sqs_managed_sse,
+                had.message_retention_seconds,
+                &had.policy,
+            ) {
                 ports
                     .sqs()
                     .set_queue_attributes(url, &want)
@@ -913,12 +1159,13 @@ async fn apply_members<P: Ports>(
 pub async fn plan_all<P: Ports>(
     regions: &[(String, P)],
     config: &Config,
+    package: &Package,
     mode: Mode,
 ) -> Result<(Plan, Vec<Observation>), ObserveError> {
     let results = futures_util::future::join_all(
         regions
             .iter()
-            .map(|(region, ports)| plan_region(ports, config, region, mode)),
+            .map(|(region, ports)| plan_region(ports, config, package, region, mode)),
     )
     .await;
     let mut plan = Plan::default();
@@ -936,6 +1183,7 @@ pub async fn plan_all<P: Ports>(
 pub async fn apply_all<P: Ports>(
     regions: &[(String, P)],
     config: &Config,
+    package: &Package,
     plan: &Plan,
     progress: &dyn Fn(&str),
 ) -> ApplyReport {
@@ -943,7 +1191,7 @@ pub async fn apply_all<P: Ports>(
     let empty = Vec::new();
     let reports = futures_util::future::join_all(regions.iter().map(|(region, ports)| {
         let changes = by_region.get(region).unwrap_or(&empty);
-        apply_region(ports, config, region, changes, progress)
+        apply_region(ports, config, package, region, changes, progress)
     }))
     .await;
     let mut report = ApplyReport::default();

@@ -8,12 +8,21 @@ use watchpost_core::Config;
 use crate::model::{Kind, Resource, ResourceId};
 use crate::ports::*;
 
+mod function;
+mod monitoring;
+
+pub use function::{enricher_environment, findings_pattern, role_policy, securityhub_pattern};
+pub use monitoring::{dashboard_body, dashboard_url};
+
 /// The tag on everything Watchpost owns.
 pub const STACK_TAG: &str = "watchpost:stack";
 /// Stands for a graph's ARN until the graph exists.
 pub const GRAPH_ARN_UNKNOWN: &str = "(known after apply: detective graph ARN)";
 /// Stands for the topic key's ARN until the key exists.
 pub const KEY_ARN_UNKNOWN: &str = "(known after apply: KMS key ARN)";
+/// Stands for the package's hash when there is no package to deploy (apply then fails with
+/// what to do).
+pub const PACKAGE_UNKNOWN: &str = "(unknown: the enricher's zip is missing)";
 
 /// What the desired state depends on besides the config.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +34,8 @@ pub struct Context {
     pub graph_arn: Option<String>,
     /// The topics' key, when it exists.
     pub key_arn: Option<String>,
+    /// The deployment package's hash (base64 SHA-256), when there is a package.
+    pub code_sha256: Option<String>,
 }
 
 impl Context {
@@ -60,6 +71,9 @@ impl Context {
     }
     pub fn alarm_arn(&self, name: &str) -> String {
         self.arn("cloudwatch", &format!("alarm:{name}"))
+    }
+    pub fn region(&self) -> &str {
+        &self.region
     }
     pub fn graph_arn_or_placeholder(&self) -> String {
         self.graph_arn
@@ -105,9 +119,26 @@ pub mod names {
     pub fn findings_rule(stack: &str) -> String {
         format!("{stack}-findings")
     }
+    pub fn securityhub_rule(stack: &str) -> String {
+        format!("{stack}-securityhub")
+    }
     pub fn sweep_rule(stack: &str) -> String {
         format!("{stack}-sweep")
     }
+    /// The enricher role's inline policy.
+    pub fn role_policy(stack: &str) -> String {
+        format!("{stack}-enricher")
+    }
+    /// The target id of the enricher on every rule.
+    pub const ENRICHER_TARGET: &str = "enricher";
+    pub fn alarm(stack: &str, what: &str) -> String {
+        format!("{stack}-{what}")
+    }
+    pub fn dashboard(stack: &str) -> String {
+        stack.to_owned()
+    }
+    /// The detector's resource name (a region has at most one detector).
+    pub const DETECTOR: &str = "detector";
     pub fn subscription(topic_name: &str, protocol: &str, endpoint: &str) -> String {
         format!("{topic_name}/{protocol}:{endpoint}")
     }
@@ -182,7 +213,50 @@ pub fn desired(config: &Config, ctx: &Context) -> Vec<Resource> {
     detective(config, ctx, &mut out);
     sns(config, ctx, &mut out);
     enricher(config, ctx, &mut out);
+    function::function(config, ctx, &mut out);
+    function::rules(config, ctx, &mut out);
+    monitoring::alarms(config, ctx, &mut out);
+    monitoring::dashboard(config, ctx, &mut out);
+    guardduty(config, ctx, &mut out);
     out
+}
+
+/// The detector, when the config manages it.
+fn guardduty(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
+    let guardduty = &config.guardduty;
+    if !guardduty.manage_detector {
+        return;
+    }
+    let mut features = guardduty.features.clone();
+    features.sort();
+    features.dedup();
+    out.push(resource(
+        ctx,
+        Kind::GuarddutyDetector,
+        names::DETECTOR,
+        DetectorSpec {
+            finding_publishing_frequency: guardduty.finding_publishing_frequency.clone(),
+            features,
+        },
+    ));
+}
+
+/// The rules whose events go to the enricher (the sweep's too), by name.
+pub fn enricher_rules(config: &Config) -> Vec<String> {
+    let stack = &config.watchpost.stack;
+    let mut rules = vec![names::findings_rule(stack)];
+    if config.watchpost.security_hub {
+        rules.push(names::securityhub_rule(stack));
+    }
+    if sweeps(config) {
+        rules.push(names::sweep_rule(stack));
+    }
+    rules
+}
+
+/// Whether the enricher runs the investigation sweep (only when it starts investigations).
+pub fn sweeps(config: &Config) -> bool {
+    config.detective.enabled && config.detective.investigate
 }
 
 /// The table's properties: the key schema and TTL attribute the enricher reads and writes.
@@ -197,11 +271,29 @@ pub fn state_table(config: &Config) -> TableSpec {
     }
 }
 
-/// The dead-letter queue's properties: encrypted, and failed events kept as long as SQS allows.
-pub fn dead_letter_queue(config: &Config) -> QueueSpec {
+/// The dead-letter queue's properties: encrypted, failed events kept as long as SQS allows,
+/// and a policy that lets only this stack's rules send to it (the function's on-failure
+/// destination sends with the enricher role's own permission).
+pub fn dead_letter_queue(config: &Config, ctx: &Context) -> QueueSpec {
+    let queue_arn = ctx.queue_arn(&names::dlq(&config.watchpost.stack));
+    let rules: Vec<String> = enricher_rules(config)
+        .iter()
+        .map(|r| ctx.rule_arn(r))
+        .collect();
     QueueSpec {
         sqs_managed_sse: true,
         message_retention_seconds: crate::limits::SQS_MAX_RETENTION_SECONDS,
+        policy: Some(json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "StackRulesSendFailedEvents",
+                "Effect": "Allow",
+                "Principal": { "Service": "events.amazonaws.com" },
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": { "ArnEquals": { "aws:SourceArn": rules } }
+            }]
+        })),
         tags: stack_tags(config, &Tags::new()),
     }
 }
@@ -218,7 +310,7 @@ fn enricher(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
         ctx,
         Kind::SqsQueue,
         &names::dlq(&config.watchpost.stack),
-        dead_letter_queue(config),
+        dead_letter_queue(config, ctx),
     ));
 }
 

@@ -1,0 +1,250 @@
+//! The enricher's deployment: its execution role and least-privilege policy, the function with
+//! its asynchronous-invocation settings, the EventBridge rules that feed it (findings, Security
+//! Hub's copies, the investigation sweep), their targets, and the permissions that let those
+//! rules invoke it.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use watchpost_core::Config;
+use watchpost_core::config::Architecture;
+use watchpost_enricher::iam::{PolicyScope, enricher_policy};
+use watchpost_enricher::settings::{GRAPH_ENV, TABLE_ENV, topic_env_var};
+
+use super::{
+    Context, PACKAGE_UNKNOWN, enricher_rules, names, resource, route_topics, stack_tags, sweeps,
+};
+use crate::limits;
+use crate::model::{Kind, Resource};
+use crate::ports::*;
+
+/// The runtime for a Rust binary named `bootstrap` (Lambda developer guide, "OS-only runtimes").
+pub const RUNTIME: &str = "provided.al2023";
+pub const HANDLER: &str = "bootstrap";
+
+/// The role's trust policy: Lambda assumes it, for functions of this account only.
+fn trust_policy(ctx: &Context) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": "lambda.amazonaws.com" },
+            "Action": "sts:AssumeRole",
+            "Condition": { "StringEquals": { "aws:SourceAccount": ctx.account_id } }
+        }]
+    })
+}
+
+/// The enricher's policy (what its code calls, from `watchpost_enricher::iam`) plus what its
+/// deployment needs: sending failed events to the dead-letter queue (the on-failure
+/// destination uses the function's own role).
+pub fn role_policy(config: &Config, ctx: &Context) -> Value {
+    let topic_arns: Vec<String> = route_topics(config, ctx)
+        .into_iter()
+        .map(|t| t.arn)
+        .collect();
+    let graph = config
+        .detective
+        .enabled
+        .then(|| ctx.graph_arn_or_placeholder());
+    let key = ctx.key_arn_or_placeholder();
+    let mut policy = enricher_policy(&PolicyScope {
+        partition: &ctx.partition,
+        account_id: &ctx.account_id,
+        region: &ctx.region,
+        function_name: &config.enricher.function_name,
+        table: &config.enricher.state_table,
+        topic_arns: &topic_arns,
+        graph_arn: graph.as_deref(),
+        metrics_namespace: &config.metrics.namespace,
+        topic_kms_key_arn: Some(&key),
+    });
+    if let Some(statements) = policy["Statement"].as_array_mut() {
+        statements.push(json!({
+            "Sid": "FailedEventsToDeadLetterQueue",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": [ctx.queue_arn(&names::dlq(&config.watchpost.stack))],
+        }));
+    }
+    policy
+}
+
+/// What the function reads from its environment: every route's topic, the graph, the table.
+/// The config itself travels in the package (`watchpost.toml`).
+pub fn enricher_environment(config: &Config, ctx: &Context) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    for topic in route_topics(config, ctx) {
+        env.insert(topic_env_var(&topic.route), topic.arn);
+    }
+    if config.detective.enabled {
+        env.insert(GRAPH_ENV.to_owned(), ctx.graph_arn_or_placeholder());
+    }
+    env.insert(TABLE_ENV.to_owned(), config.enricher.state_table.clone());
+    env
+}
+
+/// The role, its policy, the function and its invoke config.
+pub(super) fn function(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
+    let stack = &config.watchpost.stack;
+    let enricher = &config.enricher;
+    let tags = stack_tags(config, &Tags::new());
+    let role = names::role(stack);
+    out.push(resource(
+        ctx,
+        Kind::IamRole,
+        &role,
+        RoleSpec {
+            description: format!("Runs the enricher of Watchpost stack {stack}"),
+            trust_policy: trust_policy(ctx),
+            tags: tags.clone(),
+        },
+    ));
+    out.push(resource(
+        ctx,
+        Kind::IamRolePolicy,
+        &names::role_policy(stack),
+        RolePolicySpec {
+            role: role.clone(),
+            policy: role_policy(config, ctx),
+        },
+    ));
+    let architecture = match enricher.architecture {
+        Architecture::Arm64 => "arm64",
+        Architecture::X86_64 => "x86_64",
+    };
+    out.push(resource(
+        ctx,
+        Kind::LambdaFunction,
+        &enricher.function_name,
+        FunctionSpec {
+            role_arn: ctx.role_arn(&role),
+            runtime: RUNTIME.to_owned(),
+            handler: HANDLER.to_owned(),
+            architecture: architecture.to_owned(),
+            memory_mb: enricher.memory_mb,
+            timeout_s: enricher.timeout_s,
+            environment: enricher_environment(config, ctx),
+            code_sha256: ctx
+                .code_sha256
+                .clone()
+                .unwrap_or_else(|| PACKAGE_UNKNOWN.to_owned()),
+            tags: tags.clone(),
+        },
+    ));
+    out.push(resource(
+        ctx,
+        Kind::LambdaInvokeConfig,
+        &enricher.function_name,
+        InvokeConfigSpec {
+            maximum_retry_attempts: enricher.maximum_retry_attempts,
+            maximum_event_age_s: enricher.maximum_event_age_s,
+            on_failure_arn: ctx.queue_arn(&names::dlq(stack)),
+        },
+    ));
+}
+
+/// GuardDuty's findings, at or above the lowest severity anything could alert at: below it
+/// the enricher would only count them, so they are not worth an invocation.
+pub fn findings_pattern(config: &Config) -> Value {
+    let lowest = config
+        .thresholds
+        .ai_min_severity
+        .min(config.thresholds.other_min_severity);
+    let mut pattern = json!({
+        "source": ["aws.guardduty"],
+        "detail-type": ["GuardDuty Finding"],
+    });
+    if lowest.min_score() > 0.0 {
+        pattern["detail"] = json!({ "severity": [{ "numeric": [">=", lowest.min_score()] }] });
+    }
+    pattern
+}
+
+/// Security Hub's copies of GuardDuty findings (the enricher reads those and deduplicates them
+/// against GuardDuty's own events).
+pub fn securityhub_pattern() -> Value {
+    json!({
+        "source": ["aws.securityhub"],
+        "detail-type": ["Security Hub Findings - Imported"],
+        "detail": { "findings": { "ProductName": ["GuardDuty"] } },
+    })
+}
+
+/// The rules, each with the enricher as its one target, and the permissions to invoke it.
+pub(super) fn rules(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
+    let stack = &config.watchpost.stack;
+    let tags = stack_tags(config, &Tags::new());
+    let enabled = || "ENABLED".to_owned();
+    let mut specs = vec![(
+        names::findings_rule(stack),
+        RuleSpec {
+            description: format!("GuardDuty findings to the Watchpost enricher ({stack})"),
+            event_pattern: Some(findings_pattern(config)),
+            schedule_expression: None,
+            state: enabled(),
+            tags: tags.clone(),
+        },
+    )];
+    if config.watchpost.security_hub {
+        specs.push((
+            names::securityhub_rule(stack),
+            RuleSpec {
+                description: format!(
+                    "Security Hub's GuardDuty findings to the Watchpost enricher ({stack})"
+                ),
+                event_pattern: Some(securityhub_pattern()),
+                schedule_expression: None,
+                state: enabled(),
+                tags: tags.clone(),
+            },
+        ));
+    }
+    if sweeps(config) {
+        specs.push((
+            names::sweep_rule(stack),
+            RuleSpec {
+                description: format!(
+                    "Watchpost's sweep of Detective investigations for follow-ups ({stack})"
+                ),
+                event_pattern: None,
+                schedule_expression: Some(config.enricher.sweep_schedule.clone()),
+                state: enabled(),
+                tags: tags.clone(),
+            },
+        ));
+    }
+    debug_assert_eq!(
+        specs.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+        enricher_rules(config)
+    );
+    let function_arn = ctx.function_arn(&config.enricher.function_name);
+    let dlq_arn = ctx.queue_arn(&names::dlq(stack));
+    for (name, spec) in specs {
+        out.push(resource(ctx, Kind::EventsRule, &name, spec));
+        out.push(resource(
+            ctx,
+            Kind::EventsTargets,
+            &name,
+            TargetsSpec {
+                targets: vec![TargetSpec {
+                    id: names::ENRICHER_TARGET.to_owned(),
+                    arn: function_arn.clone(),
+                    maximum_retry_attempts: limits::EVENTS_TARGET_RETRY_ATTEMPTS,
+                    maximum_event_age_s: config.enricher.maximum_event_age_s,
+                    dead_letter_arn: Some(dlq_arn.clone()),
+                }],
+            },
+        ));
+        out.push(resource(
+            ctx,
+            Kind::LambdaPermission,
+            &name,
+            PermissionSpec {
+                principal: "events.amazonaws.com".to_owned(),
+                source_arn: ctx.rule_arn(&name),
+                source_account: ctx.account_id.clone(),
+            },
+        ));
+    }
+}

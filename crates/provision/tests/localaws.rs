@@ -166,6 +166,12 @@ fn config_with(members: usize, extra_route: bool) -> Config {
 [watchpost]
 stack = "wp"
 regions = ["us-east-1"]
+security_hub = true
+
+[guardduty]
+manage_detector = true
+features = ["RUNTIME_MONITORING"]
+finding_publishing_frequency = "SIX_HOURS"
 
 [[routes]]
 name = "pager"
@@ -453,6 +459,44 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
             .graph_list()
             .is_empty()
     );
+    let guardduty = aws_sdk_guardduty::Client::new(&sdk);
+    assert!(
+        guardduty
+            .list_detectors()
+            .send()
+            .await
+            .unwrap()
+            .detector_ids()
+            .is_empty()
+    );
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let rules = events.list_rules().name_prefix("wp-").send().await.unwrap();
+    assert!(rules.rules().is_empty(), "{rules:?}");
+    let iam = aws_sdk_iam::Client::new(&sdk);
+    assert!(
+        iam.get_role()
+            .role_name("wp-enricher")
+            .send()
+            .await
+            .is_err()
+    );
+    let lambda = aws_sdk_lambda::Client::new(&sdk);
+    assert!(
+        lambda
+            .get_function()
+            .function_name(&config.enricher.function_name)
+            .send()
+            .await
+            .is_err()
+    );
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(&sdk);
+    let alarms = cloudwatch
+        .describe_alarms()
+        .alarm_name_prefix("wp-")
+        .send()
+        .await
+        .unwrap();
+    assert!(alarms.metric_alarms().is_empty(), "{alarms:?}");
 }
 
 /// The enricher's role, function, rules, alarms and dashboard, read back through the SDK.
@@ -540,6 +584,20 @@ async fn verify_deployment(sdk: &aws_config::SdkConfig, config: &Config, graph: 
         .await
         .unwrap();
     assert_eq!(sweep.schedule_expression(), Some("rate(5 minutes)"));
+
+    let guardduty = aws_sdk_guardduty::Client::new(sdk);
+    let detectors = guardduty.list_detectors().send().await.unwrap();
+    let detector = guardduty
+        .get_detector()
+        .detector_id(&detectors.detector_ids()[0])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        detector.finding_publishing_frequency().map(|f| f.as_str()),
+        Some("SIX_HOURS")
+    );
+    assert_eq!(detector.tags().unwrap()["watchpost:stack"], "wp");
 
     let cloudwatch = aws_sdk_cloudwatch::Client::new(sdk);
     let alarms = cloudwatch

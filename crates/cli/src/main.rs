@@ -71,6 +71,19 @@ enum Command {
         #[command(flatten)]
         common: ProvisionArgs,
     },
+    /// Send the events in the enricher's dead-letter queue back to it (each message is deleted
+    /// once Lambda accepted its event).
+    Redrive {
+        /// The config naming the stack (its queue and function).
+        #[arg(long, default_value = "watchpost.toml")]
+        config: PathBuf,
+        /// Only list the dead letters; send and delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// At most this many messages per region.
+        #[arg(long, default_value_t = 1000)]
+        max: usize,
+    },
     /// Check a config file and print it with every default filled in.
     Validate {
         #[arg(long)]
@@ -129,6 +142,13 @@ fn main() -> ExitCode {
             )
         }),
         Command::Validate { config, quiet } => validate(&config, quiet),
+        Command::Redrive {
+            config,
+            dry_run,
+            max,
+        } => {
+            load_config(Some(&config)).and_then(|config| provision::redrive(&config, dry_run, max))
+        }
         Command::Plan {
             common,
             detailed_exitcode,

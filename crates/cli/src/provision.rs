@@ -10,7 +10,7 @@ use watchpost_core::Config;
 use watchpost_provision::adapters::AwsPorts;
 use watchpost_provision::artifact::Package;
 use watchpost_provision::engine::{self, RegionOutputs};
-use watchpost_provision::{Mode, Plan, render};
+use watchpost_provision::{Mode, Plan, redrive, render};
 
 use crate::{Failure, OutputFormat};
 
@@ -33,8 +33,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))
 }
 
-/// The adapters for every region: the config's regions, or the environment's.
-async fn regions(config: &Config) -> Result<Vec<(String, AwsPorts)>, Failure> {
+/// The config's regions, or the environment's.
+async fn region_names(config: &Config) -> Result<Vec<String>, Failure> {
     let mut names = config.watchpost.regions.clone();
     if names.is_empty() {
         let env = aws_config::load_defaults(BehaviorVersion::latest()).await;
@@ -47,8 +47,13 @@ async fn regions(config: &Config) -> Result<Vec<(String, AwsPorts)>, Failure> {
             }
         }
     }
+    Ok(names)
+}
+
+/// The adapters for every region.
+async fn regions(config: &Config) -> Result<Vec<(String, AwsPorts)>, Failure> {
     let mut out = Vec::new();
-    for name in names {
+    for name in region_names(config).await? {
         let sdk = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(name.clone()))
             .load()
@@ -170,6 +175,72 @@ pub fn outputs(config: &Config, output: OutputFormat) -> Result<(), Failure> {
                 serde_json::to_string_pretty(&outputs).expect("JSON renders")
             ),
             OutputFormat::Text => print!("{}", render::outputs_text(&outputs)),
+        }
+        Ok(())
+    })
+}
+
+/// `redrive`: the dead-letter queue of every region back to its function.
+pub fn redrive(config: &Config, dry_run: bool, max: usize) -> Result<(), Failure> {
+    runtime()?.block_on(async {
+        let mut kept = 0;
+        for name in region_names(config).await? {
+            let sdk = aws_config::defaults(BehaviorVersion::latest())
+                .region(Region::new(name.clone()))
+                .load()
+                .await;
+            let sqs = aws_sdk_sqs::Client::new(&sdk);
+            let lambda = aws_sdk_lambda::Client::new(&sdk);
+            let queue = watchpost_provision::desired::names::dlq(&config.watchpost.stack);
+            let url = sqs
+                .get_queue_url()
+                .queue_name(&queue)
+                .send()
+                .await
+                .map_err(|e| {
+                    Failure::Failed(format!(
+                        "{name}: cannot find the dead-letter queue {queue}: {}",
+                        aws_sdk_sqs::error::DisplayErrorContext(&e)
+                    ))
+                })?
+                .queue_url()
+                .unwrap_or_default()
+                .to_owned();
+            let function = &config.enricher.function_name;
+            let outcomes = redrive::redrive(&sqs, &lambda, &url, function, max, dry_run)
+                .await
+                .map_err(|e| Failure::Failed(format!("{name}: {e}")))?;
+            let sent = outcomes.iter().filter(|o| o.redriven).count();
+            for outcome in &outcomes {
+                let failure = outcome
+                    .failure
+                    .as_deref()
+                    .map(|f| format!(" [failed: {f}]"))
+                    .unwrap_or_default();
+                match &outcome.kept_because {
+                    None => println!("  sent  {}{failure}", outcome.summary),
+                    Some(why) => println!("  kept  {}{failure}: {why}", outcome.summary),
+                }
+            }
+            if dry_run {
+                println!(
+                    "{name}: {} dead letters in {queue} (dry run: nothing sent).",
+                    outcomes.len()
+                );
+            } else {
+                println!(
+                    "{name}: {sent} of {} dead letters in {queue} sent back to {function}.",
+                    outcomes.len()
+                );
+            }
+            if !dry_run {
+                kept += outcomes.len() - sent;
+            }
+        }
+        if kept > 0 {
+            return Err(Failure::Failed(format!(
+                "{kept} dead letters stay in the queue (see above)"
+            )));
         }
         Ok(())
     })

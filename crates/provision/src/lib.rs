@@ -1,7 +1,8 @@
 //! Watchpost's provisioning: the desired state from the config ([`desired`]), the actual state
 //! read through one port per AWS service ([`ports`], [`adapters`]), a plan between them
 //! ([`diff`], a value; [`render`] shows it), and an apply that executes exactly the plan
-//! ([`engine`]). Destroy is a planning mode. No local state: what Watchpost owns is tagged
+//! ([`engine`]). Destroy is a planning mode. [`redrive`] sends what the enricher could not process
+//! back to it. No local state: what Watchpost owns is tagged
 //! `watchpost:stack=<stack>` or found by its deterministic name.
 
 pub mod adapters;
@@ -13,6 +14,7 @@ pub mod fake;
 pub mod limits;
 pub mod model;
 pub mod ports;
+pub mod redrive;
 pub mod render;
 
 pub use engine::{ApplyReport, Observation, Ports, RegionOutputs, ResourceError};

@@ -8,6 +8,13 @@ local_dir := justfile_directory() / ".local"
 default:
     @just --list
 
+# The whole pipeline against a local AWS, end to end: provision infra/watchpost.demo.toml, send
+# infra/demo/findings.jsonl through EventBridge, run the real enricher binary, show what each
+# subscriber received, sweep the investigations, sum the metrics (`--help` for options).
+demo *args: local-venv
+    cargo build --quiet -p watchpost-enricher -p watchpost-demo
+    "${CARGO_TARGET_DIR:-{{justfile_directory()}}/target}/debug/watchpost-demo" {{args}}
+
 # Run every test: formatting, lints, the Rust tests, the Python (boto3) tests.
 test: lint check-wire local-venv test-python
     cargo test --workspace --all-targets

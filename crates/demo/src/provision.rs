@@ -1,0 +1,65 @@
+//! Provisioning the demo config into the local AWS exactly as `watchpost apply` does: the same
+//! SDK adapters and engine, the plan shown with the same renderer, every per-resource error
+//! reported. Then a second plan, which reads back what now exists (the outputs the function's
+//! environment falls back to) and shows whether apply converged.
+
+use watchpost_core::Config;
+use watchpost_provision::adapters::AwsPorts;
+use watchpost_provision::artifact::Package;
+use watchpost_provision::engine::{self, RegionOutputs};
+use watchpost_provision::{Mode, render};
+
+use crate::error::DemoError;
+use crate::progress::Progress;
+
+/// What provisioning did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provisioned {
+    /// Changes applied: (create, update, delete).
+    pub applied: (usize, usize, usize),
+    /// Changes a plan right after apply still finds (0 when apply converged).
+    pub remaining: usize,
+    /// What exists now: topics, graph, table, function.
+    pub outputs: RegionOutputs,
+}
+
+/// Plans, shows the plan, applies it, and plans again.
+pub async fn provision(
+    ports: AwsPorts,
+    region: &str,
+    config: &Config,
+    package: &Package,
+    progress: &dyn Progress,
+) -> Result<Provisioned, DemoError> {
+    let regions = vec![(region.to_owned(), ports)];
+    let (plan, _) = engine::plan_all(&regions, config, package, Mode::Apply)
+        .await
+        .map_err(|err| DemoError::Provision(err.to_string()))?;
+    for line in render::text(&plan).lines() {
+        progress.detail(line);
+    }
+    // Apply's own progress names each change again, as the plan above just did: left out.
+    let report = engine::apply_all(&regions, config, package, &plan, &|_| {}).await;
+    if !report.errors.is_empty() {
+        let lines: Vec<String> = report.errors.iter().map(|e| format!("  {e}")).collect();
+        return Err(DemoError::Provision(format!(
+            "{} of {} changes failed:\n{}",
+            report.errors.len(),
+            plan.changes.len(),
+            lines.join("\n")
+        )));
+    }
+    let (again, observations) = engine::plan_all(&regions, config, package, Mode::Apply)
+        .await
+        .map_err(|err| DemoError::Provision(err.to_string()))?;
+    let outputs = observations
+        .into_iter()
+        .next()
+        .map(|o| o.outputs)
+        .unwrap_or_default();
+    Ok(Provisioned {
+        applied: plan.counts(),
+        remaining: again.changes.len(),
+        outputs,
+    })
+}

@@ -22,7 +22,13 @@ pub struct PolicyScope<'a> {
 }
 
 /// The actions each service's adapter calls.
-pub const LOGS_ACTIONS: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
+/// Lambda writes the function's log through its role, creating the log group on the first
+/// invocation (its metrics travel in that log as EMF).
+pub const LOGS_ACTIONS: &[&str] = &[
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+];
 pub const SNS_ACTIONS: &[&str] = &["sns:Publish"];
 pub const DYNAMODB_ACTIONS: &[&str] = &[
     "dynamodb:GetItem",
@@ -57,7 +63,7 @@ pub fn enricher_policy(scope: &PolicyScope<'_>) -> Value {
             "Sid": "OwnLogGroup",
             "Effect": "Allow",
             "Action": LOGS_ACTIONS,
-            "Resource": [format!("{log_group}:*")],
+            "Resource": [log_group.clone(), format!("{log_group}:*")],
         }),
         json!({
             "Sid": "PublishAlerts",

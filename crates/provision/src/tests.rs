@@ -67,6 +67,7 @@ fn context() -> Context {
         account_id: ACCOUNT.into(),
         partition: "aws".into(),
         graph_arn: None,
+        graph_adopted: false,
         key_arn: None,
         code_sha256: None,
     }
@@ -211,6 +212,24 @@ async fn a_graph_that_exists_is_adopted_not_created() {
     apply(&account, &config, &first).await;
     assert_eq!(account.count("CreateGraph"), 1);
     assert!(plan(&account, &config, Mode::Apply).await.is_empty());
+    // It carries the config's tags but not the stack's, so destroy leaves it (and removes
+    // the members Watchpost invited).
+    assert!(!account.state().graphs[&existing].contains_key("watchpost:stack"));
+    let destroy = plan(&account, &config, Mode::Destroy).await;
+    assert!(
+        !destroy
+            .changes
+            .iter()
+            .any(|c| c.id.kind == Kind::DetectiveGraph)
+    );
+    assert!(
+        destroy
+            .changes
+            .iter()
+            .any(|c| c.id.kind == Kind::DetectiveMember)
+    );
+    apply(&account, &config, &destroy).await;
+    assert!(account.state().graphs.contains_key(&existing));
 }
 
 #[tokio::test]
@@ -427,13 +446,14 @@ async fn the_enricher_is_deployed_with_its_role_rules_alarms_and_dashboard() {
         let (key_arn, _, _) = state.keys.values().next().unwrap().clone();
 
         // The role Lambda assumes, and a policy naming what exists (no placeholder left).
-        let role = &state.roles["wp-enricher"];
+        let role = &state.roles["wp-enricher-us-east-1"];
         assert_eq!(
             role.trust_policy["Statement"][0]["Principal"]["Service"],
             "lambda.amazonaws.com"
         );
-        let policy =
-            state.role_policies[&("wp-enricher".to_owned(), "wp-enricher".to_owned())].to_string();
+        let policy = state.role_policies
+            [&("wp-enricher-us-east-1".to_owned(), "wp-enricher".to_owned())]
+            .to_string();
         assert!(!policy.contains("known after apply"), "{policy}");
         assert!(
             policy.contains(&graph) && policy.contains(&key_arn),
@@ -548,11 +568,29 @@ async fn the_findings_rule_filters_on_the_lowest_severity_that_can_alert() {
     let mut config = config("");
     config.thresholds.ai_min_severity = watchpost_core::SeverityLabel::Medium;
     config.thresholds.other_min_severity = watchpost_core::SeverityLabel::High;
+    config.thresholds.alert_samples = false;
     assert_eq!(
         crate::desired::findings_pattern(&config)["detail"]["severity"][0]["numeric"],
         serde_json::json!([">=", 4.0])
     );
+    // Samples alert at any severity while alert_samples is on: they pass the filter too.
+    config.thresholds.alert_samples = true;
+    let pattern = crate::desired::findings_pattern(&config);
+    assert!(pattern.get("detail").is_none());
+    assert_eq!(
+        pattern["$or"][0]["detail"]["severity"][0]["numeric"],
+        serde_json::json!([">=", 4.0])
+    );
+    assert_eq!(
+        pattern["$or"][1]["detail"]["service"]["additionalInfo"]["sample"][0],
+        true
+    );
     config.thresholds.ai_min_severity = watchpost_core::SeverityLabel::Low;
+    assert!(
+        crate::desired::findings_pattern(&config)
+            .get("$or")
+            .is_none()
+    );
     assert!(
         crate::desired::findings_pattern(&config)
             .get("detail")

@@ -402,7 +402,7 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
             (
                 Action::Update,
                 Kind::LambdaFunction,
-                "watchpost-enricher".to_owned()
+                "wp-enricher".to_owned()
             ),
             (Action::Update, Kind::CloudwatchDashboard, "wp".to_owned()),
         ],
@@ -476,7 +476,7 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
     let iam = aws_sdk_iam::Client::new(&sdk);
     assert!(
         iam.get_role()
-            .role_name("wp-enricher")
+            .role_name("wp-enricher-us-east-1")
             .send()
             .await
             .is_err()
@@ -505,14 +505,14 @@ async fn verify_deployment(sdk: &aws_config::SdkConfig, config: &Config, graph: 
     let iam = aws_sdk_iam::Client::new(sdk);
     let role = iam
         .get_role()
-        .role_name("wp-enricher")
+        .role_name("wp-enricher-us-east-1")
         .send()
         .await
         .unwrap();
     let role_arn = role.role().unwrap().arn().to_owned();
     let policy = iam
         .get_role_policy()
-        .role_name("wp-enricher")
+        .role_name("wp-enricher-us-east-1")
         .policy_name("wp-enricher")
         .send()
         .await

@@ -50,14 +50,14 @@ pub const INVESTIGATION_MIN_SEVERITY: &str = "HIGH";
 pub const DETECTIVE_BUDGET_MS: u64 = 2_000;
 /// An investigation of the same entity started within this window is reused.
 pub const REUSE_INVESTIGATION_WITHIN: &str = "24h";
-/// Enricher function name.
-pub const FUNCTION_NAME: &str = "watchpost-enricher";
+/// Enricher function name: `<stack>` and this, so that stacks in one account do not collide.
+pub const FUNCTION_NAME_SUFFIX: &str = "-enricher";
 /// Enricher memory (MiB): the function is small; this keeps cold starts short.
 pub const FUNCTION_MEMORY_MB: u32 = 256;
 /// Enricher timeout (seconds).
 pub const FUNCTION_TIMEOUT_S: u32 = 30;
-/// Alert-state table name.
-pub const STATE_TABLE: &str = "watchpost-alert-state";
+/// Alert-state table name: `<stack>` and this.
+pub const STATE_TABLE_SUFFIX: &str = "-alert-state";
 /// Alert state is forgotten after this long (DynamoDB TTL).
 pub const STATE_TTL: &str = "30d";
 /// Lambda async retries (0–2, Lambda developer guide, "Asynchronous invocation").

@@ -17,7 +17,9 @@ use crate::severity::SeverityLabel;
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+// Missing sections come from `unresolved`: the names derived from the stack can only be
+// filled in once the file's own stack is known.
+#[serde(deny_unknown_fields, default = "Config::unresolved")]
 pub struct Config {
     pub watchpost: General,
     pub thresholds: Thresholds,
@@ -305,6 +307,13 @@ pub struct Alarms {
 
 impl Default for Config {
     fn default() -> Self {
+        Config::unresolved().with_derived_names()
+    }
+}
+
+impl Config {
+    /// Every default, with the names derived from the stack still empty.
+    fn unresolved() -> Config {
         Config {
             watchpost: General::default(),
             thresholds: Thresholds::default(),
@@ -414,11 +423,12 @@ impl Default for GuardDuty {
 impl Default for Enricher {
     fn default() -> Self {
         Enricher {
-            function_name: defaults::FUNCTION_NAME.to_owned(),
+            // Empty: derived from the stack (`Config::with_derived_names`).
+            function_name: String::new(),
             memory_mb: defaults::FUNCTION_MEMORY_MB,
             timeout_s: defaults::FUNCTION_TIMEOUT_S,
             architecture: Architecture::Arm64,
-            state_table: defaults::STATE_TABLE.to_owned(),
+            state_table: String::new(),
             state_ttl: duration(defaults::STATE_TTL),
             maximum_retry_attempts: defaults::MAX_RETRY_ATTEMPTS,
             maximum_event_age_s: defaults::MAX_EVENT_AGE_S,
@@ -454,8 +464,21 @@ impl Config {
         if config.routes.is_empty() {
             config.routes.push(Route::default_route());
         }
+        let config = config.with_derived_names();
         config.validate(file, text)?;
         Ok(config)
+    }
+
+    /// Fills the names left empty with the stack's: `<stack>-enricher`, `<stack>-alert-state`.
+    fn with_derived_names(mut self) -> Config {
+        let stack = &self.watchpost.stack;
+        if self.enricher.function_name.is_empty() {
+            self.enricher.function_name = format!("{stack}{}", defaults::FUNCTION_NAME_SUFFIX);
+        }
+        if self.enricher.state_table.is_empty() {
+            self.enricher.state_table = format!("{stack}{}", defaults::STATE_TABLE_SUFFIX);
+        }
+        self
     }
 
     /// Reads a config file.

@@ -89,7 +89,7 @@ pub(super) fn function(config: &Config, ctx: &Context, out: &mut Vec<Resource>) 
     let stack = &config.watchpost.stack;
     let enricher = &config.enricher;
     let tags = stack_tags(config, &Tags::new());
-    let role = names::role(stack);
+    let role = names::role(stack, &ctx.region);
     out.push(resource(
         ctx,
         Kind::IamRole,
@@ -145,7 +145,8 @@ pub(super) fn function(config: &Config, ctx: &Context, out: &mut Vec<Resource>) 
 }
 
 /// GuardDuty's findings, at or above the lowest severity anything could alert at: below it
-/// the enricher would only count them, so they are not worth an invocation.
+/// the enricher would only count them, so they are not worth an invocation. Sample findings
+/// alert whatever their severity while `alert_samples` is on, so they pass too (`$or`).
 pub fn findings_pattern(config: &Config) -> Value {
     let lowest = config
         .thresholds
@@ -156,7 +157,16 @@ pub fn findings_pattern(config: &Config) -> Value {
         "detail-type": ["GuardDuty Finding"],
     });
     if lowest.min_score() > 0.0 {
-        pattern["detail"] = json!({ "severity": [{ "numeric": [">=", lowest.min_score()] }] });
+        let severe =
+            json!({ "detail": { "severity": [{ "numeric": [">=", lowest.min_score()] }] } });
+        if config.thresholds.alert_samples {
+            pattern["$or"] = json!([
+                severe,
+                { "detail": { "service": { "additionalInfo": { "sample": [true, "true"] } } } },
+            ]);
+        } else {
+            pattern["detail"] = severe["detail"].clone();
+        }
     }
     pattern
 }

@@ -32,6 +32,9 @@ pub struct Context {
     pub partition: String,
     /// The graph in use, when it exists (or the config names one).
     pub graph_arn: Option<String>,
+    /// The region's graph existed without the stack's tag: Watchpost manages its members and
+    /// tags but never marks it as its own, so destroy leaves it.
+    pub graph_adopted: bool,
     /// The topics' key, when it exists.
     pub key_arn: Option<String>,
     /// The deployment package's hash (base64 SHA-256), when there is a package.
@@ -110,8 +113,10 @@ pub mod names {
     pub fn key_alias(stack: &str) -> String {
         format!("alias/{stack}-sns")
     }
-    pub fn role(stack: &str) -> String {
-        format!("{stack}-enricher")
+    /// The enricher's role in `region`. IAM is global while everything the role's policy
+    /// names is regional, so each region's function has a role of its own.
+    pub fn role(stack: &str, region: &str) -> String {
+        format!("{stack}-enricher-{region}")
     }
     pub fn dlq(stack: &str) -> String {
         format!("{stack}-enricher-dlq")
@@ -325,7 +330,11 @@ fn detective(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
             Kind::DetectiveGraph,
             "graph",
             GraphSpec {
-                tags: stack_tags(config, &detective.tags),
+                tags: if ctx.graph_adopted {
+                    detective.tags.clone()
+                } else {
+                    stack_tags(config, &detective.tags)
+                },
             },
         ));
     }
@@ -393,7 +402,7 @@ pub fn key_policy(config: &Config, ctx: &Context) -> Value {
             {
                 "Sid": "EnricherPublishesToEncryptedTopics",
                 "Effect": "Allow",
-                "Principal": { "AWS": ctx.role_arn(&names::role(stack)) },
+                "Principal": { "AWS": ctx.role_arn(&names::role(stack, &ctx.region)) },
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                 "Resource": "*",
                 "Condition": { "StringEquals": { "kms:ViaService": format!("sns.{}.amazonaws.com", ctx.region) } }
@@ -426,7 +435,7 @@ pub fn route_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) -> Va
             {
                 "Sid": "EnricherPublishes",
                 "Effect": "Allow",
-                "Principal": { "AWS": ctx.role_arn(&names::role(stack)) },
+                "Principal": { "AWS": ctx.role_arn(&names::role(stack, &ctx.region)) },
                 "Action": "sns:Publish",
                 "Resource": topic_arn
             },

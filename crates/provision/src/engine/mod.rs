@@ -126,6 +126,7 @@ pub async fn observe<P: Ports>(
         account_id: identity.account_id,
         partition: identity.partition,
         graph_arn: None,
+        graph_adopted: false,
         key_arn: None,
         code_sha256: None,
     };
@@ -159,6 +160,7 @@ pub async fn observe<P: Ports>(
                 .await
                 .map_err(obs_err(region, format!("the tags of {graph_arn}")))?;
             graph_owned = is_owned(config, &tags);
+            ctx.graph_adopted = !graph_owned;
             resources.push(found(
                 &ctx,
                 Kind::DetectiveGraph,
@@ -426,7 +428,7 @@ async fn observe_deployment<P: Ports>(
     let region = ctx.region.clone();
     let region = region.as_str();
     let stack = &config.watchpost.stack;
-    let role = names::role(stack);
+    let role = names::role(stack, region);
     if let Some((arn, spec)) = ports
         .iam()
         .role(&role)
@@ -763,6 +765,8 @@ async fn observe_context<P: Ports>(
         account_id: identity.account_id,
         partition: identity.partition,
         graph_arn,
+        // Only the desired state reads it; apply works from the plan.
+        graph_adopted: false,
         key_arn,
         code_sha256: None,
     })

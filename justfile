@@ -105,7 +105,11 @@ destroy *args:
 outputs *args:
     cargo run --quiet -p watchpost-cli -- outputs --config {{config}} {{args}}
 
-# Once per account and after every config change: build the zip, show the plan, ask, apply.
-provision: lambda
-    cargo run --quiet -p watchpost-cli -- plan --config {{config}}
-    cargo run --quiet -p watchpost-cli -- apply --config {{config}}
+# Once per account and after every config change: build the zip, show the plan, ask, apply
+# (extra args go to apply, e.g. `--yes` in automation).
+provision *args: lambda
+    cargo run --quiet -p watchpost-cli -- apply --config {{config}} {{args}}
+
+# Send the events in the enricher's dead-letter queue back to it (`--dry-run` only lists them).
+redrive *args:
+    cargo run --quiet -p watchpost-cli -- redrive --config {{config}} {{args}}

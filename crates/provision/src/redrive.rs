@@ -100,7 +100,7 @@ pub fn describe(event: &Value) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub message_id: String,
-    /// [`describe`] of the event, or why it is unreadable.
+    /// [`describe`] of the event, or the message's id when it is unreadable.
     pub summary: String,
     pub failure: Option<String>,
     /// Sent back to the function (and deleted from the queue).
@@ -148,8 +148,8 @@ pub async fn redrive(
             new += 1;
             let outcome = match read_dead_letter(message.body().unwrap_or_default()) {
                 DeadLetter::Unreadable(why) => Outcome {
+                    summary: format!("message {}", clip_ascii(&id, 80)),
                     message_id: id,
-                    summary: why.clone(),
                     failure: None,
                     redriven: false,
                     kept_because: Some(why),

@@ -39,6 +39,25 @@ fn target(spec: &TargetSpec) -> PortResult<Target> {
         .map_err(build_err("PutTargets"))
 }
 
+/// A target the call could not process (PutTargets and RemoveTargets answer 200 with
+/// per-target failures).
+fn failed_entry(
+    call: &'static str,
+    target: Option<&str>,
+    code: Option<&str>,
+    message: Option<&str>,
+) -> PortError {
+    PortError::classify(
+        call,
+        code.unwrap_or("FailedEntry"),
+        &format!(
+            "target {}: {}",
+            target.unwrap_or_default(),
+            message.unwrap_or_default()
+        ),
+    )
+}
+
 impl EventsPort for EventsAdapter {
     async fn rule(&self, name: &str) -> PortResult<Option<(String, RuleSpec)>> {
         let described = match self.client.describe_rule().name(name).send().await {
@@ -165,19 +184,15 @@ impl EventsPort for EventsAdapter {
             .send()
             .await
             .map_err(sdk_err!("PutTargets"))?;
-        // PutTargets answers 200 with per-target failures.
-        if let Some(failed) = out.failed_entries().first() {
-            return Err(PortError::classify(
+        match out.failed_entries().first() {
+            Some(failed) => Err(failed_entry(
                 "PutTargets",
-                failed.error_code().unwrap_or("FailedEntry"),
-                &format!(
-                    "target {}: {}",
-                    failed.target_id().unwrap_or_default(),
-                    failed.error_message().unwrap_or_default()
-                ),
-            ));
+                failed.target_id(),
+                failed.error_code(),
+                failed.error_message(),
+            )),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     async fn remove_targets(&self, rule: &str, ids: &[String]) -> PortResult<()> {
@@ -189,17 +204,14 @@ impl EventsPort for EventsAdapter {
             .send()
             .await
             .map_err(sdk_err!("RemoveTargets"))?;
-        if let Some(failed) = out.failed_entries().first() {
-            return Err(PortError::classify(
+        match out.failed_entries().first() {
+            Some(failed) => Err(failed_entry(
                 "RemoveTargets",
-                failed.error_code().unwrap_or("FailedEntry"),
-                &format!(
-                    "target {}: {}",
-                    failed.target_id().unwrap_or_default(),
-                    failed.error_message().unwrap_or_default()
-                ),
-            ));
+                failed.target_id(),
+                failed.error_code(),
+                failed.error_message(),
+            )),
+            None => Ok(()),
         }
-        Ok(())
     }
 }

@@ -5,7 +5,7 @@ use aws_sdk_iam::Client;
 use aws_sdk_iam::types::Tag;
 use serde_json::Value;
 
-use super::{build_err, json_document, sdk_err};
+use super::{absent_if_not_found, build_err, json_document, sdk_err};
 use crate::ports::*;
 
 #[derive(Debug, Clone)]
@@ -31,14 +31,6 @@ fn tags(call: &'static str, tags: &Tags) -> PortResult<Vec<Tag>> {
                 .map_err(build_err(call))
         })
         .collect()
-}
-
-fn absent_if_not_found<T>(result: PortResult<T>) -> PortResult<Option<T>> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(err) if err.is_not_found() => Ok(None),
-        Err(err) => Err(err),
-    }
 }
 
 impl IamPort for IamAdapter {

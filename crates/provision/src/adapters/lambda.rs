@@ -11,7 +11,7 @@ use aws_sdk_lambda::types::{
 };
 use serde_json::Value;
 
-use super::{hash_tags, json_document, sdk_err};
+use super::{absent_if_not_found, hash_tags, json_document, sdk_err};
 use crate::ports::*;
 
 #[derive(Debug, Clone)]
@@ -24,14 +24,6 @@ impl LambdaAdapter {
         LambdaAdapter {
             client: Client::new(config),
         }
-    }
-}
-
-fn absent_if_not_found<T>(result: PortResult<T>) -> PortResult<Option<T>> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(err) if err.is_not_found() => Ok(None),
-        Err(err) => Err(err),
     }
 }
 

@@ -62,6 +62,17 @@ pub(crate) fn build_err(
     }
 }
 
+/// A read that found nothing is `None`, not an error.
+pub(crate) fn absent_if_not_found<T>(
+    result: crate::ports::PortResult<T>,
+) -> crate::ports::PortResult<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
 /// Tags as the SDKs' maps want them.
 pub(crate) fn hash_tags(tags: &Tags) -> std::collections::HashMap<String, String> {
     tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()

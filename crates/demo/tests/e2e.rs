@@ -383,9 +383,8 @@ fn the_sweep_followed_up_where_the_investigated_alerts_went(report: &Report) {
         })
         .sum();
     assert_eq!(followed, investigations.len());
-    // Not the SIEM: its filter policy asks for `sample = false`, an attribute follow-ups do
-    // not carry, so SNS filters them out (a gap in the follow-up's attributes).
-    for route in ["pager", "security-email", "ml-chat"] {
+    // The SIEM too: follow-ups say `sample = false`, which its filter policy asks for.
+    for route in ["pager", "security-email", "ml-chat", "siem"] {
         let follow_ups = report.follow_ups_of(route).unwrap();
         assert_eq!(
             follow_ups.messages.len(),

@@ -129,6 +129,9 @@ pub fn render_followup(
     attributes.insert("severity".to_owned(), severity.clone());
     attributes.insert("format".to_owned(), format.as_str().to_owned());
     attributes.insert("investigation_status".to_owned(), status);
+    // Only real findings are investigated; saying so keeps follow-ups flowing through
+    // subscriptions that filter samples out (`sample = ["false"]`).
+    attributes.insert("sample".to_owned(), "false".to_owned());
     // Bounded pieces keep it far below the limit; stay safe anyway.
     let truncated = message.len() > MESSAGE_MAX_BYTES / 2;
     RenderedAlert {
@@ -206,5 +209,6 @@ mod tests {
         );
         assert!(alert.message.lines().all(|l| !l.contains('\u{202e}')));
         assert_eq!(alert.attributes["alert_kind"], "followup");
+        assert_eq!(alert.attributes["sample"], "false");
     }
 }

@@ -343,10 +343,12 @@ where
         counts: &mut MetricCounts,
     ) -> Option<String> {
         let detective = &self.settings.config.detective;
+        // Sample findings name placeholder resources: nothing for Detective to look into.
         if !detective.enabled
             || !detective.investigate
             || evaluation.classification.component.is_none()
             || evaluation.severity.label < detective.investigation_min_severity
+            || evaluation.finding.is_sample()
         {
             return None;
         }

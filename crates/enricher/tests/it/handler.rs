@@ -279,6 +279,21 @@ async fn an_investigation_is_started_once_and_reused() {
 }
 
 #[tokio::test]
+async fn a_sample_finding_alerts_but_is_not_investigated() {
+    let world = World::new();
+    let handler = world.handler();
+    let mut sample = high_bedrock_event();
+    sample["detail"]["service"]["additionalInfo"] = json!({ "sample": true });
+    let answer = handler.handle(sample, "req-1").await.unwrap();
+    assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+    assert!(
+        answer["findings"][0]["investigation_id"].is_null(),
+        "{answer}"
+    );
+    assert_eq!(world.detective.started(), 0);
+}
+
+#[tokio::test]
 async fn sweep_sends_the_follow_up_once_when_the_investigation_finishes() {
     let world = World::new();
     let handler = world.handler();

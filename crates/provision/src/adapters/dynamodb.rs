@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{
     SseSpecification, SseStatus, Tag, TimeToLiveSpecification, TimeToLiveStatus,
 };
 
-use super::sdk_err;
+use super::{build_err, sdk_err};
 use crate::ports::*;
 
 #[derive(Debug, Clone)]
@@ -20,14 +20,6 @@ impl DynamodbAdapter {
         DynamodbAdapter {
             client: Client::new(config),
         }
-    }
-}
-
-fn build_err(call: &'static str) -> impl Fn(aws_sdk_dynamodb::error::BuildError) -> PortError {
-    move |e| PortError::Invalid {
-        call,
-        code: "BuildError".into(),
-        message: e.to_string(),
     }
 }
 

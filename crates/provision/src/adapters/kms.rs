@@ -5,7 +5,7 @@ use aws_sdk_kms::Client;
 use aws_sdk_kms::types::{KeyState as SdkKeyState, Tag};
 use serde_json::Value;
 
-use super::sdk_err;
+use super::{build_err, sdk_err};
 use crate::limits;
 use crate::ports::*;
 
@@ -32,11 +32,7 @@ fn tags(tags: &Tags) -> PortResult<Vec<Tag>> {
                 .tag_key(k)
                 .tag_value(v)
                 .build()
-                .map_err(|e| PortError::Invalid {
-                    call: "TagResource",
-                    code: "BuildError".into(),
-                    message: e.to_string(),
-                })
+                .map_err(build_err("TagResource"))
         })
         .collect()
 }

@@ -7,7 +7,7 @@ use aws_sdk_sns::Client;
 use aws_sdk_sns::types::Tag;
 use serde_json::Value;
 
-use super::sdk_err;
+use super::{build_err, sdk_err};
 use crate::ports::*;
 
 /// What SNS lists instead of an ARN while a subscription awaits confirmation.
@@ -33,11 +33,7 @@ fn tags(tags: &Tags) -> PortResult<Vec<Tag>> {
                 .key(k)
                 .value(v)
                 .build()
-                .map_err(|e| PortError::Invalid {
-                    call: "TagResource",
-                    code: "BuildError".into(),
-                    message: e.to_string(),
-                })
+                .map_err(build_err("TagResource"))
         })
         .collect()
 }

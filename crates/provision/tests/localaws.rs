@@ -139,6 +139,24 @@ impl Ports for Counted {
     }
 }
 
+/// The SDK adapters for the local AWS's one region, CreateMembers counted.
+fn counted_ports(local: &LocalAws) -> Vec<(String, Counted)> {
+    let aws = AwsPorts::new(
+        &local.sdk_config(DEFAULT_ACCOUNT),
+        &local.detective_sdk_config(DEFAULT_ACCOUNT),
+    );
+    vec![(
+        REGION.to_owned(),
+        Counted {
+            detective: CountingDetective {
+                inner: aws.detective.clone(),
+                create_members: AtomicUsize::new(0),
+            },
+            aws,
+        },
+    )]
+}
+
 /// A package moto accepts (it stores functions, it does not run them).
 fn package() -> Package {
     Package::from_bytes(zip_of(&[
@@ -226,17 +244,7 @@ async fn apply(ports: &[(String, Counted)], config: &Config, plan: &Plan) {
 async fn provision_converge_grow_and_destroy_against_the_local_aws() {
     let local = LocalAws::start().await;
     let sdk = local.sdk_config(DEFAULT_ACCOUNT);
-    let aws = AwsPorts::new(&sdk, &local.detective_sdk_config(DEFAULT_ACCOUNT));
-    let ports = vec![(
-        REGION.to_owned(),
-        Counted {
-            detective: CountingDetective {
-                inner: aws.detective.clone(),
-                create_members: AtomicUsize::new(0),
-            },
-            aws,
-        },
-    )];
+    let ports = counted_ports(&local);
 
     // Apply a full config; everything exists as configured.
     let config = config_with(2, false);
@@ -654,18 +662,8 @@ async fn dead_letters_go_back_to_the_function_and_only_then_leave_the_queue() {
     .unwrap();
     assert_eq!(status, 201);
     let sdk = local.sdk_config(DEFAULT_ACCOUNT);
-    let aws = AwsPorts::new(&sdk, &local.detective_sdk_config(DEFAULT_ACCOUNT));
     let config = config_with(0, false);
-    let ports = vec![(
-        REGION.to_owned(),
-        Counted {
-            detective: CountingDetective {
-                inner: aws.detective.clone(),
-                create_members: AtomicUsize::new(0),
-            },
-            aws,
-        },
-    )];
+    let ports = counted_ports(&local);
     let first = plan(&ports, &config, Mode::Apply).await;
     apply(&ports, &config, &first).await;
 

@@ -5,6 +5,13 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 # Where the local AWS keeps its virtualenv, pids and logs (git-ignored).
 local_dir := justfile_directory() / ".local"
 
+# Builds binaries with the features `cargo test --workspace` resolves: `--examples` (there are
+# none) makes cargo count every member's dev-dependencies (the SDK crates' `test-util`, tokio's
+# `test-util`) as `cargo test` does, so the AWS SDK, tokio and hyper are compiled once and shared
+# by the tests, the demo and the CLI recipes, whichever runs first. Add `--bin NAME`.
+build := "cargo build --quiet --workspace --examples"
+bin_dir := '"${CARGO_TARGET_DIR:-' + justfile_directory() + '/target}/debug"'
+
 default:
     @just --list
 
@@ -12,8 +19,8 @@ default:
 # infra/demo/findings.jsonl through EventBridge, run the real enricher binary, show what each
 # subscriber received, sweep the investigations, sum the metrics (`--help` for options).
 demo *args: local-venv
-    cargo build --quiet -p watchpost-enricher -p watchpost-demo
-    "${CARGO_TARGET_DIR:-{{justfile_directory()}}/target}/debug/watchpost-demo" {{args}}
+    {{build}} --bin watchpost-enricher --bin watchpost-demo
+    {{bin_dir}}/watchpost-demo {{args}}
 
 # Run every test: formatting, lints, the Rust tests, the Python (boto3) tests.
 test: lint check-wire local-venv test-python
@@ -48,8 +55,8 @@ local-down:
 
 # The Detective emulator through boto3 (pytest, from the venv).
 test-python: local-venv
-    cargo build --quiet -p watchpost-detective-emulator --bin watchpost-detective-emulator
-    WATCHPOST_DETECTIVE_EMULATOR_BIN={{justfile_directory()}}/target/debug/watchpost-detective-emulator \
+    {{build}} --bin watchpost-detective-emulator
+    WATCHPOST_DETECTIVE_EMULATOR_BIN={{bin_dir}}/watchpost-detective-emulator \
         {{local_dir}}/venv/bin/pytest -q tools/local-aws
 
 # --- Core ---
@@ -71,12 +78,12 @@ fuzz seconds="60":
 
 # Run the pipeline over saved events offline: `just replay crates/core/testdata/samples`.
 replay *args:
-    cargo run --quiet -p watchpost-cli -- replay {{args}}
+    {{build}} --bin watchpost && {{bin_dir}}/watchpost replay {{args}}
 
 # The main job on a local default: the bundled findings through the pipeline with the example
 # config, showing what each would become (add `--alerts` to see the messages themselves).
 try *args:
-    cargo run --quiet -p watchpost-cli -- replay --config infra/watchpost.example.toml {{args}} \
+    {{build}} --bin watchpost && {{bin_dir}}/watchpost replay --config infra/watchpost.example.toml {{args}} \
         crates/core/testdata/samples/*.json crates/core/testdata/events/*.json
 
 # --- Provisioning (watchpost plan | apply | destroy | outputs) ---
@@ -91,25 +98,25 @@ lambda:
 
 # Show what apply would change, and why (extra args, e.g. `--output json --detailed-exitcode`).
 plan *args:
-    cargo run --quiet -p watchpost-cli -- plan --config {{config}} {{args}}
+    {{build}} --bin watchpost && {{bin_dir}}/watchpost plan --config {{config}} {{args}}
 
 # Plan, confirm, apply.
 apply *args:
-    cargo run --quiet -p watchpost-cli -- apply --config {{config}} {{args}}
+    {{build}} --bin watchpost && {{bin_dir}}/watchpost apply --config {{config}} {{args}}
 
 # Plan, confirm, remove everything the stack owns.
 destroy *args:
-    cargo run --quiet -p watchpost-cli -- destroy --config {{config}} {{args}}
+    {{build}} --bin watchpost && {{bin_dir}}/watchpost destroy --config {{config}} {{args}}
 
 # What is provisioned: graph, topics, function, pending subscriptions, dashboard.
 outputs *args:
-    cargo run --quiet -p watchpost-cli -- outputs --config {{config}} {{args}}
+    {{build}} --bin watchpost && {{bin_dir}}/watchpost outputs --config {{config}} {{args}}
 
 # Once per account and after every config change: build the zip, show the plan, ask, apply
 # (extra args go to apply, e.g. `--yes` in automation).
 provision *args: lambda
-    cargo run --quiet -p watchpost-cli -- apply --config {{config}} {{args}}
+    {{build}} --bin watchpost && {{bin_dir}}/watchpost apply --config {{config}} {{args}}
 
 # Send the events in the enricher's dead-letter queue back to it (`--dry-run` only lists them).
 redrive *args:
-    cargo run --quiet -p watchpost-cli -- redrive --config {{config}} {{args}}
+    {{build}} --bin watchpost && {{bin_dir}}/watchpost redrive --config {{config}} {{args}}

@@ -8,6 +8,7 @@ use crate::adapters::cloudwatch::PutMetricData;
 use crate::adapters::detective::DetectiveInvestigations;
 use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::emf::EmfStdout;
+use crate::adapters::http::DeferredTls;
 use crate::adapters::sns::SnsNotifier;
 use crate::error::PortError;
 use crate::handler::{Handler, Ports};
@@ -50,6 +51,13 @@ pub fn tracing() {
 /// like apply, which is how local tests point it at moto and the Detective emulator).
 pub async fn handler(settings: Settings) -> LambdaHandler {
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let sdk = match sdk.http_client() {
+        Some(http) => sdk
+            .to_builder()
+            .http_client(DeferredTls::wrap(http))
+            .build(),
+        None => sdk,
+    };
     handler_with(settings, &sdk, &sdk)
 }
 

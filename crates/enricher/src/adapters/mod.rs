@@ -5,6 +5,7 @@ pub mod cloudwatch;
 pub mod detective;
 pub mod dynamodb;
 pub mod emf;
+pub mod http;
 pub mod sns;
 
 use aws_sdk_sns::config::http::HttpResponse;

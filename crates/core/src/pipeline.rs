@@ -9,7 +9,7 @@ use crate::decide::{Decision, Outcome, decide};
 use crate::event::{Origin, SourcedFinding};
 use crate::guardduty::Finding;
 use crate::guardduty::timestamp::parse_time;
-use crate::render::{AlertInput, Enrichment, Links, RenderedAlert, links, render};
+use crate::render::{AlertInput, Enrichment, Links, RenderedAlert, links, render, subject};
 use crate::severity::Severity;
 use crate::state::{AlertRecord, alert_key};
 
@@ -63,20 +63,34 @@ impl Evaluation {
 
     /// The alert rendered for each route the decision chose, in the route's format.
     pub fn render(&self, config: &Config, enrichment: &Enrichment) -> Vec<RenderedAlert> {
-        let input = AlertInput {
-            finding: &self.finding,
-            classification: &self.classification,
-            severity: self.severity,
-            decision: &self.decision,
-            links: &self.links,
-            enrichment,
-        };
+        let input = self.alert_input(enrichment);
         self.decision
             .routes
             .iter()
             .filter_map(|name| config.route(name))
             .map(|route| render(&input, &route.name, route.format))
             .collect()
+    }
+
+    /// The subject [`Evaluation::render`]'s alerts carry (the same for every route), without
+    /// rendering any message; `None` when no route the decision chose is configured.
+    pub fn subject(&self, config: &Config) -> Option<String> {
+        self.decision
+            .routes
+            .iter()
+            .any(|name| config.route(name).is_some())
+            .then(|| subject(&self.alert_input(&Enrichment::default())))
+    }
+
+    fn alert_input<'a>(&'a self, enrichment: &'a Enrichment) -> AlertInput<'a> {
+        AlertInput {
+            finding: &self.finding,
+            classification: &self.classification,
+            severity: self.severity,
+            decision: &self.decision,
+            links: &self.links,
+            enrichment,
+        }
     }
 
     /// The alert state to store once the alert has reached `routes_delivered`.

@@ -175,17 +175,25 @@ impl<'a> Replay<'a> {
             evaluation.severity.label.as_str(),
             evaluation.component_name(),
         );
-        let alerts = if evaluation.is_alert() {
-            let alerts = evaluation.render(self.config, &Enrichment::default());
+        let (mut subject, mut alerts) = (None, None);
+        if evaluation.is_alert() {
             self.state
                 .put(evaluation.record(now, evaluation.decision.routes.clone()));
-            for alert in &alerts {
-                self.metrics.count("AlertsRendered", "Route", &alert.route);
+            let config = self.config;
+            let routes = evaluation.decision.routes.iter();
+            for route in routes.filter_map(|name| config.route(name)) {
+                self.metrics.count("AlertsRendered", "Route", &route.name);
             }
-            Some(alerts)
-        } else {
-            None
-        };
+            // Rendering every route's message is most of a replay's time: a record without the
+            // alerts needs only their subject, the same for every route.
+            if self.render_alerts {
+                let rendered = evaluation.render(config, &Enrichment::default());
+                subject = rendered.first().map(|a| a.subject.clone());
+                alerts = Some(rendered);
+            } else {
+                subject = evaluation.subject(config);
+            }
+        }
         let finding = &evaluation.finding;
         ReplayRecord {
             input,
@@ -200,13 +208,10 @@ impl<'a> Replay<'a> {
                 .map(|c| c.as_str().to_owned()),
             evidence: evaluation.classification.evidence.clone(),
             routes: evaluation.decision.routes.clone(),
-            subject: alerts
-                .as_ref()
-                .and_then(|a| a.first())
-                .map(|a| a.subject.clone()),
+            subject,
             source: Some(evaluation.origin.as_str()),
             sample: finding.is_sample(),
-            alerts: alerts.filter(|_| self.render_alerts),
+            alerts,
         }
     }
 

@@ -423,3 +423,33 @@ fn elide_runs(text: &str, max: usize) -> String {
     }
     out
 }
+
+/// Without rendered alerts (`watchpost replay --format json`), a replay computes only the
+/// subject, not each route's message: its records and metrics must be exactly those of the full
+/// rendering, with the alerts left out.
+#[test]
+fn records_without_rendered_alerts_are_the_rendered_ones_minus_the_alerts() {
+    for folder in ["events", "samples"] {
+        for path in inputs(folder) {
+            let config = config_for(&path);
+            let bytes = std::fs::read(&path).expect("readable fixture");
+            let run = |render: bool| {
+                let mut replay = Replay::new(&config, FALLBACK_NOW).with_rendered_alerts(render);
+                let records: Vec<ReplayRecord> = split_events(&label(&path), &bytes)
+                    .into_iter()
+                    .flat_map(|e| replay.process(e))
+                    .collect();
+                (records, replay.metrics().to_emf("Watchpost", 0))
+            };
+            let (plain, plain_metrics) = run(false);
+            let (mut rendered, rendered_metrics) = run(true);
+            assert!(plain.iter().all(|r| r.alerts.is_none()));
+            for record in &mut rendered {
+                record.alerts = None;
+            }
+            let name = label(&path);
+            assert_eq!(to_lines(&plain), to_lines(&rendered), "{name}: records");
+            assert_eq!(plain_metrics, rendered_metrics, "{name}: metrics");
+        }
+    }
+}

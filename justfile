@@ -32,9 +32,24 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Benchmarks (criterion).
+# Benchmarks, as one table: each figure beside its floor, the ratio and the goal (everything they
+# print, criterion's detail included, goes to target/bench.log). The Lambda's init and zip
+# figures are taken on binaries built as the deployment zip's are (release, `-p` only: without
+# the tests' dev-dependency features), copied aside because `cargo bench` rebuilds target/release.
 bench:
-    cargo bench --workspace
+    #!/usr/bin/env bash
+    set -euo pipefail
+    target="${CARGO_TARGET_DIR:-{{justfile_directory()}}/target}"
+    cargo build --release -p watchpost-enricher -p watchpost-lambda-floor
+    mkdir -p "$target/bench-lambda"
+    cp "$target/release/watchpost-enricher" "$target/release/lambda-floor" "$target/bench-lambda/"
+    echo "bench: running the benchmarks (detail in $target/bench.log)" >&2
+    WATCHPOST_BENCH_LAMBDA_DIR="$target/bench-lambda" cargo bench --workspace --bench '*' \
+        >"$target/bench.log" 2>&1 || { tail -n 30 "$target/bench.log"; exit 1; }
+    {
+        printf 'figure\tmeasured\tfloor\tratio\tgoal\tverdict\n'
+        grep '^table' "$target/bench.log" | cut -f2-
+    } | awk -F'\t' '{ printf "%-44s %-14s %-40s %-7s %-20s %s\n", $1, $2, $3, $4, $5, $6 }'
 
 # --- Local AWS: moto and the Detective emulator on loopback (tools/local-aws/) ---
 

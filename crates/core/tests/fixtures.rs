@@ -453,3 +453,38 @@ fn records_without_rendered_alerts_are_the_rendered_ones_minus_the_alerts() {
         }
     }
 }
+
+/// Every config under `testdata/bad-configs/` is one AWS (or Watchpost) would refuse. Each is
+/// refused when read, and what the user sees — file, line, key, the line with a caret under the
+/// value, the hint — is snapshotted beside it (`bad-configs/x.snap`).
+#[test]
+fn bad_configs_are_refused_at_their_line() {
+    let folder = testdata().join("bad-configs");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .expect("testdata/bad-configs")
+        .map(|entry| entry.expect("readable folder").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 40, "only {} bad configs", files.len());
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(&folder);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for path in &files {
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .expect("UTF-8 file name")
+                .to_owned();
+            let text = std::fs::read_to_string(path).expect("readable config");
+            let err = Config::from_toml(&text, &format!("{name}.toml"))
+                .expect_err(&format!("bad-configs/{name}.toml was accepted"));
+            assert!(
+                err.line.is_some() && err.snippet.is_some() && err.hint.is_some(),
+                "{name}: the error must point at a line and say what to do: {err}"
+            );
+            insta::assert_snapshot!(name, err.to_string());
+        }
+    });
+}

@@ -98,6 +98,28 @@ async fn converge(account: &FakeAccount, config: &Config) {
     apply(account, config, &first).await;
 }
 
+/// The config refuses an enricher environment over Lambda's 4 KB from a bound it computes
+/// itself; the environment the deployment actually sets must never exceed that bound.
+#[test]
+fn the_configs_environment_bound_covers_the_deployed_environment() {
+    let config = config("");
+    let ctx = Context {
+        graph_arn: Some(format!(
+            "arn:aws:detective:{REGION}:{ACCOUNT}:graph:{}",
+            "0".repeat(32)
+        )),
+        ..context()
+    };
+    let env = crate::desired::enricher_environment(&config, &ctx);
+    let bytes: usize = env.iter().map(|(k, v)| k.len() + v.len()).sum();
+    let bound = watchpost_core::config::enricher_environment_bound(&config);
+    assert!(bytes <= bound, "{bytes} bytes deployed, bound {bound}");
+    assert!(
+        bound - bytes < 64,
+        "a loose bound: {bound} for {bytes} bytes"
+    );
+}
+
 #[tokio::test]
 async fn plan_apply_plan_is_empty() {
     let account = FakeAccount::new(ACCOUNT, REGION);

@@ -1,6 +1,10 @@
-//! Config errors that say where (file, line, column, key) and what to do.
+//! Config errors that say where (file, line, column, key) and what to do, and show the line
+//! with a caret under the offending value, the way rustc does.
 
 use std::fmt;
+use std::ops::Range;
+
+use super::locate::{self, Target};
 
 /// A config that cannot be used, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,8 +16,70 @@ pub struct ConfigError {
     pub key: Option<String>,
     pub message: String,
     pub hint: Option<String>,
+    /// The line the error is about, with where the value is in it.
+    pub snippet: Option<Snippet>,
 }
 
+/// A line of the config and the part of it an error is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    /// 1-based.
+    pub line: usize,
+    pub text: String,
+    /// 1-based column (in characters) where the caret starts.
+    pub column: usize,
+    /// How many characters the caret covers (at least one).
+    pub width: usize,
+}
+
+/// Longest stretch of a line a snippet shows: a 1,500-character invitation message stays
+/// readable.
+const SNIPPET_MAX_CHARS: usize = 100;
+
+impl Snippet {
+    /// The line holding `span`, the caret under `span` (clipped to that line).
+    pub fn new(text: &str, span: Range<usize>) -> Option<Snippet> {
+        let start = span.start.min(text.len());
+        if !text.is_char_boundary(start) {
+            return None;
+        }
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let end = span.end.clamp(start, line_end);
+        let line = text[..start].matches('\n').count() + 1;
+        let column = text[line_start..start].chars().count() + 1;
+        let width = text.get(start..end).map_or(1, |s| s.chars().count().max(1));
+        let line_text = text[line_start..line_end].trim_end_matches('\r');
+        Some(Snippet {
+            line,
+            text: line_text.to_owned(),
+            column,
+            width,
+        })
+    }
+
+    /// The line and caret as shown: a long line is cut around the caret.
+    fn shown(&self) -> (String, String) {
+        let chars: Vec<char> = self.text.chars().collect();
+        let caret_start = self.column.saturating_sub(1).min(chars.len());
+        let from = caret_start.saturating_sub(SNIPPET_MAX_CHARS / 4);
+        let to = (caret_start + SNIPPET_MAX_CHARS * 3 / 4).min(chars.len());
+        let mut line: String = chars[from..to].iter().collect();
+        let mut pad: String = chars[from..caret_start]
+            .iter()
+            .map(|&c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        if from > 0 {
+            line.insert(0, '…');
+            pad.insert(0, ' ');
+        }
+        if to < chars.len() {
+            line.push('…');
+        }
+        let width = self.width.min(to.saturating_sub(caret_start)).max(1);
+        (line, format!("{pad}{}", "^".repeat(width)))
+    }
+}
 impl std::error::Error for ConfigError {}
 
 impl fmt::Display for ConfigError {
@@ -30,8 +96,21 @@ impl fmt::Display for ConfigError {
             write!(f, "`{key}`: ")?;
         }
         write!(f, "{}", self.message)?;
+        let gutter = self
+            .snippet
+            .as_ref()
+            .map_or(1, |s| s.line.to_string().len());
+        let blank = " ".repeat(gutter);
+        if let Some(snippet) = &self.snippet {
+            let (line, caret) = snippet.shown();
+            write!(
+                f,
+                "\n{blank} |\n{} | {line}\n{blank} | {caret}",
+                snippet.line
+            )?;
+        }
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
+            write!(f, "\n{blank} = hint: {hint}")?;
         }
         Ok(())
     }
@@ -46,6 +125,7 @@ impl ConfigError {
         err: &toml::de::Error,
     ) -> Self {
         let (line, column) = err.span().map(|span| line_column(text, span.start)).unzip();
+        let snippet = err.span().and_then(|span| Snippet::new(text, span));
         let message = err.message().trim().to_owned();
         let mut key = path.filter(|p| p != "." && !p.is_empty());
         let mut hint = None;
@@ -75,10 +155,12 @@ impl ConfigError {
             key,
             message: first_line(&message),
             hint,
+            snippet,
         }
     }
 
-    /// For a semantic error: locates the first line of `text` containing `needle`.
+    /// For a semantic error: locates `key` in `text`, or else the first line containing
+    /// `needle`.
     pub(super) fn at_text(
         file: &str,
         text: &str,
@@ -87,8 +169,39 @@ impl ConfigError {
         message: String,
         hint: &str,
     ) -> Self {
-        let offset = text.find(needle);
-        let (line, column) = offset.map(|o| line_column(text, o)).unzip();
+        let span = locate::span(text, &key, Target::Value).or_else(|| {
+            text.find(needle)
+                .map(|offset| offset..offset + needle.len())
+        });
+        Self::at_span(file, text, key, span, message, hint)
+    }
+
+    /// For a semantic error: locates the first of `keys` the file writes (what it points at).
+    pub(super) fn at_key(
+        file: &str,
+        text: &str,
+        keys: &[(&str, Target)],
+        message: String,
+        hint: &str,
+    ) -> Self {
+        let span = keys
+            .iter()
+            .find_map(|(key, target)| locate::span(text, key, *target));
+        let key = keys
+            .first()
+            .map_or_else(String::new, |(key, _)| (*key).to_owned());
+        Self::at_span(file, text, key, span, message, hint)
+    }
+
+    fn at_span(
+        file: &str,
+        text: &str,
+        key: String,
+        span: Option<Range<usize>>,
+        message: String,
+        hint: &str,
+    ) -> Self {
+        let (line, column) = span.clone().map(|s| line_column(text, s.start)).unzip();
         ConfigError {
             file: file.to_owned(),
             line,
@@ -96,6 +209,7 @@ impl ConfigError {
             key: Some(key),
             message,
             hint: Some(hint.to_owned()),
+            snippet: span.and_then(|s| Snippet::new(text, s)),
         }
     }
 }

@@ -2,15 +2,19 @@
 //! did-you-mean); every error names the file, line, key and what to do. Defaults live in
 //! [`defaults`]; types with their own syntax (durations, patterns, CIDRs) live in [`values`].
 
+mod aws;
 pub mod defaults;
 mod error;
+pub mod limits;
+mod locate;
 pub mod values;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-pub use error::ConfigError;
+pub use aws::enricher_environment_bound;
+pub use error::{ConfigError, Snippet};
 pub use values::{Cidr, Duration, Pattern};
 
 use crate::severity::SeverityLabel;
@@ -491,6 +495,7 @@ impl Config {
             key: None,
             message: format!("cannot read the config: {err}"),
             hint: Some("check the path, or leave --config out to use the defaults".into()),
+            snippet: None,
         })?;
         Config::from_toml(&text, &file)
     }
@@ -611,6 +616,9 @@ impl Config {
                 "Lambda retries asynchronous invocations 0, 1 or 2 times",
             );
         }
+        // What AWS itself would refuse: one call, so that the checks above stay about
+        // Watchpost's own rules.
+        aws::check(self, file, text)?;
         Ok(())
     }
 

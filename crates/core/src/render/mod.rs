@@ -80,6 +80,19 @@ pub fn subject(input: &AlertInput<'_>) -> String {
     clip_ascii(&whole, SUBJECT_MAX_CHARS)
 }
 
+/// The SNS message attributes every alert carries, in order: what a subscription's filter
+/// policy can match.
+pub const MESSAGE_ATTRIBUTES: &[&str] = &[
+    "account",
+    "alert_kind",
+    "component",
+    "finding_type",
+    "format",
+    "region",
+    "sample",
+    "severity",
+];
+
 /// SNS message attributes subscribers can filter on.
 pub fn attributes(input: &AlertInput<'_>, format: Format) -> BTreeMap<String, String> {
     let mut attributes = BTreeMap::new();
@@ -108,6 +121,14 @@ pub fn attributes(input: &AlertInput<'_>, format: Format) -> BTreeMap<String, St
         .into(),
     );
     attributes.insert("format".into(), format.as_str().into());
+    // The config checks filter policies against MESSAGE_ATTRIBUTES; every rendered fixture
+    // keeps the two in step.
+    debug_assert!(
+        attributes
+            .keys()
+            .map(String::as_str)
+            .eq(MESSAGE_ATTRIBUTES.iter().copied())
+    );
     attributes
 }
 

@@ -50,14 +50,13 @@ pub fn tracing() {
 /// The handler over the SDK config of the environment (`AWS_ENDPOINT_URL_<SERVICE>` and the
 /// like apply, which is how local tests point it at moto and the Detective emulator).
 pub async fn handler(settings: Settings) -> LambdaHandler {
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let sdk = match sdk.http_client() {
-        Some(http) => sdk
-            .to_builder()
-            .http_client(DeferredTls::wrap(http))
-            .build(),
-        None => sdk,
-    };
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    // Every client, ours and those aws-config builds for its credential chain, shares the
+    // default HTTPS client with its TLS setup deferred to the first request (adapters::http).
+    if let Some(http) = DeferredTls::default_client(BehaviorVersion::latest()) {
+        loader = loader.http_client(http);
+    }
+    let sdk = loader.load().await;
     handler_with(settings, &sdk, &sdk)
 }
 

@@ -1,20 +1,26 @@
 //! The HTTP client the enricher's SDK clients share: the SDK's default HTTPS client, with its
 //! TLS setup deferred from client construction to the first request.
 //!
-//! The default client builds its TLS setup (the system's root certificates parsed into a rustls
-//! configuration) eagerly, once per SDK client constructed, and discards it; the first request
-//! then builds it again and keeps it. At init that is one wasted build per service, the largest
-//! part of the function's init time. Wrapped, the construction does nothing, and the first
-//! request builds the setup once for every client (they share this client and its connector
-//! cache): the first invocation pays what it paid before, init none of it.
+//! The default client builds its TLS setup (the system's root certificates, read from disk and
+//! parsed into a rustls configuration) eagerly, once per SDK client constructed, and discards
+//! it; the first request then builds it again and keeps it. At init that was one wasted build
+//! for each of the enricher's clients and for the STS client aws-config's credential chain
+//! builds, and reading the certificates was most of the function's init time. Wrapped, client
+//! construction builds nothing, and the first request builds the setup once for every client
+//! (they share this client and its connector cache).
 
 use aws_sdk_sns::config::ConfigBag;
+use aws_smithy_runtime::client::defaults::default_http_client_plugin_v2;
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::client::runtime_components::{
+    RuntimeComponents, RuntimeComponentsBuilder,
+};
+use aws_smithy_runtime_api::client::runtime_plugin::RuntimePlugin;
 use aws_smithy_runtime_api::shared::IntoShared;
 
 /// An HTTP client whose connectors (and their TLS setup) are built on first use only.
@@ -22,9 +28,14 @@ use aws_smithy_runtime_api::shared::IntoShared;
 pub struct DeferredTls(SharedHttpClient);
 
 impl DeferredTls {
-    /// Wraps `client` (the SDK config's).
-    pub fn wrap(client: SharedHttpClient) -> SharedHttpClient {
-        DeferredTls(client).into_shared()
+    /// The SDK's default HTTPS client for `behavior_version` (what a config without an HTTP
+    /// client gets), deferred.
+    pub fn default_client(behavior_version: BehaviorVersion) -> Option<SharedHttpClient> {
+        let plugin = default_http_client_plugin_v2(behavior_version)?;
+        let components = plugin.runtime_components(&RuntimeComponentsBuilder::new("watchpost"));
+        components
+            .http_client()
+            .map(|client| DeferredTls(client).into_shared())
     }
 }
 

@@ -68,7 +68,7 @@ impl Evaluation {
             .routes
             .iter()
             .filter_map(|name| config.route(name))
-            .map(|route| render(&input, &route.name, route.format))
+            .map(|route| render(&input, route))
             .collect()
     }
 

@@ -73,32 +73,164 @@ pub fn is_invisible_control(c: char) -> bool {
         )
 }
 
-/// Escapes text for chat markdown (Slack/Teams via AWS Chatbot's `client-markdown`): markup
-/// characters are backslash-escaped and `@`-mentions and links defused, so a finding cannot
-/// ping a channel or disguise a link.
-pub fn escape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '~' | '[' | ']' | '(' | ')' | '#' | '|' | '>' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '&' => out.push_str("&amp;"),
-            // A zero-width joiner is invisible, so break mentions with a visible but harmless
-            // full-width at sign instead.
-            '@' => out.push('＠'),
-            _ => out.push(c),
+/// Dots a linkifier reads as the separator of a domain name: the ASCII one and the ideographic and
+/// full-width stops that IDNA maps to it.
+const DOMAIN_DOTS: [char; 4] = ['.', '\u{3002}', '\u{FF0E}', '\u{FF61}'];
+
+/// EC2 instance sizes (`g5.xlarge`): none is a top-level domain, so an instance type is left
+/// readable. Sizes with a digit (`24xlarge`) never look like a domain in the first place.
+const INSTANCE_SIZES: [&str; 7] = [
+    "nano", "micro", "small", "medium", "large", "xlarge", "metal",
+];
+
+/// Defangs the URLs and domain names in `text` so that no chat client, mail client or pager
+/// turns them into links: `https://evil.example/x` becomes `hxxps://evil[.]example/x`.
+///
+/// - A scheme before `://` is broken: `http`/`https` become `hxxp`/`hxxps`, `ftp` becomes
+///   `fxp`, any other becomes `scheme[:]//`.
+/// - Every dot of a domain-shaped name (labels of letters, digits and `-`, the last one two or
+///   more letters, or an `xn--` punycode label) becomes `[.]`. Which endings are top-level
+///   domains is not guessed: new ones keep appearing (`.direct`, `.zip` are real), so
+///   `Impact:IAMUser/PromptInjection.Direct` is defanged as well. Numbers (`1.2.3`, `198.51.100.7`,
+///   `p4d.24xlarge`) and model ids (`anthropic.claude-v2`) do not end in a letters-only label
+///   and stay as they are; instance types (`g5.xlarge`) stay readable too.
+///
+/// Everything else is left as it was: the reader still sees the original, and JSON alerts keep
+/// the raw values.
+pub fn defang(text: &str) -> String {
+    defang_domains(&defang_schemes(text))
+}
+
+/// `cut` (e.g. [`clip`]) then [`defang`], within `max_chars`: defanging comes after the cut,
+/// because a cut can make a domain of a name (`anthropic.claude-v2` cut after `claude`), and the
+/// text is cut shorter until its defanged form fits.
+pub fn clip_then_defang(text: &str, max_chars: usize, cut: fn(&str, usize) -> String) -> String {
+    let mut source_chars = max_chars;
+    loop {
+        let defanged = defang(&cut(text, source_chars));
+        let length = defanged.chars().count();
+        if length <= max_chars || source_chars == 0 {
+            return defanged;
         }
+        source_chars = (source_chars - 1).min(source_chars * max_chars / length);
+    }
+}
+
+fn defang_schemes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let head = &rest[..at];
+        // The scheme: the letters, digits, `+`, `-`, `.` just before `://`, starting with a letter.
+        let start = head
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            .last()
+            .map_or(at, |(i, _)| i);
+        let start = head[start..]
+            .char_indices()
+            .find(|(_, c)| c.is_ascii_alphabetic())
+            .map_or(at, |(i, _)| start + i);
+        let scheme = &head[start..];
+        out.push_str(&head[..start]);
+        match scheme.to_ascii_lowercase().as_str() {
+            "http" | "https" | "ftp" => {
+                // Keep the case of the original letters: `HTTPS` becomes `HXXPS`.
+                for (i, c) in scheme.char_indices() {
+                    let swap =
+                        (scheme.len() == 3 && i == 1) || (scheme.len() > 3 && (i == 1 || i == 2));
+                    out.push(match (swap, c.is_ascii_uppercase()) {
+                        (true, true) => 'X',
+                        (true, false) => 'x',
+                        (false, _) => c,
+                    });
+                }
+                out.push_str("://");
+            }
+            // Already defanged (a subject stored before, quoted in a follow-up): as it is.
+            "" | "hxxp" | "hxxps" | "fxp" => {
+                out.push_str(scheme);
+                out.push_str("://");
+            }
+            _ => {
+                out.push_str(scheme);
+                out.push_str("[:]//");
+            }
+        }
+        rest = &rest[at + 3..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn is_label_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '-'
+}
+
+fn defang_domains(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_label_char(chars[i]) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // A run of labels separated by single dots: `a.b.c`.
+        let start = i;
+        let mut labels = vec![(i, i)];
+        loop {
+            let mut end = labels.last().expect("one label").0;
+            while end < chars.len() && is_label_char(chars[end]) {
+                end += 1;
+            }
+            labels.last_mut().expect("one label").1 = end;
+            if end + 1 < chars.len()
+                && DOMAIN_DOTS.contains(&chars[end])
+                && is_label_char(chars[end + 1])
+            {
+                labels.push((end + 1, end + 1));
+            } else {
+                break;
+            }
+        }
+        let end = labels.last().expect("one label").1;
+        let words: Vec<String> = labels
+            .iter()
+            .map(|&(a, b)| chars[a..b].iter().collect())
+            .collect();
+        let last = words.last().expect("one label").to_lowercase();
+        let domain_like = words.len() > 1
+            && ((last.chars().count() >= 2 && last.chars().all(char::is_alphabetic))
+                || last.starts_with("xn--"));
+        let instance_type = words.len() == 2
+            && INSTANCE_SIZES.contains(&last.as_str())
+            && words[0].starts_with(|c: char| c.is_ascii_lowercase())
+            && words[0].chars().any(|c| c.is_ascii_digit());
+        for (n, &(a, b)) in labels.iter().enumerate() {
+            if n > 0 {
+                if domain_like && !instance_type {
+                    out.push_str("[.]");
+                } else {
+                    out.push(chars[a - 1]);
+                }
+            }
+            out.extend(&chars[a..b]);
+        }
+        debug_assert_eq!(labels[0].0, start);
+        i = end;
     }
     out
 }
 
-/// For chat fields shown as plain text (summaries, ids): no markdown escaping, which would show
-/// as backslashes, but mentions and angle-bracket commands (`@here`, `<!channel>`) defused.
-pub fn defuse_mentions(text: &str) -> String {
-    text.chars()
+/// For chat fields shown as plain text (ids, resource names in metadata): bounded to
+/// `max_chars`, mentions and angle-bracket commands (`@here`, `<!channel>`) defused and links
+/// defanged, with no markup escaping, which would show as backslashes.
+pub fn defuse_mentions(text: &str, max_chars: usize) -> String {
+    clip_then_defang(text, max_chars, clip)
+        .chars()
         .map(|c| match c {
             '@' => '＠',
             '<' => '‹',
@@ -128,18 +260,55 @@ mod tests {
     }
 
     #[test]
-    fn plain_chat_fields_lose_mentions_but_keep_their_text() {
+    fn urls_lose_their_scheme_and_domains_their_dots() {
         assert_eq!(
-            defuse_mentions("[x] @here <!channel>"),
-            "[x] ＠here ‹!channel›"
+            defang("see https://evil.example/login?x=1 now"),
+            "see hxxps://evil[.]example/login?x=1 now"
+        );
+        assert_eq!(defang("HTTP://A.B.example"), "HXXP://A[.]B[.]example");
+        assert_eq!(defang("ftp://files.example"), "fxp://files[.]example");
+        assert_eq!(defang("javascript://x"), "javascript[:]//x");
+        assert_eq!(defang("slack://open"), "slack[:]//open");
+        assert_eq!(
+            defang("mail alice@corp.example"),
+            "mail alice@corp[.]example"
+        );
+        assert_eq!(defang("www.evil.co.uk."), "www[.]evil[.]co[.]uk.");
+        assert_eq!(defang("evil\u{3002}example"), "evil[.]example");
+        assert_eq!(
+            defang("bucket-x.s3.amazonaws.com"),
+            "bucket-x[.]s3[.]amazonaws[.]com"
+        );
+        assert_eq!(defang("evil.xn--p1ai"), "evil[.]xn--p1ai");
+        assert_eq!(
+            defang("AnomalousBehavior.SuccessfulLogin"),
+            "AnomalousBehavior[.]SuccessfulLogin"
         );
     }
 
     #[test]
-    fn markdown_escaping_defuses_links_and_mentions() {
+    fn numbers_model_ids_and_instance_types_stay_readable() {
+        for kept in [
+            "198.51.100.7",
+            "v1.2.3",
+            "p4d.24xlarge",
+            "g5.xlarge",
+            "g4dn.metal",
+            "anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "Backdoor:EC2/C&CActivity.B!DNS",
+            "x.y-z",
+            "end. Next",
+            "hxxps://already[.]defanged",
+        ] {
+            assert_eq!(defang(kept), kept);
+        }
+    }
+
+    #[test]
+    fn plain_chat_fields_lose_mentions_and_links() {
         assert_eq!(
-            escape_markdown("[click](http://x) @here <!channel>"),
-            "\\[click\\]\\(http://x\\) ＠here &lt;!channel\\>"
+            defuse_mentions("@here <!channel> https://evil.example", 100),
+            "＠here ‹!channel› hxxps://evil[.]example"
         );
     }
 }

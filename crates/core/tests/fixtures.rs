@@ -317,14 +317,20 @@ format = "json"
 [[routes]]
 name = "chat"
 format = "chat"
+
+[[routes]]
+name = "teams"
+format = "chat"
+chat_client = "teams"
 "#,
         "snapshot.toml",
     )
     .expect("valid config")
 }
 
-/// The alerts of the first record of a fixture, by format; each pretty when JSON.
-fn rendered(fixture: &str) -> Vec<(Format, String)> {
+/// The alerts of the first record of a fixture, by route (`email`, `siem`, `chat` for Slack,
+/// `teams`); each pretty when JSON, and chat cards followed by their markdown as written.
+fn rendered(fixture: &str) -> Vec<(String, String)> {
     let config = snapshot_config();
     let path = testdata().join("events").join(fixture);
     let (records, _) = replay_file(&path, &config, true);
@@ -336,7 +342,7 @@ fn rendered(fixture: &str) -> Vec<(Format, String)> {
         record.reason
     );
     let alerts = record.alerts.expect("rendered alerts");
-    assert_eq!(alerts.len(), 3, "{fixture}: one alert per route");
+    assert_eq!(alerts.len(), 4, "{fixture}: one alert per route");
     alerts
         .into_iter()
         .map(|alert| {
@@ -348,9 +354,34 @@ fn rendered(fixture: &str) -> Vec<(Format, String)> {
                 .join(" ");
             let body = match alert.format {
                 Format::Text => alert.message.clone(),
-                Format::Json | Format::Chat => {
+                Format::Json => {
                     let value: Value = serde_json::from_str(&alert.message).expect("JSON message");
                     serde_json::to_string_pretty(&value).unwrap()
+                }
+                Format::Chat => {
+                    let value: Value = serde_json::from_str(&alert.message).expect("JSON message");
+                    assert_eq!(
+                        watchpost_core::render::chat::check_custom_notification(&value),
+                        Ok(()),
+                        "{fixture}: route {}",
+                        alert.route
+                    );
+                    // The markdown as the client receives it, unquoted, so the snapshot shows
+                    // what the reader's client parses.
+                    let content = &value["content"];
+                    format!(
+                        "{}\n--- title\n{}\n--- description\n{}\n--- nextSteps\n{}",
+                        serde_json::to_string_pretty(&value).unwrap(),
+                        content["title"].as_str().unwrap_or_default(),
+                        content["description"].as_str().unwrap_or_default(),
+                        content["nextSteps"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    )
                 }
             };
             let shown = format!(
@@ -359,14 +390,23 @@ fn rendered(fixture: &str) -> Vec<(Format, String)> {
                 alert.truncated,
                 alert.message.len()
             );
-            (alert.format, shown)
+            (alert.route.clone(), shown)
         })
         .collect()
 }
 
+/// Snapshot names keep the format (`text`, `json`, `chat` for Slack) and add `teams`.
+fn snapshot_name(route: &str) -> &str {
+    match route {
+        "email" => "text",
+        "siem" => "json",
+        other => other,
+    }
+}
+
 fn snapshot_all(name: &str, fixture: &str) {
-    for (format, shown) in rendered(fixture) {
-        insta::assert_snapshot!(format!("{name}__{}", format.as_str()), shown);
+    for (route, shown) in rendered(fixture) {
+        insta::assert_snapshot!(format!("{name}__{}", snapshot_name(&route)), shown);
     }
 }
 
@@ -398,9 +438,12 @@ fn snapshot_sample_finding() {
 /// long runs of filler elided so the snapshot stays readable.
 #[test]
 fn snapshot_hostile_finding() {
-    for (format, shown) in rendered("hostile-strings.json") {
+    for (route, shown) in rendered("hostile-strings.json") {
         let compact = elide_runs(&shown, 40);
-        insta::assert_snapshot!(format!("hostile_finding__{}", format.as_str()), compact);
+        insta::assert_snapshot!(
+            format!("hostile_finding__{}", snapshot_name(&route)),
+            compact
+        );
     }
 }
 

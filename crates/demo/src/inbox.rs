@@ -194,59 +194,75 @@ fn text(body: &str, followup: bool) -> Digest {
     digest
 }
 
-/// Undoes the chat markdown escaping, for reading the text back.
+/// Reads chat markdown back as the text it shows, in either client's syntax: Teams' backslash
+/// escapes dropped, Slack's entities decoded, code spans unwrapped, and the look-alikes Slack
+/// cards use for markup characters and mentions (`crates/core/src/render/markdown.rs`) turned
+/// back into the characters they stand for.
 fn unescape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
+    let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(next) = chars.next() {
-                out.push(next);
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out.replace("&lt;", "<").replace("&amp;", "&")
-}
-
-/// Where the bold text opened before `text` closes: the first `*` not escaped.
-fn closing_star(text: &str) -> Option<usize> {
-    let mut escaped = false;
-    for (at, c) in text.char_indices() {
         match c {
-            '\\' if !escaped => escaped = true,
-            '*' if !escaped => return Some(at),
-            _ => escaped = false,
+            '\\' if chars.peek().is_some_and(char::is_ascii_punctuation) => {
+                out.extend(chars.next());
+            }
+            '`' => {}
+            '\u{2217}' => out.push('*'),
+            '\u{02CD}' => out.push('_'),
+            '\u{223C}' => out.push('~'),
+            '\u{02CB}' => out.push('`'),
+            '＠' => out.push('@'),
+            '＃' => out.push('#'),
+            _ => out.push(c),
         }
     }
-    None
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
-/// `<url|label>` links of chat markdown whose label names Detective.
+/// The rest of a line that starts with a bold label, in Slack's (`*Label*`) or Teams'
+/// (`**Label**`) syntax.
+fn after_label<'a>(line: &'a str, label: &str) -> Option<&'a str> {
+    line.strip_prefix(&format!("**{label}**"))
+        .or_else(|| line.strip_prefix(&format!("*{label}*")))
+        .map(str::trim_start)
+}
+
+/// Console links of chat markdown whose label names Detective: `<url|label>` in Slack,
+/// `[label](url)` in Teams.
 fn chat_links(description: &str) -> Vec<Link> {
-    let mut out = Vec::new();
+    let mut found = Vec::new();
     let mut rest = description;
     while let Some(start) = rest.find('<') {
         rest = &rest[start + 1..];
         let Some(end) = rest.find('>') else { break };
-        if let Some((url, label)) = rest[..end].split_once('|')
-            && label.contains("Detective")
-        {
-            // The chat card links the Detective finding profile as just "Detective".
-            let label = if label == "Detective" {
-                "Detective finding"
-            } else {
-                label
-            };
-            out.push(Link {
-                label: label.to_owned(),
-                url: url.to_owned(),
-            });
+        if let Some((url, label)) = rest[..end].split_once('|') {
+            found.push((label.to_owned(), url.replace("&amp;", "&")));
         }
         rest = &rest[end + 1..];
     }
-    out
+    let mut rest = description;
+    while let Some(start) = rest.find("](https://") {
+        let label = rest[..start].rsplit('[').next().unwrap_or_default();
+        let tail = &rest[start + 2..];
+        let end = tail.find(')').unwrap_or(tail.len());
+        found.push((label.to_owned(), tail[..end].to_owned()));
+        rest = &tail[end..];
+    }
+    found
+        .into_iter()
+        .filter(|(label, _)| label.contains("Detective"))
+        .map(|(label, url)| Link {
+            // The chat card links the Detective finding profile as just "Detective".
+            label: if label == "Detective" {
+                "Detective finding".to_owned()
+            } else {
+                label
+            },
+            url,
+        })
+        .collect()
 }
 
 /// An AWS Chatbot custom notification (`crates/core/src/render/chat.rs`, and the chat
@@ -285,31 +301,24 @@ fn chat(document: &Value) -> Result<Digest, String> {
         // The description quotes the original subject whole (the summary is clipped).
         digest.subject = description
             .lines()
-            .find_map(|l| l.strip_prefix("*Follow-up to* "))
+            .find_map(|l| after_label(l, "Follow-up to"))
             .map(unescape_markdown)
-            .unwrap_or_else(|| summary.to_owned());
+            .unwrap_or_else(|| unescape_markdown(summary));
         digest.severity = document["content"]["keywords"][0]
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        // `• *TTP\_OBSERVED* detail`
+        // `• `TTP_OBSERVED`: detail` (Slack) or `• TTP\_OBSERVED: detail` (Teams)
         digest.evidence = description
             .lines()
-            .filter_map(|l| l.strip_prefix("• *"))
-            .map(|l| match closing_star(l) {
-                Some(at) => format!(
-                    "{}: {}",
-                    unescape_markdown(&l[..at]),
-                    unescape_markdown(l[at + 1..].trim_start())
-                ),
-                None => unescape_markdown(l),
-            })
+            .filter_map(|l| l.strip_prefix("• "))
+            .map(unescape_markdown)
             .collect();
         digest.investigation = document["id"].as_str().map(str::to_owned);
         return Ok(digest);
     }
     let mut digest = empty(MessageKind::Alert);
-    digest.subject = summary.to_owned();
+    digest.subject = unescape_markdown(summary);
     let context = &metadata["additionalContext"];
     digest.severity = context["severity"].as_str().unwrap_or_default().to_owned();
     digest.component = context["component"].as_str().map(str::to_owned);
@@ -318,7 +327,8 @@ fn chat(document: &Value) -> Result<Digest, String> {
         .is_some_and(|k| k.iter().any(|k| k == "sample"));
     digest.evidence = description
         .lines()
-        .skip_while(|l| *l != "*Why AI-related*")
+        .filter(|l| !l.is_empty())
+        .skip_while(|l| after_label(l, "Why AI-related").is_none())
         .skip(1)
         .map_while(|l| l.strip_prefix("• "))
         .map(unescape_markdown)
@@ -537,7 +547,11 @@ mod tests {
             }],
         };
         for format in [Format::Text, Format::Chat, Format::Json] {
-            let rendered = render_followup(&open, &report, "r", format);
+            let route = watchpost_core::config::Route {
+                format,
+                ..watchpost_core::config::Route::default_route()
+            };
+            let rendered = render_followup(&open, &report, &route);
             let digest = received(&rendered).digest.unwrap();
             assert_eq!(digest.kind, MessageKind::FollowUp, "{format:?}");
             assert_eq!(digest.subject, open.subject, "{format:?}");

@@ -319,6 +319,11 @@ fn chat_got_chatbot_cards_for_ai_components_only(report: &Report, expected: &[Re
             "{digest:?}"
         );
         let document = message.document.as_ref().unwrap();
+        assert_eq!(
+            watchpost_core::render::chat::check_custom_notification(document),
+            Ok(()),
+            "{document}"
+        );
         assert_eq!(document["metadata"]["eventType"], "watchpost.alert");
         assert!(document["metadata"]["threadId"].is_string());
         assert!(

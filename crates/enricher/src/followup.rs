@@ -2,14 +2,17 @@
 //! status, indicators) tied to the original alert — the same chat thread (`threadId` is the
 //! alert key) and the original subject quoted. Pure. Every string that came from Detective
 //! describes activity an attacker chose (user agents, locations, API names): it is clipped,
-//! stripped of control characters and escaped for its format like a finding's strings.
+//! stripped of control characters, defanged and, in chat, written in the route's chat client's
+//! markdown like a finding's strings.
 
 use std::collections::BTreeMap;
 
 use serde_json::json;
-use watchpost_core::config::Format;
+use watchpost_core::config::{Format, Route};
+use watchpost_core::render::chat::{self, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
+use watchpost_core::render::markdown::Markdown;
 use watchpost_core::render::{MESSAGE_MAX_BYTES, RenderedAlert, SUBJECT_MAX_CHARS};
-use watchpost_core::text::{clip, clip_ascii, escape_markdown};
+use watchpost_core::text::{clip, clip_ascii, defang, defuse_mentions};
 
 use crate::ports::{InvestigationReport, OpenInvestigation};
 
@@ -22,16 +25,17 @@ const FIELD_MAX_CHARS: usize = 200;
 pub fn render_followup(
     open: &OpenInvestigation,
     report: &InvestigationReport,
-    route: &str,
-    format: Format,
+    route: &Route,
 ) -> RenderedAlert {
+    let format = route.format;
     let severity = report
         .severity
         .as_deref()
         .map_or("UNKNOWN".to_owned(), |s| clip_ascii(s, 20));
     let status = clip_ascii(&report.status, 20);
     let state = clip_ascii(&report.state, 20);
-    let original = clip(&open.subject, SUBJECT_MAX_CHARS);
+    // Subjects are defanged already; a stored one from before is defanged here.
+    let original = defang(&clip(&open.subject, SUBJECT_MAX_CHARS));
     let subject = clip_ascii(
         &format!("[Detective {severity}] follow-up: {original}"),
         SUBJECT_MAX_CHARS,
@@ -39,6 +43,7 @@ pub fn render_followup(
     let id = clip(&open.investigation_id, FIELD_MAX_CHARS);
     let entity = clip(&open.entity_arn, FIELD_MAX_CHARS);
     let key = clip(&open.alert_key, FIELD_MAX_CHARS);
+    let md = Markdown::new(route.chat_client());
     let indicators: Vec<(String, String)> = report
         .indicators
         .iter()
@@ -54,6 +59,7 @@ pub fn render_followup(
 
     let message = match format {
         Format::Text => {
+            let (entity, id, key) = (defang(&entity), defang(&id), defang(&key));
             let mut text = format!(
                 "Amazon Detective finished investigating {entity}, for the alert \"{original}\".\n\n\
                  Verdict: {severity} (investigation {status}, {state})\nInvestigation: {id}\nAlert key: {key}\n"
@@ -63,7 +69,7 @@ pub fn render_followup(
             } else {
                 text.push_str("\nIndicators:\n");
                 for (kind, detail) in &indicators {
-                    text.push_str(&format!("- {kind}: {detail}\n"));
+                    text.push_str(&format!("- {kind}: {}\n", defang(detail)));
                 }
                 if more > 0 {
                     text.push_str(&format!("- … and {more} more in Detective\n"));
@@ -88,37 +94,50 @@ pub fn render_followup(
         })
         .to_string(),
         Format::Chat => {
-            let mut description = format!(
-                "*Follow-up to* {}\n*Verdict* `{}` · *Status* `{}` · *State* `{}`\n*Entity* `{}`\n*Investigation* `{}`\n",
-                escape_markdown(&original),
-                escape_markdown(&severity),
-                escape_markdown(&status),
-                escape_markdown(&state),
-                escape_markdown(&entity),
-                escape_markdown(&id),
-            );
+            let mut lines = vec![
+                format!("{} {}", md.bold("Follow-up to"), md.text(&original, FIELD_MAX_CHARS)),
+                format!(
+                    "{} {} · {} {} · {} {}",
+                    md.bold("Verdict"),
+                    md.code(&severity, 40),
+                    md.bold("Status"),
+                    md.code(&status, 40),
+                    md.bold("State"),
+                    md.code(&state, 40)
+                ),
+                format!("{} {}", md.bold("Entity"), md.code(&entity, FIELD_MAX_CHARS)),
+                format!("{} {}", md.bold("Investigation"), md.code(&id, FIELD_MAX_CHARS)),
+            ];
             for (kind, detail) in &indicators {
-                description.push_str(&format!("• *{}* {}\n", escape_markdown(kind), escape_markdown(detail)));
+                lines.push(format!(
+                    "• {}: {}",
+                    md.code(kind, 60),
+                    md.text(detail, INDICATOR_MAX_CHARS)
+                ));
             }
             if more > 0 {
-                description.push_str(&format!("• … and {more} more in Detective\n"));
+                lines.push(format!("• … and {more} more in Detective"));
             }
+            let closing = md.italic(&md.text(
+                "Open the investigation in the Amazon Detective console to review it.",
+                100,
+            ));
             json!({
                 "version": "1.0",
                 "source": "custom",
-                "id": id,
+                "id": defuse_mentions(&id, chat::ID_MAX_CHARS),
                 "content": {
                     "textType": "client-markdown",
-                    "title": escape_markdown(&subject),
-                    "description": description,
-                    "keywords": [severity, "detective", "follow-up"],
+                    "title": md.text(&subject, TITLE_MAX_CHARS),
+                    "description": chat::description(md.client(), lines, &closing),
+                    "keywords": [chat::keyword(&severity), "detective", "follow-up"],
                 },
                 "metadata": {
                     // The original alert's thread.
-                    "threadId": key,
-                    "summary": subject,
+                    "threadId": defuse_mentions(&key, chat::ID_MAX_CHARS),
+                    "summary": md.text(&subject, SUMMARY_MAX_CHARS),
                     "eventType": "watchpost.followup",
-                    "relatedResources": [entity],
+                    "relatedResources": [defuse_mentions(&entity, chat::RELATED_RESOURCE_MAX_CHARS)],
                 },
             })
             .to_string()
@@ -135,7 +154,7 @@ pub fn render_followup(
     // Bounded pieces keep it far below the limit; stay safe anyway.
     let truncated = message.len() > MESSAGE_MAX_BYTES / 2;
     RenderedAlert {
-        route: route.to_owned(),
+        route: route.name.clone(),
         format,
         subject,
         message: if truncated {
@@ -152,6 +171,7 @@ pub fn render_followup(
 mod tests {
     use super::*;
     use crate::ports::Indicator;
+    use watchpost_core::config::ChatClient;
 
     fn sample() -> (OpenInvestigation, InvestigationReport) {
         let open = OpenInvestigation {
@@ -184,29 +204,67 @@ mod tests {
         (open, report)
     }
 
+    fn route(format: Format, chat_client: Option<ChatClient>) -> Route {
+        Route {
+            name: "r".into(),
+            format,
+            chat_client,
+            ..Route::default_route()
+        }
+    }
+
     #[test]
     fn chat_follow_up_lands_in_the_original_thread_and_is_escaped() {
         let (open, report) = sample();
-        let alert = render_followup(&open, &report, "chat", Format::Chat);
-        let doc: serde_json::Value = serde_json::from_str(&alert.message).unwrap();
-        assert_eq!(doc["metadata"]["threadId"], "123456789012/us-east-1/abc");
-        let description = doc["content"]["description"].as_str().unwrap();
-        assert!(description.contains("Follow-up to"), "{description}");
-        assert!(!description.contains('\u{202e}'));
-        assert!(!description.contains("[x](http://e)"), "{description}");
-        assert!(alert.subject.len() < 100 && alert.subject.is_ascii());
+        for client in [ChatClient::Slack, ChatClient::Teams] {
+            let alert = render_followup(&open, &report, &route(Format::Chat, Some(client)));
+            let doc: serde_json::Value = serde_json::from_str(&alert.message).unwrap();
+            assert_eq!(chat::check_custom_notification(&doc), Ok(()));
+            assert_eq!(doc["metadata"]["threadId"], "123456789012/us-east-1/abc");
+            let description = doc["content"]["description"].as_str().unwrap();
+            assert!(description.contains("Follow-up to"), "{description}");
+            assert!(!description.contains('\u{202e}'));
+            assert!(!description.contains("[x](http"), "{description}");
+            assert!(!description.contains("http://"), "{description}");
+            assert!(alert.subject.len() < 100 && alert.subject.is_ascii());
+        }
+    }
+
+    #[test]
+    fn chat_follow_up_speaks_each_clients_markdown() {
+        let (open, report) = sample();
+        let card = |client| {
+            let alert = render_followup(&open, &report, &route(Format::Chat, Some(client)));
+            let doc: serde_json::Value = serde_json::from_str(&alert.message).unwrap();
+            doc["content"]["description"].as_str().unwrap().to_owned()
+        };
+        let slack = card(ChatClient::Slack);
+        assert!(
+            slack.contains("• `IMPOSSIBLE_TRAVEL`: Paris → Sydney"),
+            "{slack}"
+        );
+        assert!(slack.contains("＠channel [x](hxxp://e)"), "{slack}");
+        assert!(!slack.contains('\\'), "{slack}");
+        let teams = card(ChatClient::Teams);
+        assert!(
+            teams.contains("• IMPOSSIBLE\\_TRAVEL: Paris → Sydney"),
+            "{teams}"
+        );
+        assert!(teams.contains("\\[x\\]\\(hxxp://e\\)"), "{teams}");
+        assert!(teams.contains("**Follow-up to**"), "{teams}");
     }
 
     #[test]
     fn text_follow_up_quotes_the_original_subject_and_lists_indicators() {
         let (open, report) = sample();
-        let alert = render_followup(&open, &report, "pager", Format::Text);
+        let alert = render_followup(&open, &report, &route(Format::Text, None));
         assert!(alert.message.contains(&open.subject));
         assert!(
             alert
                 .message
                 .contains("- IMPOSSIBLE_TRAVEL: Paris → Sydney")
         );
+        assert!(alert.message.contains("[x](hxxp://e)"), "{}", alert.message);
         assert!(alert.message.lines().all(|l| !l.contains('\u{202e}')));
         assert_eq!(alert.attributes["alert_kind"], "followup");
         assert_eq!(alert.attributes["sample"], "false");

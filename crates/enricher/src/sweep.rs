@@ -65,10 +65,10 @@ where
             }
             let mut missed = Vec::new();
             for route in &investigation.routes {
-                let Some(format) = self.settings.config.route(route).map(|r| r.format) else {
+                let Some(route_config) = self.settings.config.route(route) else {
                     continue; // the route is gone from the config
                 };
-                let rendered = render_followup(&investigation, &report, route, format);
+                let rendered = render_followup(&investigation, &report, route_config);
                 let result = match self.publication(&rendered) {
                     Ok(publication) => self.ports.notifier.publish(&publication).await.map(|_| ()),
                     Err(err) => Err(err),

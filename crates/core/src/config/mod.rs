@@ -97,6 +97,26 @@ impl Format {
     }
 }
 
+/// The chat client behind a `chat` route. AWS Chatbot hands a card's `client-markdown` to the
+/// client as it is, and each client reads its own syntax: Slack's mrkdwn or Microsoft Teams'
+/// markdown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatClient {
+    #[default]
+    Slack,
+    Teams,
+}
+
+impl ChatClient {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChatClient::Slack => "slack",
+            ChatClient::Teams => "teams",
+        }
+    }
+}
+
 /// `[[routes]]`: a named destination (one SNS topic) and what reaches it.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -111,6 +131,10 @@ pub struct Route {
     pub components: Vec<String>,
     #[serde(default = "Route::default_format")]
     pub format: Format,
+    /// For `format = "chat"`: the client whose markdown the cards are written in (Slack when
+    /// not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_client: Option<ChatClient>,
     /// An existing topic to publish to instead of one Watchpost creates.
     #[serde(default)]
     pub topic_arn: Option<String>,
@@ -133,9 +157,15 @@ impl Route {
             min_severity: SeverityLabel::Low,
             components: Vec::new(),
             format: Format::Text,
+            chat_client: None,
             topic_arn: None,
             subscriptions: Vec::new(),
         }
+    }
+
+    /// The chat client a `chat` route's cards are written for.
+    pub fn chat_client(&self) -> ChatClient {
+        self.chat_client.unwrap_or_default()
     }
 }
 
@@ -531,6 +561,18 @@ impl Config {
                     &needle,
                     format!("route `{}` is defined twice", route.name),
                     "give each [[routes]] a distinct name",
+                );
+            }
+            if route.chat_client.is_some() && route.format != Format::Chat {
+                return fail(
+                    format!("routes[{i}].chat_client"),
+                    "chat_client",
+                    format!(
+                        "route `{}` sets chat_client but its format is `{}`",
+                        route.name,
+                        route.format.as_str()
+                    ),
+                    "chat_client applies to format = \"chat\" routes; remove it or set the format",
                 );
             }
             for (j, component) in route.components.iter().enumerate() {

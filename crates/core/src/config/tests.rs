@@ -110,3 +110,21 @@ fn a_missing_file_says_so() {
     let err = Config::load(std::path::Path::new("/nonexistent/watchpost.toml")).unwrap_err();
     assert!(err.message.contains("cannot read"), "{err}");
 }
+
+#[test]
+fn chat_routes_choose_their_client_and_default_to_slack() {
+    let config = Config::from_toml(
+        "[[routes]]\nname = \"slack\"\nformat = \"chat\"\n\n[[routes]]\nname = \"teams\"\nformat = \"chat\"\nchat_client = \"teams\"\n",
+        "watchpost.toml",
+    )
+    .unwrap();
+    assert_eq!(config.routes[0].chat_client(), ChatClient::Slack);
+    assert_eq!(config.routes[1].chat_client(), ChatClient::Teams);
+    let err = error("[[routes]]\nname = \"c\"\nformat = \"chat\"\nchat_client = \"discord\"\n");
+    assert_eq!(err.key.as_deref(), Some("routes[0].chat_client"), "{err}");
+    assert_eq!(err.line, Some(4), "{err}");
+    let err = error("[[routes]]\nname = \"mail\"\nformat = \"text\"\n\nchat_client = \"teams\"\n");
+    assert_eq!(err.key.as_deref(), Some("routes[0].chat_client"), "{err}");
+    assert_eq!(err.line, Some(5), "{err}");
+    assert!(err.hint.unwrap().contains("format = \"chat\""));
+}

@@ -1,42 +1,90 @@
-//! The alert in AWS Chatbot's custom-notification schema (Amazon Q Developer in chat
-//! applications, "Custom notifications"): `version 1.0`, `source custom`, client-markdown
-//! content. Markdown from a finding is escaped so it cannot forge links or mention a channel.
+//! The alert as an AWS Chatbot custom notification (Amazon Q Developer in chat applications,
+//! "Custom notifications"): `version` 1.0, `source` custom, `client-markdown` content written
+//! for the route's chat client ([`super::markdown`]), one thread per finding. Also the check
+//! every card passes ([`check_custom_notification`]): the schema Chatbot documents, and the
+//! bounds below.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
+use super::markdown::Markdown;
 use super::{AlertInput, next_steps};
 use crate::component::NOT_AI;
+use crate::config::ChatClient;
 use crate::state::alert_key;
-use crate::text::{clip, defuse_mentions, escape_markdown};
+use crate::text::{clip, defuse_mentions};
 
-/// Chatbot custom notification limits (user guide, "Custom notification schema").
-const TITLE_MAX_CHARS: usize = 250;
-const DESCRIPTION_MAX_CHARS: usize = 8_000;
-const NEXT_STEPS_MAX: usize = 5;
-const KEYWORDS_MAX: usize = 10;
-const KEYWORD_MAX_CHARS: usize = 75;
+// Chatbot documents which fields exist and which are required, but no lengths. These bounds are
+// ours, each chosen so that the card survives the tightest place a client puts the field.
 
-pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (String, bool) {
+/// A title reads as one line; Slack's header blocks, the largest type it shows, take 150
+/// characters (Block Kit reference, "Header block").
+pub const TITLE_MAX_CHARS: usize = 150;
+/// Slack puts markdown in section blocks of at most 3,000 characters (Block Kit reference,
+/// "Section block"); a longer description could be refused rather than cut.
+pub const DESCRIPTION_MAX_CHARS: usize = 3_000;
+/// Next steps are a short list under the card.
+pub const NEXT_STEPS_MAX: usize = 5;
+pub const NEXT_STEP_MAX_CHARS: usize = 300;
+/// Keywords show as tags; Slack's context blocks hold at most 10 elements (Block Kit reference,
+/// "Context block"), and a tag longer than 75 characters no longer reads as one.
+pub const KEYWORDS_MAX: usize = 10;
+pub const KEYWORD_MAX_CHARS: usize = 75;
+/// The summary stands in for the card in notifications: as long as a title.
+pub const SUMMARY_MAX_CHARS: usize = TITLE_MAX_CHARS;
+/// Identifiers (`id`, `threadId`) are matched, never read: an alert key is an account, a region
+/// and a GuardDuty id (32 characters); 256 leaves room for other sources' ids.
+pub const ID_MAX_CHARS: usize = 256;
+/// ARNs in `relatedResources`: IAM bounds ARNs it stores to 2,048 characters, but the ones a
+/// finding names are far shorter; 500 keeps a hostile one from crowding the card.
+pub const RELATED_RESOURCES_MAX: usize = 5;
+pub const RELATED_RESOURCE_MAX_CHARS: usize = 500;
+/// `additionalContext`: a few short key/value pairs for Chatbot's custom actions.
+pub const CONTEXT_MAX_KEYS: usize = 10;
+pub const CONTEXT_VALUE_MAX_CHARS: usize = 100;
+
+/// A console link carries the finding id percent-encoded: GuardDuty's are 32 characters, but a
+/// hostile one (256 characters of up to 4 bytes, each byte `%XX`) would make a link of thousands
+/// of characters that crowds out the card. Such a link is left out, and the label says why.
+pub const LINK_MAX_CHARS: usize = 1_000;
+
+/// How long a single value of the description may be, before the description's own bound.
+const VALUE_MAX_CHARS: usize = 200;
+const TITLE_LINE_MAX_CHARS: usize = 300;
+const EVIDENCE_SHOWN: usize = 8;
+
+pub(super) fn render(
+    input: &AlertInput<'_>,
+    subject: &str,
+    client: ChatClient,
+    budget: usize,
+) -> (String, bool) {
+    let md = Markdown::new(client);
     let f = input.finding;
-    let md = |text: &str, n: usize| escape_markdown(&clip(text, n));
-    let mut description = String::new();
+    let mut lines = Vec::new();
     if f.is_sample() {
-        description.push_str("*GuardDuty sample finding: not real activity.*\n");
+        lines.push(md.bold("GuardDuty sample finding: not real activity."));
     }
     if let Some(title) = &f.title {
-        description.push_str(&format!("{}\n", md(title, 300)));
+        lines.push(format!(
+            "{} {}",
+            md.bold("What happened"),
+            md.text(title, TITLE_LINE_MAX_CHARS)
+        ));
     }
-    description.push_str(&format!(
-        "*Account* `{}` · *Region* `{}` · *Resource* {} `{}`\n",
-        md(&f.account_id, 40),
-        md(&f.region, 40),
-        md(f.resource_type(), 60),
-        md(&f.resource_label(), 120)
+    lines.push(format!(
+        "{} {} · {} {} · {} {} {}",
+        md.bold("Account"),
+        md.code(&f.account_id, 40),
+        md.bold("Region"),
+        md.code(&f.region, 40),
+        md.bold("Resource"),
+        md.text(f.resource_type(), 60),
+        md.code(&f.resource_label(), 120)
     ));
     if !input.classification.evidence.is_empty() {
-        description.push_str("*Why AI-related*\n");
-        for evidence in input.classification.evidence.iter().take(8) {
-            description.push_str(&format!("• {}\n", md(evidence, 200)));
+        lines.push(md.bold("Why AI-related"));
+        for evidence in input.classification.evidence.iter().take(EVIDENCE_SHOWN) {
+            lines.push(format!("• {}", md.text(evidence, VALUE_MAX_CHARS)));
         }
     }
     let actor = f.actor();
@@ -44,24 +92,35 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         let place = [actor.asn_org.as_deref(), actor.country.as_deref()]
             .into_iter()
             .flatten()
-            .map(|p| md(p, 80))
+            .map(|p| md.text(p, 80))
             .collect::<Vec<_>>()
             .join(", ");
-        description.push_str(&format!("*From* `{}` {place}\n", md(ip, 64)));
+        lines.push(format!("{} {} {place}", md.bold("From"), md.code(ip, 64)));
     }
     if let Some(api) = &actor.api {
-        description.push_str(&format!("*API* `{}`\n", md(api, 120)));
+        lines.push(format!("{} {}", md.bold("API"), md.code(api, 120)));
     }
-    description.push_str(&format!("*Count* {}\n", f.count()));
+    lines.push(format!("{} {}", md.bold("Count"), f.count()));
     for note in &input.enrichment.notes {
-        description.push_str(&format!("_{}_\n", md(note, 200)));
+        lines.push(md.italic(&md.text(note, VALUE_MAX_CHARS)));
     }
-    // Links are ours (percent-encoded ids), so they may be markdown links.
-    description.push_str(&format!(
-        "<{}|GuardDuty> · <{}|Detective>",
-        input.links.guardduty, input.links.detective_finding
-    ));
-    let description = clip_keep_lines(&description, DESCRIPTION_MAX_CHARS);
+    // The only links in a card: the consoles, with ids percent-encoded by `links`.
+    let link = |url: &str, label: &str| {
+        if url.chars().count() <= LINK_MAX_CHARS {
+            md.link(url, label)
+        } else {
+            md.italic(&md.text(
+                &format!("{label}: no link, the finding id is too long"),
+                100,
+            ))
+        }
+    };
+    let links = format!(
+        "{} · {}",
+        link(&input.links.guardduty, "GuardDuty"),
+        link(&input.links.detective_finding, "Detective")
+    );
+    let description = description(client, lines, &links);
 
     let component = input
         .classification
@@ -75,34 +134,35 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     if f.is_sample() {
         keywords.push("sample".to_owned());
     }
+    keywords.retain(|k| !k.is_empty());
     keywords.truncate(KEYWORDS_MAX);
     let steps: Vec<String> = next_steps(input)
         .into_iter()
         .take(NEXT_STEPS_MAX)
-        .map(escape_markdown)
+        .map(|step| md.text(step, NEXT_STEP_MAX_CHARS))
         .collect();
     let document = json!({
         "version": "1.0",
         "source": "custom",
-        "id": defuse_mentions(&clip(&f.id, 200)),
+        "id": defuse_mentions(&f.id, ID_MAX_CHARS),
         "content": {
             "textType": "client-markdown",
-            "title": escape_markdown(&clip(subject, TITLE_MAX_CHARS)),
+            "title": md.text(subject, TITLE_MAX_CHARS),
             "description": description,
             "nextSteps": steps,
             "keywords": keywords,
         },
         "metadata": {
             // One thread per finding: follow-ups and updates land under the first alert.
-            "threadId": defuse_mentions(&clip(&alert_key(f), 200)),
-            "summary": defuse_mentions(&clip(subject, TITLE_MAX_CHARS)),
+            "threadId": defuse_mentions(&alert_key(f), ID_MAX_CHARS),
+            "summary": md.text(subject, SUMMARY_MAX_CHARS),
             "eventType": "watchpost.alert",
-            "relatedResources": [defuse_mentions(&clip(&f.arn, 500))],
+            "relatedResources": [defuse_mentions(&f.arn, RELATED_RESOURCE_MAX_CHARS)],
             "additionalContext": {
                 "severity": input.severity.label.as_str(),
                 "component": component,
-                "account": clip(&f.account_id, 40),
-                "region": clip(&f.region, 40),
+                "account": defuse_mentions(&f.account_id, 40),
+                "region": defuse_mentions(&f.region, 40),
             },
         },
     });
@@ -112,31 +172,287 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         (text, false)
     } else {
         let mut minimal = document;
-        minimal["content"]["description"] =
-            json!("(details omitted: the alert exceeded SNS's size limit)");
+        minimal["content"]["description"] = json!(format!(
+            "(details omitted: the alert exceeded SNS's size limit){}{links}",
+            line_break(client)
+        ));
         (minimal.to_string(), true)
     }
 }
 
-/// Bounds markdown text without collapsing its line breaks (which `clip` would).
-fn clip_keep_lines(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text.to_owned();
+/// What separates two lines: Slack breaks on a newline; Teams reads CommonMark, where a single
+/// newline joins the lines of a paragraph, so each line is a paragraph of its own.
+pub fn line_break(client: ChatClient) -> &'static str {
+    match client {
+        ChatClient::Slack => "\n",
+        ChatClient::Teams => "\n\n",
     }
-    let mut out: String = text.chars().take(max_chars.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
-/// A keyword from a finding: keywords are shown as labels, unescaped, so only the characters
-/// of GuardDuty's finding types are kept (`Impact:IAMUser/AnomalousModelInvocation`,
-/// `Backdoor:EC2/C&CActivity.B!DNS`); a mention or link cannot survive this.
-fn keyword(text: &str) -> String {
+/// Joins the lines within [`DESCRIPTION_MAX_CHARS`], always keeping the last one (the links):
+/// lines that do not fit are left out whole, never cut in the middle of their markup.
+pub fn description(client: ChatClient, lines: Vec<String>, last: &str) -> String {
+    let md = Markdown::new(client);
+    let br = line_break(client);
+    let chars = |s: &str| s.chars().count();
+    let omitted = md.italic(&md.text("… more in the console", 40));
+    let reserve = chars(last) + chars(&omitted) + 2 * chars(br);
+    let mut kept = Vec::new();
+    let mut used = 0;
+    let mut cut = false;
+    for line in lines {
+        let n = chars(&line) + chars(br);
+        if used + n + reserve > DESCRIPTION_MAX_CHARS {
+            cut = true;
+            break;
+        }
+        used += n;
+        kept.push(line);
+    }
+    if cut {
+        kept.push(omitted);
+    }
+    kept.push(last.to_owned());
+    kept.join(br)
+}
+
+/// A keyword from a finding type: Chatbot shows keywords as tags, outside the markdown, so only
+/// the characters of GuardDuty's finding types are kept (`Impact:IAMUser/AnomalousBehavior`,
+/// `Backdoor:EC2/C&CActivity.B!DNS`) and domains are defanged; a mention, a link or emphasis
+/// cannot survive this.
+pub fn keyword(text: &str) -> String {
     let kept: String = text
         .chars()
-        .filter(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.' | '-' | '_' | '!' | '&')
-        })
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.' | '-' | '!' | '&'))
         .collect();
-    clip(&kept, KEYWORD_MAX_CHARS)
+    crate::text::clip_then_defang(&kept, KEYWORD_MAX_CHARS, clip)
+}
+
+/// Checks a custom notification against the schema Chatbot documents (required `version` "1.0"
+/// and `source` "custom", `content` with a `description`, `textType` only `client-markdown`,
+/// every documented field of its type, no other field) and against the bounds above. Returns
+/// every problem found.
+pub fn check_custom_notification(document: &Value) -> Result<(), Vec<String>> {
+    let mut problems = Vec::new();
+    let Some(top) = document.as_object() else {
+        return Err(vec!["not a JSON object".to_owned()]);
+    };
+    known_fields(
+        &mut problems,
+        "",
+        top,
+        &["version", "source", "id", "content", "metadata"],
+    );
+    if document["version"] != "1.0" {
+        problems.push("`version` must be \"1.0\"".to_owned());
+    }
+    if document["source"] != "custom" {
+        problems.push("`source` must be \"custom\"".to_owned());
+    }
+    string(&mut problems, "id", &document["id"], false, ID_MAX_CHARS);
+    let content = &document["content"];
+    match content.as_object() {
+        None => problems.push("`content` is required and must be an object".to_owned()),
+        Some(fields) => known_fields(
+            &mut problems,
+            "content.",
+            fields,
+            &["textType", "title", "description", "nextSteps", "keywords"],
+        ),
+    }
+    if !(content["textType"].is_null() || content["textType"] == "client-markdown") {
+        problems.push("`content.textType` must be \"client-markdown\"".to_owned());
+    }
+    let c = |k: &str| &content[k];
+    string(
+        &mut problems,
+        "content.title",
+        c("title"),
+        false,
+        TITLE_MAX_CHARS,
+    );
+    string(
+        &mut problems,
+        "content.description",
+        c("description"),
+        true,
+        DESCRIPTION_MAX_CHARS,
+    );
+    list(
+        &mut problems,
+        "content.nextSteps",
+        c("nextSteps"),
+        NEXT_STEPS_MAX,
+        NEXT_STEP_MAX_CHARS,
+    );
+    list(
+        &mut problems,
+        "content.keywords",
+        c("keywords"),
+        KEYWORDS_MAX,
+        KEYWORD_MAX_CHARS,
+    );
+    let metadata = &document["metadata"];
+    match metadata {
+        Value::Null => return finish(problems),
+        Value::Object(fields) => known_fields(
+            &mut problems,
+            "metadata.",
+            fields,
+            &[
+                "threadId",
+                "summary",
+                "eventType",
+                "relatedResources",
+                "additionalContext",
+            ],
+        ),
+        _ => problems.push("`metadata` must be an object".to_owned()),
+    }
+    let m = |k: &str| &metadata[k];
+    string(
+        &mut problems,
+        "metadata.threadId",
+        m("threadId"),
+        false,
+        ID_MAX_CHARS,
+    );
+    string(
+        &mut problems,
+        "metadata.summary",
+        m("summary"),
+        false,
+        SUMMARY_MAX_CHARS,
+    );
+    string(
+        &mut problems,
+        "metadata.eventType",
+        m("eventType"),
+        false,
+        ID_MAX_CHARS,
+    );
+    list(
+        &mut problems,
+        "metadata.relatedResources",
+        m("relatedResources"),
+        RELATED_RESOURCES_MAX,
+        RELATED_RESOURCE_MAX_CHARS,
+    );
+    match m("additionalContext") {
+        Value::Null => {}
+        Value::Object(context) => {
+            if context.len() > CONTEXT_MAX_KEYS {
+                problems.push("`metadata.additionalContext` has too many keys".to_owned());
+            }
+            for (key, value) in context {
+                let at = format!("metadata.additionalContext.{key}");
+                string(&mut problems, &at, value, true, CONTEXT_VALUE_MAX_CHARS);
+            }
+        }
+        _ => problems.push("`metadata.additionalContext` must be an object".to_owned()),
+    }
+    finish(problems)
+}
+
+fn finish(problems: Vec<String>) -> Result<(), Vec<String>> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+fn known_fields(
+    problems: &mut Vec<String>,
+    prefix: &str,
+    fields: &serde_json::Map<String, Value>,
+    known: &[&str],
+) {
+    for key in fields.keys() {
+        if !known.contains(&key.as_str()) {
+            problems.push(format!("unknown field `{prefix}{key}`"));
+        }
+    }
+}
+
+fn string(problems: &mut Vec<String>, at: &str, value: &Value, required: bool, max: usize) {
+    match value {
+        Value::Null if !required => {}
+        Value::Null => problems.push(format!("`{at}` is required")),
+        Value::String(s) if s.chars().count() <= max => {}
+        Value::String(s) => problems.push(format!(
+            "`{at}` has {} characters, more than {max}",
+            s.chars().count()
+        )),
+        _ => problems.push(format!("`{at}` must be a string")),
+    }
+}
+
+fn list(problems: &mut Vec<String>, at: &str, value: &Value, max_items: usize, max_chars: usize) {
+    match value {
+        Value::Null => {}
+        Value::Array(items) => {
+            if items.len() > max_items {
+                problems.push(format!(
+                    "`{at}` has {} items, more than {max_items}",
+                    items.len()
+                ));
+            }
+            for item in items {
+                string(problems, &format!("{at}[]"), item, true, max_chars);
+            }
+        }
+        _ => problems.push(format!("`{at}` must be a list of strings")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> Value {
+        json!({
+            "version": "1.0",
+            "source": "custom",
+            "content": { "textType": "client-markdown", "description": "d" },
+        })
+    }
+
+    #[test]
+    fn the_smallest_documented_notification_passes() {
+        assert_eq!(check_custom_notification(&valid()), Ok(()));
+    }
+
+    #[test]
+    fn each_schema_rule_is_enforced() {
+        let broken = |edit: &dyn Fn(&mut Value)| {
+            let mut doc = valid();
+            edit(&mut doc);
+            check_custom_notification(&doc).expect_err("should be refused")
+        };
+        broken(&|d| d["version"] = json!("2.0"));
+        broken(&|d| d["source"] = json!("aws.guardduty"));
+        broken(&|d| d["content"]["description"] = Value::Null);
+        broken(&|d| d["content"]["textType"] = json!("markdown"));
+        broken(&|d| d["content"]["title"] = json!("t".repeat(TITLE_MAX_CHARS + 1)));
+        broken(&|d| d["content"]["description"] = json!("d".repeat(DESCRIPTION_MAX_CHARS + 1)));
+        broken(&|d| d["content"]["nextSteps"] = json!(vec!["a"; NEXT_STEPS_MAX + 1]));
+        broken(&|d| d["content"]["keywords"] = json!([1]));
+        broken(&|d| d["content"]["keyword"] = json!(["typo"]));
+        broken(&|d| d["metadata"] = json!({ "threadId": 7 }));
+        broken(&|d| d["metadata"] = json!({ "additionalContext": { "k": 1 } }));
+        broken(&|d| d["extra"] = json!(true));
+    }
+
+    #[test]
+    fn keywords_keep_finding_type_characters_only() {
+        assert_eq!(
+            keyword("Backdoor:EC2/C&CActivity.B!DNS"),
+            "Backdoor:EC2/C&CActivity.B!DNS"
+        );
+        assert_eq!(
+            keyword("x @here <!channel> [a](https://evil.example) *b* _c_"),
+            "xhere!channelahttps[:]//evil[.]examplebc"
+        );
+    }
 }

@@ -1,11 +1,14 @@
 //! Rendering alerts for their readers: a subject, a text body for people, a JSON document for
-//! machines, and AWS Chatbot's custom notification for chat; plus the SNS message attributes
-//! subscribers filter on. Every string from a finding is clipped and stripped of control
-//! characters, then escaped for its format; every message fits SNS's 256 KiB.
+//! machines, and AWS Chatbot's custom notification for chat (in the markdown of the route's
+//! chat client); plus the SNS message attributes subscribers filter on. Every string from a
+//! finding is clipped and stripped of control characters, then made safe for its format: URLs
+//! and domains defanged for people (text, chat, subjects), markup neutralised for chat, raw
+//! values kept for machines (JSON). Every message fits SNS's 256 KiB.
 
-mod chat;
+pub mod chat;
 mod json;
 pub mod links;
+pub mod markdown;
 mod text;
 
 use std::collections::BTreeMap;
@@ -16,11 +19,11 @@ pub use links::{EntityLink, Links, links};
 
 use crate::classify::Classification;
 use crate::component::NOT_AI;
-use crate::config::Format;
+use crate::config::{Format, Route};
 use crate::decide::{AlertKind, Decision};
 use crate::guardduty::Finding;
 use crate::severity::Severity;
-use crate::text::clip_ascii;
+use crate::text::{clip_ascii, clip_then_defang};
 
 /// SNS subjects must be under 100 characters (SNS API reference, Publish: Subject).
 pub const SUBJECT_MAX_CHARS: usize = 99;
@@ -60,7 +63,7 @@ pub struct RenderedAlert {
 }
 
 /// The alert's subject: `[HIGH] accelerated-compute: <type> on <resource>`, printable ASCII,
-/// under 100 characters.
+/// under 100 characters, URLs and domains defanged (mail clients link them too).
 pub fn subject(input: &AlertInput<'_>) -> String {
     let mut prefix = String::new();
     if input.finding.is_sample() {
@@ -74,10 +77,10 @@ pub fn subject(input: &AlertInput<'_>) -> String {
         prefix.push_str(component.as_str());
         prefix.push_str(": ");
     }
-    let finding_type = clip_ascii(input.finding.finding_type(), 60);
-    let resource = clip_ascii(&input.finding.resource_label(), 24);
+    let finding_type = clip_then_defang(input.finding.finding_type(), 60, clip_ascii);
+    let resource = clip_then_defang(&input.finding.resource_label(), 24, clip_ascii);
     let whole = format!("{prefix}{finding_type} on {resource}");
-    clip_ascii(&whole, SUBJECT_MAX_CHARS)
+    clip_then_defang(&whole, SUBJECT_MAX_CHARS, clip_ascii)
 }
 
 /// The SNS message attributes every alert carries, in order: what a subscription's filter
@@ -132,8 +135,9 @@ pub fn attributes(input: &AlertInput<'_>, format: Format) -> BTreeMap<String, St
     attributes
 }
 
-/// Renders the alert for one route in its format.
-pub fn render(input: &AlertInput<'_>, route: &str, format: Format) -> RenderedAlert {
+/// Renders the alert for one route in its format (and, for chat, its client's markdown).
+pub fn render(input: &AlertInput<'_>, route: &Route) -> RenderedAlert {
+    let format = route.format;
     let subject = subject(input);
     let attributes = attributes(input, format);
     let budget = MESSAGE_MAX_BYTES
@@ -144,10 +148,10 @@ pub fn render(input: &AlertInput<'_>, route: &str, format: Format) -> RenderedAl
     let (message, truncated) = match format {
         Format::Text => text::render(input, &subject, budget),
         Format::Json => json::render(input, &subject, budget),
-        Format::Chat => chat::render(input, &subject, budget),
+        Format::Chat => chat::render(input, &subject, route.chat_client(), budget),
     };
     RenderedAlert {
-        route: route.to_owned(),
+        route: route.name.clone(),
         format,
         subject,
         message,

@@ -1,10 +1,17 @@
 //! The alert as plain text, for email, SMS gateways and pagers: what happened, where, why it is
-//! AI-related, who acted, when, links, next steps.
+//! AI-related, who acted, when, links, next steps. Mail clients and pagers turn URLs and domain
+//! names into links, so every string from a finding is defanged (`hxxps://evil[.]example`);
+//! the only live links are the console links Watchpost builds.
 
 use std::fmt::Write;
 
 use super::{AlertInput, cut_to_bytes, next_steps};
-use crate::text::clip;
+use crate::text::{clip, defang};
+
+/// A finding's string, bounded, stripped of controls and defanged.
+fn shown(text: &str, max_chars: usize) -> String {
+    defang(&clip(text, max_chars))
+}
 
 /// Longest description quoted in the text body.
 const DESCRIPTION_MAX_CHARS: usize = 2_000;
@@ -25,11 +32,11 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
 
     let _ = writeln!(w, "What happened");
     if let Some(title) = &f.title {
-        let _ = writeln!(w, "  {}", clip(title, 300));
+        let _ = writeln!(w, "  {}", shown(title, 300));
     }
-    let _ = writeln!(w, "  Type: {}", clip(f.finding_type(), 200));
+    let _ = writeln!(w, "  Type: {}", shown(f.finding_type(), 200));
     if let Some(description) = &f.description {
-        let _ = writeln!(w, "  {}", clip(description, DESCRIPTION_MAX_CHARS));
+        let _ = writeln!(w, "  {}", shown(description, DESCRIPTION_MAX_CHARS));
     }
     let _ = writeln!(
         w,
@@ -38,16 +45,16 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     );
 
     let _ = writeln!(w, "\nWhere");
-    let _ = writeln!(w, "  Account:  {}", clip(&f.account_id, 40));
-    let _ = writeln!(w, "  Region:   {}", clip(&f.region, 40));
+    let _ = writeln!(w, "  Account:  {}", shown(&f.account_id, 40));
+    let _ = writeln!(w, "  Region:   {}", shown(&f.region, 40));
     let _ = writeln!(
         w,
         "  Resource: {} {}",
-        clip(f.resource_type(), 60),
-        clip(&f.resource_label(), 200)
+        shown(f.resource_type(), 60),
+        shown(&f.resource_label(), 200)
     );
     for instance_type in f.instance_types() {
-        let _ = writeln!(w, "  Instance type: {}", clip(instance_type, 40));
+        let _ = writeln!(w, "  Instance type: {}", shown(instance_type, 40));
     }
 
     let _ = writeln!(w, "\nWhy this is AI-related");
@@ -55,7 +62,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         let _ = writeln!(w, "  Not AI-related: no AI component matched.");
     }
     for evidence in &input.classification.evidence {
-        let _ = writeln!(w, "  - {evidence}");
+        let _ = writeln!(w, "  - {}", defang(evidence));
     }
 
     let actor = f.actor();
@@ -73,7 +80,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         let _ = writeln!(w, "\nWho or what acted");
         for (label, value) in acted {
             if let Some(value) = value {
-                let _ = writeln!(w, "  {label}: {}", clip(value, 200));
+                let _ = writeln!(w, "  {label}: {}", shown(value, 200));
             }
         }
     }
@@ -83,12 +90,12 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     let _ = writeln!(
         w,
         "  First seen: {}",
-        clip(first.unwrap_or(&f.created_at), 40)
+        shown(first.unwrap_or(&f.created_at), 40)
     );
     let _ = writeln!(
         w,
         "  Last seen:  {}",
-        clip(last.unwrap_or(&f.updated_at), 40)
+        shown(last.unwrap_or(&f.updated_at), 40)
     );
     let _ = writeln!(w, "  Count:      {}", f.count());
 
@@ -101,7 +108,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
                 .as_deref()
                 .or(signal.description.as_deref())
                 .unwrap_or("signal");
-            let _ = writeln!(w, "  - {}", clip(name, 160));
+            let _ = writeln!(w, "  - {}", shown(name, 160));
         }
     }
 
@@ -109,13 +116,13 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     if !enrichment.notes.is_empty() || enrichment.investigation_id.is_some() {
         let _ = writeln!(w, "\nEnrichment");
         for note in &enrichment.notes {
-            let _ = writeln!(w, "  {}", clip(note, 300));
+            let _ = writeln!(w, "  {}", shown(note, 300));
         }
         if let Some(id) = &enrichment.investigation_id {
             let _ = writeln!(
                 w,
                 "  Detective investigation {} started; a follow-up alert brings its verdict.",
-                clip(id, 80)
+                shown(id, 80)
             );
         }
     }
@@ -128,7 +135,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         let _ = writeln!(
             w,
             "  Detective {}: {}",
-            clip(&entity.entity, 80),
+            shown(&entity.entity, 80),
             entity.url
         );
     }
@@ -139,7 +146,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     }
 
     let _ = writeln!(w, "\nDecision: {}", input.decision.reason);
-    let _ = writeln!(w, "Finding: {}", clip(&f.arn, 300));
+    let _ = writeln!(w, "Finding: {}", shown(&f.arn, 300));
 
     if out.len() <= budget {
         return (out, false);

@@ -570,8 +570,8 @@ fn assert_card_text_is_safe(
     Ok(())
 }
 
-/// The first URL or domain name a chat or mail client would link, if any: a scheme other than
-/// a defanged one before `://`, or a dotted name ending in a label of two or more letters (or
+/// The first URL or domain name a chat or mail client would link, if any: a scheme (other than
+/// a defanged one) before `://`, or a dotted name ending in a label of two or more letters (or
 /// `xn--`), except an EC2 instance type.
 fn linkable(text: &str) -> Option<String> {
     let lower = text.to_lowercase();
@@ -584,7 +584,8 @@ fn linkable(text: &str) -> Option<String> {
             .into_iter()
             .rev()
             .collect();
-        if !["hxxp", "hxxps", "fxp"].iter().any(|d| scheme.ends_with(d)) {
+        // No scheme before it (`here ://`): nothing to follow.
+        if !scheme.is_empty() && !["hxxp", "hxxps", "fxp"].iter().any(|d| scheme.ends_with(d)) {
             return Some(lower[at.saturating_sub(10)..].chars().take(30).collect());
         }
     }

@@ -194,7 +194,12 @@ fn provisioning(
         output: common.output,
         yes,
     };
-    let result = load_config(Some(&common.config)).and_then(|config| {
+    // What is deployed must say who receives its alarms; destroying needs no such thing.
+    let config = match mode {
+        Mode::Apply => deployable_config(&common.config),
+        Mode::Destroy => load_config(Some(&common.config)),
+    };
+    let result = config.and_then(|config| {
         let package = provision::package(&config, &common.config, common.package.as_deref());
         provision::run(&config, &package, mode, apply, options)
     });
@@ -214,8 +219,13 @@ fn load_config(path: Option<&std::path::Path>) -> Result<Config, Failure> {
     }
 }
 
+/// A config to deploy: [`Config::load_deployable`]'s checks on top of [`Config::load`]'s.
+fn deployable_config(path: &std::path::Path) -> Result<Config, Failure> {
+    Config::load_deployable(path).map_err(|err| Failure::Usage(err.to_string()))
+}
+
 fn validate(path: &std::path::Path, quiet: bool) -> Result<(), Failure> {
-    let config = load_config(Some(path))?;
+    let config = deployable_config(path)?;
     if !quiet {
         let shown = toml::to_string(&config)
             .map_err(|err| Failure::Failed(format!("cannot show the config: {err}")))?;

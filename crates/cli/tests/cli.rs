@@ -272,3 +272,31 @@ fn plan_detailed_exitcode_reports_errors_as_1() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn validate_and_plan_refuse_alarms_that_reach_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("watchpost.toml");
+    std::fs::write(
+        &config,
+        "[watchpost]\nstack = \"wp\"\n\n[alarms]\ndashboard = true\n",
+    )
+    .unwrap();
+    let path = config.to_str().unwrap();
+    for command in ["validate", "plan"] {
+        let out = watchpost(&[command, "--config", path], None);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("watchpost.toml:4"), "{stderr}");
+        assert!(stderr.contains("operations_email"), "{stderr}");
+    }
+    // Turning the alarms off is an explicit choice that validates.
+    std::fs::write(&config, "[alarms]\nenabled = false\n").unwrap();
+    let out = watchpost(&["validate", "--config", path], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

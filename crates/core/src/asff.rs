@@ -88,6 +88,14 @@ pub fn to_finding(asff: &Value) -> Result<Finding, String> {
         .and_then(|r| r.first())
         .map(resource_from_asff)
         .unwrap_or_else(|| json!({ "resourceType": "Unknown" }));
+    let mut resource = resource;
+    let (models, guardrail) = bedrock_details(asff);
+    if !models.is_empty() {
+        resource["modelDetails"] = Value::Array(models);
+    }
+    if let Some(guardrail) = guardrail {
+        resource["bedrockGuardrailDetails"] = guardrail;
+    }
 
     let mut finding = json!({
         "schemaVersion": "2.0",
@@ -108,19 +116,137 @@ pub fn to_finding(asff: &Value) -> Result<Finding, String> {
             finding[to] = value.clone();
         }
     }
-    // A ProductFields leaf of an unexpected type must not lose the whole finding: retry
-    // without the rebuilt service block before giving up.
-    match deserialize_finding(finding.clone()) {
-        Ok(finding) => Ok(finding),
-        Err(_) => {
-            let mut service = Map::new();
-            if let Some(archived) = finding["service"].get("archived") {
-                service.insert("archived".into(), archived.clone());
-            }
-            finding["service"] = Value::Object(service);
-            deserialize_finding(finding).map_err(|err| format!("`{}`: {}", err.path(), err.inner()))
+    // A field of an unexpected type (a ProductFields leaf, a resource detail) must not lose
+    // the rest: drop the field at fault and try again, a bounded number of times. Required
+    // fields cannot be dropped and end the attempt with their error.
+    let mut dropped = 0;
+    loop {
+        let err = match deserialize_finding(finding.clone()) {
+            Ok(finding) => return Ok(finding),
+            Err(err) => err,
+        };
+        let path: Vec<Segment> = err.path().iter().map(Segment::of).collect();
+        let droppable = matches!(path.first(), Some(Segment::Key(k)) if k == "service" || k == "resource")
+            && path.len() > 1;
+        if dropped >= MAX_DROPPED_FIELDS || !droppable || !remove_path(&mut finding, &path) {
+            return Err(format!("`{}`: {}", err.path(), err.inner()));
+        }
+        dropped += 1;
+    }
+}
+
+/// How many odd fields one finding may lose before it is rejected.
+const MAX_DROPPED_FIELDS: usize = 16;
+
+/// One step of a path into a JSON document.
+enum Segment {
+    Key(String),
+    Index(usize),
+    Other,
+}
+
+impl Segment {
+    fn of(segment: &serde_path_to_error::Segment) -> Segment {
+        match segment {
+            serde_path_to_error::Segment::Map { key } => Segment::Key(key.clone()),
+            serde_path_to_error::Segment::Seq { index } => Segment::Index(*index),
+            _ => Segment::Other,
         }
     }
+}
+
+/// Removes the value at `path`; `false` when there is none to remove.
+fn remove_path(node: &mut Value, path: &[Segment]) -> bool {
+    let Some((last, parents)) = path.split_last() else {
+        return false;
+    };
+    let mut node = node;
+    for segment in parents {
+        let next = match (segment, node) {
+            (Segment::Key(key), Value::Object(map)) => map.get_mut(key),
+            (Segment::Index(i), Value::Array(list)) => list.get_mut(*i),
+            _ => None,
+        };
+        match next {
+            Some(next) => node = next,
+            None => return false,
+        }
+    }
+    match (last, node) {
+        (Segment::Key(key), Value::Object(map)) => map.remove(key).is_some(),
+        (Segment::Index(i), Value::Array(list)) if *i < list.len() => {
+            list.remove(*i);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// What ASFF carries of GuardDuty's AI Protection resource details: Bedrock models and
+/// guardrails appear among `Resources` by their ARNs (or, for resources ASFF has no type for,
+/// in `Details.Other`). They become `modelDetails` and `bedrockGuardrailDetails`.
+fn bedrock_details(asff: &Value) -> (Vec<Value>, Option<Value>) {
+    let mut models = Vec::new();
+    let mut guardrail = None;
+    let resources = asff.get("Resources").and_then(Value::as_array);
+    for resource in resources.into_iter().flatten().take(MAX_RESOURCES) {
+        let other = resource.get("Details").and_then(|d| d.get("Other"));
+        let other_text = |keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| other.and_then(|o| o.get(*k)).and_then(Value::as_str))
+                .map(str::to_owned)
+        };
+        let id = resource.get("Id").and_then(Value::as_str).unwrap_or("");
+        let model = bedrock_model_id(id).or_else(|| other_text(&["ModelId", "modelId"]));
+        if let Some(model) = model
+            && !models
+                .iter()
+                .any(|m: &Value| m["modelId"] == model.as_str())
+        {
+            models.push(json!({ "modelId": model }));
+        }
+        let arn = is_bedrock_guardrail(id)
+            .then(|| id.to_owned())
+            .or_else(|| other_text(&["GuardrailArn", "guardrailArn"]));
+        if guardrail.is_none()
+            && let Some(arn) = arn
+        {
+            guardrail = Some(json!({ "guardrailArn": arn }));
+        }
+    }
+    (models, guardrail)
+}
+
+/// Resources looked at per finding (ASFF allows up to 32).
+const MAX_RESOURCES: usize = 32;
+
+/// Bedrock ARN resource kinds that name a model (Bedrock user guide, "Resource types").
+const BEDROCK_MODEL_KINDS: &[&str] = &[
+    "foundation-model",
+    "custom-model",
+    "provisioned-model",
+    "imported-model",
+    "inference-profile",
+    "application-inference-profile",
+];
+
+/// `arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2:1` → `anthropic.claude-v2:1`.
+fn bedrock_model_id(arn: &str) -> Option<String> {
+    let resource = bedrock_resource(arn)?;
+    let (kind, id) = resource.split_once('/')?;
+    (BEDROCK_MODEL_KINDS.contains(&kind) && !id.is_empty()).then(|| id.to_owned())
+}
+
+fn is_bedrock_guardrail(arn: &str) -> bool {
+    bedrock_resource(arn).is_some_and(|r| r.starts_with("guardrail/"))
+}
+
+/// The resource part of a Bedrock ARN (`arn:<partition>:bedrock:<region>:<account>:<resource>`).
+fn bedrock_resource(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    let (arn_word, _partition, service) = (parts.next()?, parts.next()?, parts.next()?);
+    let (_region, _account, resource) = (parts.next()?, parts.next()?, parts.next()?);
+    (arn_word == "arn" && service == "bedrock").then_some(resource)
 }
 
 /// `TTPs/Initial Access/UnauthorizedAccess:EC2-SSHBruteForce` → `UnauthorizedAccess:EC2/SSHBruteForce`:
@@ -325,5 +451,99 @@ mod tests {
             json!("209")
         );
         assert!(service.get("evidence").is_none());
+    }
+
+    fn asff_with(fields: Value, resources: Value) -> Value {
+        json!({
+            "SchemaVersion": "2018-10-08",
+            "Id": "arn:aws:guardduty:us-east-1:111122223333:detector/d1/finding/f1",
+            "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/guardduty",
+            "AwsAccountId": "111122223333",
+            "Region": "us-east-1",
+            "Types": ["TTPs/Impact/Impact:IAMUser-AnomalousBehavior"],
+            "CreatedAt": "2026-03-01T00:00:00Z",
+            "UpdatedAt": "2026-03-01T01:00:00Z",
+            "Severity": { "Product": 5.0 },
+            "ProductFields": fields,
+            "Resources": resources,
+        })
+    }
+
+    fn access_key() -> Value {
+        json!({
+            "Type": "AwsIamAccessKey",
+            "Id": "AWS::IAM::AccessKey:ASIAEXAMPLE",
+            "Details": { "AwsIamAccessKey": { "PrincipalName": "svc", "PrincipalType": "IAMUser" } }
+        })
+    }
+
+    #[test]
+    fn one_odd_service_field_does_not_lose_the_others() {
+        let asff = asff_with(
+            json!({
+                "aws/guardduty/service/count": "7",
+                "aws/guardduty/service/action/actionType": "AWS_API_CALL",
+                "aws/guardduty/service/action/awsApiCallAction/api": "InvokeModel",
+                "aws/guardduty/service/action/awsApiCallAction/serviceName": "bedrock.amazonaws.com",
+                // An array where GuardDuty's model has a string.
+                "aws/guardduty/service/resourceRole/0": "TARGET",
+            }),
+            json!([access_key()]),
+        );
+        let finding = to_finding(&asff).unwrap();
+        assert_eq!(finding.count(), 7);
+        let calls = finding.api_calls();
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        assert_eq!(calls[0].name, "InvokeModel");
+    }
+
+    #[test]
+    fn a_required_field_of_the_wrong_type_still_rejects() {
+        let mut asff = asff_with(json!({}), json!([access_key()]));
+        asff["CreatedAt"] = json!(5);
+        assert!(to_finding(&asff).is_err());
+    }
+
+    #[test]
+    fn bedrock_models_and_guardrails_among_the_resources_are_mapped() {
+        let model = "anthropic.claude-3-haiku-20240307-v1:0";
+        let guardrail = "arn:aws:bedrock:us-east-1:111122223333:guardrail/gr0example";
+        let asff = asff_with(
+            json!({ "aws/guardduty/service/count": "1" }),
+            json!([
+                access_key(),
+                { "Type": "Other", "Id": format!("arn:aws:bedrock:us-east-1::foundation-model/{model}") },
+                { "Type": "Other", "Id": guardrail },
+                { "Type": "Other", "Id": "x", "Details": { "Other": { "ModelId": "custom.one" } } },
+            ]),
+        );
+        let finding = to_finding(&asff).unwrap();
+        let models: Vec<&str> = finding
+            .resource
+            .model_details
+            .iter()
+            .filter_map(|m| m.model_id.as_deref())
+            .collect();
+        assert_eq!(models, [model, "custom.one"]);
+        let details = finding.resource.bedrock_guardrail_details.as_ref().unwrap();
+        assert_eq!(details.guardrail_arn.as_deref(), Some(guardrail));
+        assert_eq!(finding.resource.resource_type.as_deref(), Some("AccessKey"));
+    }
+
+    #[test]
+    fn bedrock_arns_are_read_by_their_parts() {
+        assert_eq!(
+            bedrock_model_id("arn:aws:bedrock:us-east-1::foundation-model/a.b-v1:0").as_deref(),
+            Some("a.b-v1:0")
+        );
+        assert_eq!(bedrock_model_id("arn:aws:s3:::foundation-model/x"), None);
+        assert_eq!(
+            bedrock_model_id("arn:aws:bedrock:us-east-1:1:agent/x"),
+            None
+        );
+        assert!(is_bedrock_guardrail(
+            "arn:aws:bedrock:us-east-1:1:guardrail/x"
+        ));
+        assert!(!is_bedrock_guardrail("guardrail/x"));
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::classify::Classification;
 use crate::component::NOT_AI;
 use crate::config::{Config, Route, SuppressionRule};
+use crate::event::Origin;
 use crate::guardduty::Finding;
 use crate::severity::Severity;
 use crate::state::AlertRecord;
@@ -62,10 +63,11 @@ impl Decision {
     }
 }
 
-/// Decides on a finding, given what was alerted before (`prior`) and the time now (Unix
-/// seconds).
+/// Decides on a finding, given where it came from, what was alerted before (`prior`) and the
+/// time now (Unix seconds).
 pub fn decide(
     finding: &Finding,
+    origin: Origin,
     classification: &Classification,
     severity: Severity,
     prior: Option<&AlertRecord>,
@@ -112,49 +114,71 @@ pub fn decide(
             severity.label
         ),
     };
+    // Routes the same finding update already reached. GuardDuty's own copy of an update that
+    // Security Hub's copy (which can lose fields on the way) alerted first goes to the routes
+    // its fuller decision adds; a Security Hub copy never adds to an alerted update, and a
+    // record that does not say which routes it reached cannot be completed.
+    let mut reached: &[String] = &[];
     if let Some(prior) = prior {
         let count = finding.count();
-        if count <= prior.count {
+        let completes = count == prior.count
+            && origin == Origin::GuardDuty
+            && !prior.routes_delivered.is_empty();
+        if count < prior.count || (count == prior.count && !completes) {
             return Decision::suppressed(format!(
                 "duplicate: already alerted at count {}",
                 prior.count
             ));
         }
-        let elapsed = now.saturating_sub(prior.notified_at);
-        let interval = config.thresholds.renotify_after;
-        if severity.label > prior.band {
+        if count == prior.count {
+            reached = &prior.routes_delivered;
             why = format!(
-                "update (count {} → {count}): severity rose from {} to {}",
-                prior.count, prior.band, severity.label
-            );
-        } else if elapsed >= interval.as_secs() as i64 {
-            why = format!(
-                "update (count {} → {count}): last alerted {} ago, re-notify after {interval}",
-                prior.count,
-                elapsed_text(elapsed)
+                "{why}; an earlier copy of this update (count {count}) missed these routes"
             );
         } else {
-            let band = if severity.label == prior.band {
-                format!("severity still {}", prior.band)
+            let elapsed = now.saturating_sub(prior.notified_at);
+            let interval = config.thresholds.renotify_after;
+            if severity.label > prior.band {
+                why = format!(
+                    "update (count {} → {count}): severity rose from {} to {}",
+                    prior.count, prior.band, severity.label
+                );
+            } else if elapsed >= interval.as_secs() as i64 {
+                why = format!(
+                    "update (count {} → {count}): last alerted {} ago, re-notify after {interval}",
+                    prior.count,
+                    elapsed_text(elapsed)
+                );
             } else {
-                format!(
-                    "severity {} has not risen above {}",
-                    severity.label, prior.band
-                )
-            };
-            return Decision::suppressed(format!(
-                "update (count {} → {count}) within the re-notify interval {interval}, {band}",
-                prior.count
-            ));
+                let band = if severity.label == prior.band {
+                    format!("severity still {}", prior.band)
+                } else {
+                    format!(
+                        "severity {} has not risen above {}",
+                        severity.label, prior.band
+                    )
+                };
+                return Decision::suppressed(format!(
+                    "update (count {} → {count}) within the re-notify interval {interval}, {band}",
+                    prior.count
+                ));
+            }
+            kind = AlertKind::Update;
         }
-        kind = AlertKind::Update;
     }
     let routes: Vec<String> = config
         .routes
         .iter()
         .filter(|route| route_accepts(route, classification, severity))
+        .filter(|route| !reached.contains(&route.name))
         .map(|route| route.name.clone())
         .collect();
+    if routes.is_empty() && !reached.is_empty() {
+        return Decision::suppressed(format!(
+            "duplicate: already alerted at count {}",
+            finding.count()
+        ));
+    }
     if routes.is_empty() {
         let component = classification.component.map_or(NOT_AI, |c| c.as_str());
         return Decision::suppressed(format!(
@@ -255,6 +279,7 @@ mod tests {
         let classification = classify(finding, &config.classification);
         decide(
             finding,
+            Origin::GuardDuty,
             &classification,
             Severity::from_score(finding.severity),
             None,
@@ -284,5 +309,92 @@ mod tests {
         let sample = decision(&finding(9.0, true), &config);
         assert_eq!(sample.outcome, Outcome::Suppressed);
         assert!(sample.reason.contains("alert_samples"), "{}", sample.reason);
+    }
+
+    fn routes_config() -> Config {
+        Config::from_toml(
+            "[[routes]]\nname = \"all\"\n[[routes]]\nname = \"ml\"\ncomponents = [\"accelerated-compute\"]\n",
+            "routes.toml",
+        )
+        .unwrap()
+    }
+
+    fn gpu_finding() -> Finding {
+        let mut finding = finding(8.0, false);
+        finding.resource = serde_json::from_value(serde_json::json!({
+            "resourceType": "Instance",
+            "instanceDetails": { "instanceType": "p4d.24xlarge" }
+        }))
+        .unwrap();
+        finding
+    }
+
+    fn decide_with(
+        finding: &Finding,
+        origin: Origin,
+        prior: Option<&AlertRecord>,
+        config: &Config,
+    ) -> Decision {
+        let classification = classify(finding, &config.classification);
+        let severity = Severity::from_score(finding.severity);
+        decide(finding, origin, &classification, severity, prior, 0, config)
+    }
+
+    fn prior(routes: &[&str]) -> AlertRecord {
+        AlertRecord {
+            key: "k".into(),
+            count: 1,
+            band: crate::severity::SeverityLabel::High,
+            notified_at: 0,
+            routes_delivered: routes.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn guardduty_s_own_copy_reaches_the_routes_a_poorer_copy_missed() {
+        let config = routes_config();
+        // Security Hub's copy lost the instance type: not AI, so only `all` heard of it.
+        let poorer = decide_with(&finding(8.0, false), Origin::SecurityHub, None, &config);
+        assert_eq!(poorer.routes, ["all"]);
+        let richer = decide_with(
+            &gpu_finding(),
+            Origin::GuardDuty,
+            Some(&prior(&["all"])),
+            &config,
+        );
+        assert_eq!(richer.outcome, Outcome::Alert, "{}", richer.reason);
+        assert_eq!(richer.routes, ["ml"]);
+        // Once both were reached, another copy of the update is a duplicate.
+        let again = decide_with(
+            &gpu_finding(),
+            Origin::GuardDuty,
+            Some(&prior(&["all", "ml"])),
+            &config,
+        );
+        assert_eq!(again.outcome, Outcome::Suppressed);
+        assert!(again.reason.starts_with("duplicate"), "{}", again.reason);
+    }
+
+    #[test]
+    fn a_security_hub_copy_never_adds_routes_to_an_alerted_update() {
+        let config = routes_config();
+        let copy = decide_with(
+            &gpu_finding(),
+            Origin::SecurityHub,
+            Some(&prior(&["all"])),
+            &config,
+        );
+        assert_eq!(copy.outcome, Outcome::Suppressed);
+        assert!(copy.reason.starts_with("duplicate"), "{}", copy.reason);
+        let older = decide_with(
+            &gpu_finding(),
+            Origin::GuardDuty,
+            Some(&AlertRecord {
+                count: 2,
+                ..prior(&["all"])
+            }),
+            &config,
+        );
+        assert!(older.reason.starts_with("duplicate"), "{}", older.reason);
     }
 }

@@ -47,8 +47,13 @@ pub struct SourcedFinding {
 /// What an input event turned out to be.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParsedEvent {
-    /// One or more findings to decide on (Security Hub events may carry several).
-    Findings(Vec<SourcedFinding>),
+    /// One or more findings to decide on (Security Hub events may carry several), and why
+    /// each finding of the same batch that could not be read was rejected: one bad finding
+    /// does not hold back the others.
+    Findings {
+        findings: Vec<SourcedFinding>,
+        rejected: Vec<String>,
+    },
     /// Not something Watchpost acts on; the reason says what it was.
     Ignored(String),
     /// Not usable; the reason names the field and what was expected.
@@ -105,10 +110,13 @@ pub fn parse_event_value(value: Value) -> ParsedEvent {
 
 fn guardduty_finding(detail: Value, path: &str) -> ParsedEvent {
     match deserialize_finding(detail) {
-        Ok(finding) => ParsedEvent::Findings(vec![SourcedFinding {
-            finding,
-            origin: Origin::GuardDuty,
-        }]),
+        Ok(finding) => ParsedEvent::Findings {
+            findings: vec![SourcedFinding {
+                finding,
+                origin: Origin::GuardDuty,
+            }],
+            rejected: Vec::new(),
+        },
         Err(err) => ParsedEvent::Rejected(describe_error(path, &err)),
     }
 }
@@ -150,6 +158,7 @@ fn security_hub_event(detail: Option<&Value>) -> ParsedEvent {
 
 fn security_hub_findings(findings: &[Value], path: &str) -> ParsedEvent {
     let mut out = Vec::new();
+    let mut rejected = Vec::new();
     let mut others = Vec::new();
     for (index, finding) in findings.iter().enumerate() {
         let at = if path.is_empty() {
@@ -158,16 +167,20 @@ fn security_hub_findings(findings: &[Value], path: &str) -> ParsedEvent {
             format!("{path}[{index}]")
         };
         match asff::product_of(finding) {
-            Err(what) => return ParsedEvent::Rejected(format!("{}{what}", prefix_of(&at))),
+            Err(what) => rejected.push(format!("{}{what}", prefix_of(&at))),
             Ok(product) if asff::is_guardduty(product) => match asff::to_finding(finding) {
                 Ok(finding) => out.push(SourcedFinding {
                     finding,
                     origin: Origin::SecurityHub,
                 }),
-                Err(what) => return ParsedEvent::Rejected(format!("{}{what}", prefix_of(&at))),
+                Err(what) => rejected.push(format!("{}{what}", prefix_of(&at))),
             },
             Ok(product) => others.push(clip(asff::product_name(product), QUOTE_LIMIT)),
         }
+    }
+    if out.is_empty() && !rejected.is_empty() {
+        // Nothing usable: the event as a whole is rejected, naming every finding at fault.
+        return ParsedEvent::Rejected(clip(&rejected.join("; "), 1_000));
     }
     if out.is_empty() {
         if others.is_empty() {
@@ -179,7 +192,10 @@ fn security_hub_findings(findings: &[Value], path: &str) -> ParsedEvent {
             others.join(", ")
         ));
     }
-    ParsedEvent::Findings(out)
+    ParsedEvent::Findings {
+        findings: out,
+        rejected,
+    }
 }
 
 fn prefix_of(path: &str) -> String {

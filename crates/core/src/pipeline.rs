@@ -34,7 +34,15 @@ pub fn evaluate(
     let finding = sourced.finding;
     let classification = classify(&finding, &config.classification);
     let severity = Severity::from_score(finding.severity);
-    let decision = decide(&finding, &classification, severity, prior, now, config);
+    let decision = decide(
+        &finding,
+        sourced.origin,
+        &classification,
+        severity,
+        prior,
+        now,
+        config,
+    );
     let links = links(&finding);
     Evaluation {
         finding,
@@ -91,6 +99,15 @@ impl Evaluation {
             links: &self.links,
             enrichment,
         }
+    }
+
+    /// The routes an earlier copy of this very finding update reached (`prior` at the same
+    /// count): the alert's record keeps them, and the decision left them out.
+    pub fn reached_before(&self, prior: Option<&AlertRecord>) -> Vec<String> {
+        prior
+            .filter(|p| p.count == self.finding.count())
+            .map(|p| p.routes_delivered.clone())
+            .unwrap_or_default()
     }
 
     /// The alert state to store once the alert has reached `routes_delivered`.

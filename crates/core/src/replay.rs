@@ -147,18 +147,31 @@ impl<'a> Replay<'a> {
                     &reason,
                 )]
             }
-            ParsedEvent::Findings(findings) => findings
-                .into_iter()
-                .enumerate()
-                .map(|(n, sourced)| {
-                    let label = if n == 0 {
+            ParsedEvent::Findings { findings, rejected } => {
+                let label = |n: usize| {
+                    if n == 0 {
                         input.input.clone()
                     } else {
                         format!("{}#{n}", input.input)
-                    };
-                    self.process_finding(label, sourced)
-                })
-                .collect(),
+                    }
+                };
+                let good = findings.len();
+                let mut records: Vec<ReplayRecord> = findings
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, sourced)| self.process_finding(label(n), sourced))
+                    .collect();
+                // The batch's unreadable findings follow its good ones.
+                for (n, reason) in rejected.iter().enumerate() {
+                    self.metrics.finding("rejected", "none", "none");
+                    records.push(ReplayRecord::without_finding(
+                        label(good + n),
+                        Outcome::Rejected,
+                        reason,
+                    ));
+                }
+                records
+            }
         }
     }
 
@@ -169,7 +182,8 @@ impl<'a> Replay<'a> {
     ) -> ReplayRecord {
         let now = observed_at(&sourced.finding).unwrap_or(self.fallback_now);
         let key = crate::state::alert_key(&sourced.finding);
-        let evaluation = evaluate(sourced, self.config, self.state.get(&key), now);
+        let prior = self.state.get(&key).cloned();
+        let evaluation = evaluate(sourced, self.config, prior.as_ref(), now);
         self.metrics.finding(
             evaluation.decision.outcome.as_str(),
             evaluation.severity.label.as_str(),
@@ -177,8 +191,9 @@ impl<'a> Replay<'a> {
         );
         let (mut subject, mut alerts) = (None, None);
         if evaluation.is_alert() {
-            self.state
-                .put(evaluation.record(now, evaluation.decision.routes.clone()));
+            let mut reached = evaluation.reached_before(prior.as_ref());
+            reached.extend(evaluation.decision.routes.iter().cloned());
+            self.state.put(evaluation.record(now, reached));
             let config = self.config;
             let routes = evaluation.decision.routes.iter();
             for route in routes.filter_map(|name| config.route(name)) {

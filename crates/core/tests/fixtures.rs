@@ -176,9 +176,10 @@ fn every_input_event_yields_one_record_with_the_contract_fields() {
         for path in inputs(folder) {
             let (records, events) = replay_file(&path, &config_for(&path), false);
             let name = label(&path);
-            // Security Hub batches give one record per finding (`<input>#n`); every event
-            // here carries at most one finding, so records and events pair up.
-            assert_eq!(records.len(), events, "{name}: one record per input event");
+            // Security Hub batches give one record per finding, `<input>#n` after the first:
+            // the first records of the events and the events pair up.
+            let firsts = records.iter().filter(|r| !r.input.contains('#')).count();
+            assert_eq!(firsts, events, "{name}: one record per input event");
             for (i, record) in records.iter().enumerate() {
                 let value = serde_json::to_value(record).expect("serialises");
                 let at = format!("{name} record {}", i + 1);
@@ -291,7 +292,7 @@ fn parse_event_agrees_with_replay_on_single_event_files() {
         let (records, _) = replay_file(&path, &Config::default(), false);
         let outcome = records[0].outcome.as_str();
         let agrees = match parsed {
-            ParsedEvent::Findings(_) => outcome == "alert" || outcome == "suppressed",
+            ParsedEvent::Findings { .. } => outcome == "alert" || outcome == "suppressed",
             ParsedEvent::Ignored(_) => outcome == "ignored",
             ParsedEvent::Rejected(_) => outcome == "rejected",
         };

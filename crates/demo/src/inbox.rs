@@ -534,6 +534,7 @@ mod tests {
             subject: "[HIGH] model-invocation: Impact:IAMUser/AnomalousModelInvocation on svc-chat-frontend".into(),
             routes: vec!["pager".into()],
             started_at: 0,
+            attempts: 0,
         };
         let report = InvestigationReport {
             id: "inv-0123".into(),

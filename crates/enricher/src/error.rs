@@ -77,6 +77,10 @@ pub enum HandlerError {
     /// Another invocation holds the claim on this alert and may still be delivering it.
     #[error("alert {0} is being delivered by another invocation; retry to confirm it was")]
     AlertInFlight(String),
+    /// The alert state could not be read or claimed for a reason a retry may fix: nothing was
+    /// published, so the retry (or a redrive of the dead letter) delivers exactly once.
+    #[error("alert state unavailable, nothing was delivered; retry: {0}")]
+    StateUnavailable(PortError),
     /// The sweep could not finish; the next one (or a retry) picks up where it stopped.
     #[error("investigation sweep failed: {0}")]
     SweepFailed(String),
@@ -97,6 +101,7 @@ impl HandlerError {
             HandlerError::InvalidEvent(_) => "Watchpost.InvalidEvent",
             HandlerError::DeliveryFailed(_) => "Watchpost.DeliveryFailed.Retryable",
             HandlerError::AlertInFlight(_) => "Watchpost.AlertInFlight.Retryable",
+            HandlerError::StateUnavailable(_) => "Watchpost.StateUnavailable.Retryable",
             HandlerError::SweepFailed(_) => "Watchpost.SweepFailed.Retryable",
         }
     }

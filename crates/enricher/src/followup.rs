@@ -183,6 +183,7 @@ mod tests {
                 .into(),
             routes: vec!["chat".into()],
             started_at: 0,
+            attempts: 0,
         };
         let report = InvestigationReport {
             id: "inv-1".into(),

@@ -44,12 +44,25 @@ pub mod metric {
     pub const INVESTIGATIONS_REUSED: &str = "InvestigationsReused";
     pub const FOLLOW_UPS_DELIVERED: &str = "FollowUpsDelivered";
     pub const ALERTS_IN_FLIGHT: &str = "AlertsInFlight";
+    /// Claims lost to another invocation (each is followed by a fresh decision).
+    pub const CLAIMS_LOST: &str = "ClaimsLost";
+    /// Findings of a Security Hub batch that could not be read (the others were processed).
+    pub const FINDINGS_REJECTED: &str = "FindingsRejected";
+    /// Follow-ups given up after failing too many sweeps.
+    pub const FOLLOW_UPS_ABANDONED: &str = "FollowUpsAbandoned";
 }
 
 /// Detective profiles and investigations look this far before the first activity.
 const SCOPE_MARGIN_SECONDS: i64 = 3_600;
 /// Without a first-seen time, investigations look back this far.
 const DEFAULT_SCOPE_SECONDS: i64 = 86_400;
+/// Longest claim lease: under the minute Lambda waits before retrying a failed asynchronous
+/// invocation (Lambda developer guide, "Error handling and automatic retries").
+const MAX_CLAIM_LEASE_SECONDS: i64 = 45;
+/// Publishing stops this long before the lease ends, for the last publish to land in it.
+const LEASE_MARGIN_SECONDS: i64 = 5;
+/// Decisions a finding gets when claims keep being lost to other invocations.
+const CLAIM_ATTEMPTS: usize = 3;
 /// Longest a finding id is logged or returned.
 const ID_MAX_CHARS: usize = 300;
 
@@ -111,7 +124,7 @@ where
     pub async fn handle(&self, event: Value, request_id: &str) -> Result<Value, HandlerError> {
         let mut counts = MetricCounts::default();
         let result = if is_scheduled(&event) {
-            self.sweep(&mut counts).await
+            self.sweep(request_id, &mut counts).await
         } else {
             self.findings(event, request_id, &mut counts).await
         };
@@ -137,7 +150,14 @@ where
                 tracing::info!(outcome = "ignored", reason = %reason, "event ignored");
                 Ok(json!({ "outcome": "ignored", "reason": reason }))
             }
-            ParsedEvent::Findings(findings) => {
+            ParsedEvent::Findings { findings, rejected } => {
+                // The batch's readable findings go on; each unreadable one is counted and
+                // logged (the event as a whole was rejected if none was readable).
+                for reason in &rejected {
+                    counts.finding("rejected", "none", "none");
+                    counts.count(metric::FINDINGS_REJECTED, "Reason", "unreadable");
+                    tracing::warn!(outcome = "rejected", reason = %reason, "finding in a batch rejected");
+                }
                 let mut reports = Vec::new();
                 let mut failures = Vec::new();
                 let mut in_flight = None;
@@ -154,7 +174,11 @@ where
                 if let Some(err) = in_flight {
                     return Err(err);
                 }
-                Ok(json!({ "findings": reports }))
+                let mut answer = json!({ "findings": reports });
+                if !rejected.is_empty() {
+                    answer["rejected"] = json!(rejected);
+                }
+                Ok(answer)
             }
         }
     }
@@ -168,88 +192,112 @@ where
     ) -> Result<FindingReport, HandlerError> {
         let config = &self.settings.config;
         let store = &self.ports.store;
-        let now = self.ports.clock.now();
         let key = alert_key(&sourced.finding);
         let mut notes = Vec::new();
-
-        let (stored, state_available) = match store.load(&key).await {
-            Ok(stored) => (stored, true),
-            Err(err) => {
-                dedup_unavailable(&err, &mut notes, counts);
-                (None, false)
-            }
-        };
-        // A claimed alert of this very count that has not reached all its routes: a retry
-        // resumes it (once the claiming invocation's lease is over), deciding as it did.
-        let unfinished = stored
-            .as_ref()
-            .filter(|s| !s.complete && s.record.count == sourced.finding.count());
-        if let Some(unfinished) = unfinished
-            && unfinished.lease_until > now
-        {
-            counts.count(metric::ALERTS_IN_FLIGHT, "Stage", "claim");
-            return Err(HandlerError::AlertInFlight(clip(&key, ID_MAX_CHARS)));
-        }
-        let prior = match unfinished {
-            Some(s) => s.previous.as_ref(),
-            None => stored.as_ref().map(|s| &s.record),
-        };
-        let evaluation = evaluate(sourced, config, prior, now);
-        if !evaluation.is_alert() {
-            let report = self.report(
-                &evaluation,
-                evaluation.decision.reason.clone(),
-                Vec::new(),
-                notes,
-                None,
-            );
-            counts.finding(report.outcome, report.severity, report.component);
-            log(&report);
-            return Ok(report);
-        }
-        let already: Vec<String> = unfinished
-            .map(|s| s.record.routes_delivered.clone())
-            .unwrap_or_default();
-
-        // Claim before delivering, so that two invocations cannot both alert.
         let token = self.token(request_id);
-        let mut claimed = false;
-        if state_available {
+
+        // Read the state, decide, claim; a lost claim means another invocation changed the
+        // state in between (a retry of an earlier count, a concurrent copy): read again and
+        // decide again on what it wrote, a bounded number of times.
+        let mut attempt = 0;
+        let (evaluation, already, claimed, state_available, now) = loop {
+            attempt += 1;
+            let now = self.ports.clock.now();
+            let (stored, state_available) = match store.load(&key).await {
+                Ok(stored) => (stored, true),
+                Err(err) => {
+                    // Availability over deduplication: an outage of the state must not hold
+                    // every alert back, so the alert goes out marked (and counted).
+                    dedup_unavailable(&err, &mut notes, counts);
+                    (None, false)
+                }
+            };
+            // A claimed alert of this very count that has not reached all its routes: a retry
+            // resumes it (once the claiming invocation's lease is over), deciding as it did.
+            let unfinished = stored
+                .as_ref()
+                .filter(|s| !s.complete && s.record.count == sourced.finding.count());
+            if let Some(unfinished) = unfinished
+                && unfinished.lease_until > now
+            {
+                counts.count(metric::ALERTS_IN_FLIGHT, "Stage", "claim");
+                return Err(HandlerError::AlertInFlight(clip(&key, ID_MAX_CHARS)));
+            }
+            let prior = match unfinished {
+                Some(s) => s.previous.as_ref(),
+                None => stored.as_ref().map(|s| &s.record),
+            };
+            let evaluation = evaluate(sourced.clone(), config, prior, now);
+            if !evaluation.is_alert() {
+                let report = self.report(
+                    &evaluation,
+                    evaluation.decision.reason.clone(),
+                    Vec::new(),
+                    notes,
+                    None,
+                );
+                counts.finding(report.outcome, report.severity, report.component);
+                log(&report);
+                return Ok(report);
+            }
+            // Routes this finding update already reached: those of the unfinished claim being
+            // resumed, or those of an earlier copy of the same update.
+            let already: Vec<String> = match unfinished {
+                Some(s) => s.record.routes_delivered.clone(),
+                None => evaluation.reached_before(prior),
+            };
+            if !state_available {
+                break (evaluation, already, false, false, now);
+            }
+            // Claim before delivering, so that two invocations cannot both alert.
             let claim = Claim {
                 stored: StoredAlert {
                     record: evaluation.record(now, already.clone()),
                     previous: prior.cloned(),
                     routes: evaluation.decision.routes.clone(),
                     complete: false,
-                    lease_until: now + i64::from(config.enricher.timeout_s),
+                    lease_until: now + self.lease_seconds(),
                     token: token.clone(),
                 },
                 expected_token: stored.as_ref().map(|s| s.token.clone()),
                 expires_at: now + config.enricher.state_ttl.as_secs() as i64,
             };
             match store.claim(&claim).await {
-                Ok(ClaimOutcome::Claimed) => claimed = true,
-                Ok(ClaimOutcome::AlreadyClaimed) => {
-                    let mut report = self.report(
-                        &evaluation,
-                        "duplicate: another invocation claimed this alert first".into(),
-                        Vec::new(),
-                        notes,
-                        None,
-                    );
-                    report.outcome = "suppressed";
-                    counts.finding(report.outcome, report.severity, report.component);
-                    log(&report);
-                    return Ok(report);
+                Ok(ClaimOutcome::Claimed) => break (evaluation, already, true, true, now),
+                Ok(ClaimOutcome::AlreadyClaimed) if attempt < CLAIM_ATTEMPTS => {
+                    counts.count(metric::CLAIMS_LOST, "Stage", "claim");
                 }
-                Err(err) => dedup_unavailable(&err, &mut notes, counts),
+                Ok(ClaimOutcome::AlreadyClaimed) => {
+                    // Still contended: let Lambda's retry decide on what has settled by then.
+                    counts.count(metric::CLAIMS_LOST, "Stage", "claim");
+                    counts.count(metric::ALERTS_IN_FLIGHT, "Stage", "claim");
+                    return Err(HandlerError::AlertInFlight(clip(&key, ID_MAX_CHARS)));
+                }
+                // The state answered a moment ago, so a claim that failed for a passing reason
+                // will very likely succeed on Lambda's retry a minute later. Publishing now,
+                // unclaimed, would let that retry and any concurrent copy deliver again and
+                // leave no record of the routes reached: fail before publishing anything.
+                Err(err) if err.is_retryable() => {
+                    tracing::warn!(error = %err, "could not claim the alert: retry");
+                    counts.count(metric::DEDUPLICATION_UNAVAILABLE, "Service", "dynamodb");
+                    return Err(HandlerError::StateUnavailable(err));
+                }
+                // A retry cannot fix this one (permissions, a missing table): deliver marked.
+                Err(err) => {
+                    dedup_unavailable(&err, &mut notes, counts);
+                    break (evaluation, already, false, true, now);
+                }
             }
-        }
+        };
         counts.finding(
             "alert",
             evaluation.severity.label.as_str(),
             evaluation.component_name(),
         );
+        // No publish starts after the lease: past it, another invocation may take the alert
+        // over, and two publishers would double it.
+        let publishing = (self.lease_seconds() - LEASE_MARGIN_SECONDS).max(1);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(publishing as u64);
 
         let investigation_id = self.investigate(&evaluation, now, &mut notes, counts).await;
         let enrichment = Enrichment {
@@ -262,9 +310,16 @@ where
             .filter(|a| !already.contains(&a.route))
             .collect();
         let results = join_all(pending.iter().map(|alert| async {
-            let result = match self.publication(alert) {
-                Ok(publication) => self.ports.notifier.publish(&publication).await.map(|_| ()),
-                Err(err) => Err(err),
+            let publish = async {
+                let publication = self.publication(alert)?;
+                self.ports.notifier.publish(&publication).await.map(|_| ())
+            };
+            let result = match tokio::time::timeout_at(deadline, publish).await {
+                Ok(result) => result,
+                Err(_) => Err(PortError::Unavailable {
+                    service: "sns",
+                    message: "no answer before the claim's lease ended".into(),
+                }),
             };
             if result.is_ok()
                 && claimed
@@ -309,6 +364,7 @@ where
                     .unwrap_or_default(),
                 routes: evaluation.decision.routes.clone(),
                 started_at: now,
+                attempts: 0,
             };
             if let Err(err) = store.remember_investigation(&open).await {
                 tracing::warn!(error = %err, "could not remember the investigation for the sweep");
@@ -331,6 +387,13 @@ where
         } else {
             Err(HandlerError::DeliveryFailed(failures))
         }
+    }
+
+    /// How long a claim keeps other invocations off an alert: the function's timeout (it
+    /// cannot run longer), but never so long that Lambda's retries, about one and two minutes
+    /// after a failed attempt, find the alert still held by an invocation that died.
+    fn lease_seconds(&self) -> i64 {
+        i64::from(self.settings.config.enricher.timeout_s).min(MAX_CLAIM_LEASE_SECONDS)
     }
 
     /// Starts (or reuses) a Detective investigation when the finding warrants one, within the

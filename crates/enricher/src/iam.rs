@@ -1,7 +1,10 @@
 //! The least-privilege IAM policy of the enricher's execution role, generated from what the
 //! code calls: no wildcard actions, resources scoped wherever the service allows it.
 //! PutMetricData has no resource-level permissions, so it is conditioned on the namespace.
-//! `infra/iam/enricher-policy.json` is this policy with placeholders (kept in sync by a test).
+//! It is the whole policy the function's role gets, deployment included (the on-failure
+//! destination sends through the role, and SNS encrypts with the topics' key on its behalf):
+//! `infra/iam/enricher-policy.json` is this policy with placeholders (kept in sync by a test),
+//! and provisioning attaches exactly this.
 
 use serde_json::{Value, json};
 
@@ -19,6 +22,9 @@ pub struct PolicyScope<'a> {
     pub metrics_namespace: &'a str,
     /// The customer managed key encrypting the topics, if any.
     pub topic_kms_key_arn: Option<&'a str>,
+    /// The dead-letter queue Lambda's on-failure destination sends failed events to, with the
+    /// function's role.
+    pub dead_letter_queue_arn: Option<&'a str>,
 }
 
 /// The actions each service's adapter calls.
@@ -31,8 +37,10 @@ pub const LOGS_ACTIONS: &[&str] = &[
 ];
 pub const SNS_ACTIONS: &[&str] = &["sns:Publish"];
 pub const DYNAMODB_ACTIONS: &[&str] = &[
+    "dynamodb:DeleteItem",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
+    "dynamodb:Scan",
     "dynamodb:UpdateItem",
 ];
 pub const DETECTIVE_ACTIONS: &[&str] = &[
@@ -45,6 +53,9 @@ pub const CLOUDWATCH_ACTIONS: &[&str] = &["cloudwatch:PutMetricData"];
 /// SNS needs these on the key to publish to an encrypted topic (SNS developer guide,
 /// "Encryption at rest").
 pub const KMS_ACTIONS: &[&str] = &["kms:Decrypt", "kms:GenerateDataKey"];
+/// Lambda's on-failure destination sends with the function's role (Lambda developer guide,
+/// "Adding a destination").
+pub const SQS_ACTIONS: &[&str] = &["sqs:SendMessage"];
 
 /// The enricher's policy document.
 pub fn enricher_policy(scope: &PolicyScope<'_>) -> Value {
@@ -104,6 +115,14 @@ pub fn enricher_policy(scope: &PolicyScope<'_>) -> Value {
             "Condition": { "StringEquals": { "kms:ViaService": format!("sns.{region}.amazonaws.com") } },
         }));
     }
+    if let Some(queue) = scope.dead_letter_queue_arn {
+        statements.push(json!({
+            "Sid": "FailedEventsToDeadLetterQueue",
+            "Effect": "Allow",
+            "Action": SQS_ACTIONS,
+            "Resource": [queue],
+        }));
+    }
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
@@ -130,13 +149,34 @@ pub fn placeholder_policy() -> Value {
         topic_arns: &topics,
         graph_arn: Some("arn:${Partition}:detective:${Region}:${AccountId}:graph:${GraphId}"),
         metrics_namespace: &config.metrics.namespace,
-        topic_kms_key_arn: None,
+        topic_kms_key_arn: Some("arn:${Partition}:kms:${Region}:${AccountId}:key/${TopicKeyId}"),
+        dead_letter_queue_arn: Some(&format!(
+            "arn:${{Partition}}:sqs:${{Region}}:${{AccountId}}:{}-enricher-dlq",
+            config.watchpost.stack
+        )),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rendered_policy_is_the_whole_policy_with_the_queue_and_the_key() {
+        let policy = placeholder_policy();
+        let sids: Vec<&str> = policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["Sid"].as_str())
+            .collect();
+        assert!(sids.contains(&"FailedEventsToDeadLetterQueue"), "{sids:?}");
+        assert!(sids.contains(&"EncryptedTopics"), "{sids:?}");
+        let text = policy.to_string();
+        assert!(text.contains("sqs:SendMessage"), "{text}");
+        assert!(text.contains(":watchpost-enricher-dlq"), "{text}");
+        assert!(text.contains("kms:GenerateDataKey"), "{text}");
+    }
 
     #[test]
     fn no_wildcard_actions_and_only_put_metric_data_on_any_resource() {

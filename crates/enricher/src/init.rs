@@ -74,7 +74,8 @@ pub fn handler_with(settings: Settings, sdk: &SdkConfig, detective: &SdkConfig) 
         notifier: SnsNotifier::new(aws_sdk_sns::Client::new(sdk)),
         metrics,
         detective: DetectiveInvestigations::new(aws_sdk_detective::Client::new(detective)),
-        store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), settings.table.clone()),
+        store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), settings.table.clone())
+            .with_investigation_ttl(settings.config.enricher.state_ttl.as_secs() as i64),
         clock: SystemClock,
     };
     Handler::new(settings, ports)

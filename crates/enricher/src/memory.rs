@@ -29,6 +29,7 @@ fn throttled(service: &'static str) -> PortError {
 pub struct MemoryNotifier {
     published: Mutex<Vec<Publication>>,
     failing: Mutex<HashSet<String>>,
+    delay_ms: AtomicU64,
 }
 
 impl MemoryNotifier {
@@ -46,10 +47,19 @@ impl MemoryNotifier {
     pub fn clear(&self) {
         self.published.lock().unwrap().clear();
     }
+    /// Every publish waits this long first (a slow or hanging SNS).
+    pub fn set_delay(&self, delay: Duration) {
+        self.delay_ms
+            .store(delay.as_millis() as u64, Ordering::SeqCst);
+    }
 }
 
 impl Notifier for &MemoryNotifier {
     async fn publish(&self, publication: &Publication) -> Result<String, PortError> {
+        let delay = self.delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
         if self
             .failing
             .lock()
@@ -195,12 +205,17 @@ impl Investigations for &MemoryDetective {
     }
 }
 
+/// A sweep's hold on a follow-up: its token and the end of its lease (Unix seconds).
+type Hold = (String, i64);
+
 /// Alert state with the conditional semantics of the DynamoDB adapter.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     alerts: Mutex<HashMap<String, StoredAlert>>,
-    open: Mutex<BTreeMap<String, OpenInvestigation>>,
+    /// Open investigations, with the sweep holding each, if any.
+    open: Mutex<BTreeMap<String, (OpenInvestigation, Option<Hold>)>>,
     failing: AtomicBool,
+    failing_claims: AtomicBool,
 }
 
 impl MemoryStore {
@@ -211,7 +226,16 @@ impl MemoryStore {
         self.alerts.lock().unwrap().get(key).cloned()
     }
     pub fn open(&self) -> Vec<OpenInvestigation> {
-        self.open.lock().unwrap().values().cloned().collect()
+        self.open
+            .lock()
+            .unwrap()
+            .values()
+            .map(|(open, _)| open.clone())
+            .collect()
+    }
+    /// Claims (only) fail with throttling, as when DynamoDB answers reads but not writes.
+    pub fn set_failing_claims(&self, failing: bool) {
+        self.failing_claims.store(failing, Ordering::SeqCst);
     }
     fn check(&self) -> Result<(), PortError> {
         if self.failing.load(Ordering::SeqCst) {
@@ -235,6 +259,9 @@ impl AlertStore for &MemoryStore {
 
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, PortError> {
         self.check()?;
+        if self.failing_claims.load(Ordering::SeqCst) {
+            return Err(throttled("dynamodb"));
+        }
         let mut alerts = self.alerts.lock().unwrap();
         let current = alerts
             .get(&claim.stored.record.key)
@@ -282,13 +309,55 @@ impl AlertStore for &MemoryStore {
             .lock()
             .unwrap()
             .entry(open.investigation_id.clone())
-            .or_insert_with(|| open.clone());
+            .or_insert_with(|| (open.clone(), None));
         Ok(())
     }
 
     async fn open_investigations(&self) -> Result<Vec<OpenInvestigation>, PortError> {
         self.check()?;
         Ok(self.open())
+    }
+
+    async fn claim_investigation(
+        &self,
+        id: &str,
+        token: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<bool, PortError> {
+        self.check()?;
+        let mut open = self.open.lock().unwrap();
+        match open.get_mut(id) {
+            Some((_, held)) if held.as_ref().is_none_or(|(_, until)| *until < now) => {
+                *held = Some((token.to_owned(), lease_until));
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn investigation_failed(
+        &self,
+        id: &str,
+        token: Option<&str>,
+        missed_routes: Option<&[String]>,
+    ) -> Result<(), PortError> {
+        self.check()?;
+        let mut open = self.open.lock().unwrap();
+        let Some((entry, held)) = open.get_mut(id) else {
+            return Ok(());
+        };
+        if let Some(token) = token {
+            if held.as_ref().map(|(t, _)| t.as_str()) != Some(token) {
+                return Ok(()); // another sweep took it over
+            }
+            *held = None;
+        }
+        entry.attempts += 1;
+        if let Some(routes) = missed_routes {
+            entry.routes = routes.to_vec();
+        }
+        Ok(())
     }
 
     async fn forget_investigation(&self, id: &str) -> Result<bool, PortError> {

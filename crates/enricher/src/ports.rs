@@ -143,6 +143,8 @@ pub struct OpenInvestigation {
     pub subject: String,
     pub routes: Vec<String>,
     pub started_at: i64,
+    /// Sweeps that tried to follow it up and failed (Detective or SNS trouble).
+    pub attempts: u32,
 }
 
 /// Alert state in DynamoDB: deduplication, re-notify, routes reached, open investigations.
@@ -163,7 +165,8 @@ pub trait AlertStore {
         token: &str,
         complete: bool,
     ) -> impl Future<Output = Result<(), PortError>>;
-    /// Remembers an investigation for the sweep (keeps an existing entry as it is).
+    /// Remembers an investigation for the sweep (keeps an existing entry as it is). Each
+    /// open investigation is an item of its own: no item limit on how many can be open.
     fn remember_investigation(
         &self,
         open: &OpenInvestigation,
@@ -171,7 +174,25 @@ pub trait AlertStore {
     fn open_investigations(
         &self,
     ) -> impl Future<Output = Result<Vec<OpenInvestigation>, PortError>>;
-    /// Forgets an investigation; `false` when another sweep did first.
+    /// Takes the investigation's follow-up for this sweep until `lease_until` (Unix seconds),
+    /// unless another sweep holds it; `false` when it does (or the entry is gone).
+    fn claim_investigation(
+        &self,
+        investigation_id: &str,
+        token: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> impl Future<Output = Result<bool, PortError>>;
+    /// Records a failed attempt: one more in `attempts`, the routes still to reach when given,
+    /// and the claim (if `token` holds it) released for the next sweep.
+    fn investigation_failed(
+        &self,
+        investigation_id: &str,
+        token: Option<&str>,
+        missed_routes: Option<&[String]>,
+    ) -> impl Future<Output = Result<(), PortError>>;
+    /// Forgets an investigation once its follow-up is out (or given up); `false` when it was
+    /// already gone.
     fn forget_investigation(
         &self,
         investigation_id: &str,

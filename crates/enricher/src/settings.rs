@@ -15,7 +15,7 @@ pub const CONFIG_ENV: &str = "WATCHPOST_CONFIG";
 pub const DEFAULT_CONFIG_FILE: &str = "watchpost.toml";
 pub const GRAPH_ENV: &str = "WATCHPOST_GRAPH_ARN";
 pub const TABLE_ENV: &str = "WATCHPOST_STATE_TABLE";
-pub const TOPIC_ENV_PREFIX: &str = "WATCHPOST_TOPIC_";
+pub use watchpost_core::config::{TOPIC_ENV_PREFIX, topic_env_var};
 
 /// Everything the handler needs to know, resolved.
 #[derive(Debug, Clone)]
@@ -39,14 +39,6 @@ pub enum SettingsError {
         var: String,
         file: String,
     },
-}
-
-/// The environment variable that carries a route's topic ARN.
-pub fn topic_env_var(route: &str) -> String {
-    format!(
-        "{TOPIC_ENV_PREFIX}{}",
-        route.to_ascii_uppercase().replace('-', "_")
-    )
 }
 
 /// The config file's path from the environment.

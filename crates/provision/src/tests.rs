@@ -844,3 +844,139 @@ async fn a_detector_that_was_there_is_managed_but_never_deleted() {
     apply(&account, &config, &destroy).await;
     assert!(account.state().detector.is_none());
 }
+
+#[test]
+fn only_the_pipeline_publishes_to_the_topics_and_uses_their_key() {
+    let config = config("");
+    let ctx = context();
+    let services = |policy: &serde_json::Value| -> Vec<String> {
+        policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["Principal"].get("Service"))
+            .flat_map(|p| match p {
+                serde_json::Value::Array(list) => list.clone(),
+                other => vec![other.clone()],
+            })
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect()
+    };
+    // No rule targets a topic: a service principal on a route topic would let anyone who can
+    // create a rule named like the stack's publish forged alerts.
+    let route = crate::desired::route_topic_policy(
+        &config,
+        &ctx,
+        "arn:aws:sns:us-east-1:123456789012:wp-pager",
+    );
+    assert!(services(&route).is_empty(), "{route}");
+    let key = crate::desired::key_policy(&config, &ctx);
+    assert_eq!(services(&key), ["cloudwatch.amazonaws.com"], "{key}");
+    // The role's policy is the rendered one, dead-letter queue and key included.
+    let role = crate::desired::role_policy(&config, &ctx).to_string();
+    assert!(
+        role.contains("sqs:SendMessage") && role.contains("kms:GenerateDataKey"),
+        "{role}"
+    );
+}
+
+#[tokio::test]
+async fn every_way_to_lose_an_alert_has_an_alarm_on_the_dashboard() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    let state = account.state();
+    let metric_of = |name: &str| {
+        let alarm = state
+            .alarms
+            .get(name)
+            .unwrap_or_else(|| panic!("no alarm {name}: {:?}", state.alarms.keys()));
+        let stat = &alarm.metrics[0]["MetricStat"]["Metric"];
+        (
+            stat["Namespace"].as_str().unwrap().to_owned(),
+            stat["MetricName"].as_str().unwrap().to_owned(),
+        )
+    };
+    for (alarm, namespace, metric) in [
+        ("wp-enricher-throttles", "AWS/Lambda", "Throttles"),
+        (
+            "wp-async-events-dropped",
+            "AWS/Lambda",
+            "AsyncEventsDropped",
+        ),
+        (
+            "wp-destination-delivery-failures",
+            "AWS/Lambda",
+            "DestinationDeliveryFailures",
+        ),
+        (
+            "wp-dead-letter-age",
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+        ),
+        (
+            "wp-pager-notifications-failed",
+            "AWS/SNS",
+            "NumberOfNotificationsFailed",
+        ),
+        ("wp-follow-ups-abandoned", "Watchpost", "FollowUpsAbandoned"),
+        ("wp-findings-rejected", "Watchpost", "FindingsRejected"),
+        (
+            "wp-deduplication-unavailable",
+            "Watchpost",
+            "DeduplicationUnavailable",
+        ),
+    ] {
+        assert_eq!(
+            metric_of(alarm),
+            (namespace.to_owned(), metric.to_owned()),
+            "{alarm}"
+        );
+    }
+    // One per route topic, by the topic's name.
+    for route in &config.routes {
+        let alarm = &state.alarms[&format!("wp-{}-notifications-failed", route.name)];
+        let dims = &alarm.metrics[0]["MetricStat"]["Metric"]["Dimensions"][0];
+        assert_eq!(dims["Name"], "TopicName");
+    }
+    let dashboard = state.dashboards["wp"].body.to_string();
+    for metric in [
+        "AsyncEventsDropped",
+        "DestinationDeliveryFailures",
+        "ApproximateAgeOfOldestMessage",
+        "NumberOfNotificationsFailed",
+        "FollowUpsAbandoned",
+        "FindingsRejected",
+    ] {
+        assert!(dashboard.contains(metric), "{metric} not on the dashboard");
+    }
+}
+
+#[tokio::test]
+async fn operations_subscriptions_are_managed_and_alarms_can_be_turned_off() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let mut config = config("");
+    config.alarms.operations_subscriptions = vec![watchpost_core::config::Subscription {
+        protocol: watchpost_core::config::Protocol::Https,
+        endpoint: "https://ops.example.com/hook".into(),
+        filter_policy: None,
+        raw_message_delivery: false,
+    }];
+    converge(&account, &config).await;
+    {
+        let state = account.state();
+        assert!(
+            state
+                .subscriptions
+                .values()
+                .any(|s| s.endpoint == "https://ops.example.com/hook"
+                    && s.topic_arn.ends_with(":wp-operations")),
+            "{:?}",
+            state.subscriptions
+        );
+        assert!(!state.alarms.is_empty());
+    }
+    config.alarms.enabled = false;
+    converge(&account, &config).await;
+    assert!(account.state().alarms.is_empty());
+}

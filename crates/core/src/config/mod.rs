@@ -4,6 +4,7 @@
 
 mod aws;
 pub mod defaults;
+mod delivery;
 mod error;
 pub mod limits;
 mod locate;
@@ -14,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 pub use aws::enricher_environment_bound;
+pub use delivery::{TOPIC_ENV_PREFIX, topic_env_var};
 pub use error::{ConfigError, Snippet};
 pub use values::{Cidr, Duration, Pattern};
 
@@ -331,8 +333,13 @@ pub enum Architecture {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Alarms {
+    /// Whether the pipeline's alarms exist at all. Turning them off is the explicit way to
+    /// deploy without anyone receiving them.
+    pub enabled: bool,
     /// Where alarms notify (an operations topic is created with this email subscribed).
     pub operations_email: Option<String>,
+    /// More subscribers of the operations topic (a pager's endpoint, a team's queue).
+    pub operations_subscriptions: Vec<Subscription>,
     /// Anomaly-detection alarms on findings per AI component.
     pub anomaly_detection: bool,
     pub anomaly_band: f64,
@@ -475,7 +482,9 @@ impl Default for Enricher {
 impl Default for Alarms {
     fn default() -> Self {
         Alarms {
+            enabled: true,
             operations_email: None,
+            operations_subscriptions: Vec::new(),
             anomaly_detection: true,
             anomaly_band: defaults::ANOMALY_BAND,
             dashboard: true,
@@ -500,6 +509,7 @@ impl Config {
         }
         let config = config.with_derived_names();
         config.validate(file, text)?;
+        delivery::check_route_targets(&config, file, text)?;
         Ok(config)
     }
 

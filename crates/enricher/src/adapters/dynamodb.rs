@@ -1,14 +1,18 @@
 //! Alert state in DynamoDB. One table, partition key `pk` (string), TTL attribute `expires_at`.
 //!
 //! - `alert#<alert key>`: the alert's record, the claim token every write is conditional on,
-//!   the routes it goes to and has reached, its lease, and the record before the claim.
-//! - `investigations#open`: one attribute `inv_<id>` per open investigation, so the sweep reads
-//!   them with one GetItem and forgets one with a conditional REMOVE (no Scan).
+//!   the routes it goes to and has reached (those of the claim's start in `routes_delivered`,
+//!   each reached since as `delivered:<route>`), its lease, and the record before the claim.
+//! - `investigation#<id>`: one item per open investigation (DynamoDB's 400 KB item limit would
+//!   cap how many could be open if they shared one), with the sweep's claim on its follow-up
+//!   and its failed attempts. The sweep lists them with a Scan of that prefix: the table holds
+//!   only alert state that expires, so the Scan stays small.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -23,22 +27,36 @@ pub const PARTITION_KEY: &str = "pk";
 /// The table's TTL attribute (Unix seconds).
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 const ALERT_PREFIX: &str = "alert#";
-const INVESTIGATIONS_PK: &str = "investigations#open";
-const INVESTIGATION_PREFIX: &str = "inv_";
+const INVESTIGATION_PREFIX: &str = "investigation#";
+/// Attribute `delivered:<route>` marks a route the claimed alert has reached.
+const DELIVERED_PREFIX: &str = "delivered:";
 
 /// [`AlertStore`] over DynamoDB.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// How long after its start an open investigation's item may be expired by DynamoDB.
+    investigation_ttl: i64,
 }
+
+/// Open investigations expire this long after they started unless the store is told otherwise
+/// (the sweep forgets them long before: [`crate::sweep::MAX_FOLLOW_UP_ATTEMPTS`]).
+const DEFAULT_INVESTIGATION_TTL_SECONDS: i64 = 30 * 86_400;
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         DynamoStore {
             client,
             table: table.into(),
+            investigation_ttl: DEFAULT_INVESTIGATION_TTL_SECONDS,
         }
+    }
+
+    /// Sets how long open investigations are kept at most (the config's `state_ttl`).
+    pub fn with_investigation_ttl(mut self, seconds: i64) -> Self {
+        self.investigation_ttl = seconds;
+        self
     }
 }
 
@@ -90,6 +108,14 @@ fn record_item(record: &AlertRecord) -> Item {
     ])
 }
 
+/// The record before a claim, with the routes it reached: a retry of a claim that completes
+/// an earlier copy's routes must know which those were.
+fn previous_item(record: &AlertRecord) -> Item {
+    let mut item = record_item(record);
+    item.insert("routes_delivered".into(), list(&record.routes_delivered));
+    item
+}
+
 fn record_of(
     key: &str,
     item: &Item,
@@ -117,6 +143,12 @@ impl ConditionFailed for PutItemError {
     }
 }
 
+impl ConditionFailed for DeleteItemError {
+    fn condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
 impl ConditionFailed for UpdateItemError {
     fn condition_failed(&self) -> bool {
         self.is_conditional_check_failed_exception()
@@ -129,24 +161,28 @@ fn is_condition_failed<E: ConditionFailed, R>(err: &SdkError<E, R>) -> bool {
         .is_some_and(ConditionFailed::condition_failed)
 }
 
-fn open_item(open: &OpenInvestigation) -> AttributeValue {
-    AttributeValue::M(HashMap::from([
-        ("graph_arn".to_owned(), s(open.graph_arn.clone())),
-        ("entity_arn".to_owned(), s(open.entity_arn.clone())),
-        ("alert_key".to_owned(), s(open.alert_key.clone())),
-        ("subject".to_owned(), s(open.subject.clone())),
-        ("routes".to_owned(), list(&open.routes)),
-        ("started_at".to_owned(), n(open.started_at)),
-    ]))
-}
-
-/// Attribute names allow any characters through expression names; ids are kept tidy anyway.
-fn investigation_attribute(id: &str) -> String {
+fn investigation_key(id: &str) -> AttributeValue {
+    // Ids are Detective's (digits); kept tidy anyway, as they become part of the key.
     let clean: String = id
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
-    format!("{INVESTIGATION_PREFIX}{clean}")
+    s(format!("{INVESTIGATION_PREFIX}{clean}"))
+}
+
+fn investigation_of(item: &Item) -> Option<OpenInvestigation> {
+    Some(OpenInvestigation {
+        investigation_id: get_s(item, "investigation_id")?,
+        graph_arn: get_s(item, "graph_arn").unwrap_or_default(),
+        entity_arn: get_s(item, "entity_arn").unwrap_or_default(),
+        alert_key: get_s(item, "alert_key").unwrap_or_default(),
+        subject: get_s(item, "subject").unwrap_or_default(),
+        routes: get_list(item, "routes"),
+        started_at: get_n(item, "started_at").unwrap_or(0),
+        attempts: get_n(item, "attempts")
+            .and_then(|a| u32::try_from(a).ok())
+            .unwrap_or(0),
+    })
 }
 
 impl AlertStore for DynamoStore {
@@ -163,9 +199,21 @@ impl AlertStore for DynamoStore {
         let Some(item) = output.item else {
             return Ok(None);
         };
-        let record = record_of(key, &item, get_list(&item, "routes_delivered"))?;
+        // The routes the claim started with, then each one reached since.
+        let mut reached = get_list(&item, "routes_delivered");
+        let mut since: Vec<&str> = item
+            .keys()
+            .filter_map(|name| name.strip_prefix(DELIVERED_PREFIX))
+            .collect();
+        since.sort_unstable();
+        for route in since {
+            if !reached.iter().any(|r| r == route) {
+                reached.push(route.to_owned());
+            }
+        }
+        let record = record_of(key, &item, reached)?;
         let previous = match item.get("previous").and_then(|v| v.as_m().ok()) {
-            Some(prev) => Some(record_of(key, prev, Vec::new())?),
+            Some(prev) => Some(record_of(key, prev, get_list(prev, "routes_delivered"))?),
             None => None,
         };
         Ok(Some(StoredAlert {
@@ -199,7 +247,10 @@ impl AlertStore for DynamoStore {
         item.insert("token".into(), s(stored.token.clone()));
         item.insert(TTL_ATTRIBUTE.into(), n(claim.expires_at));
         if let Some(previous) = &stored.previous {
-            item.insert("previous".into(), AttributeValue::M(record_item(previous)));
+            item.insert(
+                "previous".into(),
+                AttributeValue::M(previous_item(previous)),
+            );
         }
         let request = self
             .client
@@ -221,16 +272,18 @@ impl AlertStore for DynamoStore {
     }
 
     async fn delivered(&self, key: &str, token: &str, route: &str) -> Result<(), PortError> {
+        // One attribute per route reached, rather than appending to one list: routes are
+        // published in parallel, and updates of distinct attributes cannot lose one another
+        // wherever an update is not atomic.
         self.client
             .update_item()
             .table_name(&self.table)
             .key(PARTITION_KEY, s(format!("{ALERT_PREFIX}{key}")))
-            .update_expression("SET #routes = list_append(if_not_exists(#routes, :empty), :route)")
+            .update_expression("SET #route = :reached")
             .condition_expression("#token = :token")
-            .expression_attribute_names("#routes", "routes_delivered")
+            .expression_attribute_names("#route", format!("{DELIVERED_PREFIX}{route}"))
             .expression_attribute_names("#token", "token")
-            .expression_attribute_values(":empty", AttributeValue::L(Vec::new()))
-            .expression_attribute_values(":route", list(&[route.to_owned()]))
+            .expression_attribute_values(":reached", AttributeValue::Bool(true))
             .expression_attribute_values(":token", s(token))
             .send()
             .await
@@ -269,58 +322,149 @@ impl AlertStore for DynamoStore {
     }
 
     async fn remember_investigation(&self, open: &OpenInvestigation) -> Result<(), PortError> {
-        self.client
-            .update_item()
+        let item: Item = HashMap::from([
+            (
+                PARTITION_KEY.to_owned(),
+                investigation_key(&open.investigation_id),
+            ),
+            (
+                "investigation_id".to_owned(),
+                s(open.investigation_id.clone()),
+            ),
+            ("graph_arn".to_owned(), s(open.graph_arn.clone())),
+            ("entity_arn".to_owned(), s(open.entity_arn.clone())),
+            ("alert_key".to_owned(), s(open.alert_key.clone())),
+            ("subject".to_owned(), s(open.subject.clone())),
+            ("routes".to_owned(), list(&open.routes)),
+            ("started_at".to_owned(), n(open.started_at)),
+            ("attempts".to_owned(), n(i64::from(open.attempts))),
+            (
+                TTL_ATTRIBUTE.to_owned(),
+                n(open.started_at + self.investigation_ttl),
+            ),
+        ]);
+        let result = self
+            .client
+            .put_item()
             .table_name(&self.table)
-            .key(PARTITION_KEY, s(INVESTIGATIONS_PK))
-            .update_expression("SET #inv = if_not_exists(#inv, :inv)")
-            .expression_attribute_names("#inv", investigation_attribute(&open.investigation_id))
-            .expression_attribute_values(":inv", open_item(open))
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
             .send()
-            .await
-            .map_err(|err| port_error("dynamodb", err))?;
-        Ok(())
+            .await;
+        match result {
+            // Already remembered (a reused investigation): kept as it is.
+            Err(err) if is_condition_failed(&err) => Ok(()),
+            Err(err) => Err(port_error("dynamodb", err)),
+            Ok(_) => Ok(()),
+        }
     }
 
     async fn open_investigations(&self) -> Result<Vec<OpenInvestigation>, PortError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PARTITION_KEY, s(INVESTIGATIONS_PK))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| port_error("dynamodb", err))?;
         let mut open = Vec::new();
-        for (name, value) in output.item.unwrap_or_default() {
-            let (Some(id), Ok(entry)) = (name.strip_prefix(INVESTIGATION_PREFIX), value.as_m())
-            else {
-                continue;
-            };
-            open.push(OpenInvestigation {
-                investigation_id: id.to_owned(),
-                graph_arn: get_s(entry, "graph_arn").unwrap_or_default(),
-                entity_arn: get_s(entry, "entity_arn").unwrap_or_default(),
-                alert_key: get_s(entry, "alert_key").unwrap_or_default(),
-                subject: get_s(entry, "subject").unwrap_or_default(),
-                routes: get_list(entry, "routes"),
-                started_at: get_n(entry, "started_at").unwrap_or(0),
-            });
+        let mut start: Option<Item> = None;
+        loop {
+            let output = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(#pk, :prefix)")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_values(":prefix", s(INVESTIGATION_PREFIX))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| port_error("dynamodb", err))?;
+            open.extend(output.items().iter().filter_map(investigation_of));
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
         }
         open.sort_by(|a, b| a.investigation_id.cmp(&b.investigation_id));
         Ok(open)
     }
 
-    async fn forget_investigation(&self, investigation_id: &str) -> Result<bool, PortError> {
+    async fn claim_investigation(
+        &self,
+        investigation_id: &str,
+        token: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<bool, PortError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key(PARTITION_KEY, s(INVESTIGATIONS_PK))
-            .update_expression("REMOVE #inv")
-            .condition_expression("attribute_exists(#inv)")
-            .expression_attribute_names("#inv", investigation_attribute(investigation_id))
+            .key(PARTITION_KEY, investigation_key(investigation_id))
+            .update_expression("SET #lease = :until, #token = :token")
+            .condition_expression(
+                "attribute_exists(#pk) AND (attribute_not_exists(#lease) OR #lease < :now)",
+            )
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#lease", "lease_until")
+            .expression_attribute_names("#token", "token")
+            .expression_attribute_values(":until", n(lease_until))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":token", s(token))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if is_condition_failed(&err) => Ok(false),
+            Err(err) => Err(port_error("dynamodb", err)),
+        }
+    }
+
+    async fn investigation_failed(
+        &self,
+        investigation_id: &str,
+        token: Option<&str>,
+        missed_routes: Option<&[String]>,
+    ) -> Result<(), PortError> {
+        let mut update = String::from("SET #attempts = if_not_exists(#attempts, :zero) + :one");
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, investigation_key(investigation_id))
+            .expression_attribute_names("#attempts", "attempts")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1));
+        if let Some(routes) = missed_routes {
+            update.push_str(", #routes = :routes");
+            request = request
+                .expression_attribute_names("#routes", "routes")
+                .expression_attribute_values(":routes", list(routes));
+        }
+        request = match token {
+            Some(token) => {
+                update.push_str(" REMOVE #lease");
+                request
+                    .condition_expression("attribute_exists(#pk) AND #token = :token")
+                    .expression_attribute_names("#lease", "lease_until")
+                    .expression_attribute_names("#token", "token")
+                    .expression_attribute_values(":token", s(token))
+            }
+            None => request.condition_expression("attribute_exists(#pk)"),
+        };
+        match request.update_expression(update).send().await {
+            // Gone, or taken over by another sweep: nothing of ours to record.
+            Err(err) if is_condition_failed(&err) => Ok(()),
+            Err(err) => Err(port_error("dynamodb", err)),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    async fn forget_investigation(&self, investigation_id: &str) -> Result<bool, PortError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, investigation_key(investigation_id))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
             .send()
             .await;
         match result {

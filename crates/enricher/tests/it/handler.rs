@@ -414,3 +414,359 @@ async fn a_follow_up_that_cannot_be_delivered_is_retried_for_the_missed_routes()
     assert_eq!(published.len(), 1);
     assert_eq!(published[0].topic_arn, PAGER_TOPIC);
 }
+
+/// A store where another invocation claims the alert just before this one does, the way a
+/// retry of an earlier count wins the race against an update.
+struct LosesFirstClaim<'a> {
+    inner: &'a watchpost_enricher::memory::MemoryStore,
+    raced: std::sync::atomic::AtomicBool,
+}
+
+impl watchpost_enricher::ports::AlertStore for LosesFirstClaim<'_> {
+    async fn load(
+        &self,
+        key: &str,
+    ) -> Result<Option<watchpost_enricher::ports::StoredAlert>, watchpost_enricher::PortError> {
+        self.inner.load(key).await
+    }
+    async fn claim(
+        &self,
+        claim: &watchpost_enricher::ports::Claim,
+    ) -> Result<watchpost_enricher::ports::ClaimOutcome, watchpost_enricher::PortError> {
+        if !self.raced.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            // The other invocation resumes the unfinished count 7 with a claim of its own.
+            let current = self.inner.get(&claim.stored.record.key).unwrap();
+            let mut theirs = current.clone();
+            theirs.token = "the-other-invocation".into();
+            theirs.lease_until = NOW + 30;
+            let their_claim = watchpost_enricher::ports::Claim {
+                stored: theirs,
+                expected_token: Some(current.token),
+                expires_at: claim.expires_at,
+            };
+            self.inner.claim(&their_claim).await?;
+        }
+        self.inner.claim(claim).await
+    }
+    async fn delivered(
+        &self,
+        key: &str,
+        token: &str,
+        route: &str,
+    ) -> Result<(), watchpost_enricher::PortError> {
+        self.inner.delivered(key, token, route).await
+    }
+    async fn finish(
+        &self,
+        key: &str,
+        token: &str,
+        complete: bool,
+    ) -> Result<(), watchpost_enricher::PortError> {
+        self.inner.finish(key, token, complete).await
+    }
+    async fn remember_investigation(
+        &self,
+        open: &watchpost_enricher::ports::OpenInvestigation,
+    ) -> Result<(), watchpost_enricher::PortError> {
+        self.inner.remember_investigation(open).await
+    }
+    async fn open_investigations(
+        &self,
+    ) -> Result<Vec<watchpost_enricher::ports::OpenInvestigation>, watchpost_enricher::PortError>
+    {
+        self.inner.open_investigations().await
+    }
+    async fn claim_investigation(
+        &self,
+        id: &str,
+        token: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<bool, watchpost_enricher::PortError> {
+        self.inner
+            .claim_investigation(id, token, now, lease_until)
+            .await
+    }
+    async fn investigation_failed(
+        &self,
+        id: &str,
+        token: Option<&str>,
+        missed: Option<&[String]>,
+    ) -> Result<(), watchpost_enricher::PortError> {
+        self.inner.investigation_failed(id, token, missed).await
+    }
+    async fn forget_investigation(&self, id: &str) -> Result<bool, watchpost_enricher::PortError> {
+        self.inner.forget_investigation(id).await
+    }
+}
+
+const HIGH_ROUTE_CONFIG: &str = r#"
+[[routes]]
+name = "pager"
+format = "text"
+topic_arn = "arn:aws:sns:us-east-1:123456789012:watchpost-pager"
+
+[[routes]]
+name = "chat"
+format = "chat"
+topic_arn = "arn:aws:sns:us-east-1:123456789012:watchpost-chat"
+
+[[routes]]
+name = "machines"
+min_severity = "HIGH"
+format = "json"
+topic_arn = "arn:aws:sns:us-east-1:123456789012:watchpost-machines"
+
+[detective]
+enabled = false
+"#;
+
+#[tokio::test]
+async fn a_lost_claim_race_is_decided_again_not_called_a_duplicate() {
+    let world = World::new();
+    // Count 7 at MEDIUM reaches pager but not chat: left unfinished for a retry.
+    world.notifier.fail_topic(CHAT_TOPIC, true);
+    let first = world.handler_with(HIGH_ROUTE_CONFIG);
+    first
+        .handle(event(BEDROCK_EVENT), "req-7")
+        .await
+        .unwrap_err();
+    world.notifier.fail_topic(CHAT_TOPIC, false);
+    world.notifier.clear();
+
+    // Update 8 rises to HIGH, which the HIGH-only route `machines` waits for; the retry of 7
+    // claims the alert a moment before it does.
+    let mut update = event(BEDROCK_EVENT);
+    update["detail"]["severity"] = json!(8.0);
+    update["detail"]["service"]["count"] = json!(8);
+    let racing = LosesFirstClaim {
+        inner: &world.store,
+        raced: Default::default(),
+    };
+    let handler = watchpost_enricher::Handler::new(
+        settings(HIGH_ROUTE_CONFIG),
+        watchpost_enricher::Ports {
+            notifier: &world.notifier,
+            metrics: &world.metrics,
+            detective: &world.detective,
+            store: racing,
+            clock: &world.clock,
+        },
+    );
+    let answer = handler.handle(update, "req-8").await.unwrap();
+    assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+    let published = world.notifier.published();
+    assert!(
+        published.iter().any(|p| p.topic_arn == MACHINES_TOPIC),
+        "the HIGH-only route heard of update 8: {published:?}"
+    );
+    assert_eq!(world.metrics.total(metric::CLAIMS_LOST), 1);
+}
+
+#[tokio::test]
+async fn a_claim_that_fails_publishes_nothing_and_the_retry_delivers_once() {
+    let world = World::new();
+    let handler = world.handler();
+    world.store.set_failing_claims(true);
+    let err = handler
+        .handle(event(BEDROCK_EVENT), "req-1")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HandlerError::StateUnavailable(_)), "{err}");
+    assert!(err.is_retryable());
+    assert!(
+        world.notifier.published().is_empty(),
+        "nothing goes out unclaimed while the state answers"
+    );
+    world.store.set_failing_claims(false);
+    world.clock.advance(60);
+    handler.handle(event(BEDROCK_EVENT), "req-1").await.unwrap();
+    assert_eq!(world.notifier.published().len(), 3);
+    // A concurrent copy arriving now is a duplicate.
+    handler.handle(event(BEDROCK_EVENT), "req-2").await.unwrap();
+    assert_eq!(world.notifier.published().len(), 3);
+}
+
+#[tokio::test]
+async fn a_retry_a_minute_after_an_invocation_died_delivers_even_with_a_long_timeout() {
+    let world = World::new();
+    let config = format!("{CONFIG}\n[enricher]\ntimeout_s = 900\n");
+    let handler = world.handler_with(&config);
+    // SNS hangs and the invocation dies (the runtime kills it) before it records anything.
+    world.notifier.set_delay(Duration::from_secs(600));
+    let died = tokio::time::timeout(
+        Duration::from_millis(200),
+        handler.handle(event(BEDROCK_EVENT), "req-1"),
+    )
+    .await;
+    assert!(died.is_err(), "the invocation was still publishing");
+    world.notifier.set_delay(Duration::ZERO);
+    // Lambda's first retry comes about a minute later.
+    world.clock.advance(60);
+    let answer = handler.handle(event(BEDROCK_EVENT), "req-1").await.unwrap();
+    assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+    assert_eq!(world.notifier.published().len(), 3);
+}
+
+/// Security Hub's copy of the Bedrock finding, having lost what made it AI-related.
+fn lossy_security_hub_copy(severity: f64) -> serde_json::Value {
+    json!({
+        "version": "0",
+        "detail-type": "Security Hub Findings - Imported",
+        "source": "aws.securityhub",
+        "detail": { "findings": [{
+            "SchemaVersion": "2018-10-08",
+            "Id": "arn:aws:guardduty:us-east-1:111122223333:detector/5ec4b1a2c3d4e5f60718293a4b5c6d7e/finding/c4e2a0f8d6b4c2a0e8f6d4b2a0c8e6f4",
+            "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/guardduty",
+            "AwsAccountId": "111122223333",
+            "Region": "us-east-1",
+            "Types": ["TTPs/Impact/Impact:IAMUser-AnomalousBehavior"],
+            "CreatedAt": "2026-03-02T08:00:00Z",
+            "UpdatedAt": "2026-03-02T08:20:00Z",
+            "Severity": { "Product": severity },
+            "ProductFields": { "aws/guardduty/service/count": "7" },
+            "Resources": [{ "Type": "AwsIamAccessKey", "Id": "AWS::IAM::AccessKey:ASIA4EXAMPLEKEY7Q2ZP" }]
+        }]}
+    })
+}
+
+const AI_ROUTE_CONFIG: &str = r#"
+[[routes]]
+name = "pager"
+format = "text"
+topic_arn = "arn:aws:sns:us-east-1:123456789012:watchpost-pager"
+
+[[routes]]
+name = "chat"
+format = "chat"
+components = ["model-invocation"]
+topic_arn = "arn:aws:sns:us-east-1:123456789012:watchpost-chat"
+
+[detective]
+enabled = false
+"#;
+
+#[tokio::test]
+async fn guardduty_s_original_after_its_security_hub_copy_reaches_the_ai_route() {
+    let world = World::new();
+    let handler = world.handler_with(AI_ROUTE_CONFIG);
+    let mut original = high_bedrock_event();
+    original["detail"]["type"] = json!("Impact:IAMUser/AnomalousBehavior");
+    let copy = handler
+        .handle(lossy_security_hub_copy(8.0), "req-1")
+        .await
+        .unwrap();
+    assert_eq!(copy["findings"][0]["component"], "none", "{copy}");
+    let topics = |w: &World| -> Vec<String> {
+        w.notifier
+            .published()
+            .iter()
+            .map(|p| p.topic_arn.clone())
+            .collect()
+    };
+    assert_eq!(topics(&world), [PAGER_TOPIC]);
+    let answer = handler.handle(original.clone(), "req-2").await.unwrap();
+    assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+    assert_eq!(topics(&world), [PAGER_TOPIC, CHAT_TOPIC]);
+    // Any further copy of the update is a duplicate, whichever way it came.
+    handler
+        .handle(lossy_security_hub_copy(8.0), "req-3")
+        .await
+        .unwrap();
+    handler.handle(original, "req-4").await.unwrap();
+    assert_eq!(topics(&world), [PAGER_TOPIC, CHAT_TOPIC]);
+}
+
+#[tokio::test]
+async fn one_unreadable_finding_does_not_reject_its_security_hub_batch() {
+    let world = World::new();
+    let handler = world.handler_with(AI_ROUTE_CONFIG);
+    let mut batch = lossy_security_hub_copy(8.0);
+    let mut bad = batch["detail"]["findings"][0].clone();
+    bad["Severity"] = json!({ "Label": "SEVERE" });
+    batch["detail"]["findings"] = json!([bad, batch["detail"]["findings"][0].clone()]);
+    let answer = handler.handle(batch, "req-1").await.unwrap();
+    assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+    assert!(
+        answer["rejected"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("`detail.findings[0]`: `Severity`"),
+        "{answer}"
+    );
+    assert_eq!(world.notifier.published().len(), 1);
+    assert_eq!(world.metrics.total(metric::FINDINGS_REJECTED), 1);
+
+    // A batch with nothing readable is rejected as a whole (a retry cannot help).
+    let mut all_bad = lossy_security_hub_copy(8.0);
+    all_bad["detail"]["findings"][0]["Severity"] = json!({});
+    let err = handler.handle(all_bad, "req-2").await.unwrap_err();
+    assert!(!err.is_retryable(), "{err}");
+}
+
+/// Starts an investigation through a HIGH alert and lets Detective finish it.
+async fn finished_investigation(world: &World, handler: &MemoryHandler<'_>) -> String {
+    let answer = handler.handle(high_bedrock_event(), "req-1").await.unwrap();
+    let id = answer["findings"][0]["investigation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    world.detective.complete(InvestigationReport {
+        id: id.clone(),
+        status: "SUCCESSFUL".into(),
+        ..Default::default()
+    });
+    world.notifier.clear();
+    id
+}
+
+#[tokio::test]
+async fn a_sweep_that_dies_while_publishing_leaves_the_follow_up_for_the_next() {
+    let world = World::new();
+    let handler = world.handler();
+    finished_investigation(&world, &handler).await;
+    world.notifier.set_delay(Duration::from_secs(600));
+    let died = tokio::time::timeout(
+        Duration::from_millis(200),
+        handler.handle(event(SCHEDULED_EVENT), "sweep-1"),
+    )
+    .await;
+    assert!(died.is_err());
+    assert_eq!(world.store.open().len(), 1, "forgotten before it was sent");
+    world.notifier.set_delay(Duration::ZERO);
+    // The next sweep, once the dead one's hold has lapsed, sends it and forgets it.
+    world.clock.advance(300);
+    handler
+        .handle(event(SCHEDULED_EVENT), "sweep-2")
+        .await
+        .unwrap();
+    assert_eq!(world.notifier.published().len(), 3);
+    assert!(world.store.open().is_empty());
+}
+
+#[tokio::test]
+async fn a_follow_up_that_keeps_failing_is_given_up_and_counted() {
+    let world = World::new();
+    let handler = world.handler();
+    finished_investigation(&world, &handler).await;
+    world.notifier.fail_topic(PAGER_TOPIC, true);
+    let bound = watchpost_enricher::sweep::MAX_FOLLOW_UP_ATTEMPTS;
+    for n in 0..bound {
+        world.clock.advance(300);
+        let result = handler
+            .handle(event(SCHEDULED_EVENT), &format!("sweep-{n}"))
+            .await;
+        assert!(result.is_err(), "attempt {n}");
+    }
+    assert_eq!(world.store.open()[0].attempts, bound);
+    world.clock.advance(300);
+    let answer = handler
+        .handle(event(SCHEDULED_EVENT), "sweep-last")
+        .await
+        .unwrap();
+    assert_eq!(answer["sweep"]["abandoned"], 1, "{answer}");
+    assert!(world.store.open().is_empty());
+    assert_eq!(world.metrics.total(metric::FOLLOW_UPS_ABANDONED), 1);
+    // The other routes got it on the first sweep, and only then.
+    assert_eq!(world.notifier.published().len(), 2);
+}

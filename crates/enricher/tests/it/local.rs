@@ -397,3 +397,64 @@ async fn detective_throttling_still_delivers_the_alert_marked() {
     );
     assert_eq!(local.received("pager", 1).await.len(), 1);
 }
+
+#[tokio::test]
+async fn open_investigations_are_items_of_their_own_beyond_one_item_s_size() {
+    let Some(local) = start(Duration::from_secs(3)).await else {
+        return;
+    };
+    use watchpost_enricher::adapters::dynamodb::DynamoStore;
+    use watchpost_enricher::ports::{AlertStore, OpenInvestigation};
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&local.sdk), TABLE);
+    // 500 entries of over 1 KB: more than DynamoDB's 400 KB item limit would hold together.
+    let subject = "s".repeat(1_000);
+    for n in 0..500 {
+        store
+            .remember_investigation(&OpenInvestigation {
+                investigation_id: format!("{n:032}"),
+                graph_arn: local.graph_arn.clone(),
+                entity_arn: "arn:aws:iam::111122223333:user/svc".into(),
+                alert_key: format!("111122223333/us-east-1/f{n}"),
+                subject: subject.clone(),
+                routes: vec!["pager".into(), "chat".into()],
+                started_at: NOW,
+                attempts: 0,
+            })
+            .await
+            .unwrap();
+    }
+    let open = store.open_investigations().await.unwrap();
+    assert_eq!(open.len(), 500);
+    // A sweep takes one, another sweep cannot, and once settled it is gone.
+    let id = open[0].investigation_id.clone();
+    assert!(
+        store
+            .claim_investigation(&id, "s1", NOW, NOW + 45)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_investigation(&id, "s2", NOW + 1, NOW + 46)
+            .await
+            .unwrap()
+    );
+    store
+        .investigation_failed(&id, Some("s1"), Some(&["chat".to_owned()]))
+        .await
+        .unwrap();
+    let again = store.open_investigations().await.unwrap();
+    let entry = again.iter().find(|o| o.investigation_id == id).unwrap();
+    assert_eq!(
+        (entry.attempts, entry.routes.clone()),
+        (1, vec!["chat".to_owned()])
+    );
+    assert!(
+        store
+            .claim_investigation(&id, "s2", NOW + 1, NOW + 46)
+            .await
+            .unwrap()
+    );
+    assert!(store.forget_investigation(&id).await.unwrap());
+    assert_eq!(store.open_investigations().await.unwrap().len(), 499);
+}

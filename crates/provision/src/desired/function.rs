@@ -35,9 +35,9 @@ fn trust_policy(ctx: &Context) -> Value {
     })
 }
 
-/// The enricher's policy (what its code calls, from `watchpost_enricher::iam`) plus what its
-/// deployment needs: sending failed events to the dead-letter queue (the on-failure
-/// destination uses the function's own role).
+/// The enricher's whole policy, from `watchpost_enricher::iam` (what its code calls, and what
+/// its deployment needs: the on-failure destination sends failed events to the dead-letter
+/// queue with the function's own role), scoped to what exists.
 pub fn role_policy(config: &Config, ctx: &Context) -> Value {
     let topic_arns: Vec<String> = route_topics(config, ctx)
         .into_iter()
@@ -48,7 +48,8 @@ pub fn role_policy(config: &Config, ctx: &Context) -> Value {
         .enabled
         .then(|| ctx.graph_arn_or_placeholder());
     let key = ctx.key_arn_or_placeholder();
-    let mut policy = enricher_policy(&PolicyScope {
+    let queue = ctx.queue_arn(&names::dlq(&config.watchpost.stack));
+    enricher_policy(&PolicyScope {
         partition: &ctx.partition,
         account_id: &ctx.account_id,
         region: &ctx.region,
@@ -58,16 +59,8 @@ pub fn role_policy(config: &Config, ctx: &Context) -> Value {
         graph_arn: graph.as_deref(),
         metrics_namespace: &config.metrics.namespace,
         topic_kms_key_arn: Some(&key),
-    });
-    if let Some(statements) = policy["Statement"].as_array_mut() {
-        statements.push(json!({
-            "Sid": "FailedEventsToDeadLetterQueue",
-            "Effect": "Allow",
-            "Action": ["sqs:SendMessage"],
-            "Resource": [ctx.queue_arn(&names::dlq(&config.watchpost.stack))],
-        }));
-    }
-    policy
+        dead_letter_queue_arn: Some(&queue),
+    })
 }
 
 /// What the function reads from its environment: every route's topic, the graph, the table.

@@ -372,8 +372,10 @@ fn detective(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
     }
 }
 
-/// The topics' key policy: the account root administers the key; EventBridge, CloudWatch and
-/// the enricher's role may use it, and nothing else.
+/// The topics' key policy: the account root administers the key; CloudWatch (the alarms that
+/// publish to the operations topic) and the enricher's role may use it, and nothing else. No
+/// EventBridge rule targets a topic, so EventBridge gets no use of it: a grant to it would let
+/// anyone who can create a rule publish forged alerts.
 pub fn key_policy(config: &Config, ctx: &Context) -> Value {
     let stack = &config.watchpost.stack;
     json!({
@@ -392,9 +394,9 @@ pub fn key_policy(config: &Config, ctx: &Context) -> Value {
                 "Resource": "*"
             },
             {
-                "Sid": "ServicesPublishToEncryptedTopics",
+                "Sid": "AlarmsPublishToEncryptedTopics",
                 "Effect": "Allow",
-                "Principal": { "Service": ["events.amazonaws.com", "cloudwatch.amazonaws.com"] },
+                "Principal": { "Service": "cloudwatch.amazonaws.com" },
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": { "StringEquals": { "aws:SourceAccount": ctx.account_id } }
@@ -425,7 +427,8 @@ fn owner_statement(ctx: &Context, topic_arn: &str) -> Value {
     })
 }
 
-/// A route topic's policy: only the enricher's role and this stack's EventBridge rules publish.
+/// A route topic's policy: only the enricher's role publishes (no rule targets a route topic,
+/// so no service may publish: that would let anyone able to create a rule forge alerts).
 pub fn route_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) -> Value {
     let stack = &config.watchpost.stack;
     json!({
@@ -438,17 +441,6 @@ pub fn route_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) -> Va
                 "Principal": { "AWS": ctx.role_arn(&names::role(stack, &ctx.region)) },
                 "Action": "sns:Publish",
                 "Resource": topic_arn
-            },
-            {
-                "Sid": "StackRulesPublish",
-                "Effect": "Allow",
-                "Principal": { "Service": "events.amazonaws.com" },
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {
-                    "StringEquals": { "aws:SourceAccount": ctx.account_id },
-                    "ArnLike": { "aws:SourceArn": ctx.rule_arn(&format!("{stack}-*")) }
-                }
             }
         ]
     })
@@ -533,6 +525,19 @@ fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
     };
     if let Some(email) = &config.alarms.operations_email {
         subscribe(&ops, "email", email, None, false);
+    }
+    for sub in &config.alarms.operations_subscriptions {
+        let filter = sub
+            .filter_policy
+            .as_ref()
+            .map(|t| serde_json::to_value(t).expect("TOML tables are JSON"));
+        subscribe(
+            &ops,
+            sub.protocol.as_str(),
+            &sub.endpoint,
+            filter,
+            sub.raw_message_delivery,
+        );
     }
     let ops_policy = operations_topic_policy(config, ctx, &ops.arn);
     topics.push((ops, ops_policy));

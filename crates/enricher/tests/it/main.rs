@@ -4,6 +4,7 @@
 
 mod binary;
 mod common;
+mod fault_matrix;
 mod handler;
 mod iam;
 mod local;

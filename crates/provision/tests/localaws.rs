@@ -400,8 +400,8 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
                 Kind::DetectiveMember,
                 "300000000002".to_owned()
             ),
-            // The enricher may publish to the new topic and learns its ARN; the dashboard
-            // shows the route's deliveries.
+            // The enricher may publish to the new topic and learns its ARN; an alarm watches
+            // the topic's failed notifications; the dashboard shows the route's deliveries.
             (
                 Action::Update,
                 Kind::IamRolePolicy,
@@ -411,6 +411,11 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
                 Action::Update,
                 Kind::LambdaFunction,
                 "wp-enricher".to_owned()
+            ),
+            (
+                Action::Create,
+                Kind::CloudwatchAlarm,
+                "wp-chat-notifications-failed".to_owned()
             ),
             (Action::Update, Kind::CloudwatchDashboard, "wp".to_owned()),
         ],

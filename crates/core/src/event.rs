@@ -1,12 +1,15 @@
 //! Incoming events: the EventBridge envelope and what it carries. GuardDuty findings come as
 //! `GuardDuty Finding` events, Security Hub's copies as `Security Hub Findings - Imported` (ASFF);
 //! bare findings (as saved from the console or an S3 export) are accepted too, so that people
-//! can replay what they have. Everything else is `Ignored`; input that cannot be a finding is
-//! `Rejected` with the field at fault.
+//! can replay what they have. CloudTrail management events and usage alarm state changes are
+//! Watchpost's own ([`crate::activity`]). Everything else is `Ignored`; input that cannot be a
+//! finding is `Rejected` with the field at fault.
 
 use serde_json::Value;
 
+use crate::activity::{self, Observation};
 use crate::asff;
+use crate::config::Config;
 use crate::guardduty::Finding;
 use crate::text::clip;
 
@@ -26,6 +29,10 @@ pub enum Origin {
     GuardDuty,
     /// Security Hub's copy of a GuardDuty finding, in ASFF.
     SecurityHub,
+    /// A CloudTrail management event one of Watchpost's detections matched.
+    CloudTrail,
+    /// A state change of one of Watchpost's usage alarms.
+    UsageAlarm,
 }
 
 impl Origin {
@@ -33,6 +40,8 @@ impl Origin {
         match self {
             Origin::GuardDuty => "guardduty",
             Origin::SecurityHub => "securityhub",
+            Origin::CloudTrail => "cloudtrail",
+            Origin::UsageAlarm => "cloudwatch",
         }
     }
 }
@@ -42,6 +51,8 @@ impl Origin {
 pub struct SourcedFinding {
     pub finding: Finding,
     pub origin: Origin,
+    /// What Watchpost observed itself, for findings it made (CloudTrail, usage alarms).
+    pub observation: Option<Observation>,
 }
 
 /// What an input event turned out to be.
@@ -60,7 +71,8 @@ pub enum ParsedEvent {
     Rejected(String),
 }
 
-/// Parses one event from its JSON text.
+/// Parses one event from its JSON text, with the default configuration for the events
+/// Watchpost watches itself ([`parse_event_with`] applies a config).
 pub fn parse_event(bytes: &[u8]) -> ParsedEvent {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(value) => parse_event_value(value),
@@ -68,8 +80,26 @@ pub fn parse_event(bytes: &[u8]) -> ParsedEvent {
     }
 }
 
-/// Parses one event that is already JSON.
+/// Parses one event that is already JSON, with the default configuration for the events
+/// Watchpost watches itself.
 pub fn parse_event_value(value: Value) -> ParsedEvent {
+    static DEFAULTS: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+    parse_event_with(value, DEFAULTS.get_or_init(Config::default))
+}
+
+/// Parses one event that is already JSON; CloudTrail events and usage alarm state changes go
+/// through `config`'s detections ([`activity`]).
+pub fn parse_event_with(value: Value, config: &Config) -> ParsedEvent {
+    if let Some(detail_type) = value.get("detail-type").and_then(Value::as_str)
+        && let Some(parsed) = activity::parse(detail_type, &value, config)
+    {
+        return parsed;
+    }
+    parse_finding_event(value)
+}
+
+/// Parses a GuardDuty or Security Hub event, or a bare finding.
+fn parse_finding_event(value: Value) -> ParsedEvent {
     let Value::Object(object) = &value else {
         return ParsedEvent::Rejected(format!(
             "expected a JSON object (an EventBridge event or a finding), found {}",
@@ -114,6 +144,7 @@ fn guardduty_finding(detail: Value, path: &str) -> ParsedEvent {
             findings: vec![SourcedFinding {
                 finding,
                 origin: Origin::GuardDuty,
+                observation: None,
             }],
             rejected: Vec::new(),
         },
@@ -172,6 +203,7 @@ fn security_hub_findings(findings: &[Value], path: &str) -> ParsedEvent {
                 Ok(finding) => out.push(SourcedFinding {
                     finding,
                     origin: Origin::SecurityHub,
+                    observation: None,
                 }),
                 Err(what) => rejected.push(format!("{}{what}", prefix_of(&at))),
             },

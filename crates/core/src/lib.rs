@@ -3,7 +3,10 @@
 //! ([`guardduty`], [`asff`]), classification into AI components ([`classify`]), decisions
 //! ([`decide`]) over alert state ([`state`]), rendering ([`render`]), metric documents
 //! ([`metrics`]); [`pipeline`] ties them together and [`replay`] runs it over saved events.
+//! [`activity`] is what Watchpost sees itself: CloudTrail detections and usage alarms, made
+//! into findings of the same model.
 
+pub mod activity;
 pub mod asff;
 pub mod classify;
 pub mod component;

@@ -12,6 +12,9 @@ pub const EMF_MAX_METRICS: usize = 100;
 pub const EMF_MAX_DIMENSIONS: usize = 30;
 /// Name of the findings counter.
 pub const FINDINGS: &str = "Findings";
+/// Findings Watchpost made itself, by `Detection` (a CloudTrail detection's id, or
+/// `usage-<service>-<metric>`), whatever was decided about them.
+pub const DETECTIONS: &str = "Detections";
 
 /// Dimension sets every findings document declares: each view the dashboard needs.
 const FINDING_DIMENSION_SETS: &[&[&str]] = &[

@@ -2,10 +2,11 @@
 //! run exactly this; they differ only in where alert state lives and what they do with the
 //! rendered alerts.
 
+use crate::activity::Observation;
 use crate::classify::{Classification, classify};
 use crate::component::NOT_AI;
 use crate::config::Config;
-use crate::decide::{Decision, Outcome, decide};
+use crate::decide::{AlertKind, Decision, Outcome, decide};
 use crate::event::{Origin, SourcedFinding};
 use crate::guardduty::Finding;
 use crate::guardduty::timestamp::parse_time;
@@ -22,6 +23,8 @@ pub struct Evaluation {
     pub severity: Severity,
     pub decision: Decision,
     pub links: Links,
+    /// What Watchpost observed itself, for the findings it made.
+    pub observation: Option<Observation>,
 }
 
 /// Classifies and decides on a finding, given its prior alert state and the time (Unix seconds).
@@ -32,18 +35,35 @@ pub fn evaluate(
     now: i64,
 ) -> Evaluation {
     let finding = sourced.finding;
-    let classification = classify(&finding, &config.classification);
+    let observation = sourced.observation;
+    let classification = match &observation {
+        Some(observed) => observed.classify(&finding, &config.classification),
+        None => classify(&finding, &config.classification),
+    };
     let severity = Severity::from_score(finding.severity);
-    let decision = decide(
-        &finding,
-        sourced.origin,
-        &classification,
-        severity,
-        prior,
-        now,
-        config,
-    );
-    let links = links(&finding);
+    // An allowlist (or a failed call the config suppresses) is the detection's own verdict,
+    // before the rules every finding goes through.
+    let decision = match observation.as_ref().and_then(Observation::suppressed) {
+        Some(reason) => Decision {
+            outcome: Outcome::Suppressed,
+            reason: reason.to_owned(),
+            routes: Vec::new(),
+            kind: AlertKind::New,
+        },
+        None => decide(
+            &finding,
+            sourced.origin,
+            &classification,
+            severity,
+            prior,
+            now,
+            config,
+        ),
+    };
+    let links = match &observation {
+        Some(observed) => observed.links(&finding),
+        None => links(&finding),
+    };
     Evaluation {
         finding,
         origin: sourced.origin,
@@ -51,6 +71,7 @@ pub fn evaluate(
         severity,
         decision,
         links,
+        observation,
     }
 }
 
@@ -63,6 +84,12 @@ impl Evaluation {
     /// The component name for metrics and attributes (`none` when not AI-related).
     pub fn component_name(&self) -> &'static str {
         self.classification.component.map_or(NOT_AI, |c| c.as_str())
+    }
+
+    /// The detection behind a finding Watchpost made itself (the `Detection` metric
+    /// dimension), `None` for GuardDuty's.
+    pub fn detection(&self) -> Option<String> {
+        self.observation.as_ref().map(Observation::detection)
     }
 
     pub fn is_alert(&self) -> bool {
@@ -98,6 +125,7 @@ impl Evaluation {
             decision: &self.decision,
             links: &self.links,
             enrichment,
+            observation: self.observation.as_ref(),
         }
     }
 

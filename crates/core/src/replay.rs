@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::decide::Outcome;
-use crate::event::{ParsedEvent, parse_event_value};
+use crate::event::{ParsedEvent, parse_event_with};
 use crate::metrics::MetricCounts;
 use crate::pipeline::{evaluate, observed_at};
 use crate::render::{Enrichment, RenderedAlert};
@@ -68,8 +68,11 @@ pub struct ReplayRecord {
     pub evidence: Vec<String>,
     pub routes: Vec<String>,
     pub subject: Option<String>,
-    /// `guardduty` or `securityhub` for findings.
+    /// `guardduty`, `securityhub`, `cloudtrail` or `cloudwatch` for findings.
     pub source: Option<&'static str>,
+    /// The detection behind a finding Watchpost made itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detection: Option<String>,
     pub sample: bool,
     /// The rendered alerts, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -90,6 +93,7 @@ impl ReplayRecord {
             routes: Vec::new(),
             subject: None,
             source: None,
+            detection: None,
             sample: false,
             alerts: None,
         }
@@ -127,7 +131,7 @@ impl<'a> Replay<'a> {
     /// gives one record per finding, labelled `<input>#<n>` after the first.
     pub fn process(&mut self, input: InputEvent) -> Vec<ReplayRecord> {
         let parsed = match input.event {
-            Ok(value) => parse_event_value(value),
+            Ok(value) => parse_event_with(value, self.config),
             Err(reason) => ParsedEvent::Rejected(reason),
         };
         match parsed {
@@ -189,6 +193,10 @@ impl<'a> Replay<'a> {
             evaluation.severity.label.as_str(),
             evaluation.component_name(),
         );
+        if let Some(detection) = evaluation.detection() {
+            self.metrics
+                .count(crate::metrics::DETECTIONS, "Detection", &detection);
+        }
         let (mut subject, mut alerts) = (None, None);
         if evaluation.is_alert() {
             let mut reached = evaluation.reached_before(prior.as_ref());
@@ -225,6 +233,7 @@ impl<'a> Replay<'a> {
             routes: evaluation.decision.routes.clone(),
             subject,
             source: Some(evaluation.origin.as_str()),
+            detection: evaluation.detection(),
             sample: finding.is_sample(),
             alerts,
         }

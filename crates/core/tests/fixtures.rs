@@ -50,13 +50,17 @@ fn stem(path: &Path) -> String {
         .to_owned()
 }
 
-/// The config a fixture runs with: `configs/<stem>.toml` if present, else the defaults.
+/// The config a fixture runs with: `configs/<stem>.toml` if present, else its folder's
+/// `config.toml` if present, else the defaults.
 fn config_for(path: &Path) -> Config {
     let toml = testdata()
         .join("configs")
         .join(format!("{}.toml", stem(path)));
+    let folder = path.with_file_name("config.toml");
     if toml.exists() {
         Config::load(&toml).unwrap_or_else(|err| panic!("{}: {err}", toml.display()))
+    } else if folder.exists() {
+        Config::load(&folder).unwrap_or_else(|err| panic!("{}: {err}", folder.display()))
     } else {
         Config::default()
     }
@@ -156,6 +160,11 @@ fn third_party_samples_replay_to_their_expected_records() {
     check_folder("samples");
 }
 
+#[test]
+fn activity_fixtures_replay_to_their_expected_records() {
+    check_folder("activity");
+}
+
 /// Fields of the replay contract (DESIGN.md, `watchpost replay`).
 const CONTRACT_FIELDS: &[&str] = &[
     "input",
@@ -172,7 +181,7 @@ const CONTRACT_FIELDS: &[&str] = &[
 
 #[test]
 fn every_input_event_yields_one_record_with_the_contract_fields() {
-    for folder in ["events", "samples"] {
+    for folder in ["events", "samples", "activity"] {
         for path in inputs(folder) {
             let (records, events) = replay_file(&path, &config_for(&path), false);
             let name = label(&path);
@@ -249,7 +258,7 @@ fn assert_names_a_field(reason: &str, at: &str) {
 
 #[test]
 fn every_expected_file_has_its_input() {
-    for folder in ["events", "samples"] {
+    for folder in ["events", "samples", "activity"] {
         for entry in std::fs::read_dir(testdata().join(folder)).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_str().unwrap().to_owned();
@@ -473,7 +482,7 @@ fn elide_runs(text: &str, max: usize) -> String {
 /// rendering, with the alerts left out.
 #[test]
 fn records_without_rendered_alerts_are_the_rendered_ones_minus_the_alerts() {
-    for folder in ["events", "samples"] {
+    for folder in ["events", "samples", "activity"] {
         for path in inputs(folder) {
             let config = config_for(&path);
             let bytes = std::fs::read(&path).expect("readable fixture");
@@ -531,4 +540,246 @@ fn bad_configs_are_refused_at_their_line() {
             insta::assert_snapshot!(name, err.to_string());
         }
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watchpost's own detections (`testdata/activity/`).
+
+/// The records of an activity fixture, with its alerts rendered for `config`.
+fn activity_records(fixture: &str, config: &Config) -> Vec<ReplayRecord> {
+    let path = testdata().join("activity").join(fixture);
+    replay_file(&path, config, true).0
+}
+
+fn activity_config() -> Config {
+    Config::load(&testdata().join("activity").join("config.toml")).expect("valid config")
+}
+
+#[test]
+fn every_default_detection_has_a_firing_an_allowlisted_and_a_failed_case() {
+    let config = activity_config();
+    for detection in watchpost_core::activity::detections::DEFAULTS {
+        let fixture = format!("cloudtrail-{}.jsonl", detection.id);
+        let records = activity_records(&fixture, &config);
+        assert_eq!(records.len(), 3, "{fixture}");
+        for record in &records {
+            assert_eq!(record.detection.as_deref(), Some(detection.id), "{fixture}");
+            assert_eq!(
+                record.finding_type.as_deref(),
+                Some(format!("Watchpost:CloudTrail/{}", detection.id).as_str())
+            );
+        }
+        let (fires, allowlisted, failed) = (&records[0], &records[1], &records[2]);
+        assert_eq!(
+            fires.outcome.as_str(),
+            "alert",
+            "{fixture}: {}",
+            fires.reason
+        );
+        assert_eq!(
+            allowlisted.outcome.as_str(),
+            "suppressed",
+            "{fixture}: {}",
+            allowlisted.reason
+        );
+        assert!(
+            allowlisted.reason.starts_with("allowlisted "),
+            "{fixture}: {}",
+            allowlisted.reason
+        );
+        assert_eq!(
+            failed.outcome.as_str(),
+            "alert",
+            "{fixture}: {}",
+            failed.reason
+        );
+        assert!(
+            failed.subject.as_deref().unwrap().contains("(failed)"),
+            "{fixture}: {:?}",
+            failed.subject
+        );
+        // The failed call came from a long-term key (one band up), then lost a band for
+        // failing: it ends at the detection's own band.
+        assert_eq!(
+            failed.severity.unwrap().label,
+            watchpost_core::SeverityLabel::from_score(detection.severity),
+            "{fixture}"
+        );
+        let alert = &fires.alerts.as_ref().unwrap()[0];
+        assert!(
+            alert.message.contains(detection.rationale),
+            "{fixture}: the alert shows the rationale"
+        );
+    }
+}
+
+#[test]
+fn a_long_term_key_and_a_scripted_user_agent_each_raise_a_band() {
+    let records = activity_records("cloudtrail-model-access-granted.jsonl", &Config::default());
+    let grant = &records[0];
+    // 5.0 MEDIUM by default; an AKIA key and python-requests make it two bands higher.
+    assert_eq!(
+        grant.severity.unwrap().label,
+        watchpost_core::SeverityLabel::Critical
+    );
+    let text = &grant.alerts.as_ref().unwrap()[0].message;
+    assert!(
+        text.contains("Escalated for: long-term access key AKIA"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Escalated for: unusual user agent python-requests/2.31.0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Request parameter: modelId = anthropic.claude-3-5-sonnet-20240620-v1:0"),
+        "{text}"
+    );
+    assert!(text.contains("CloudTrail event id: "), "{text}");
+    assert!(
+        text.contains("Detective AwsUser ci-deployer: https://"),
+        "{text}"
+    );
+    assert!(!text.contains("GuardDuty finding:"), "{text}");
+}
+
+#[test]
+fn suppression_rules_apply_to_detections_as_to_findings() {
+    let config = Config::from_toml(
+        r#"
+[[suppress]]
+name = "sandbox guardrails"
+finding_types = ["Watchpost:CloudTrail/guardrail-*"]
+"#,
+        "suppress.toml",
+    )
+    .unwrap();
+    let records = activity_records("cloudtrail-guardrail-deleted.jsonl", &config);
+    assert_eq!(records[0].outcome.as_str(), "suppressed");
+    assert!(
+        records[0].reason.contains("sandbox guardrails"),
+        "{}",
+        records[0].reason
+    );
+}
+
+#[test]
+fn replay_counts_findings_by_detection() {
+    let config = activity_config();
+    let path = testdata()
+        .join("activity")
+        .join("cloudtrail-guardrail-deleted.jsonl");
+    let bytes = std::fs::read(&path).unwrap();
+    let mut replay = Replay::new(&config, FALLBACK_NOW);
+    for event in split_events("x", &bytes) {
+        replay.process(event);
+    }
+    let docs = replay.metrics().to_emf("Watchpost", 0);
+    let detections: Vec<&Value> = docs
+        .iter()
+        .filter(|d| d.get("Detections").is_some())
+        .collect();
+    assert_eq!(detections.len(), 1, "{docs:?}");
+    assert_eq!(detections[0]["Detection"], "guardrail-deleted");
+    assert_eq!(detections[0]["Detections"], 3);
+}
+
+#[test]
+fn a_resolved_usage_alarm_follows_up_on_the_thread_its_alarm_opened() {
+    let records = activity_records(
+        "usage-bedrock-token-spike-flapping.jsonl",
+        &snapshot_activity_config(),
+    );
+    let outcomes: Vec<&str> = records.iter().map(|r| r.outcome.as_str()).collect();
+    // ALARM, its redelivery, OK, ALARM again 20 minutes later, OK again, ALARM a day later.
+    assert_eq!(
+        outcomes,
+        [
+            "alert",
+            "suppressed",
+            "alert",
+            "suppressed",
+            "suppressed",
+            "alert"
+        ],
+        "{records:#?}"
+    );
+    let thread = |record: &ReplayRecord| {
+        let chat = record
+            .alerts
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|a| a.format == Format::Chat)
+            .unwrap();
+        let value: Value = serde_json::from_str(&chat.message).unwrap();
+        value["metadata"]["threadId"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(thread(&records[0]), thread(&records[2]));
+    assert!(records[2].subject.as_deref().unwrap().contains("RESOLVED"));
+    // The follow-up goes where the alarm went: same severity, same routes.
+    assert_eq!(
+        records[0].severity.unwrap().label,
+        records[2].severity.unwrap().label
+    );
+    assert_eq!(records[0].routes, records[2].routes);
+}
+
+/// The snapshot routes plus the activity fixtures' prices and log group.
+fn snapshot_activity_config() -> Config {
+    let mut config = snapshot_config();
+    let activity = activity_config();
+    config.detections = activity.detections;
+    config.usage = activity.usage;
+    config
+}
+
+fn snapshot_activity(name: &str, fixture: &str, index: usize) {
+    let records = activity_records(fixture, &snapshot_activity_config());
+    let record = &records[index];
+    assert_eq!(
+        record.outcome.as_str(),
+        "alert",
+        "{fixture}: {}",
+        record.reason
+    );
+    for alert in record.alerts.as_ref().unwrap() {
+        let body = match alert.format {
+            Format::Text => alert.message.clone(),
+            Format::Json | Format::Chat => {
+                let value: Value = serde_json::from_str(&alert.message).expect("JSON message");
+                serde_json::to_string_pretty(&value).unwrap()
+            }
+        };
+        let attributes = alert
+            .attributes
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let shown = format!(
+            "subject: {}\nattributes: {attributes}\n---\n{body}",
+            alert.subject
+        );
+        insta::assert_snapshot!(format!("{name}__{}", alert.format.as_str()), shown);
+    }
+}
+
+#[test]
+fn snapshot_detection_model_access_granted() {
+    snapshot_activity(
+        "detection_model_access",
+        "cloudtrail-model-access-granted.jsonl",
+        0,
+    );
+}
+
+#[test]
+fn snapshot_usage_alarm_and_resolved() {
+    snapshot_activity("usage_alarm", "usage-bedrock-token-spike-flapping.jsonl", 0);
+    snapshot_activity(
+        "usage_resolved",
+        "usage-bedrock-token-spike-flapping.jsonl",
+        2,
+    );
 }

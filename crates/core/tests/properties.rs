@@ -336,7 +336,7 @@ proptest! {
         let config = all_formats_config();
         let finding = deserialize_finding(finding_json(&s, severity, count, sample))
             .expect("well-typed finding");
-        let evaluation = evaluate(SourcedFinding { finding, origin: Origin::GuardDuty }, &config, None, 0);
+        let evaluation = evaluate(SourcedFinding { finding, origin: Origin::GuardDuty, observation: None }, &config, None, 0);
         prop_assert!(evaluation.is_alert(), "{}", evaluation.decision.reason);
         let alerts = evaluation.render(&config, &Enrichment::default());
         prop_assert_eq!(alerts.len(), 4);
@@ -375,6 +375,7 @@ proptest! {
                         (&evaluation.links.detective_finding, "Detective"),
                     ]
                     .into_iter()
+                    .filter_map(|(url, label)| url.as_deref().map(|url| (url, label)))
                     .filter(|(url, _)| url.chars().count() <= LINK_MAX_CHARS)
                     .map(|(url, label)| Markdown::new(client).link(url, label))
                     .collect();

@@ -1,4 +1,5 @@
-//! The invocation: a finding event runs the core pipeline (parse → evaluate against stored
+//! The invocation: a finding event (GuardDuty, Security Hub, or one Watchpost watches itself:
+//! a CloudTrail management event, a usage alarm's state change) runs the core pipeline (parse → evaluate against stored
 //! state → claim → enrich → render → publish per route → remember), a scheduled event runs the
 //! investigation sweep ([`crate::sweep`]). Generic over the ports; no SDK type in sight.
 //!
@@ -12,9 +13,9 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use watchpost_core::config::Format;
-use watchpost_core::event::{ParsedEvent, SourcedFinding, parse_event_value};
+use watchpost_core::event::{ParsedEvent, SourcedFinding, parse_event_with};
 use watchpost_core::guardduty::timestamp::parse_time;
-use watchpost_core::metrics::MetricCounts;
+use watchpost_core::metrics::{DETECTIONS, MetricCounts};
 use watchpost_core::pipeline::{Evaluation, evaluate};
 use watchpost_core::render::{Enrichment, RenderedAlert};
 use watchpost_core::state::alert_key;
@@ -138,7 +139,9 @@ where
         request_id: &str,
         counts: &mut MetricCounts,
     ) -> Result<Value, HandlerError> {
-        match parse_event_value(event) {
+        // CloudTrail events and usage alarm state changes go through the config's detections
+        // and become findings like GuardDuty's.
+        match parse_event_with(event, &self.settings.config) {
             ParsedEvent::Rejected(reason) => {
                 counts.finding("rejected", "none", "none");
                 counts.count(metric::INVALID_EVENTS, "Reason", "rejected");
@@ -228,6 +231,12 @@ where
                 None => stored.as_ref().map(|s| &s.record),
             };
             let evaluation = evaluate(sourced.clone(), config, prior, now);
+            // Counted once per finding, not once per re-read after a lost claim.
+            if attempt == 1
+                && let Some(detection) = evaluation.detection()
+            {
+                counts.count(DETECTIONS, "Detection", &detection);
+            }
             if !evaluation.is_alert() {
                 let report = self.report(
                     &evaluation,

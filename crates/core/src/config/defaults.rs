@@ -70,3 +70,31 @@ pub const SWEEP_SCHEDULE: &str = "rate(5 minutes)";
 pub const FINDING_PUBLISHING_FREQUENCY: &str = "FIFTEEN_MINUTES";
 /// Anomaly-detection band width, in standard deviations.
 pub const ANOMALY_BAND: f64 = 2.0;
+/// User agents that raise a detection's severity (lower-case): penetration-testing
+/// distributions (as GuardDuty's `PenTest:IAMUser/*` findings name them) and bare HTTP clients
+/// and scripts rather than an AWS SDK, CLI or the console, as public CloudTrail detection rules
+/// flag them.
+pub const UNUSUAL_USER_AGENTS: &[&str] = &[
+    "*kali*",
+    "*parrot*",
+    "*pentoo*",
+    "python-requests/*",
+    "curl/*",
+    "go-http-client/*",
+    "okhttp/*",
+    "postmanruntime/*",
+    "wget/*",
+];
+/// Models (and endpoints) discovered at most, when the config lists none.
+pub const USAGE_DISCOVER_MAX: usize = 10;
+/// Usage alarms: band width in standard deviations (see `UsageMetric::default_for_usage`).
+pub const USAGE_BAND: f64 = 3.0;
+/// Usage alarms: period of a datapoint, seconds.
+pub const USAGE_PERIOD_S: u32 = 300;
+/// Usage alarms: datapoints evaluated.
+pub const USAGE_EVALUATION_PERIODS: u32 = 3;
+/// Usage alarms: datapoints outside the band that make the alarm.
+pub const USAGE_DATAPOINTS_TO_ALARM: u32 = 2;
+/// Usage alarm names start with `<stack>` and this, so the rule and the enricher tell them
+/// from every other alarm.
+pub const USAGE_ALARM_INFIX: &str = "-usage-";

@@ -2,6 +2,7 @@
 //! did-you-mean); every error names the file, line, key and what to do. Defaults live in
 //! [`defaults`]; types with their own syntax (durations, patterns, CIDRs) live in [`values`].
 
+pub mod activity;
 mod aws;
 pub mod defaults;
 mod delivery;
@@ -14,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+pub use activity::{Detections, FailedCalls, Usage};
 pub use aws::enricher_environment_bound;
 pub use delivery::{TOPIC_ENV_PREFIX, topic_env_var};
 pub use error::{ConfigError, Snippet};
@@ -37,6 +39,8 @@ pub struct Config {
     pub guardduty: GuardDuty,
     pub enricher: Enricher,
     pub alarms: Alarms,
+    pub detections: Detections,
+    pub usage: Usage,
 }
 
 /// `[watchpost]`: what the stack is called and where it runs.
@@ -366,6 +370,8 @@ impl Config {
             guardduty: GuardDuty::default(),
             enricher: Enricher::default(),
             alarms: Alarms::default(),
+            detections: Detections::default(),
+            usage: Usage::default(),
         }
     }
 }
@@ -671,6 +677,7 @@ impl Config {
         // What AWS itself would refuse: one call, so that the checks above stay about
         // Watchpost's own rules.
         aws::check(self, file, text)?;
+        self.validate_activity(file, text)?;
         Ok(())
     }
 

@@ -100,7 +100,17 @@ pub(super) fn render(
     if let Some(api) = &actor.api {
         lines.push(format!("{} {}", md.bold("API"), md.code(api, 120)));
     }
-    lines.push(format!("{} {}", md.bold("Count"), f.count()));
+    if let Some(observation) = input.observation {
+        for (label, value) in observation.facts() {
+            lines.push(format!(
+                "{} {}",
+                md.bold(label),
+                md.text(&value, VALUE_MAX_CHARS)
+            ));
+        }
+    } else {
+        lines.push(format!("{} {}", md.bold("Count"), f.count()));
+    }
     for note in &input.enrichment.notes {
         lines.push(md.italic(&md.text(note, VALUE_MAX_CHARS)));
     }
@@ -115,11 +125,35 @@ pub(super) fn render(
             ))
         }
     };
-    let links = format!(
-        "{} · {}",
-        link(&input.links.guardduty, "GuardDuty"),
-        link(&input.links.detective_finding, "Detective")
-    );
+    let mut shown = Vec::new();
+    if let Some(url) = &input.links.guardduty {
+        shown.push(link(url, "GuardDuty"));
+    }
+    if let Some(url) = &input.links.detective_finding {
+        shown.push(link(url, "Detective"));
+    }
+    // Labels of chat links are fixed words (the markdown builder takes no finding text in
+    // them); a console URL with characters a chat link cannot carry is left to the other
+    // formats.
+    let linkable = |url: &str| {
+        !url.contains(|c: char| {
+            c.is_whitespace() || matches!(c, '<' | '>' | '|' | '(' | ')' | '[' | ']')
+        })
+    };
+    for (i, console) in input.links.console.iter().enumerate() {
+        if linkable(&console.url) {
+            let label = if i == 0 { "Console" } else { "Console 2" };
+            shown.push(link(&console.url, label));
+        }
+    }
+    if input.observation.is_some() {
+        for entity in &input.links.detective_entities {
+            if linkable(&entity.url) {
+                shown.push(link(&entity.url, "Detective profile"));
+            }
+        }
+    }
+    let links = shown.join(" · ");
     let description = description(client, lines, &links);
 
     let component = input
@@ -154,7 +188,11 @@ pub(super) fn render(
         },
         "metadata": {
             // One thread per finding: follow-ups and updates land under the first alert.
-            "threadId": defuse_mentions(&alert_key(f), ID_MAX_CHARS),
+            // A usage alarm's resolved follow-up joins the thread its alarm opened.
+            "threadId": defuse_mentions(
+                &input.observation.map_or_else(|| alert_key(f), |o| o.thread_key(f)),
+                ID_MAX_CHARS
+            ),
             "summary": md.text(subject, SUMMARY_MAX_CHARS),
             "eventType": "watchpost.alert",
             "relatedResources": [defuse_mentions(&f.arn, RELATED_RESOURCE_MAX_CHARS)],

@@ -14,9 +14,16 @@ use crate::text::clip;
 pub const SCHEMA_VERSION: &str = "1";
 
 pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (String, bool) {
-    let document = document(input, subject);
+    let mut document = document(input, subject);
+    if let Some(observation) = input.observation {
+        document["observation"] = serde_json::to_value(observation).unwrap_or(Value::Null);
+    }
     let mut with_finding = document.clone();
-    with_finding["guardduty_finding"] = serde_json::to_value(input.finding).unwrap_or(Value::Null);
+    // A finding Watchpost made itself is not GuardDuty's: its observation says it all.
+    if input.observation.is_none() {
+        with_finding["guardduty_finding"] =
+            serde_json::to_value(input.finding).unwrap_or(Value::Null);
+    }
     let text = with_finding.to_string();
     if text.len() <= budget {
         return (text, false);

@@ -17,10 +17,14 @@ const ENTITY_LABEL_MAX_CHARS: usize = 160;
 /// Where to look next.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Links {
-    pub guardduty: String,
-    pub detective_finding: String,
+    /// The GuardDuty finding (none for findings Watchpost made itself).
+    pub guardduty: Option<String>,
+    pub detective_finding: Option<String>,
     /// `(what, url)`: the principal, instance, IP address the finding involves.
     pub detective_entities: Vec<EntityLink>,
+    /// Other console pages: the CloudTrail event, the CloudWatch alarm, Logs Insights.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub console: Vec<EntityLink>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,11 +91,12 @@ pub fn links(finding: &Finding) -> Links {
         entity("IpAddress", ip.clone(), &ip);
     }
     Links {
-        guardduty: format!(
+        guardduty: Some(format!(
             "https://{host}/guardduty/home?region={region}#/findings?macros=current&fId={id}"
-        ),
-        detective_finding: format!("{detective}findings/GuardDuty/{id}{scope}"),
+        )),
+        detective_finding: Some(format!("{detective}findings/GuardDuty/{id}{scope}")),
         detective_entities: entities,
+        console: Vec::new(),
     }
 }
 
@@ -103,7 +108,8 @@ fn bounded(text: &str) -> &str {
     }
 }
 
-fn console_host(partition: &str) -> &'static str {
+/// The console's host name in a partition.
+pub fn console_host(partition: &str) -> &'static str {
     match partition {
         "aws-us-gov" => "console.amazonaws-us-gov.com",
         "aws-cn" => "console.amazonaws.cn",

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 pub use links::{EntityLink, Links, links};
 
+use crate::activity::Observation;
 use crate::classify::Classification;
 use crate::component::NOT_AI;
 use crate::config::{Format, Route};
@@ -39,6 +40,8 @@ pub struct AlertInput<'a> {
     pub decision: &'a Decision,
     pub links: &'a Links,
     pub enrichment: &'a Enrichment,
+    /// What Watchpost observed itself, for the findings it made.
+    pub observation: Option<&'a Observation>,
 }
 
 /// What enrichment added, or could not add.
@@ -76,6 +79,10 @@ pub fn subject(input: &AlertInput<'_>) -> String {
     if let Some(component) = input.classification.component {
         prefix.push_str(component.as_str());
         prefix.push_str(": ");
+    }
+    if let Some(observation) = input.observation {
+        let whole = format!("{prefix}{}", observation.headline());
+        return clip_then_defang(&whole, SUBJECT_MAX_CHARS, clip_ascii);
     }
     let finding_type = clip_then_defang(input.finding.finding_type(), 60, clip_ascii);
     let resource = clip_then_defang(&input.finding.resource_label(), 24, clip_ascii);
@@ -163,7 +170,11 @@ pub fn render(input: &AlertInput<'_>, route: &Route) -> RenderedAlert {
 /// Suggested next steps by component, for people and chat.
 pub fn next_steps(input: &AlertInput<'_>) -> Vec<&'static str> {
     use crate::component::Component::*;
-    let mut steps = match input.classification.component {
+    let mut steps: Vec<&'static str> = input
+        .observation
+        .map(Observation::next_steps)
+        .unwrap_or_default();
+    steps.extend(match input.classification.component {
         Some(ModelInvocation) => vec![
             "Check who invoked which model, from where, and at what cost (Bedrock invocation logs, Cost Explorer).",
             "If the caller is not expected, deactivate the access key or revoke the role's sessions.",
@@ -189,8 +200,12 @@ pub fn next_steps(input: &AlertInput<'_>) -> Vec<&'static str> {
             "Isolate the workload if the activity is unexpected.",
         ],
         None => vec!["Review the finding in GuardDuty and follow your incident runbook."],
-    };
-    steps.push("Open the Detective finding profile to see related activity in scope.");
+    });
+    if input.links.detective_finding.is_some() {
+        steps.push("Open the Detective finding profile to see related activity in scope.");
+    } else {
+        steps.push("Open the Detective profiles linked above to see related activity in scope.");
+    }
     if input.finding.is_sample() {
         steps.insert(
             0,

@@ -43,6 +43,12 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         "  Severity: {} ({})",
         input.severity.label, input.severity.score
     );
+    if let Some(observation) = input.observation {
+        let _ = writeln!(w, "\nWhat Watchpost saw");
+        for (label, value) in observation.facts() {
+            let _ = writeln!(w, "  {label}: {}", clip(&value, 600));
+        }
+    }
 
     let _ = writeln!(w, "\nWhere");
     let _ = writeln!(w, "  Account:  {}", shown(&f.account_id, 40));
@@ -97,7 +103,10 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         "  Last seen:  {}",
         shown(last.unwrap_or(&f.updated_at), 40)
     );
-    let _ = writeln!(w, "  Count:      {}", f.count());
+    // Watchpost's own findings count state changes by their time: not a number for people.
+    if input.observation.is_none() {
+        let _ = writeln!(w, "  Count:      {}", f.count());
+    }
 
     let signals: Vec<_> = f.sequence_signals().collect();
     if !signals.is_empty() {
@@ -129,8 +138,15 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
 
     let links = input.links;
     let _ = writeln!(w, "\nLinks");
-    let _ = writeln!(w, "  GuardDuty finding:  {}", links.guardduty);
-    let _ = writeln!(w, "  Detective finding:  {}", links.detective_finding);
+    if let Some(url) = &links.guardduty {
+        let _ = writeln!(w, "  GuardDuty finding:  {url}");
+    }
+    if let Some(url) = &links.detective_finding {
+        let _ = writeln!(w, "  Detective finding:  {url}");
+    }
+    for link in &links.console {
+        let _ = writeln!(w, "  {}: {}", link.entity, link.url);
+    }
     for entity in &links.detective_entities {
         let _ = writeln!(
             w,

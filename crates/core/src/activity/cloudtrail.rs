@@ -1,0 +1,656 @@
+//! CloudTrail management events (`AWS API Call via CloudTrail`; `detail` is the CloudTrail
+//! record: CloudTrail user guide, "CloudTrail record contents" and "userIdentity element") run
+//! through the detection set. A match becomes a finding in the one model: the caller as its
+//! access key details, the call as its API-call action, the event id as its id; the
+//! [`ApiCall`] observation carries the detection, its rationale, why it was escalated, and the
+//! request parameters that matter. Every string here is the caller's to choose.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::detections::{Detection, resolve};
+use super::{Observation, console_link, lower_one_band, raise_one_band};
+use crate::classify::is_accelerated;
+use crate::component::Component;
+use crate::config::{Config, FailedCalls};
+use crate::event::{Origin, ParsedEvent, SourcedFinding};
+use crate::render::EntityLink;
+use crate::render::links::encode;
+use crate::text::clip;
+
+/// Longest request parameter value an alert quotes.
+const PARAMETER_MAX_CHARS: usize = 200;
+/// Most request parameters an alert shows.
+const PARAMETERS_MAX: usize = 12;
+/// Longest id, name or address kept from a record (CloudTrail's own are far shorter).
+const FIELD_MAX_CHARS: usize = 512;
+/// Long-term IAM user access keys start with this (IAM user guide, "Unique identifiers").
+const LONG_TERM_KEY_PREFIX: &str = "AKIA";
+/// A `requestParameters` path is followed at most this deep.
+const PATH_MAX_DEPTH: usize = 8;
+
+/// The parts of a CloudTrail record detections read. Unknown members are ignored; a member of
+/// the wrong type rejects the event with its path, like a malformed finding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    #[serde(default)]
+    pub user_identity: UserIdentity,
+    #[serde(default)]
+    pub event_time: Option<String>,
+    pub event_source: String,
+    pub event_name: String,
+    #[serde(default)]
+    pub aws_region: Option<String>,
+    #[serde(rename = "sourceIPAddress", default)]
+    pub source_ip_address: Option<String>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    #[serde(default)]
+    pub request_parameters: Option<Value>,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub error_message: Option<String>,
+    #[serde(rename = "eventID")]
+    pub event_id: String,
+    #[serde(default)]
+    pub recipient_account_id: Option<String>,
+}
+
+/// `userIdentity`: who made the call, with which credentials.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserIdentity {
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub principal_id: Option<String>,
+    #[serde(default)]
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub access_key_id: Option<String>,
+    #[serde(default)]
+    pub user_name: Option<String>,
+    #[serde(default)]
+    pub session_context: Option<SessionContext>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionContext {
+    #[serde(default)]
+    pub session_issuer: Option<SessionIssuer>,
+}
+
+/// The role (or user) a temporary session was issued for.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionIssuer {
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub user_name: Option<String>,
+}
+
+/// A detection's verdict on one CloudTrail event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiCall {
+    pub detection: String,
+    pub rationale: String,
+    #[serde(skip)]
+    pub component: Component,
+    pub event_id: String,
+    pub event_source: String,
+    pub event_name: String,
+    /// `IAMUser`, `AssumedRole`, `Root`, …
+    pub principal_type: Option<String>,
+    /// The caller's ARN as CloudTrail records it (a session ARN for roles).
+    pub principal_arn: Option<String>,
+    /// The role or user behind the call: the session issuer for roles.
+    pub principal_name: Option<String>,
+    pub access_key_id: Option<String>,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// Why the severity was raised, one line each.
+    pub escalations: Vec<String>,
+    /// `errorCode: errorMessage` of a failed call.
+    pub failure: Option<String>,
+    /// The request parameters that matter, `(path, value)`.
+    pub parameters: Vec<(String, String)>,
+    /// Accelerated instance types the request named.
+    pub accelerated_instance_types: Vec<String>,
+    /// Why this is suppressed before anything else (an allowlist, a failed call).
+    pub suppressed: Option<String>,
+}
+
+/// Parses a CloudTrail event and runs the detections of `config` over it.
+pub fn parse(event: &Value, config: &Config) -> ParsedEvent {
+    let Some(detail) = event.get("detail") else {
+        return ParsedEvent::Rejected(
+            "`detail`: missing; a CloudTrail event carries its record there".into(),
+        );
+    };
+    let record: Record = match serde_path_to_error::deserialize(detail) {
+        Ok(record) => record,
+        Err(err) => {
+            let path = err.path().to_string();
+            let at = if path == "." {
+                "`detail`".to_owned()
+            } else {
+                format!("`detail.{path}`")
+            };
+            return ParsedEvent::Rejected(format!("{at}: {}", clip(&err.inner().to_string(), 200)));
+        }
+    };
+    if !config.detections.enabled {
+        return ParsedEvent::Ignored("CloudTrail detections are off (detections.enabled)".into());
+    }
+    let detections = match resolve(&config.detections) {
+        Ok(detections) => detections,
+        // A validated config always resolves; one built in code may not.
+        Err(err) => {
+            return ParsedEvent::Ignored(format!(
+                "detections.rules[{}].{}: {}",
+                err.index, err.key, err.message
+            ));
+        }
+    };
+    let call = format!(
+        "{}:{}",
+        service_of(&record.event_source),
+        clip(&record.event_name, 80)
+    );
+    let Some(detection) = detections.iter().find(|d| {
+        d.event_source == record.event_source && d.event_names.contains(&record.event_name)
+    }) else {
+        return ParsedEvent::Ignored(format!("no detection covers CloudTrail {call}"));
+    };
+    let parameters = record.request_parameters.as_ref();
+    let mut accelerated = Vec::new();
+    if !detection.accelerated_instance_parameters.is_empty() {
+        let named: Vec<String> = detection
+            .accelerated_instance_parameters
+            .iter()
+            .filter_map(|path| parameters.and_then(|p| lookup(p, path)))
+            .filter_map(|v| v.as_str().map(|s| clip(s, 64)))
+            .collect();
+        accelerated = named
+            .iter()
+            .filter(|t| is_accelerated_ml(t, &config.classification.accelerated_instance_families))
+            .cloned()
+            .collect();
+        if accelerated.is_empty() {
+            let on = if named.is_empty() {
+                "no instance type".to_owned()
+            } else {
+                named.join(", ")
+            };
+            return ParsedEvent::Ignored(format!(
+                "CloudTrail {call} on {on}: not accelerated (detection {})",
+                detection.id
+            ));
+        }
+    }
+    let sourced = finding(event, &record, detection, accelerated, config);
+    ParsedEvent::Findings {
+        findings: vec![sourced],
+        rejected: Vec::new(),
+    }
+}
+
+fn finding(
+    event: &Value,
+    record: &Record,
+    detection: &Detection,
+    accelerated_instance_types: Vec<String>,
+    config: &Config,
+) -> SourcedFinding {
+    let envelope = |key: &str| event.get(key).and_then(Value::as_str).map(str::to_owned);
+    let identity = &record.user_identity;
+    let issuer = identity
+        .session_context
+        .as_ref()
+        .and_then(|c| c.session_issuer.as_ref());
+    let account = record
+        .recipient_account_id
+        .clone()
+        .or_else(|| envelope("account"))
+        .or_else(|| identity.account_id.clone())
+        .unwrap_or_default();
+    let region = record
+        .aws_region
+        .clone()
+        .or_else(|| envelope("region"))
+        .unwrap_or_default();
+    let time = record
+        .event_time
+        .clone()
+        .or_else(|| envelope("time"))
+        .unwrap_or_default();
+    let partition = identity
+        .arn
+        .as_deref()
+        .and_then(|arn| arn.split(':').nth(1))
+        .filter(|p| p.starts_with("aws"))
+        .unwrap_or("aws")
+        .to_owned();
+    let principal_name = match identity.kind.as_deref() {
+        Some("AssumedRole") | Some("FederatedUser") => issuer
+            .and_then(|i| i.user_name.clone())
+            .or_else(|| identity.user_name.clone()),
+        Some("Root") => Some("root".to_owned()),
+        _ => identity.user_name.clone(),
+    }
+    .or_else(|| identity.arn.as_deref().map(last_part))
+    .map(|n| bounded(&n));
+
+    let mut score = detection.severity;
+    let mut escalations = Vec::new();
+    let key = identity.access_key_id.as_deref().unwrap_or("");
+    if config.detections.escalate_long_term_keys && key.starts_with(LONG_TERM_KEY_PREFIX) {
+        escalations.push(format!(
+            "long-term access key {} (an IAM user's key, not temporary credentials)",
+            clip(key, 32)
+        ));
+    }
+    let agent = record.user_agent.as_deref().unwrap_or("").trim();
+    let lowered = agent.to_lowercase();
+    if agent.is_empty() {
+        escalations.push("no user agent".to_owned());
+    } else if let Some(pattern) = config
+        .detections
+        .unusual_user_agents
+        .iter()
+        .find(|p| p.matches_any_scope(&lowered))
+    {
+        escalations.push(format!(
+            "unusual user agent {} (matches {})",
+            clip(agent, 120),
+            clip(pattern.as_str(), 60)
+        ));
+    }
+    for _ in &escalations {
+        score = raise_one_band(score);
+    }
+    let failure = record.error_code.as_deref().map(|code| {
+        let message = record.error_message.as_deref().unwrap_or("");
+        if message.is_empty() {
+            clip(code, 80)
+        } else {
+            format!("{}: {}", clip(code, 80), clip(message, 200))
+        }
+    });
+    let mut suppressed = allowlisted(record, detection, &account, principal_name.as_deref());
+    if let Some(failure) = &failure {
+        match config.detections.failed_calls {
+            FailedCalls::Lower => score = lower_one_band(score),
+            FailedCalls::Same => {}
+            FailedCalls::Suppress => {
+                suppressed.get_or_insert_with(|| {
+                    format!("failed call ({failure}), and detections.failed_calls is `suppress`")
+                });
+            }
+        }
+    }
+    let parameters: Vec<(String, String)> = record
+        .request_parameters
+        .as_ref()
+        .map(|p| {
+            detection
+                .parameters
+                .iter()
+                .filter_map(|path| lookup(p, path).map(|v| (path.clone(), show(v))))
+                .take(PARAMETERS_MAX)
+                .collect()
+        })
+        .unwrap_or_default();
+    let source_ip = record.source_ip_address.as_deref().map(bounded);
+    let ip: Option<IpAddr> = source_ip.as_deref().and_then(|s| s.parse().ok());
+    let model = param(record, "modelId").or_else(|| param(record, "baseModelIdentifier"));
+    let guardrail = param(record, "guardrailIdentifier");
+
+    let call = ApiCall {
+        detection: detection.id.clone(),
+        rationale: detection.rationale.clone(),
+        component: detection.component,
+        event_id: bounded(&record.event_id),
+        event_source: bounded(&record.event_source),
+        event_name: bounded(&record.event_name),
+        principal_type: identity.kind.as_deref().map(bounded),
+        principal_arn: identity.arn.as_deref().map(bounded),
+        principal_name: principal_name.clone(),
+        access_key_id: identity.access_key_id.as_deref().map(bounded),
+        source_ip: source_ip.clone(),
+        user_agent: record.user_agent.as_deref().map(bounded),
+        escalations,
+        failure: failure.clone(),
+        parameters,
+        accelerated_instance_types,
+        suppressed,
+    };
+    let remote = ip.map(|ip| match ip {
+        IpAddr::V4(_) => json!({ "ipAddressV4": ip.to_string() }),
+        IpAddr::V6(_) => json!({ "ipAddressV6": ip.to_string() }),
+    });
+    let principal_id = identity.principal_id.as_deref().map(bounded);
+    let value = json!({
+        "schemaVersion": "2.0",
+        "accountId": bounded(&account),
+        "region": bounded(&region),
+        "partition": partition,
+        "id": call.event_id,
+        // CloudTrail events have no ARN; this names the event in the same shape.
+        "arn": format!("arn:{partition}:cloudtrail:{}:{}:event/{}", bounded(&region), bounded(&account), call.event_id),
+        "type": format!("Watchpost:CloudTrail/{}", detection.id),
+        "severity": score,
+        "title": format!("{} by {}", call.api(), principal_name.as_deref().unwrap_or("an unknown principal")),
+        "description": detection.rationale,
+        "createdAt": bounded(&time),
+        "updatedAt": bounded(&time),
+        "resource": {
+            "resourceType": "AccessKey",
+            "accessKeyDetails": {
+                "accessKeyId": call.access_key_id,
+                "principalId": principal_id,
+                "userName": principal_name,
+                "userType": call.principal_type,
+            },
+            "modelDetails": model.map(|m| vec![json!({ "modelId": m })]).unwrap_or_default(),
+            "bedrockGuardrailDetails": guardrail.map(|g| json!({ "guardrailArn": g })),
+        },
+        "service": {
+            "serviceName": "watchpost",
+            "count": 1,
+            "archived": false,
+            "eventFirstSeen": bounded(&time),
+            "eventLastSeen": bounded(&time),
+            "action": {
+                "actionType": "AWS_API_CALL",
+                "awsApiCallAction": {
+                    "api": call.event_name,
+                    "serviceName": call.event_source,
+                    "userAgent": call.user_agent,
+                    "errorCode": record.error_code.as_deref().map(bounded),
+                    "remoteIpDetails": remote,
+                },
+            },
+        },
+    });
+    let finding = serde_json::from_value(strip_nulls(value))
+        .expect("a finding built from bounded strings and numbers deserialises");
+    SourcedFinding {
+        finding,
+        origin: Origin::CloudTrail,
+        observation: Some(Observation::ApiCall(call)),
+    }
+}
+
+/// Why the call is allowlisted for this detection, if it is.
+fn allowlisted(
+    record: &Record,
+    detection: &Detection,
+    account: &str,
+    principal_name: Option<&str>,
+) -> Option<String> {
+    let identity = &record.user_identity;
+    let issuer = identity
+        .session_context
+        .as_ref()
+        .and_then(|c| c.session_issuer.as_ref());
+    let names = [
+        identity.arn.as_deref(),
+        issuer.and_then(|i| i.arn.as_deref()),
+        principal_name,
+        identity.user_name.as_deref(),
+    ];
+    for pattern in &detection.allow_principals {
+        if let Some(name) = names
+            .iter()
+            .flatten()
+            .find(|n| pattern.matches_any_scope(n))
+        {
+            return Some(format!(
+                "allowlisted principal {} (matches {}) for detection {}",
+                clip(name, 120),
+                clip(pattern.as_str(), 80),
+                detection.id
+            ));
+        }
+    }
+    if let Some(ip) = record
+        .source_ip_address
+        .as_deref()
+        .and_then(|s| s.trim().parse::<IpAddr>().ok())
+        && let Some(cidr) = detection.allow_cidrs.iter().find(|c| c.contains(ip))
+    {
+        return Some(format!(
+            "allowlisted source address {ip} (in {}) for detection {}",
+            cidr.0, detection.id
+        ));
+    }
+    let accounts = [Some(account), identity.account_id.as_deref()];
+    if let Some(allowed) = detection
+        .allow_accounts
+        .iter()
+        .find(|a| accounts.iter().flatten().any(|x| *x == a.as_str()))
+    {
+        return Some(format!(
+            "allowlisted account {allowed} for detection {}",
+            detection.id
+        ));
+    }
+    None
+}
+
+impl ApiCall {
+    /// `bedrock:DeleteGuardrail`.
+    pub fn api(&self) -> String {
+        format!(
+            "{}:{}",
+            service_of(&self.event_source),
+            clip(&self.event_name, 80)
+        )
+    }
+
+    pub(super) fn headline(&self) -> String {
+        let who = self
+            .principal_name
+            .as_deref()
+            .unwrap_or("unknown principal");
+        let failed = if self.failure.is_some() {
+            " (failed)"
+        } else {
+            ""
+        };
+        format!(
+            "{} by {}{failed} ({})",
+            self.detection,
+            clip(who, 40),
+            self.api()
+        )
+    }
+
+    pub(super) fn facts(&self) -> Vec<(&'static str, String)> {
+        let mut facts = vec![
+            ("Detection", self.detection.clone()),
+            ("Why it matters", clip(&self.rationale, 300)),
+        ];
+        if let Some(failure) = &self.failure {
+            facts.push(("Failed", clip(failure, 300)));
+        }
+        let who = [
+            self.principal_type.as_deref(),
+            self.principal_arn.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|s| clip(s, 200))
+        .collect::<Vec<_>>()
+        .join(" ");
+        if !who.is_empty() {
+            facts.push(("Principal", who));
+        }
+        if let Some(key) = &self.access_key_id {
+            facts.push(("Access key", clip(key, 40)));
+        }
+        for escalation in &self.escalations {
+            facts.push(("Escalated for", clip(escalation, 200)));
+        }
+        for (path, value) in &self.parameters {
+            facts.push((
+                "Request parameter",
+                format!("{} = {}", clip(path, 80), clip(value, PARAMETER_MAX_CHARS)),
+            ));
+        }
+        facts.push(("CloudTrail event id", clip(&self.event_id, 80)));
+        facts
+    }
+
+    pub(super) fn console_links(&self, finding: &crate::guardduty::Finding) -> Vec<EntityLink> {
+        let host =
+            crate::render::links::console_host(finding.partition.as_deref().unwrap_or("aws"));
+        let region = encode(&clip(&finding.region, 40));
+        vec![console_link(
+            "CloudTrail event",
+            format!(
+                "https://{host}/cloudtrailv2/home?region={region}#/events/{}",
+                encode(&clip(&self.event_id, 128))
+            ),
+        )]
+    }
+
+    pub(super) fn next_steps(&self) -> Vec<&'static str> {
+        let mut steps = Vec::new();
+        if self.failure.is_some() {
+            steps.push(
+                "The call failed: someone tried it without the permission; find out who holds these credentials.",
+            );
+        }
+        if self
+            .access_key_id
+            .as_deref()
+            .is_some_and(|k| k.starts_with(LONG_TERM_KEY_PREFIX))
+        {
+            steps.push(
+                "A long-term access key made the call: if it is not expected, deactivate the key now (IAM → Users → Security credentials).",
+            );
+        }
+        match self.detection.as_str() {
+            "model-access-granted" => steps.push(
+                "If nobody asked for this model, remove its access in the Bedrock console (Model access) and watch its token usage.",
+            ),
+            "invocation-logging-removed" | "invocation-logging-changed" => steps.push(
+                "Restore Bedrock model-invocation logging to its usual destination.",
+            ),
+            "guardrail-deleted" | "guardrail-updated" => steps.push(
+                "Compare the guardrail with its previous version and restore the filters.",
+            ),
+            _ => {}
+        }
+        steps
+    }
+}
+
+/// The value at a dotted path of the request parameters.
+fn lookup<'a>(parameters: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut at = parameters;
+    for (depth, key) in path.split('.').enumerate() {
+        if depth >= PATH_MAX_DEPTH {
+            return None;
+        }
+        at = at.get(key)?;
+    }
+    (!at.is_null()).then_some(at)
+}
+
+/// A parameter value for people: strings as they are, others as compact JSON; bounded.
+fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) => clip(s, PARAMETER_MAX_CHARS),
+        other => {
+            let text = other.to_string();
+            clip(&text, PARAMETER_MAX_CHARS)
+        }
+    }
+}
+
+fn param(record: &Record, key: &str) -> Option<String> {
+    record
+        .request_parameters
+        .as_ref()
+        .and_then(|p| p.get(key))
+        .and_then(Value::as_str)
+        .map(bounded)
+}
+
+/// `bedrock.amazonaws.com` → `bedrock`.
+fn service_of(event_source: &str) -> String {
+    clip(event_source.trim_end_matches(".amazonaws.com"), 60)
+}
+
+/// The last part of an ARN (`…:user/alice` → `alice`).
+fn last_part(arn: &str) -> String {
+    arn.rsplit(['/', ':']).next().unwrap_or(arn).to_owned()
+}
+
+/// A record string, bounded so that no field can make the finding huge; controls are
+/// stripped later, where each format needs it.
+fn bounded(text: &str) -> String {
+    match text.char_indices().nth(FIELD_MAX_CHARS) {
+        Some((end, _)) => text[..end].to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+/// SageMaker names instance types `ml.p4d.24xlarge`; EC2's family rules apply after the
+/// `ml.` prefix.
+pub fn is_accelerated_ml(instance_type: &str, families: &[String]) -> bool {
+    let bare = instance_type.strip_prefix("ml.").unwrap_or(instance_type);
+    is_accelerated(bare, families)
+}
+
+/// Removes `null` members, so that optional parts left out read as absent.
+fn strip_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn families() -> Vec<String> {
+        crate::config::Classification::default().accelerated_instance_families
+    }
+
+    #[test]
+    fn sagemaker_instance_types_are_judged_after_their_ml_prefix() {
+        assert!(is_accelerated_ml("ml.p4d.24xlarge", &families()));
+        assert!(is_accelerated_ml("ml.g5.xlarge", &families()));
+        assert!(!is_accelerated_ml("ml.m5.xlarge", &families()));
+        assert!(!is_accelerated_ml("ml", &families()));
+    }
+
+    #[test]
+    fn paths_stop_at_their_depth_and_at_nulls() {
+        let value = json!({"a": {"b": {"c": "x"}}, "n": null});
+        assert_eq!(lookup(&value, "a.b.c"), Some(&json!("x")));
+        assert_eq!(lookup(&value, "a.z"), None);
+        assert_eq!(lookup(&value, "n"), None);
+        assert_eq!(lookup(&value, &["a"; 20].join(".")), None);
+    }
+}

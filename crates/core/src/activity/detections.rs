@@ -1,0 +1,433 @@
+//! The detection set: which CloudTrail management events of AI services mean something, how
+//! severe, and why. Data, not code: the defaults below are a table, and `[[detections.rules]]`
+//! overrides them by id or adds new ones ([`resolve`]).
+
+use crate::component::Component;
+use crate::config::values::{Cidr, Pattern};
+use crate::config::{Detections, activity::DetectionRule};
+
+/// One detection, with every setting filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    pub id: String,
+    pub event_source: String,
+    pub event_names: Vec<String>,
+    pub severity: f64,
+    pub component: Component,
+    pub rationale: String,
+    /// One of these request parameters must name an accelerated instance type (when any).
+    pub accelerated_instance_parameters: Vec<String>,
+    /// Request parameters shown in the alert.
+    pub parameters: Vec<String>,
+    pub allow_principals: Vec<Pattern>,
+    pub allow_cidrs: Vec<Cidr>,
+    pub allow_accounts: Vec<String>,
+}
+
+/// A default detection, as written in [`DEFAULTS`].
+pub struct DefaultDetection {
+    pub id: &'static str,
+    pub event_source: &'static str,
+    pub event_names: &'static [&'static str],
+    pub severity: f64,
+    pub component: Component,
+    pub rationale: &'static str,
+    pub accelerated_instance_parameters: &'static [&'static str],
+    pub parameters: &'static [&'static str],
+}
+
+const BEDROCK: &str = "bedrock.amazonaws.com";
+const SAGEMAKER: &str = "sagemaker.amazonaws.com";
+
+/// The default detections. Severities follow GuardDuty's bands (LOW < 4.0 ≤ MEDIUM < 7.0 ≤
+/// HIGH < 9.0 ≤ CRITICAL); each is raised a band for a long-term key or an unusual user agent.
+/// Request parameter names are those of the APIs' requests (Bedrock and SageMaker API
+/// references), which CloudTrail records as `requestParameters`.
+pub const DEFAULTS: &[DefaultDetection] = &[
+    DefaultDetection {
+        id: "model-access-granted",
+        event_source: BEDROCK,
+        event_names: &[
+            "PutUseCaseForModelAccess",
+            "CreateFoundationModelAgreement",
+            "PutFoundationModelEntitlement",
+        ],
+        severity: 5.0,
+        component: Component::MlControlPlane,
+        rationale: "Access to a foundation model was granted: the first step of using stolen credentials to run models on this account's bill (LLMjacking).",
+        accelerated_instance_parameters: &[],
+        parameters: &["modelId"],
+    },
+    DefaultDetection {
+        id: "invocation-logging-removed",
+        event_source: BEDROCK,
+        event_names: &["DeleteModelInvocationLoggingConfiguration"],
+        severity: 7.5,
+        component: Component::MlControlPlane,
+        rationale: "Bedrock model-invocation logging was turned off: whatever runs next leaves no prompt or usage record.",
+        accelerated_instance_parameters: &[],
+        parameters: &[],
+    },
+    DefaultDetection {
+        id: "invocation-logging-changed",
+        event_source: BEDROCK,
+        event_names: &["PutModelInvocationLoggingConfiguration"],
+        severity: 5.0,
+        component: Component::MlControlPlane,
+        rationale: "Bedrock model-invocation logging was reconfigured: logs may now go somewhere nobody reads, or stop carrying prompts.",
+        accelerated_instance_parameters: &[],
+        parameters: &[
+            "loggingConfig.cloudWatchConfig.logGroupName",
+            "loggingConfig.s3Config.bucketName",
+            "loggingConfig.textDataDeliveryEnabled",
+        ],
+    },
+    DefaultDetection {
+        id: "guardrail-deleted",
+        event_source: BEDROCK,
+        event_names: &["DeleteGuardrail"],
+        severity: 7.0,
+        component: Component::MlControlPlane,
+        rationale: "A Bedrock guardrail was deleted: the models it protected now answer without its filters.",
+        accelerated_instance_parameters: &[],
+        parameters: &["guardrailIdentifier", "guardrailVersion"],
+    },
+    DefaultDetection {
+        id: "guardrail-updated",
+        event_source: BEDROCK,
+        event_names: &["UpdateGuardrail"],
+        severity: 4.0,
+        component: Component::MlControlPlane,
+        rationale: "A Bedrock guardrail was changed: an update can weaken or remove its filters; compare it with the previous version.",
+        accelerated_instance_parameters: &[],
+        parameters: &["guardrailIdentifier", "name"],
+    },
+    DefaultDetection {
+        id: "provisioned-throughput-purchased",
+        event_source: BEDROCK,
+        event_names: &["CreateProvisionedModelThroughput"],
+        severity: 6.0,
+        component: Component::MlControlPlane,
+        rationale: "Provisioned throughput was bought: an hourly commitment billed whether or not it is used.",
+        accelerated_instance_parameters: &[],
+        parameters: &[
+            "modelId",
+            "modelUnits",
+            "commitmentDuration",
+            "provisionedModelName",
+        ],
+    },
+    DefaultDetection {
+        id: "custom-model-created",
+        event_source: BEDROCK,
+        event_names: &[
+            "CreateModelCustomizationJob",
+            "CreateModelImportJob",
+            "CreateCustomModel",
+        ],
+        severity: 4.0,
+        component: Component::MlControlPlane,
+        rationale: "A custom or imported model was created: training data and weights leave or enter the account, and hosting it is billed.",
+        accelerated_instance_parameters: &[],
+        parameters: &[
+            "jobName",
+            "baseModelIdentifier",
+            "customModelName",
+            "importedModelName",
+            "modelName",
+        ],
+    },
+    DefaultDetection {
+        id: "sagemaker-presigned-url",
+        event_source: SAGEMAKER,
+        event_names: &[
+            "CreatePresignedNotebookInstanceUrl",
+            "CreatePresignedDomainUrl",
+        ],
+        severity: 5.0,
+        component: Component::MlControlPlane,
+        rationale: "A presigned SageMaker notebook or Studio URL was created from outside the allowed networks: whoever holds it gets a shell with the notebook's role.",
+        accelerated_instance_parameters: &[],
+        parameters: &["notebookInstanceName", "domainId", "userProfileName"],
+    },
+    DefaultDetection {
+        id: "accelerated-training-job",
+        event_source: SAGEMAKER,
+        event_names: &[
+            "CreateTrainingJob",
+            "CreateProcessingJob",
+            "CreateHyperParameterTuningJob",
+        ],
+        severity: 5.0,
+        component: Component::AcceleratedCompute,
+        rationale: "A training or processing job on accelerated instances was started by a principal outside the allowlist: GPUs are what stolen credentials are used for.",
+        accelerated_instance_parameters: &[
+            "resourceConfig.instanceType",
+            "processingResources.clusterConfig.instanceType",
+            "trainingJobDefinition.resourceConfig.instanceType",
+        ],
+        parameters: &[
+            "trainingJobName",
+            "processingJobName",
+            "hyperParameterTuningJobName",
+            "resourceConfig.instanceType",
+            "resourceConfig.instanceCount",
+            "processingResources.clusterConfig.instanceType",
+            "processingResources.clusterConfig.instanceCount",
+        ],
+    },
+];
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+impl DefaultDetection {
+    fn detection(&self) -> Detection {
+        Detection {
+            id: self.id.to_owned(),
+            event_source: self.event_source.to_owned(),
+            event_names: strings(self.event_names),
+            severity: self.severity,
+            component: self.component,
+            rationale: self.rationale.to_owned(),
+            accelerated_instance_parameters: strings(self.accelerated_instance_parameters),
+            parameters: strings(self.parameters),
+            allow_principals: Vec::new(),
+            allow_cidrs: Vec::new(),
+            allow_accounts: Vec::new(),
+        }
+    }
+}
+
+/// Why a `[[detections.rules]]` entry cannot be used: its index, key and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleError {
+    pub index: usize,
+    pub key: &'static str,
+    pub message: String,
+    pub hint: String,
+}
+
+/// The detections in force: the defaults, each overridden by the rule with its id, then the
+/// new rules; disabled ones left out. The `[detections]` allowlists apply to every one.
+pub fn resolve(config: &Detections) -> Result<Vec<Detection>, RuleError> {
+    let mut detections: Vec<(Detection, bool)> =
+        DEFAULTS.iter().map(|d| (d.detection(), true)).collect();
+    for (index, rule) in config.rules.iter().enumerate() {
+        let existing = detections.iter().position(|(d, _)| d.id == rule.id);
+        let slot = match existing {
+            Some(at) => at,
+            None => {
+                detections.push((new_detection(index, rule)?, true));
+                detections.len() - 1
+            }
+        };
+        let (detection, enabled) = &mut detections[slot];
+        apply(index, rule, detection)?;
+        if let Some(on) = rule.enabled {
+            *enabled = on;
+        }
+    }
+    Ok(detections
+        .into_iter()
+        .filter(|(_, enabled)| *enabled)
+        .map(|(mut d, _)| {
+            d.allow_principals
+                .extend(config.allow_principals.iter().cloned());
+            d.allow_cidrs.extend(config.allow_cidrs.iter().copied());
+            d.allow_accounts
+                .extend(config.allow_accounts.iter().cloned());
+            d
+        })
+        .collect())
+}
+
+fn new_detection(index: usize, rule: &DetectionRule) -> Result<Detection, RuleError> {
+    let missing = |key: &'static str| RuleError {
+        index,
+        key,
+        message: format!(
+            "detection `{}` is not a default one, so it needs `{key}`",
+            rule.id
+        ),
+        hint: format!(
+            "give event_source, event_names, severity and rationale, or use a default id: {}",
+            DEFAULTS.iter().map(|d| d.id).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    Ok(Detection {
+        id: rule.id.clone(),
+        event_source: rule
+            .event_source
+            .clone()
+            .ok_or_else(|| missing("event_source"))?,
+        event_names: rule
+            .event_names
+            .clone()
+            .ok_or_else(|| missing("event_names"))?,
+        severity: rule.severity.ok_or_else(|| missing("severity"))?,
+        component: rule.component.unwrap_or(Component::MlControlPlane),
+        rationale: rule.rationale.clone().ok_or_else(|| missing("rationale"))?,
+        accelerated_instance_parameters: Vec::new(),
+        parameters: Vec::new(),
+        allow_principals: Vec::new(),
+        allow_cidrs: Vec::new(),
+        allow_accounts: Vec::new(),
+    })
+}
+
+fn apply(index: usize, rule: &DetectionRule, d: &mut Detection) -> Result<(), RuleError> {
+    let fail = |key: &'static str, message: String, hint: &str| RuleError {
+        index,
+        key,
+        message,
+        hint: hint.to_owned(),
+    };
+    if !is_detection_id(&rule.id) {
+        return Err(fail(
+            "id",
+            format!("`{}` cannot name a detection", rule.id),
+            "use 1–64 lower-case letters, digits and `-` (it becomes a metric dimension)",
+        ));
+    }
+    if let Some(source) = &rule.event_source {
+        d.event_source = source.clone();
+    }
+    if let Some(names) = &rule.event_names {
+        if names.is_empty() {
+            return Err(fail(
+                "event_names",
+                "an empty list matches no event".into(),
+                "name at least one CloudTrail eventName, or set enabled = false",
+            ));
+        }
+        d.event_names = names.clone();
+    }
+    if let Some(score) = rule.severity {
+        if !(0.0..=10.0).contains(&score) {
+            return Err(fail(
+                "severity",
+                format!("{score} is not a severity score"),
+                "use 0.0–10.0: 4.0 MEDIUM, 7.0 HIGH, 9.0 CRITICAL",
+            ));
+        }
+        d.severity = score;
+    }
+    if let Some(component) = rule.component {
+        d.component = component;
+    }
+    if let Some(rationale) = &rule.rationale {
+        d.rationale = rationale.clone();
+    }
+    if let Some(paths) = &rule.accelerated_instance_parameters {
+        d.accelerated_instance_parameters = paths.clone();
+    }
+    if let Some(paths) = &rule.parameters {
+        d.parameters = paths.clone();
+    }
+    d.allow_principals
+        .extend(rule.allow_principals.iter().cloned());
+    d.allow_cidrs.extend(rule.allow_cidrs.iter().copied());
+    d.allow_accounts.extend(rule.allow_accounts.iter().cloned());
+    Ok(())
+}
+
+fn is_detection_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str) -> DetectionRule {
+        DetectionRule {
+            id: id.to_owned(),
+            enabled: None,
+            event_source: None,
+            event_names: None,
+            severity: None,
+            component: None,
+            rationale: None,
+            accelerated_instance_parameters: None,
+            parameters: None,
+            allow_principals: Vec::new(),
+            allow_cidrs: Vec::new(),
+            allow_accounts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn defaults_cover_the_issue_list_with_distinct_ids() {
+        let all = resolve(&Detections::default()).unwrap();
+        assert_eq!(all.len(), DEFAULTS.len());
+        let mut ids: Vec<&str> = all.iter().map(|d| d.id.as_str()).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), all.len());
+        for name in [
+            "PutUseCaseForModelAccess",
+            "CreateFoundationModelAgreement",
+            "PutFoundationModelEntitlement",
+            "DeleteModelInvocationLoggingConfiguration",
+            "PutModelInvocationLoggingConfiguration",
+            "DeleteGuardrail",
+            "UpdateGuardrail",
+            "CreateProvisionedModelThroughput",
+            "CreateModelCustomizationJob",
+            "CreateModelImportJob",
+            "CreatePresignedNotebookInstanceUrl",
+            "CreatePresignedDomainUrl",
+            "CreateTrainingJob",
+            "CreateProcessingJob",
+        ] {
+            assert!(
+                all.iter().any(|d| d.event_names.iter().any(|n| n == name)),
+                "{name} is covered"
+            );
+        }
+    }
+
+    #[test]
+    fn rules_override_by_id_disable_and_add() {
+        let mut config = Detections::default();
+        let mut severity = rule("guardrail-updated");
+        severity.severity = Some(8.0);
+        severity.allow_principals = vec![Pattern::new("ops-*")];
+        let mut off = rule("custom-model-created");
+        off.enabled = Some(false);
+        let mut new = rule("agent-deleted");
+        new.event_source = Some("bedrock.amazonaws.com".into());
+        new.event_names = Some(vec!["DeleteAgent".into()]);
+        new.severity = Some(5.0);
+        new.rationale = Some("An agent was deleted.".into());
+        config.rules = vec![severity, off, new];
+        config.allow_accounts = vec!["111122223333".into()];
+        let all = resolve(&config).unwrap();
+        let updated = all.iter().find(|d| d.id == "guardrail-updated").unwrap();
+        assert_eq!(updated.severity, 8.0);
+        assert_eq!(updated.event_names, vec!["UpdateGuardrail"]);
+        assert_eq!(updated.allow_principals, vec![Pattern::new("ops-*")]);
+        assert_eq!(updated.allow_accounts, vec!["111122223333".to_owned()]);
+        assert!(!all.iter().any(|d| d.id == "custom-model-created"));
+        assert!(all.iter().any(|d| d.id == "agent-deleted"));
+    }
+
+    #[test]
+    fn a_new_rule_without_its_event_is_an_error_naming_the_key() {
+        let mut config = Detections {
+            rules: vec![rule("my-own")],
+            ..Detections::default()
+        };
+        let err = resolve(&config).unwrap_err();
+        assert_eq!((err.index, err.key), (0, "event_source"));
+        let mut bad = rule("guardrail-deleted");
+        bad.severity = Some(11.0);
+        config.rules = vec![bad];
+        assert_eq!(resolve(&config).unwrap_err().key, "severity");
+    }
+}

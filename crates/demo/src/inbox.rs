@@ -401,8 +401,9 @@ mod tests {
     use watchpost_core::Config;
     use watchpost_core::render::RenderedAlert;
     use watchpost_core::replay::{Replay, split_events};
-    use watchpost_enricher::followup::render_followup;
-    use watchpost_enricher::ports::{Indicator, InvestigationReport, OpenInvestigation};
+    use watchpost_core::render::followup::{
+        Indicator, InvestigationReport, OpenInvestigation, render_followup,
+    };
 
     use super::*;
 

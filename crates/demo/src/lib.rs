@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use watchpost_core::Config;
-use watchpost_enricher::handler::SCHEDULED_DETAIL_TYPE;
+use watchpost_contract::events::SCHEDULED_DETAIL_TYPE;
 use watchpost_localaws::runtime_api::Function;
 use watchpost_localaws::{DEFAULT_ACCOUNT, DetectiveConfig, LocalAws, REGION};
 use watchpost_provision::adapters::AwsPorts;

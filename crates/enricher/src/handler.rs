@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use serde_json::{Value, json};
+use watchpost_contract::events::{SCHEDULED_DETAIL_TYPE, SCHEDULED_SOURCES};
+use watchpost_contract::metric;
 use watchpost_core::config::Format;
 use watchpost_core::event::{ParsedEvent, SourcedFinding, parse_event_with};
 use watchpost_core::guardduty::timestamp::parse_time;
@@ -27,31 +29,6 @@ use crate::ports::{
     OpenInvestigation, Publication, StoredAlert,
 };
 use crate::settings::Settings;
-
-/// `detail-type` of EventBridge's scheduled events (rules with a schedule, and EventBridge
-/// Scheduler's EventBridge-shaped payloads).
-pub const SCHEDULED_DETAIL_TYPE: &str = "Scheduled Event";
-/// Sources a scheduled event comes from.
-pub const SCHEDULED_SOURCES: &[&str] = &["aws.events", "aws.scheduler"];
-
-/// Metric names the enricher counts besides findings.
-pub mod metric {
-    pub const ALERTS_DELIVERED: &str = "AlertsDelivered";
-    pub const DELIVERY_FAILED: &str = "DeliveryFailed";
-    pub const ENRICHMENT_UNAVAILABLE: &str = "EnrichmentUnavailable";
-    pub const DEDUPLICATION_UNAVAILABLE: &str = "DeduplicationUnavailable";
-    pub const INVALID_EVENTS: &str = "InvalidEvents";
-    pub const INVESTIGATIONS_STARTED: &str = "InvestigationsStarted";
-    pub const INVESTIGATIONS_REUSED: &str = "InvestigationsReused";
-    pub const FOLLOW_UPS_DELIVERED: &str = "FollowUpsDelivered";
-    pub const ALERTS_IN_FLIGHT: &str = "AlertsInFlight";
-    /// Claims lost to another invocation (each is followed by a fresh decision).
-    pub const CLAIMS_LOST: &str = "ClaimsLost";
-    /// Findings of a Security Hub batch that could not be read (the others were processed).
-    pub const FINDINGS_REJECTED: &str = "FindingsRejected";
-    /// Follow-ups given up after failing too many sweeps.
-    pub const FOLLOW_UPS_ABANDONED: &str = "FollowUpsAbandoned";
-}
 
 /// Detective profiles and investigations look this far before the first activity.
 const SCOPE_MARGIN_SECONDS: i64 = 3_600;

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use watchpost_core::metrics::MetricCounts;
+// What Detective reports and what the sweep remembers are the follow-up's inputs, rendered by
+// the core.
+pub use watchpost_core::render::followup::{Indicator, InvestigationReport, OpenInvestigation};
 use watchpost_core::state::AlertRecord;
 
 use crate::error::PortError;
@@ -36,37 +39,6 @@ pub trait MetricsSink {
         counts: &MetricCounts,
         timestamp_ms: i64,
     ) -> impl Future<Output = Result<(), PortError>>;
-}
-
-/// What Detective says about an investigation.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct InvestigationReport {
-    pub id: String,
-    pub entity_arn: String,
-    /// `RUNNING`, `SUCCESSFUL` or `FAILED`.
-    pub status: String,
-    /// `ACTIVE` or `ARCHIVED`.
-    pub state: String,
-    /// `INFORMATIONAL`, `LOW`, `MEDIUM`, `HIGH`, `CRITICAL`.
-    pub severity: Option<String>,
-    pub indicators: Vec<Indicator>,
-}
-
-impl InvestigationReport {
-    /// Whether Detective has finished with it.
-    pub fn is_finished(&self) -> bool {
-        self.status != "RUNNING"
-    }
-}
-
-/// One indicator of compromise, flattened to what an alert shows. Every string came from
-/// Detective, which took it from the activity it saw: attacker-influenced.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Indicator {
-    /// Detective's indicator type, e.g. `TTP_OBSERVED`, `IMPOSSIBLE_TRAVEL`.
-    pub kind: String,
-    /// A one-line summary of its detail.
-    pub detail: String,
 }
 
 /// Detective: investigations of IAM principals.
@@ -129,22 +101,6 @@ pub enum ClaimOutcome {
     Claimed,
     /// Another invocation changed the state first.
     AlreadyClaimed,
-}
-
-/// An investigation Watchpost started (or reused), awaiting its verdict.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenInvestigation {
-    pub investigation_id: String,
-    pub graph_arn: String,
-    pub entity_arn: String,
-    /// The alert it belongs to ([`watchpost_core::state::alert_key`]).
-    pub alert_key: String,
-    /// The original alert's subject.
-    pub subject: String,
-    pub routes: Vec<String>,
-    pub started_at: i64,
-    /// Sweeps that tried to follow it up and failed (Detective or SNS trouble).
-    pub attempts: u32,
 }
 
 /// Alert state in DynamoDB: deduplication, re-notify, routes reached, open investigations.

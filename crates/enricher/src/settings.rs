@@ -2,20 +2,16 @@
 //! `watchpost.toml` in `$LAMBDA_TASK_ROOT`), plus what is only known after provisioning, which
 //! may come from the environment instead: `WATCHPOST_TOPIC_<ROUTE>` (route name upper-cased,
 //! `-` → `_`), `WATCHPOST_GRAPH_ARN`, `WATCHPOST_STATE_TABLE`. Environment values win. Read once,
-//! at init.
+//! at init. The names are the deployer's too: they live in [`watchpost_contract::env`].
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use watchpost_contract::env::{
+    CONFIG_ENV, DEFAULT_CONFIG_FILE, GRAPH_ENV, TABLE_ENV, TASK_ROOT_ENV, topic_env_var,
+};
 use watchpost_core::Config;
 
-/// Names the config file.
-pub const CONFIG_ENV: &str = "WATCHPOST_CONFIG";
-/// The file looked for in the task root when `WATCHPOST_CONFIG` is unset.
-pub const DEFAULT_CONFIG_FILE: &str = "watchpost.toml";
-pub const GRAPH_ENV: &str = "WATCHPOST_GRAPH_ARN";
-pub const TABLE_ENV: &str = "WATCHPOST_STATE_TABLE";
-pub use watchpost_core::config::{TOPIC_ENV_PREFIX, topic_env_var};
 
 /// Everything the handler needs to know, resolved.
 #[derive(Debug, Clone)]
@@ -46,7 +42,7 @@ pub fn config_path(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
     if let Some(path) = env(CONFIG_ENV).filter(|p| !p.is_empty()) {
         return PathBuf::from(path);
     }
-    let root = env("LAMBDA_TASK_ROOT").unwrap_or_else(|| ".".into());
+    let root = env(TASK_ROOT_ENV).unwrap_or_else(|| ".".into());
     PathBuf::from(root).join(DEFAULT_CONFIG_FILE)
 }
 

@@ -7,11 +7,12 @@
 //! `FollowUpsAbandoned` and logged.
 
 use serde_json::{Value, json};
+use watchpost_contract::metric;
 use watchpost_core::metrics::MetricCounts;
+use watchpost_core::render::followup::{OpenInvestigation, render_followup};
 
 use crate::error::HandlerError;
-use crate::followup::render_followup;
-use crate::handler::{Handler, metric};
+use crate::handler::Handler;
 use crate::ports::{AlertStore, Clock, Investigations, MetricsSink, Notifier};
 
 /// Failed sweeps after which a follow-up is given up: an hour at the default 5-minute schedule.

@@ -81,7 +81,7 @@ pub fn with_config(zip: &[u8], config_text: &str) -> zip::result::ZipResult<Vec<
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for i in 0..archive.len() {
         let file = archive.by_index_raw(i)?;
-        if file.name()? == watchpost_enricher::settings::DEFAULT_CONFIG_FILE {
+        if file.name()? == watchpost_contract::env::DEFAULT_CONFIG_FILE {
             continue;
         }
         writer.raw_copy_file(file)?;
@@ -90,7 +90,7 @@ pub fn with_config(zip: &[u8], config_text: &str) -> zip::result::ZipResult<Vec<
         .compression_method(zip::CompressionMethod::Stored)
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644);
-    writer.start_file(watchpost_enricher::settings::DEFAULT_CONFIG_FILE, options)?;
+    writer.start_file(watchpost_contract::env::DEFAULT_CONFIG_FILE, options)?;
     writer.write_all(config_text.as_bytes())?;
     Ok(writer.finish()?.into_inner())
 }

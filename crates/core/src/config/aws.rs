@@ -1012,11 +1012,9 @@ fn alarms(config: &Config, src: &Source<'_>) -> Checked {
 // ---------------------------------------------------------------------------------------
 // The enricher's environment
 
-/// Lambda's environment variables the enricher gets (mirrors the deployment: one
-/// `WATCHPOST_TOPIC_<ROUTE>` per route, `WATCHPOST_GRAPH_ARN`, `WATCHPOST_STATE_TABLE`).
-const TOPIC_ENV_PREFIX: &str = "WATCHPOST_TOPIC_";
-const GRAPH_ENV: &str = "WATCHPOST_GRAPH_ARN";
-const TABLE_ENV: &str = "WATCHPOST_STATE_TABLE";
+// Lambda's environment variables the enricher gets, as the deployment sets them: one
+// `WATCHPOST_TOPIC_<ROUTE>` per route, `WATCHPOST_GRAPH_ARN`, `WATCHPOST_STATE_TABLE`.
+use super::delivery::{GRAPH_ENV, TABLE_ENV, TOPIC_ENV_PREFIX};
 /// `ap-southeast-5`: the longest region code in use, for stacks that name no region.
 const LONGEST_REGION: usize = 14;
 /// A behavior graph's id: 32 hexadecimal digits.

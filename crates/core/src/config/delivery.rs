@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 
 use super::{Config, ConfigError};
 
+/// The enricher's environment variable naming the Detective graph it investigates in.
+pub const GRAPH_ENV: &str = "WATCHPOST_GRAPH_ARN";
+/// The enricher's environment variable naming the alert-state table.
+pub const TABLE_ENV: &str = "WATCHPOST_STATE_TABLE";
 /// Prefix of the environment variables that carry a route's topic ARN to the enricher.
 pub const TOPIC_ENV_PREFIX: &str = "WATCHPOST_TOPIC_";
 

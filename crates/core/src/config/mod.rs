@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use activity::{Detections, FailedCalls, Usage};
 pub use aws::enricher_environment_bound;
-pub use delivery::{TOPIC_ENV_PREFIX, topic_env_var};
+pub use delivery::{GRAPH_ENV, TABLE_ENV, TOPIC_ENV_PREFIX, topic_env_var};
 pub use error::{ConfigError, Snippet};
 pub use values::{Cidr, Duration, Pattern};
 

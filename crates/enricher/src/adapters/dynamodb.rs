@@ -16,16 +16,13 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
+use watchpost_contract::table::{PARTITION_KEY, TTL_ATTRIBUTE};
 use watchpost_core::state::AlertRecord;
 
 use super::port_error;
 use crate::error::PortError;
 use crate::ports::{AlertStore, Claim, ClaimOutcome, OpenInvestigation, StoredAlert};
 
-/// The table's partition key.
-pub const PARTITION_KEY: &str = "pk";
-/// The table's TTL attribute (Unix seconds).
-pub const TTL_ATTRIBUTE: &str = "expires_at";
 const ALERT_PREFIX: &str = "alert#";
 const INVESTIGATION_PREFIX: &str = "investigation#";
 /// Attribute `delivered:<route>` marks a route the claimed alert has reached.

@@ -8,6 +8,5 @@ mod binary;
 mod common;
 mod fault_matrix;
 mod handler;
-mod iam;
 mod local;
 mod mocks;

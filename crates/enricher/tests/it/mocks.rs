@@ -208,7 +208,7 @@ async fn detective_access_denied_leaves_the_alert_marked_enrichment_unavailable(
             .contains("Detective enrichment unavailable")
     );
     assert_eq!(
-        metrics.total(watchpost_enricher::handler::metric::ENRICHMENT_UNAVAILABLE),
+        metrics.total(watchpost_contract::metric::ENRICHMENT_UNAVAILABLE),
         1
     );
 }

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use watchpost_core::Config;
 use watchpost_core::config::Architecture;
-use watchpost_enricher::iam::{PolicyScope, enricher_policy};
-use watchpost_enricher::settings::{GRAPH_ENV, TABLE_ENV, topic_env_var};
+use watchpost_contract::env::{GRAPH_ENV, TABLE_ENV, topic_env_var};
+use watchpost_contract::iam::{PolicyScope, enricher_policy};
 
 use super::{
     Context, PACKAGE_UNKNOWN, enricher_rules, names, resource, route_topics, stack_tags, sweeps,
@@ -35,7 +35,7 @@ fn trust_policy(ctx: &Context) -> Value {
     })
 }
 
-/// The enricher's whole policy, from `watchpost_enricher::iam` (what its code calls, and what
+/// The enricher's whole policy, from `watchpost_contract::iam` (what its code calls, and what
 /// its deployment needs: the on-failure destination sends failed events to the dead-letter
 /// queue with the function's own role), scoped to what exists.
 pub fn role_policy(config: &Config, ctx: &Context) -> Value {

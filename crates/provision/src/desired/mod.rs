@@ -266,7 +266,7 @@ pub fn sweeps(config: &Config) -> bool {
 
 /// The table's properties: the key schema and TTL attribute the enricher reads and writes.
 pub fn state_table(config: &Config) -> TableSpec {
-    use watchpost_enricher::adapters::dynamodb::{PARTITION_KEY, TTL_ATTRIBUTE};
+    use watchpost_contract::table::{PARTITION_KEY, TTL_ATTRIBUTE};
     TableSpec {
         partition_key: PARTITION_KEY.to_owned(),
         billing_mode: "PAY_PER_REQUEST".to_owned(),

@@ -10,7 +10,7 @@ use watchpost_core::component::Component;
 use watchpost_core::metrics::FINDINGS;
 use watchpost_core::severity::SeverityLabel;
 use watchpost_core::{Config, decide::Outcome};
-use watchpost_enricher::handler::metric;
+use watchpost_contract::metric;
 
 use super::{Context, enricher_rules, names, resource, route_topics, stack_tags};
 use crate::model::{Kind, Resource};

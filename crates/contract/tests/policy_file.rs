@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use watchpost_enricher::iam::placeholder_policy;
+use watchpost_contract::iam::placeholder_policy;
 
 #[test]
 fn rendered_enricher_policy_is_in_sync() {
@@ -16,7 +16,7 @@ fn rendered_enricher_policy_is_in_sync() {
     let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         on_disk == rendered,
-        "{} is out of date with watchpost_enricher::iam; rerun the tests with WATCHPOST_BLESS=1 to rewrite it",
+        "{} is out of date with watchpost_contract::iam; rerun the tests with WATCHPOST_BLESS=1 to rewrite it",
         path.display()
     );
 }

@@ -3,8 +3,8 @@
 //! PutMetricData has no resource-level permissions, so it is conditioned on the namespace.
 //! It is the whole policy the function's role gets, deployment included (the on-failure
 //! destination sends through the role, and SNS encrypts with the topics' key on its behalf):
-//! `infra/iam/enricher-policy.json` is this policy with placeholders (kept in sync by a test),
-//! and provisioning attaches exactly this.
+//! `infra/iam/enricher-policy.json` is this policy with placeholders (kept in sync by a test).
+//! The enricher's adapters call exactly these actions; the deployer attaches exactly this.
 
 use serde_json::{Value, json};
 

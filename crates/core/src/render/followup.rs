@@ -3,18 +3,64 @@
 //! alert key) and the original subject quoted. Pure. Every string that came from Detective
 //! describes activity an attacker chose (user agents, locations, API names): it is clipped,
 //! stripped of control characters, defanged and, in chat, written in the route's chat client's
-//! markdown like a finding's strings.
+//! markdown like a finding's strings. The enricher's sweep sends it; whoever reads the topics
+//! (the end-to-end tests) reads it back.
 
 use std::collections::BTreeMap;
 
 use serde_json::json;
-use watchpost_core::config::{Format, Route};
-use watchpost_core::render::chat::{self, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
-use watchpost_core::render::markdown::Markdown;
-use watchpost_core::render::{MESSAGE_MAX_BYTES, RenderedAlert, SUBJECT_MAX_CHARS};
-use watchpost_core::text::{clip, clip_ascii, defang, defuse_mentions};
+use crate::config::{Format, Route};
+use crate::render::chat::{self, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
+use crate::render::markdown::Markdown;
+use crate::render::{MESSAGE_MAX_BYTES, RenderedAlert, SUBJECT_MAX_CHARS};
+use crate::text::{clip, clip_ascii, defang, defuse_mentions};
 
-use crate::ports::{InvestigationReport, OpenInvestigation};
+/// What Detective says about an investigation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InvestigationReport {
+    pub id: String,
+    pub entity_arn: String,
+    /// `RUNNING`, `SUCCESSFUL` or `FAILED`.
+    pub status: String,
+    /// `ACTIVE` or `ARCHIVED`.
+    pub state: String,
+    /// `INFORMATIONAL`, `LOW`, `MEDIUM`, `HIGH`, `CRITICAL`.
+    pub severity: Option<String>,
+    pub indicators: Vec<Indicator>,
+}
+
+impl InvestigationReport {
+    /// Whether Detective has finished with it.
+    pub fn is_finished(&self) -> bool {
+        self.status != "RUNNING"
+    }
+}
+
+/// One indicator of compromise, flattened to what an alert shows. Every string came from
+/// Detective, which took it from the activity it saw: attacker-influenced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indicator {
+    /// Detective's indicator type, e.g. `TTP_OBSERVED`, `IMPOSSIBLE_TRAVEL`.
+    pub kind: String,
+    /// A one-line summary of its detail.
+    pub detail: String,
+}
+
+/// An investigation Watchpost started (or reused), awaiting its verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenInvestigation {
+    pub investigation_id: String,
+    pub graph_arn: String,
+    pub entity_arn: String,
+    /// The alert it belongs to ([`crate::state::alert_key`]).
+    pub alert_key: String,
+    /// The original alert's subject.
+    pub subject: String,
+    pub routes: Vec<String>,
+    pub started_at: i64,
+    /// Sweeps that tried to follow it up and failed (Detective or SNS trouble).
+    pub attempts: u32,
+}
 
 /// Indicators a follow-up lists; Detective may report many more.
 const INDICATORS_MAX: usize = 20;
@@ -170,8 +216,7 @@ pub fn render_followup(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::Indicator;
-    use watchpost_core::config::ChatClient;
+    use crate::config::ChatClient;
 
     fn sample() -> (OpenInvestigation, InvestigationReport) {
         let open = OpenInvestigation {

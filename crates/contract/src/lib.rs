@@ -1,0 +1,17 @@
+//! The contract between Watchpost's deployer (`watchpost-provision`, the CLI, the demo) and the
+//! function it deploys (`watchpost-enricher`): both depend on this crate, neither on the other.
+//! Changing a name here changes both sides at once.
+//!
+//! - [`env`]: the environment variables the function reads and the config file in its package.
+//! - [`events`]: the scheduled event that makes the function sweep investigations.
+//! - [`metric`]: the metric names the function emits besides the core's findings counts.
+//! - [`table`]: the alert-state table's key schema and TTL attribute.
+//! - [`iam`]: the least-privilege policy of the function's execution role.
+//!
+//! Pure: no tokio, no SDK, no I/O.
+
+pub mod env;
+pub mod events;
+pub mod iam;
+pub mod metric;
+pub mod table;

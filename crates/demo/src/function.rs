@@ -12,8 +12,8 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Child;
-use watchpost_core::Config;
 use watchpost_contract::env::{CONFIG_ENV, GRAPH_ENV, TABLE_ENV, topic_env_var};
+use watchpost_core::Config;
 use watchpost_localaws::runtime_api::{self, Function, RuntimeApi};
 use watchpost_provision::engine::RegionOutputs;
 

@@ -400,10 +400,10 @@ mod tests {
 
     use watchpost_core::Config;
     use watchpost_core::render::RenderedAlert;
-    use watchpost_core::replay::{Replay, split_events};
     use watchpost_core::render::followup::{
         Indicator, InvestigationReport, OpenInvestigation, render_followup,
     };
+    use watchpost_core::replay::{Replay, split_events};
 
     use super::*;
 

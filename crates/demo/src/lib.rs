@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use watchpost_core::Config;
 use watchpost_contract::events::SCHEDULED_DETAIL_TYPE;
+use watchpost_core::Config;
 use watchpost_localaws::runtime_api::Function;
 use watchpost_localaws::{DEFAULT_ACCOUNT, DetectiveConfig, LocalAws, REGION};
 use watchpost_provision::adapters::AwsPorts;

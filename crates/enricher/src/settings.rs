@@ -12,7 +12,6 @@ use watchpost_contract::env::{
 };
 use watchpost_core::Config;
 
-
 /// Everything the handler needs to know, resolved.
 #[derive(Debug, Clone)]
 pub struct Settings {

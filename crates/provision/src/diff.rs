@@ -1,10 +1,13 @@
-//! Diffing: desired and observed resources in, a plan out. Pure.
+//! Diffing: desired and observed resources in, a plan out. Pure. Specs are compared as typed
+//! values; a difference AWS cannot apply in place ([`crate::spec::Spec::replacement_reason`])
+//! plans as a replacement of an owned resource.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use crate::model::{Action, Change, Mode, Plan, Resource, ResourceId};
+use crate::spec::SpecChange;
 
 /// The changes that turn `observed` into `desired` (or, in [`Mode::Destroy`], that remove every
 /// owned resource), in apply order: creates and updates by kind, then deletes in reverse.
@@ -22,18 +25,31 @@ pub fn diff(desired: &[Resource], observed: &[Resource], mode: Mode) -> Plan {
                 id: want.id.clone(),
                 action: Action::Create,
                 physical_id: None,
-                before: None,
-                after: Some(want.props.clone()),
+                spec: SpecChange::new(None, Some(want.spec.clone())),
                 reason: "not found".into(),
             }),
-            Some(have) if have.props != want.props => forward.push(Change {
-                id: want.id.clone(),
-                action: Action::Update,
-                physical_id: have.physical_id.clone(),
-                before: Some(have.props.clone()),
-                after: Some(want.props.clone()),
-                reason: changed_keys(&have.props, &want.props),
-            }),
+            Some(have) if have.spec != want.spec => {
+                // Only what Watchpost owns is ever deleted, so a resource it does not own is
+                // updated, and apply says why it cannot be.
+                let replacement = have
+                    .owned
+                    .then(|| have.spec.replacement_reason(&want.spec))
+                    .flatten();
+                let (action, reason) = match replacement {
+                    Some(reason) => (Action::Replace, reason),
+                    None => (
+                        Action::Update,
+                        changed_keys(&have.spec.to_json(), &want.spec.to_json()),
+                    ),
+                };
+                forward.push(Change {
+                    id: want.id.clone(),
+                    action,
+                    physical_id: have.physical_id.clone(),
+                    spec: SpecChange::new(Some(have.spec.clone()), Some(want.spec.clone())),
+                    reason,
+                })
+            }
             Some(_) => {}
         }
     }
@@ -43,8 +59,7 @@ pub fn diff(desired: &[Resource], observed: &[Resource], mode: Mode) -> Plan {
                 id: have.id.clone(),
                 action: Action::Delete,
                 physical_id: have.physical_id.clone(),
-                before: Some(have.props.clone()),
-                after: None,
+                spec: SpecChange::new(Some(have.spec.clone()), None),
                 reason: if mode == Mode::Destroy {
                     "destroy".into()
                 } else {

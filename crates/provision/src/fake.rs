@@ -690,10 +690,12 @@ impl LambdaPort for FakeAccount {
             });
         }
         let mut spec = spec.clone();
-        spec.code_sha256 = crate::artifact::Package::from_bytes(zip.to_vec())
-            .sha256()
-            .unwrap_or_default()
-            .to_owned();
+        spec.code_sha256 = crate::spec::Deferred::Known(
+            crate::artifact::Package::from_bytes(zip.to_vec())
+                .sha256()
+                .unwrap_or_default()
+                .to_owned(),
+        );
         s.functions.insert(name.to_owned(), spec);
         Ok(self.arn("lambda", &format!("function:{name}")))
     }
@@ -703,10 +705,12 @@ impl LambdaPort for FakeAccount {
             .functions
             .get_mut(name)
             .ok_or_else(|| not_found("UpdateFunctionCode", name))?;
-        function.code_sha256 = crate::artifact::Package::from_bytes(zip.to_vec())
-            .sha256()
-            .unwrap_or_default()
-            .to_owned();
+        function.code_sha256 = crate::spec::Deferred::Known(
+            crate::artifact::Package::from_bytes(zip.to_vec())
+                .sha256()
+                .unwrap_or_default()
+                .to_owned(),
+        );
         Ok(())
     }
     async fn update_configuration(&self, name: &str, spec: &FunctionSpec) -> PortResult<()> {

@@ -1,9 +1,9 @@
 //! Watchpost's provisioning: the desired state from the config ([`desired`]), the actual state
 //! read through one port per AWS service ([`ports`], [`adapters`]), a plan between them
-//! ([`diff`], a value; [`render`] shows it), and an apply that executes exactly the plan
-//! ([`engine`]). Destroy is a planning mode. [`redrive`] sends what the enricher could not process
-//! back to it. No local state: what Watchpost owns is tagged
-//! `watchpost:stack=<stack>` or found by its deterministic name.
+//! ([`diff`], a value of typed [`spec`]s; [`render`] shows it), and an apply that executes
+//! exactly the plan ([`engine`], one module per AWS service). Destroy is a planning mode.
+//! [`redrive`] sends what the enricher could not process back to it. No local state: what
+//! Watchpost owns is tagged `watchpost:stack=<stack>` or found by its deterministic name.
 
 pub mod adapters;
 pub mod artifact;
@@ -16,6 +16,7 @@ pub mod model;
 pub mod ports;
 pub mod redrive;
 pub mod render;
+pub mod spec;
 
 pub use engine::{ApplyReport, Observation, Ports, RegionOutputs, ResourceError};
 pub use model::{Action, Change, Kind, Mode, Plan, Resource, ResourceId};

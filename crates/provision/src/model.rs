@@ -1,12 +1,13 @@
 //! The plan's vocabulary: resources (desired or observed), changes between them, and the plan.
-//! Properties are kept as JSON values of each kind's spec type (see [`crate::ports`]), so that
-//! diffing and rendering are one generic piece of code for every kind.
+//! Properties are typed: a resource carries its kind's [`Spec`], a change a [`SpecChange`] with
+//! both sides (see [`crate::spec`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+
+use crate::spec::{Spec, SpecChange};
 
 /// The kinds of resources Watchpost manages, in the order they are created. Deletion runs in
 /// the reverse order, so everything is removed before what it depends on.
@@ -85,16 +86,39 @@ impl fmt::Display for ResourceId {
 }
 
 /// A resource as desired or as observed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
+    /// Its region, kind (always its spec's) and name.
     pub id: ResourceId,
     /// What the resource is identified by in AWS once it exists (ARN, URL, key id, …).
     pub physical_id: Option<String>,
-    /// The kind's spec as JSON.
-    pub props: Value,
+    pub spec: Spec,
     /// Whether Watchpost owns it (tagged `watchpost:stack=<stack>` or named by the stack).
     /// Only owned resources are ever deleted.
     pub owned: bool,
+}
+
+impl Resource {
+    /// A resource named `name` in `region`, of its spec's kind.
+    pub fn new(
+        region: &str,
+        name: &str,
+        physical_id: Option<String>,
+        spec: impl Into<Spec>,
+        owned: bool,
+    ) -> Resource {
+        let spec = spec.into();
+        Resource {
+            id: ResourceId {
+                region: region.to_owned(),
+                kind: spec.kind(),
+                name: name.to_owned(),
+            },
+            physical_id,
+            spec,
+            owned,
+        }
+    }
 }
 
 /// What a change does.
@@ -103,6 +127,8 @@ pub struct Resource {
 pub enum Action {
     Create,
     Update,
+    /// Delete the resource, then create it anew: AWS cannot make the change in place.
+    Replace,
     Delete,
 }
 
@@ -111,26 +137,27 @@ impl Action {
         match self {
             Action::Create => "+",
             Action::Update => "~",
+            Action::Replace => "-/+",
             Action::Delete => "-",
         }
     }
 }
 
 /// One change of the plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub id: ResourceId,
     pub action: Action,
     pub physical_id: Option<String>,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
+    /// The properties before (observed) and after (desired), typed by kind.
+    pub spec: SpecChange,
     /// Why, for people; never read by the apply.
     pub reason: String,
 }
 
 /// A plan: the changes, in the order apply runs them, and notes for the reader (missing
 /// inputs, pending confirmations) that are not changes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     pub changes: Vec<Change>,
     pub notes: Vec<String>,
@@ -141,10 +168,15 @@ impl Plan {
         self.changes.is_empty()
     }
 
-    /// How many creates, updates and deletes.
+    /// How many creates, updates and deletes; a replacement is one delete and one create.
     pub fn counts(&self) -> (usize, usize, usize) {
         let n = |a| self.changes.iter().filter(|c| c.action == a).count();
-        (n(Action::Create), n(Action::Update), n(Action::Delete))
+        let replace = n(Action::Replace);
+        (
+            n(Action::Create) + replace,
+            n(Action::Update),
+            n(Action::Delete) + replace,
+        )
     }
 
     /// The changes per region, each in apply order.

@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::spec::Deferred;
+
 /// Tags, sorted.
 pub type Tags = BTreeMap<String, String>;
 
@@ -371,10 +373,11 @@ pub struct RoleSpec {
 }
 
 /// An inline policy on a role.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RolePolicySpec {
     pub role: String,
-    pub policy: Value,
+    /// Unknown until what it names exists (see [`crate::desired::role_policy`]).
+    pub policy: Deferred<Value>,
 }
 
 pub trait IamPort {
@@ -400,8 +403,9 @@ pub trait IamPort {
 // ---------------------------------------------------------------- Lambda
 
 /// The enricher function's configuration. `code_sha256` is the package's (base64 SHA-256, as
-/// Lambda reports it): a different package is a code update.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Lambda reports it): a different package is a code update. Observed values are always
+/// known; desired ones may wait for the graph (the environment) or a package (the code).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FunctionSpec {
     pub role_arn: String,
     pub runtime: String,
@@ -409,9 +413,20 @@ pub struct FunctionSpec {
     pub architecture: String,
     pub memory_mb: u32,
     pub timeout_s: u32,
-    pub environment: BTreeMap<String, String>,
-    pub code_sha256: String,
+    pub environment: BTreeMap<String, Deferred<String>>,
+    pub code_sha256: Deferred<String>,
     pub tags: Tags,
+}
+
+impl FunctionSpec {
+    /// The environment as Lambda takes it. The engine never hands a port a spec with unknown
+    /// values; were it to, they would show as their description rather than vanish.
+    pub fn environment_values(&self) -> BTreeMap<String, String> {
+        self.environment
+            .iter()
+            .map(|(name, value)| (name.clone(), value.to_string()))
+            .collect()
+    }
 }
 
 /// Asynchronous invocation: retries, event age, and where failed events go.

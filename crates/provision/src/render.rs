@@ -35,12 +35,12 @@ pub fn text(plan: &Plan) -> String {
                 change.id.name,
                 change.reason
             );
-            if change.action == Action::Update
+            if matches!(change.action, Action::Update | Action::Replace)
                 && let (Some(Value::Object(before)), Some(Value::Object(after))) =
-                    (&change.before, &change.after)
+                    (change.spec.before_json(), change.spec.after_json())
             {
                 {
-                    for (key, new) in after {
+                    for (key, new) in &after {
                         let old = before.get(key).unwrap_or(&Value::Null);
                         if old != new {
                             let _ = writeln!(out, "      {key}: {} -> {}", short(old), short(new));
@@ -84,8 +84,8 @@ pub fn json(plan: &Plan) -> Value {
             "name": c.id.name,
             "action": c.action,
             "physical_id": c.physical_id,
-            "before": c.before,
-            "after": c.after,
+            "before": c.spec.before_json(),
+            "after": c.spec.after_json(),
             "reason": c.reason,
         })).collect::<Vec<_>>(),
         "notes": plan.notes,

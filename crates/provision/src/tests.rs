@@ -980,3 +980,116 @@ async fn operations_subscriptions_are_managed_and_alarms_can_be_turned_off() {
     converge(&account, &config).await;
     assert!(account.state().alarms.is_empty());
 }
+
+#[tokio::test]
+async fn a_table_of_the_stack_with_another_key_is_planned_as_a_replacement_and_replaced() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    account
+        .state()
+        .tables
+        .get_mut(&config.enricher.state_table)
+        .unwrap()
+        .1
+        .partition_key = "id".into();
+    let plan = plan(&account, &config, Mode::Apply).await;
+    let changes: Vec<(Action, Kind)> = plan.changes.iter().map(|c| (c.action, c.id.kind)).collect();
+    assert_eq!(changes, vec![(Action::Replace, Kind::DynamodbTable)]);
+    assert!(
+        plan.changes[0]
+            .reason
+            .contains("cannot change a table's key"),
+        "{}",
+        plan.changes[0].reason
+    );
+    // The plan shows it, before apply: one line marked -/+, the key's change, one of each.
+    let text = render::text(&plan);
+    assert!(text.contains("-/+ us-east-1  dynamodb-table"), "{text}");
+    assert!(text.contains("partition_key: \"id\" -> \"pk\""), "{text}");
+    assert!(
+        text.contains("Plan: 1 to create, 0 to update, 1 to delete."),
+        "{text}"
+    );
+    assert_eq!(render::json(&plan)["changes"][0]["action"], "replace");
+
+    apply(&account, &config, &plan).await;
+    assert_eq!(account.count("DeleteTable"), 1);
+    assert_eq!(account.count("CreateTable"), 2);
+    assert_eq!(
+        account.state().tables[&config.enricher.state_table]
+            .1
+            .partition_key,
+        "pk"
+    );
+    let again = self::plan(&account, &config, Mode::Apply).await;
+    assert!(again.is_empty(), "{}", render::text(&again));
+}
+
+#[tokio::test]
+async fn a_table_of_someone_else_with_another_key_is_never_replaced() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    let theirs = TableSpec {
+        partition_key: "id".into(),
+        tags: Tags::from([("team".to_owned(), "data".to_owned())]),
+        ..crate::desired::state_table(&config)
+    };
+    account
+        .create_table(&config.enricher.state_table, &theirs)
+        .await
+        .unwrap();
+    let plan = plan(&account, &config, Mode::Apply).await;
+    let table = plan
+        .changes
+        .iter()
+        .find(|c| c.id.kind == Kind::DynamodbTable)
+        .unwrap();
+    assert_eq!(table.action, Action::Update);
+    let report = apply_region(
+        &account,
+        &config,
+        &package("1"),
+        REGION,
+        &plan.changes,
+        &|_| {},
+    )
+    .await;
+    let error = report
+        .errors
+        .iter()
+        .find(|e| e.id.kind == Kind::DynamodbTable)
+        .unwrap();
+    assert!(error.message.contains("cannot change a key"), "{error}");
+    assert_eq!(account.count("DeleteTable"), 0);
+}
+
+#[tokio::test]
+async fn values_known_only_after_apply_are_typed_and_shown_as_such() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    let first = plan(&account, &config, Mode::Apply).await;
+    let function = first
+        .changes
+        .iter()
+        .find_map(|c| match &c.spec {
+            crate::spec::SpecChange::LambdaFunction(diff) => diff.after.clone(),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        function.environment["WATCHPOST_GRAPH_ARN"],
+        crate::spec::Deferred::Unknown(crate::spec::Unknown::GraphArn)
+    );
+    let json = render::json(&first);
+    let policy = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "iam-role-policy")
+        .unwrap();
+    assert_eq!(
+        policy["after"]["policy"],
+        "(known after apply: detective graph ARN)"
+    );
+}

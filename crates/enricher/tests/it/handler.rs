@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use watchpost_enricher::HandlerError;
 use watchpost_contract::metric;
+use watchpost_enricher::HandlerError;
 use watchpost_enricher::ports::{Indicator, InvestigationReport};
 
 use crate::common::*;

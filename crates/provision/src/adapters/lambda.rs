@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::{absent_if_not_found, hash_tags, json_document, sdk_err};
 use crate::ports::*;
+use crate::spec::Deferred;
 
 #[derive(Debug, Clone)]
 pub struct LambdaAdapter {
@@ -29,12 +30,7 @@ impl LambdaAdapter {
 
 fn environment(spec: &FunctionSpec) -> Environment {
     Environment::builder()
-        .set_variables(Some(
-            spec.environment
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ))
+        .set_variables(Some(spec.environment_values().into_iter().collect()))
         .build()
 }
 
@@ -95,11 +91,11 @@ impl LambdaPort for LambdaAdapter {
                 .and_then(|e| e.variables())
                 .map(|v| {
                     v.iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .map(|(k, v)| (k.clone(), Deferred::Known(v.clone())))
                         .collect::<BTreeMap<_, _>>()
                 })
                 .unwrap_or_default(),
-            code_sha256: config.code_sha256().unwrap_or_default().to_owned(),
+            code_sha256: Deferred::Known(config.code_sha256().unwrap_or_default().to_owned()),
             tags: out
                 .tags()
                 .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())

@@ -6,17 +6,16 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use watchpost_core::Config;
-use watchpost_core::config::Architecture;
 use watchpost_contract::env::{GRAPH_ENV, TABLE_ENV, topic_env_var};
 use watchpost_contract::iam::{PolicyScope, enricher_policy};
+use watchpost_core::Config;
+use watchpost_core::config::Architecture;
 
-use super::{
-    Context, PACKAGE_UNKNOWN, enricher_rules, names, resource, route_topics, stack_tags, sweeps,
-};
+use super::{Context, enricher_rules, names, resource, route_topics, stack_tags, sweeps};
 use crate::limits;
-use crate::model::{Kind, Resource};
+use crate::model::Resource;
 use crate::ports::*;
+use crate::spec::Deferred;
 
 /// The runtime for a Rust binary named `bootstrap` (Lambda developer guide, "OS-only runtimes").
 pub const RUNTIME: &str = "provided.al2023";
@@ -37,19 +36,24 @@ fn trust_policy(ctx: &Context) -> Value {
 
 /// The enricher's whole policy, from `watchpost_contract::iam` (what its code calls, and what
 /// its deployment needs: the on-failure destination sends failed events to the dead-letter
-/// queue with the function's own role), scoped to what exists.
-pub fn role_policy(config: &Config, ctx: &Context) -> Value {
+/// queue with the function's own role), scoped to what exists. Unknown until the graph (when
+/// Detective is on) and the topics' key exist.
+pub fn role_policy(config: &Config, ctx: &Context) -> Deferred<Value> {
     let topic_arns: Vec<String> = route_topics(config, ctx)
         .into_iter()
         .map(|t| t.arn)
         .collect();
-    let graph = config
-        .detective
-        .enabled
-        .then(|| ctx.graph_arn_or_placeholder());
-    let key = ctx.key_arn_or_placeholder();
+    let graph = match (config.detective.enabled, ctx.graph()) {
+        (false, _) => None,
+        (true, Deferred::Known(graph)) => Some(graph),
+        (true, Deferred::Unknown(unknown)) => return Deferred::Unknown(unknown),
+    };
+    let key = match ctx.key() {
+        Deferred::Known(key) => key,
+        Deferred::Unknown(unknown) => return Deferred::Unknown(unknown),
+    };
     let queue = ctx.queue_arn(&names::dlq(&config.watchpost.stack));
-    enricher_policy(&PolicyScope {
+    let policy = enricher_policy(&PolicyScope {
         partition: &ctx.partition,
         account_id: &ctx.account_id,
         region: &ctx.region,
@@ -60,20 +64,24 @@ pub fn role_policy(config: &Config, ctx: &Context) -> Value {
         metrics_namespace: &config.metrics.namespace,
         topic_kms_key_arn: Some(&key),
         dead_letter_queue_arn: Some(&queue),
-    })
+    });
+    Deferred::Known(policy)
 }
 
 /// What the function reads from its environment: every route's topic, the graph, the table.
 /// The config itself travels in the package (`watchpost.toml`).
-pub fn enricher_environment(config: &Config, ctx: &Context) -> BTreeMap<String, String> {
+pub fn enricher_environment(config: &Config, ctx: &Context) -> BTreeMap<String, Deferred<String>> {
     let mut env = BTreeMap::new();
     for topic in route_topics(config, ctx) {
-        env.insert(topic_env_var(&topic.route), topic.arn);
+        env.insert(topic_env_var(&topic.route), Deferred::Known(topic.arn));
     }
     if config.detective.enabled {
-        env.insert(GRAPH_ENV.to_owned(), ctx.graph_arn_or_placeholder());
+        env.insert(GRAPH_ENV.to_owned(), ctx.graph());
     }
-    env.insert(TABLE_ENV.to_owned(), config.enricher.state_table.clone());
+    env.insert(
+        TABLE_ENV.to_owned(),
+        Deferred::Known(config.enricher.state_table.clone()),
+    );
     env
 }
 
@@ -85,7 +93,6 @@ pub(super) fn function(config: &Config, ctx: &Context, out: &mut Vec<Resource>) 
     let role = names::role(stack, &ctx.region);
     out.push(resource(
         ctx,
-        Kind::IamRole,
         &role,
         RoleSpec {
             description: format!("Runs the enricher of Watchpost stack {stack}"),
@@ -95,7 +102,6 @@ pub(super) fn function(config: &Config, ctx: &Context, out: &mut Vec<Resource>) 
     ));
     out.push(resource(
         ctx,
-        Kind::IamRolePolicy,
         &names::role_policy(stack),
         RolePolicySpec {
             role: role.clone(),
@@ -108,7 +114,6 @@ pub(super) fn function(config: &Config, ctx: &Context, out: &mut Vec<Resource>) 
     };
     out.push(resource(
         ctx,
-        Kind::LambdaFunction,
         &enricher.function_name,
         FunctionSpec {
             role_arn: ctx.role_arn(&role),
@@ -118,16 +123,12 @@ pub(super) fn function(config: &Config, ctx: &Context, out: &mut Vec<Resource>) 
             memory_mb: enricher.memory_mb,
             timeout_s: enricher.timeout_s,
             environment: enricher_environment(config, ctx),
-            code_sha256: ctx
-                .code_sha256
-                .clone()
-                .unwrap_or_else(|| PACKAGE_UNKNOWN.to_owned()),
+            code_sha256: ctx.code(),
             tags: tags.clone(),
         },
     ));
     out.push(resource(
         ctx,
-        Kind::LambdaInvokeConfig,
         &enricher.function_name,
         InvokeConfigSpec {
             maximum_retry_attempts: enricher.maximum_retry_attempts,
@@ -224,10 +225,9 @@ pub(super) fn rules(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
     let function_arn = ctx.function_arn(&config.enricher.function_name);
     let dlq_arn = ctx.queue_arn(&names::dlq(stack));
     for (name, spec) in specs {
-        out.push(resource(ctx, Kind::EventsRule, &name, spec));
+        out.push(resource(ctx, &name, spec));
         out.push(resource(
             ctx,
-            Kind::EventsTargets,
             &name,
             TargetsSpec {
                 targets: vec![TargetSpec {
@@ -241,7 +241,6 @@ pub(super) fn rules(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
         ));
         out.push(resource(
             ctx,
-            Kind::LambdaPermission,
             &name,
             PermissionSpec {
                 principal: "events.amazonaws.com".to_owned(),

@@ -1,12 +1,13 @@
 //! Desired state: the resources a config calls for in one region. Pure: no I/O, no clock. What
-//! only exists after apply (a new graph's or key's ARN) is written as a placeholder that apply
-//! fills in from what it created ([`Context::resolve`]).
+//! only exists after apply (a new graph's or key's ARN) is a [`Deferred::Unknown`] value; apply
+//! derives the resource again once it has created what the value comes from.
 
 use serde_json::{Value, json};
 use watchpost_core::Config;
 
-use crate::model::{Kind, Resource, ResourceId};
+use crate::model::Resource;
 use crate::ports::*;
+use crate::spec::{Deferred, Spec, Unknown};
 
 mod function;
 mod monitoring;
@@ -16,13 +17,6 @@ pub use monitoring::{dashboard_body, dashboard_url};
 
 /// The tag on everything Watchpost owns.
 pub const STACK_TAG: &str = "watchpost:stack";
-/// Stands for a graph's ARN until the graph exists.
-pub const GRAPH_ARN_UNKNOWN: &str = "(known after apply: detective graph ARN)";
-/// Stands for the topic key's ARN until the key exists.
-pub const KEY_ARN_UNKNOWN: &str = "(known after apply: KMS key ARN)";
-/// Stands for the package's hash when there is no package to deploy (apply then fails with
-/// what to do).
-pub const PACKAGE_UNKNOWN: &str = "(unknown: the enricher's zip is missing)";
 
 /// What the desired state depends on besides the config.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,27 +72,17 @@ impl Context {
     pub fn region(&self) -> &str {
         &self.region
     }
-    pub fn graph_arn_or_placeholder(&self) -> String {
-        self.graph_arn
-            .clone()
-            .unwrap_or_else(|| GRAPH_ARN_UNKNOWN.to_owned())
+    /// The graph's ARN, unknown until the graph exists.
+    pub fn graph(&self) -> Deferred<String> {
+        Deferred::from_option(self.graph_arn.clone(), Unknown::GraphArn)
     }
-    pub fn key_arn_or_placeholder(&self) -> String {
-        self.key_arn
-            .clone()
-            .unwrap_or_else(|| KEY_ARN_UNKNOWN.to_owned())
+    /// The topics' key's ARN, unknown until the key exists.
+    pub fn key(&self) -> Deferred<String> {
+        Deferred::from_option(self.key_arn.clone(), Unknown::KeyArn)
     }
-
-    /// Replaces the placeholders in `value` with what is now known.
-    pub fn resolve(&self, value: &Value) -> Value {
-        let mut text = value.to_string();
-        if let Some(graph) = &self.graph_arn {
-            text = text.replace(GRAPH_ARN_UNKNOWN, graph);
-        }
-        if let Some(key) = &self.key_arn {
-            text = text.replace(KEY_ARN_UNKNOWN, key);
-        }
-        serde_json::from_str(&text).unwrap_or_else(|_| value.clone())
+    /// The package's hash, unknown when there is no package.
+    pub fn code(&self) -> Deferred<String> {
+        Deferred::from_option(self.code_sha256.clone(), Unknown::Package)
     }
 }
 
@@ -165,17 +149,8 @@ pub fn is_owned(config: &Config, tags: &Tags) -> bool {
     tags.get(STACK_TAG) == Some(&config.watchpost.stack)
 }
 
-fn resource(ctx: &Context, kind: Kind, name: &str, props: impl serde::Serialize) -> Resource {
-    Resource {
-        id: ResourceId {
-            region: ctx.region.clone(),
-            kind,
-            name: name.to_owned(),
-        },
-        physical_id: None,
-        props: serde_json::to_value(props).expect("specs serialize"),
-        owned: true,
-    }
+fn resource(ctx: &Context, name: &str, spec: impl Into<Spec>) -> Resource {
+    Resource::new(&ctx.region, name, None, spec, true)
 }
 
 /// A route's topic: its name and ARN, and whether Watchpost creates it.
@@ -237,7 +212,6 @@ fn guardduty(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
     features.dedup();
     out.push(resource(
         ctx,
-        Kind::GuarddutyDetector,
         names::DETECTOR,
         DetectorSpec {
             finding_publishing_frequency: guardduty.finding_publishing_frequency.clone(),
@@ -307,13 +281,11 @@ pub fn dead_letter_queue(config: &Config, ctx: &Context) -> QueueSpec {
 fn enricher(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
     out.push(resource(
         ctx,
-        Kind::DynamodbTable,
         &config.enricher.state_table,
         state_table(config),
     ));
     out.push(resource(
         ctx,
-        Kind::SqsQueue,
         &names::dlq(&config.watchpost.stack),
         dead_letter_queue(config, ctx),
     ));
@@ -327,7 +299,6 @@ fn detective(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
     if detective.graph_arn.is_none() {
         out.push(resource(
             ctx,
-            Kind::DetectiveGraph,
             "graph",
             GraphSpec {
                 tags: if ctx.graph_adopted {
@@ -341,7 +312,6 @@ fn detective(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
     for member in &detective.members {
         out.push(resource(
             ctx,
-            Kind::DetectiveMember,
             &member.account_id,
             MemberSpec {
                 email: member.email.clone(),
@@ -352,17 +322,11 @@ fn detective(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
         let mut enabled = detective.datasource_packages.clone();
         enabled.sort();
         enabled.dedup();
-        out.push(resource(
-            ctx,
-            Kind::DetectiveDatasources,
-            "graph",
-            DatasourcesSpec { enabled },
-        ));
+        out.push(resource(ctx, "graph", DatasourcesSpec { enabled }));
     }
     if let Some(org) = &detective.organization {
         out.push(resource(
             ctx,
-            Kind::DetectiveOrganization,
             "organization",
             OrganizationSpec {
                 admin_account_id: org.admin_account_id.clone(),
@@ -474,7 +438,6 @@ fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
     let alias = names::key_alias(stack);
     out.push(resource(
         ctx,
-        Kind::KmsKey,
         &alias,
         KeySpec {
             description: format!("Encrypts the SNS topics of Watchpost stack {stack}"),
@@ -485,7 +448,6 @@ fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
     let mut subscribe = |topic: &RouteTopic, protocol: &str, endpoint: &str, filter, raw| {
         out.push(resource(
             ctx,
-            Kind::SnsSubscription,
             &names::subscription(&topic.name, protocol, endpoint),
             SubscriptionSpec {
                 topic_arn: topic.arn.clone(),
@@ -544,7 +506,6 @@ fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
     for (topic, policy) in topics {
         out.push(resource(
             ctx,
-            Kind::SnsTopic,
             &topic.name,
             TopicSpec {
                 kms_master_key_id: Some(alias.clone()),

@@ -6,11 +6,11 @@
 //! activity"), all notifying the operations topic; and the dashboard.
 
 use serde_json::{Value, json};
+use watchpost_contract::metric;
 use watchpost_core::component::Component;
 use watchpost_core::metrics::FINDINGS;
 use watchpost_core::severity::SeverityLabel;
 use watchpost_core::{Config, decide::Outcome};
-use watchpost_contract::metric;
 
 use super::{Context, enricher_rules, names, resource, route_topics, stack_tags};
 use crate::model::{Kind, Resource};
@@ -276,7 +276,7 @@ pub(super) fn alarms(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
         }
     }
     for (name, spec) in alarms {
-        out.push(resource(ctx, Kind::CloudwatchAlarm, &name, spec));
+        out.push(resource(ctx, &name, spec));
     }
 }
 
@@ -287,7 +287,6 @@ pub(super) fn dashboard(config: &Config, ctx: &Context, out: &mut Vec<Resource>)
     }
     out.push(resource(
         ctx,
-        Kind::CloudwatchDashboard,
         &names::dashboard(&config.watchpost.stack),
         DashboardSpec {
             body: dashboard_body(config, ctx),

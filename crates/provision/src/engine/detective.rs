@@ -1,0 +1,321 @@
+//! Amazon Detective: the behavior graph (the configured one, or the region's, adopted when it
+//! exists), its members (invited and removed in batches), data source packages and
+//! organization mode.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::observe::{ObserveError, Observer};
+use super::{Apply, ApplyReport, Ports, ResourceError, Step, e, physical};
+use crate::limits;
+use crate::model::{Action, Change};
+use crate::ports::*;
+use crate::spec::{Diff, SpecChange};
+
+pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
+    let config = o.config;
+    let detective = o.ports.detective();
+    let graph = match &config.detective.graph_arn {
+        Some(arn) => Some((arn.clone(), false)),
+        None => detective
+            .list_graphs()
+            .await
+            .map_err(o.err("Detective graphs (ListGraphs)"))?
+            .into_iter()
+            .next()
+            .map(|arn| (arn, true)),
+    };
+    let Some((graph_arn, ours_to_manage)) = graph else {
+        return Ok(());
+    };
+    o.ctx.graph_arn = Some(graph_arn.clone());
+    o.outputs.graph_arn = Some(graph_arn.clone());
+    let mut graph_owned = false;
+    if ours_to_manage {
+        let tags = detective
+            .graph_tags(&graph_arn)
+            .await
+            .map_err(o.err(format!("the tags of {graph_arn}")))?;
+        graph_owned = o.owns(&tags);
+        o.ctx.graph_adopted = !graph_owned;
+        o.found(
+            "graph",
+            Some(graph_arn.clone()),
+            GraphSpec { tags },
+            graph_owned,
+        );
+    }
+    let members = detective
+        .list_members(&graph_arn)
+        .await
+        .map_err(o.err(format!("the members of {graph_arn}")))?;
+    for member in members {
+        let in_config = config
+            .detective
+            .members
+            .iter()
+            .any(|m| m.account_id == member.account_id);
+        o.found(
+            &member.account_id,
+            Some(member.account_id.clone()),
+            MemberSpec {
+                email: member.email,
+            },
+            graph_owned || in_config || config.detective.graph_arn.is_some(),
+        );
+    }
+    if !config.detective.datasource_packages.is_empty() {
+        let states = detective
+            .datasource_packages(&graph_arn)
+            .await
+            .map_err(o.err(format!("the data sources of {graph_arn}")))?;
+        let mut enabled: Vec<String> = config
+            .detective
+            .datasource_packages
+            .iter()
+            .filter(|p| states.get(*p).is_some_and(|s| s == "STARTED"))
+            .cloned()
+            .collect();
+        enabled.sort();
+        enabled.dedup();
+        // Detective cannot turn a package off: never owned, never deleted.
+        o.found(
+            "graph",
+            Some(graph_arn.clone()),
+            DatasourcesSpec { enabled },
+            false,
+        );
+    }
+    if let Some(org) = &config.detective.organization {
+        let admins = detective
+            .organization_admins()
+            .await
+            .map_err(o.err("Detective's organization administrators"))?;
+        if admins.contains(&org.admin_account_id) {
+            let auto_enable = detective
+                .auto_enable(&graph_arn)
+                .await
+                .map_err(o.err("Detective's organization configuration"))?;
+            o.found(
+                "organization",
+                Some(org.admin_account_id.clone()),
+                OrganizationSpec {
+                    admin_account_id: org.admin_account_id.clone(),
+                    auto_enable,
+                },
+                true,
+            );
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn graph<P: Ports>(
+    apply: &mut Apply<'_, P>,
+    change: &Change,
+    step: Step,
+    diff: &Diff<GraphSpec>,
+) -> Result<(), String> {
+    let detective = apply.ports.detective();
+    match step {
+        Step::Create => {
+            let arn = detective
+                .create_graph(&diff.want()?.tags)
+                .await
+                .map_err(e)?;
+            apply.ctx.graph_arn = Some(arn);
+        }
+        Step::Update => {
+            let (want, had) = (diff.want()?, diff.had()?);
+            let arn = physical(change)?;
+            let gone: Vec<String> = had
+                .tags
+                .keys()
+                .filter(|k| !want.tags.contains_key(*k))
+                .cloned()
+                .collect();
+            if !gone.is_empty() {
+                detective.untag_graph(arn, &gone).await.map_err(e)?;
+            }
+            detective.tag_graph(arn, &want.tags).await.map_err(e)?;
+        }
+        Step::Delete => {
+            detective.delete_graph(physical(change)?).await.map_err(e)?;
+            apply.ctx.graph_arn = None;
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn datasources<P: Ports>(
+    apply: &mut Apply<'_, P>,
+    step: Step,
+    diff: &Diff<DatasourcesSpec>,
+) -> Result<(), String> {
+    match step {
+        Step::Create | Step::Update => {
+            let graph = apply.ctx.graph_arn.clone().ok_or("no Detective graph")?;
+            apply
+                .ports
+                .detective()
+                .enable_datasource_packages(&graph, &diff.want()?.enabled)
+                .await
+                .map_err(e)?;
+        }
+        // Detective cannot turn a package off, and the packages are never owned: never planned.
+        Step::Delete => {}
+    }
+    Ok(())
+}
+
+pub(super) async fn organization<P: Ports>(
+    apply: &mut Apply<'_, P>,
+    step: Step,
+    diff: &Diff<OrganizationSpec>,
+) -> Result<(), String> {
+    let detective = apply.ports.detective();
+    match step {
+        Step::Create | Step::Update => {
+            let want = diff.want()?;
+            if diff.before.as_ref().map(|h| &h.admin_account_id) != Some(&want.admin_account_id) {
+                detective
+                    .enable_organization_admin(&want.admin_account_id)
+                    .await
+                    .map_err(e)?;
+            }
+            let graph = apply.ctx.graph_arn.clone().ok_or("no Detective graph")?;
+            detective
+                .set_auto_enable(&graph, want.auto_enable)
+                .await
+                .map_err(e)?;
+        }
+        Step::Delete => detective.disable_organization_admin().await.map_err(e)?,
+    }
+    Ok(())
+}
+
+/// One member change on its own: a batch of one.
+pub(super) async fn member<P: Ports>(apply: &Apply<'_, P>, change: &Change) -> Result<(), String> {
+    let mut report = ApplyReport::default();
+    members(apply, std::slice::from_ref(change), &|_| {}, &mut report).await;
+    match report.errors.into_iter().next() {
+        Some(error) => Err(error.message),
+        None => Ok(()),
+    }
+}
+
+/// Member changes in batches: removals (and the removal half of a changed email) first, then
+/// invitations, [`limits::CREATE_MEMBERS_MAX`] per call. Accounts Detective reports as
+/// unprocessed become errors of their own.
+pub(super) async fn members<P: Ports>(
+    apply: &Apply<'_, P>,
+    changes: &[Change],
+    progress: &dyn Fn(&str),
+    report: &mut ApplyReport,
+) {
+    let (ports, config, ctx) = (apply.ports, apply.config, &apply.ctx);
+    let Some(graph) = ctx.graph_arn.clone() else {
+        for change in changes {
+            report.errors.push(ResourceError {
+                id: change.id.clone(),
+                action: change.action,
+                message: "no Detective graph to invite members into: see the graph's error".into(),
+            });
+        }
+        return;
+    };
+    let by_account: BTreeMap<&str, &Change> =
+        changes.iter().map(|c| (c.id.name.as_str(), c)).collect();
+    let fail = |account: &str, message: String, report: &mut ApplyReport| {
+        if let Some(change) = by_account.get(account) {
+            report.errors.push(ResourceError {
+                id: change.id.clone(),
+                action: change.action,
+                message,
+            });
+        }
+    };
+    let removals: Vec<String> = changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Update | Action::Replace))
+        .map(|c| c.id.name.clone())
+        .collect();
+    let mut failed: BTreeSet<String> = BTreeSet::new();
+    for chunk in removals.chunks(limits::DELETE_MEMBERS_MAX) {
+        progress(&format!(
+            "- {} detective-member ×{}",
+            ctx.region,
+            chunk.len()
+        ));
+        match ports.detective().delete_members(&graph, chunk).await {
+            Ok(unprocessed) => {
+                for u in unprocessed {
+                    failed.insert(u.account_id.clone());
+                    fail(
+                        &u.account_id,
+                        format!("DeleteMembers: unprocessed: {}", u.reason),
+                        report,
+                    );
+                }
+            }
+            Err(err) => {
+                for account in chunk {
+                    failed.insert(account.clone());
+                    fail(account, err.to_string(), report);
+                }
+            }
+        }
+    }
+    let invites: Vec<Invite> = changes
+        .iter()
+        .filter(|c| !failed.contains(&c.id.name))
+        .filter_map(|c| match &c.spec {
+            SpecChange::DetectiveMember(Diff {
+                after: Some(want), ..
+            }) => Some(Invite {
+                account_id: c.id.name.clone(),
+                email: want.email.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    let message = config.detective.invitation_message.as_deref();
+    for chunk in invites.chunks(limits::CREATE_MEMBERS_MAX) {
+        progress(&format!(
+            "+ {} detective-member ×{}",
+            ctx.region,
+            chunk.len()
+        ));
+        match ports
+            .detective()
+            .create_members(
+                &graph,
+                chunk,
+                message,
+                config.detective.disable_email_notification,
+            )
+            .await
+        {
+            Ok(unprocessed) => {
+                for u in unprocessed {
+                    failed.insert(u.account_id.clone());
+                    fail(
+                        &u.account_id,
+                        format!("CreateMembers: unprocessed: {}", u.reason),
+                        report,
+                    );
+                }
+            }
+            Err(err) => {
+                for invite in chunk {
+                    failed.insert(invite.account_id.clone());
+                    fail(&invite.account_id, err.to_string(), report);
+                }
+            }
+        }
+    }
+    for change in changes {
+        if !failed.contains(&change.id.name) {
+            report.applied.push(change.id.clone());
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Amazon EventBridge: the rules that feed the enricher (findings, Security Hub's copies, the
+//! sweep's schedule) and their targets, managed as one resource per rule.
+
+use super::observe::{ObserveError, Observer};
+use super::{Apply, Ports, Step, e};
+use crate::desired::names;
+use crate::limits;
+use crate::model::Change;
+use crate::ports::*;
+use crate::spec::Diff;
+
+pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
+    let stack = o.stack();
+    let events = o.ports.events();
+    let rules = [
+        names::findings_rule(stack),
+        names::securityhub_rule(stack),
+        names::sweep_rule(stack),
+    ];
+    for rule in rules {
+        let Some((arn, spec)) = events
+            .rule(&rule)
+            .await
+            .map_err(o.err(format!("the EventBridge rule {rule}")))?
+        else {
+            continue;
+        };
+        let owned = o.owns(&spec.tags);
+        o.found(&rule, Some(arn), spec, owned);
+        let mut targets = events
+            .targets(&rule)
+            .await
+            .map_err(o.err(format!("the targets of {rule}")))?;
+        if !targets.is_empty() {
+            targets.sort_by(|a, b| a.id.cmp(&b.id));
+            o.found(&rule, Some(rule.clone()), TargetsSpec { targets }, owned);
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn rule<P: Ports>(
+    apply: &mut Apply<'_, P>,
+    change: &Change,
+    step: Step,
+    diff: &Diff<RuleSpec>,
+) -> Result<(), String> {
+    let events = apply.ports.events();
+    let name = change.id.name.as_str();
+    match step {
+        Step::Create | Step::Update => {
+            let want = diff.want()?;
+            let arn = events.put_rule(name, want).await.map_err(e)?;
+            events.tag_rule(&arn, &want.tags).await.map_err(e)?;
+        }
+        Step::Delete => events.delete_rule(name).await.map_err(e)?,
+    }
+    Ok(())
+}
+
+/// Whatever the step, the targets become the desired ones: those no longer wanted are removed,
+/// the rest put, [`limits::PUT_TARGETS_MAX`] per call.
+pub(super) async fn targets<P: Ports>(
+    apply: &mut Apply<'_, P>,
+    change: &Change,
+    diff: &Diff<TargetsSpec>,
+) -> Result<(), String> {
+    let events = apply.ports.events();
+    let rule = change.id.name.as_str();
+    let none = Vec::new();
+    let had = diff.before.as_ref().map_or(&none, |t| &t.targets);
+    let want = diff.after.as_ref().map_or(&none, |t| &t.targets);
+    let gone: Vec<String> = had
+        .iter()
+        .filter(|t| !want.iter().any(|w| w.id == t.id))
+        .map(|t| t.id.clone())
+        .collect();
+    if !gone.is_empty() {
+        events.remove_targets(rule, &gone).await.map_err(e)?;
+    }
+    for chunk in want.chunks(limits::PUT_TARGETS_MAX) {
+        events.put_targets(rule, chunk).await.map_err(e)?;
+    }
+    Ok(())
+}

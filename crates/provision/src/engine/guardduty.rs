@@ -1,0 +1,56 @@
+//! Amazon GuardDuty: the region's detector, when the config manages it. A detector that
+//! existed before is managed but never tagged, so destroy never deletes it.
+
+use super::observe::{ObserveError, Observer};
+use super::{Apply, Ports, Step, e, physical};
+use crate::desired::{names, stack_tags};
+use crate::model::Change;
+use crate::ports::*;
+use crate::spec::Diff;
+
+pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
+    let config = o.config;
+    if !config.guardduty.manage_detector {
+        return Ok(());
+    }
+    if let Some(detector) = o
+        .ports
+        .guardduty()
+        .detector(&config.guardduty.features)
+        .await
+        .map_err(o.err("the GuardDuty detector"))?
+    {
+        let owned = o.owns(&detector.tags);
+        o.found(names::DETECTOR, Some(detector.id), detector.spec, owned);
+    }
+    Ok(())
+}
+
+pub(super) async fn detector<P: Ports>(
+    apply: &mut Apply<'_, P>,
+    change: &Change,
+    step: Step,
+    diff: &Diff<DetectorSpec>,
+) -> Result<(), String> {
+    let guardduty = apply.ports.guardduty();
+    match step {
+        Step::Create => {
+            let tags = stack_tags(apply.config, &Tags::new());
+            guardduty
+                .create_detector(diff.want()?, &tags)
+                .await
+                .map_err(e)?;
+        }
+        Step::Update => {
+            guardduty
+                .update_detector(physical(change)?, diff.want()?)
+                .await
+                .map_err(e)?;
+        }
+        Step::Delete => guardduty
+            .delete_detector(physical(change)?)
+            .await
+            .map_err(e)?,
+    }
+    Ok(())
+}

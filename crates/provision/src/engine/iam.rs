@@ -1,0 +1,102 @@
+//! AWS IAM: the enricher's execution role (one per region) and its inline policy.
+
+use super::observe::{ObserveError, Observer};
+use super::{Apply, Ports, Step, e};
+use crate::desired::names;
+use crate::model::Change;
+use crate::ports::*;
+use crate::spec::{Deferred, Diff};
+
+pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
+    let stack = o.stack();
+    let role = names::role(stack, &o.ctx.region);
+    let iam = o.ports.iam();
+    let Some((arn, spec)) = iam
+        .role(&role)
+        .await
+        .map_err(o.err(format!("the IAM role {role}")))?
+    else {
+        return Ok(());
+    };
+    let owned = o.owns(&spec.tags);
+    o.found(&role, Some(arn), spec, owned);
+    let policy_name = names::role_policy(stack);
+    if let Some(policy) = iam
+        .role_policy(&role, &policy_name)
+        .await
+        .map_err(o.err(format!("the policy {policy_name} of {role}")))?
+    {
+        o.found(
+            &policy_name,
+            Some(policy_name.clone()),
+            RolePolicySpec {
+                role: role.clone(),
+                policy: Deferred::Known(policy),
+            },
+            owned,
+        );
+    }
+    Ok(())
+}
+
+pub(super) async fn role<P: Ports>(
+    apply: &mut Apply<'_, P>,
+    change: &Change,
+    step: Step,
+    diff: &Diff<RoleSpec>,
+) -> Result<(), String> {
+    let iam = apply.ports.iam();
+    let name = change.id.name.as_str();
+    match step {
+        Step::Create => {
+            iam.create_role(name, diff.want()?).await.map_err(e)?;
+        }
+        Step::Update => {
+            let (want, had) = (diff.want()?, diff.had()?);
+            if want.trust_policy != had.trust_policy {
+                iam.update_trust_policy(name, &want.trust_policy)
+                    .await
+                    .map_err(e)?;
+            }
+            if want.description != had.description {
+                iam.update_description(name, &want.description)
+                    .await
+                    .map_err(e)?;
+            }
+            if want.tags != had.tags {
+                iam.tag_role(name, &want.tags).await.map_err(e)?;
+            }
+        }
+        Step::Delete => iam.delete_role(name).await.map_err(e)?,
+    }
+    Ok(())
+}
+
+pub(super) async fn role_policy<P: Ports>(
+    apply: &mut Apply<'_, P>,
+    change: &Change,
+    step: Step,
+    diff: &Diff<RolePolicySpec>,
+) -> Result<(), String> {
+    let iam = apply.ports.iam();
+    let name = change.id.name.as_str();
+    match step {
+        Step::Create | Step::Update => {
+            let want = diff.want()?;
+            // Apply derived every unknown value before this step (see `resolve`).
+            let policy = want
+                .policy
+                .known()
+                .ok_or_else(|| format!("{} is still unknown", want.policy))?;
+            iam.put_role_policy(&want.role, name, policy)
+                .await
+                .map_err(e)?;
+        }
+        Step::Delete => {
+            iam.delete_role_policy(&diff.had()?.role, name)
+                .await
+                .map_err(e)?;
+        }
+    }
+    Ok(())
+}

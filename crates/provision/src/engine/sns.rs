@@ -1,0 +1,171 @@
+//! Amazon SNS: the stack's topics (named `<stack>-…` and tagged as the stack's) and the
+//! subscriptions of those and of the routes' own topics. A subscription awaiting confirmation
+//! has no ARN and no attributes: it counts as what the config asks for and is never deleted.
+
+use serde_json::Value;
+
+use super::observe::{ObserveError, Observer};
+use super::{Apply, Ports, Step, e, physical};
+use crate::desired::{self, names};
+use crate::model::{Change, Resource, ResourceId};
+use crate::ports::*;
+use crate::spec::Diff;
+
+pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
+    let config = o.config;
+    let stack = o.stack();
+    let region = o.ctx.region.clone();
+    let sns = o.ports.sns();
+    let want = desired::desired(config, &o.ctx);
+    let prefix = format!("{stack}-");
+    let mut topic_arns: Vec<(String, bool)> = Vec::new();
+    for arn in sns
+        .list_topics()
+        .await
+        .map_err(o.err("SNS topics (ListTopics)"))?
+    {
+        let name = names::arn_name(&arn).to_owned();
+        if !name.starts_with(&prefix) {
+            continue;
+        }
+        let Some(spec) = sns
+            .topic(&arn)
+            .await
+            .map_err(o.err(format!("the topic {arn}")))?
+        else {
+            continue;
+        };
+        let owned = o.owns(&spec.tags);
+        if !owned {
+            continue;
+        }
+        if name == names::operations_topic(stack) {
+            o.outputs.operations_topic = Some(arn.clone());
+        }
+        o.found(&name, Some(arn.clone()), spec, owned);
+        topic_arns.push((arn, true));
+    }
+    for topic in desired::route_topics(config, &o.ctx) {
+        let exists = topic_arns.iter().any(|(a, _)| *a == topic.arn);
+        if exists {
+            o.outputs
+                .topics
+                .insert(topic.route.clone(), topic.arn.clone());
+        } else if !topic.managed {
+            o.outputs
+                .topics
+                .insert(topic.route.clone(), topic.arn.clone());
+            topic_arns.push((topic.arn.clone(), false));
+        }
+    }
+    for (topic_arn, owned) in &topic_arns {
+        let subs = match sns.subscriptions(topic_arn).await {
+            Ok(subs) => subs,
+            // A route's own topic may be gone or unreadable: its subscriptions then plan as
+            // creates and apply reports the real problem.
+            Err(err) if !owned && err.is_not_found() => Vec::new(),
+            Err(err) => return Err(o.err(format!("the subscriptions of {topic_arn}"))(err)),
+        };
+        let topic_name = names::arn_name(topic_arn);
+        for sub in subs {
+            let name = names::subscription(topic_name, &sub.spec.protocol, &sub.spec.endpoint);
+            match sub.arn {
+                Some(arn) => o.found(&name, Some(arn), sub.spec, *owned),
+                None => {
+                    // Awaiting confirmation: SNS shows no attributes and cannot remove it, so
+                    // it counts as what the config asks for and is never deleted.
+                    let id = ResourceId {
+                        region: region.clone(),
+                        kind: crate::model::Kind::SnsSubscription,
+                        name: name.clone(),
+                    };
+                    let spec = want
+                        .iter()
+                        .find(|r| r.id == id)
+                        .map(|r| r.spec.clone())
+                        .unwrap_or_else(|| sub.spec.clone().into());
+                    let pending = format!(
+                        "{}:{} on {topic_name}",
+                        sub.spec.protocol, sub.spec.endpoint
+                    );
+                    o.notes.push(format!(
+                        "{region}: subscription {pending} is pending confirmation (PendingConfirmation)"
+                    ));
+                    o.outputs.pending_subscriptions.push(pending);
+                    o.resources.push(Resource {
+                        id,
+                        physical_id: None,
+                        spec,
+                        owned: false,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn topic<P: Ports>(
+    apply: &mut Apply<'_, P>,
+    change: &Change,
+    step: Step,
+    diff: &Diff<TopicSpec>,
+) -> Result<(), String> {
+    let sns = apply.ports.sns();
+    match step {
+        Step::Create => {
+            sns.create_topic(&change.id.name, diff.want()?)
+                .await
+                .map_err(e)?;
+        }
+        Step::Update => {
+            let (want, had) = (diff.want()?, diff.had()?);
+            let arn = physical(change)?;
+            if want.policy != had.policy {
+                let policy = want
+                    .policy
+                    .as_ref()
+                    .map(Value::to_string)
+                    .unwrap_or_default();
+                sns.set_topic_attribute(arn, "Policy", &policy)
+                    .await
+                    .map_err(e)?;
+            }
+            if want.kms_master_key_id != had.kms_master_key_id {
+                let key = want.kms_master_key_id.clone().unwrap_or_default();
+                sns.set_topic_attribute(arn, "KmsMasterKeyId", &key)
+                    .await
+                    .map_err(e)?;
+            }
+            if want.tags != had.tags {
+                sns.tag_topic(arn, &want.tags).await.map_err(e)?;
+            }
+        }
+        Step::Delete => sns.delete_topic(physical(change)?).await.map_err(e)?,
+    }
+    Ok(())
+}
+
+pub(super) async fn subscription<P: Ports>(
+    apply: &mut Apply<'_, P>,
+    change: &Change,
+    step: Step,
+    diff: &Diff<SubscriptionSpec>,
+) -> Result<(), String> {
+    let sns = apply.ports.sns();
+    match step {
+        Step::Create => {
+            sns.subscribe(diff.want()?).await.map_err(e)?;
+        }
+        Step::Update => {
+            let arn = change.physical_id.as_deref().ok_or(
+                "the subscription is pending confirmation: confirm it (or delete it in the console) and apply again",
+            )?;
+            sns.set_subscription_attributes(arn, diff.want()?)
+                .await
+                .map_err(e)?;
+        }
+        Step::Delete => sns.unsubscribe(physical(change)?).await.map_err(e)?,
+    }
+    Ok(())
+}

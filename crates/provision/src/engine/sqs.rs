@@ -1,0 +1,60 @@
+//! Amazon SQS: the enricher's dead-letter queue, found by its name.
+
+use super::observe::{ObserveError, Observer};
+use super::{Apply, Ports, Step, e, physical};
+use crate::desired::names;
+use crate::model::Change;
+use crate::ports::*;
+use crate::spec::Diff;
+
+pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
+    let name = names::dlq(o.stack());
+    if let Some(queue) = o
+        .ports
+        .sqs()
+        .queue(&name)
+        .await
+        .map_err(o.err(format!("the SQS queue {name}")))?
+    {
+        o.outputs.dead_letter_queue = Some(queue.url.clone());
+        let owned = o.owns(&queue.spec.tags);
+        o.found(&name, Some(queue.url), queue.spec, owned);
+    }
+    Ok(())
+}
+
+pub(super) async fn queue<P: Ports>(
+    apply: &mut Apply<'_, P>,
+    change: &Change,
+    step: Step,
+    diff: &Diff<QueueSpec>,
+) -> Result<(), String> {
+    let sqs = apply.ports.sqs();
+    match step {
+        Step::Create => {
+            sqs.create_queue(&change.id.name, diff.want()?)
+                .await
+                .map_err(e)?;
+        }
+        Step::Update => {
+            let (want, had) = (diff.want()?, diff.had()?);
+            let url = physical(change)?;
+            if (
+                want.sqs_managed_sse,
+                want.message_retention_seconds,
+                &want.policy,
+            ) != (
+                had.sqs_managed_sse,
+                had.message_retention_seconds,
+                &had.policy,
+            ) {
+                sqs.set_queue_attributes(url, want).await.map_err(e)?;
+            }
+            if want.tags != had.tags {
+                sqs.tag_queue(url, &want.tags).await.map_err(e)?;
+            }
+        }
+        Step::Delete => sqs.delete_queue(physical(change)?).await.map_err(e)?,
+    }
+    Ok(())
+}

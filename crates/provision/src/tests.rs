@@ -111,7 +111,7 @@ fn the_configs_environment_bound_covers_the_deployed_environment() {
         ..context()
     };
     let env = crate::desired::enricher_environment(&config, &ctx);
-    let bytes: usize = env.iter().map(|(k, v)| k.len() + v.len()).sum();
+    let bytes: usize = env.iter().map(|(k, v)| k.len() + v.to_string().len()).sum();
     let bound = watchpost_core::config::enricher_environment_bound(&config);
     assert!(bytes <= bound, "{bytes} bytes deployed, bound {bound}");
     assert!(

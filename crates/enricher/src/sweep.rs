@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 use watchpost_contract::metric;
 use watchpost_core::metrics::MetricCounts;
-use watchpost_core::render::followup::{OpenInvestigation, render_followup};
+use watchpost_core::render::followup::render_followup;
 
 use crate::error::HandlerError;
 use crate::handler::Handler;

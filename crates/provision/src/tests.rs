@@ -872,7 +872,17 @@ fn only_the_pipeline_publishes_to_the_topics_and_uses_their_key() {
     assert!(services(&route).is_empty(), "{route}");
     let key = crate::desired::key_policy(&config, &ctx);
     assert_eq!(services(&key), ["cloudwatch.amazonaws.com"], "{key}");
-    // The role's policy is the rendered one, dead-letter queue and key included.
+    // The role's policy is the rendered one, dead-letter queue and key included, once the
+    // key and the graph exist; before that it is known only after apply.
+    assert!(matches!(
+        crate::desired::role_policy(&config, &ctx),
+        crate::spec::Deferred::Unknown(_)
+    ));
+    let ctx = Context {
+        graph_arn: Some("arn:aws:detective:us-east-1:123456789012:graph:g".into()),
+        key_arn: Some("arn:aws:kms:us-east-1:123456789012:key/k".into()),
+        ..context()
+    };
     let role = crate::desired::role_policy(&config, &ctx).to_string();
     assert!(
         role.contains("sqs:SendMessage") && role.contains("kms:GenerateDataKey"),

@@ -8,12 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
 use crate::config::{Format, Route};
 use crate::render::chat::{self, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
 use crate::render::markdown::Markdown;
 use crate::render::{MESSAGE_MAX_BYTES, RenderedAlert, SUBJECT_MAX_CHARS};
 use crate::text::{clip, clip_ascii, defang, defuse_mentions};
+use serde_json::json;
 
 /// What Detective says about an investigation.
 #[derive(Debug, Clone, PartialEq, Default)]

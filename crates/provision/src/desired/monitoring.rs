@@ -13,7 +13,7 @@ use watchpost_core::severity::SeverityLabel;
 use watchpost_core::{Config, decide::Outcome};
 
 use super::{Context, enricher_rules, names, resource, route_topics, stack_tags};
-use crate::model::{Kind, Resource};
+use crate::model::Resource;
 use crate::ports::*;
 
 /// Alarms evaluate five-minute periods.

@@ -10,6 +10,9 @@ pub mod artifact;
 pub mod desired;
 pub mod diff;
 pub mod engine;
+/// The in-memory account the engine's tests run against: compiled for this crate's tests, and
+/// for other crates' tests with the `fake` feature, never into the CLI.
+#[cfg(any(test, feature = "fake"))]
 pub mod fake;
 pub mod limits;
 pub mod model;

@@ -1,0 +1,80 @@
+//! EventBridge: rules and their targets.
+
+use super::{FakeAccount, not_found};
+use crate::ports::*;
+
+impl EventsPort for FakeAccount {
+    async fn rule(&self, name: &str) -> PortResult<Option<(String, RuleSpec)>> {
+        let s = self.call("DescribeRule");
+        Ok(s.rules
+            .get(name)
+            .map(|spec| (self.arn("events", &format!("rule/{name}")), spec.clone())))
+    }
+    async fn put_rule(&self, name: &str, spec: &RuleSpec) -> PortResult<String> {
+        let mut s = self.call("PutRule");
+        // PutRule leaves an existing rule's tags alone.
+        let tags = s
+            .rules
+            .get(name)
+            .map(|r| r.tags.clone())
+            .unwrap_or_default();
+        s.rules.insert(
+            name.to_owned(),
+            RuleSpec {
+                tags,
+                ..spec.clone()
+            },
+        );
+        Ok(self.arn("events", &format!("rule/{name}")))
+    }
+    async fn tag_rule(&self, arn: &str, tags: &Tags) -> PortResult<()> {
+        let mut s = self.call("TagResource");
+        let name = arn.rsplit('/').next().unwrap_or(arn).to_owned();
+        let rule = s
+            .rules
+            .get_mut(&name)
+            .ok_or_else(|| not_found("TagResource", arn))?;
+        rule.tags.extend(tags.clone());
+        Ok(())
+    }
+    async fn delete_rule(&self, name: &str) -> PortResult<()> {
+        let mut s = self.call("DeleteRule");
+        if s.targets.get(name).is_some_and(|t| !t.is_empty()) {
+            return Err(PortError::Invalid {
+                call: "DeleteRule",
+                code: "ValidationException".into(),
+                message: "Rule can't be deleted since it has targets.".into(),
+            });
+        }
+        s.rules.remove(name);
+        Ok(())
+    }
+    async fn targets(&self, rule: &str) -> PortResult<Vec<TargetSpec>> {
+        let s = self.call("ListTargetsByRule");
+        if !s.rules.contains_key(rule) {
+            return Err(not_found("ListTargetsByRule", rule));
+        }
+        Ok(s.targets
+            .get(rule)
+            .map(|t| t.values().cloned().collect())
+            .unwrap_or_default())
+    }
+    async fn put_targets(&self, rule: &str, targets: &[TargetSpec]) -> PortResult<()> {
+        let mut s = self.call("PutTargets");
+        if !s.rules.contains_key(rule) {
+            return Err(not_found("PutTargets", rule));
+        }
+        let have = s.targets.entry(rule.to_owned()).or_default();
+        for target in targets {
+            have.insert(target.id.clone(), target.clone());
+        }
+        Ok(())
+    }
+    async fn remove_targets(&self, rule: &str, ids: &[String]) -> PortResult<()> {
+        let mut s = self.call("RemoveTargets");
+        if let Some(have) = s.targets.get_mut(rule) {
+            have.retain(|id, _| !ids.contains(id));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,58 @@
+//! GuardDuty: the detector and its features.
+
+use super::{FakeAccount, not_found};
+use crate::ports::*;
+
+impl GuarddutyPort for FakeAccount {
+    async fn detector(&self, features: &[String]) -> PortResult<Option<DetectorState>> {
+        let s = self.call("ListDetectors");
+        Ok(s.detector.clone().map(|mut d| {
+            d.spec.features.retain(|f| features.contains(f));
+            d
+        }))
+    }
+    async fn create_detector(&self, spec: &DetectorSpec, tags: &Tags) -> PortResult<String> {
+        let mut s = self.call("CreateDetector");
+        if s.detector.is_some() {
+            return Err(PortError::Invalid {
+                call: "CreateDetector",
+                code: "BadRequestException".into(),
+                message: "The request is rejected because a detector already exists for the current account.".into(),
+            });
+        }
+        s.next_id += 1;
+        let id = format!("{:032x}", s.next_id);
+        s.detector = Some(DetectorState {
+            id: id.clone(),
+            spec: spec.clone(),
+            tags: tags.clone(),
+        });
+        Ok(id)
+    }
+    async fn update_detector(&self, id: &str, spec: &DetectorSpec) -> PortResult<()> {
+        let mut s = self.call("UpdateDetector");
+        let detector = s
+            .detector
+            .as_mut()
+            .filter(|d| d.id == id)
+            .ok_or_else(|| not_found("UpdateDetector", id))?;
+        // Features not named stay as they are; named ones are enabled.
+        for feature in &spec.features {
+            if !detector.spec.features.contains(feature) {
+                detector.spec.features.push(feature.clone());
+            }
+        }
+        detector.spec.features.sort();
+        detector.spec.finding_publishing_frequency = spec.finding_publishing_frequency.clone();
+        Ok(())
+    }
+    async fn delete_detector(&self, id: &str) -> PortResult<()> {
+        let mut s = self.call("DeleteDetector");
+        if s.detector.as_ref().is_some_and(|d| d.id == id) {
+            s.detector = None;
+            Ok(())
+        } else {
+            Err(not_found("DeleteDetector", id))
+        }
+    }
+}

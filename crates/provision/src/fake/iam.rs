@@ -1,0 +1,99 @@
+//! IAM: the enricher's role, its trust policy and inline policy. (The role's propagation delay
+//! shows in CreateFunction, in the Lambda module.)
+
+use serde_json::Value;
+
+use super::{FakeAccount, not_found};
+use crate::ports::*;
+
+impl IamPort for FakeAccount {
+    async fn role(&self, name: &str) -> PortResult<Option<(String, RoleSpec)>> {
+        let s = self.call("GetRole");
+        Ok(s.roles.get(name).map(|spec| {
+            (
+                format!("arn:aws:iam::{}:role/{name}", self.account_id),
+                spec.clone(),
+            )
+        }))
+    }
+    async fn create_role(&self, name: &str, spec: &RoleSpec) -> PortResult<String> {
+        let mut s = self.call("CreateRole");
+        if s.roles.contains_key(name) {
+            return Err(PortError::AlreadyExists {
+                call: "CreateRole",
+                code: "EntityAlreadyExists".into(),
+                message: format!("Role with name {name} already exists."),
+            });
+        }
+        s.roles.insert(name.to_owned(), spec.clone());
+        Ok(format!("arn:aws:iam::{}:role/{name}", self.account_id))
+    }
+    async fn update_trust_policy(&self, name: &str, policy: &Value) -> PortResult<()> {
+        let mut s = self.call("UpdateAssumeRolePolicy");
+        let role = s
+            .roles
+            .get_mut(name)
+            .ok_or_else(|| not_found("UpdateAssumeRolePolicy", name))?;
+        role.trust_policy = policy.clone();
+        Ok(())
+    }
+    async fn update_description(&self, name: &str, description: &str) -> PortResult<()> {
+        let mut s = self.call("UpdateRole");
+        let role = s
+            .roles
+            .get_mut(name)
+            .ok_or_else(|| not_found("UpdateRole", name))?;
+        role.description = description.to_owned();
+        Ok(())
+    }
+    async fn tag_role(&self, name: &str, tags: &Tags) -> PortResult<()> {
+        let mut s = self.call("TagRole");
+        let role = s
+            .roles
+            .get_mut(name)
+            .ok_or_else(|| not_found("TagRole", name))?;
+        role.tags.extend(tags.clone());
+        Ok(())
+    }
+    async fn delete_role(&self, name: &str) -> PortResult<()> {
+        let mut s = self.call("DeleteRole");
+        if s.role_policies.keys().any(|(role, _)| role == name) {
+            return Err(PortError::Other {
+                call: "DeleteRole",
+                code: "DeleteConflict".into(),
+                message: "Cannot delete entity, must delete policies first.".into(),
+            });
+        }
+        s.roles
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| not_found("DeleteRole", name))
+    }
+    async fn role_policy(&self, role: &str, policy_name: &str) -> PortResult<Option<Value>> {
+        let s = self.call("GetRolePolicy");
+        Ok(s.role_policies
+            .get(&(role.to_owned(), policy_name.to_owned()))
+            .cloned())
+    }
+    async fn put_role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+        policy: &Value,
+    ) -> PortResult<()> {
+        let mut s = self.call("PutRolePolicy");
+        if !s.roles.contains_key(role) {
+            return Err(not_found("PutRolePolicy", role));
+        }
+        s.role_policies
+            .insert((role.to_owned(), policy_name.to_owned()), policy.clone());
+        Ok(())
+    }
+    async fn delete_role_policy(&self, role: &str, policy_name: &str) -> PortResult<()> {
+        self.call("DeleteRolePolicy")
+            .role_policies
+            .remove(&(role.to_owned(), policy_name.to_owned()))
+            .map(|_| ())
+            .ok_or_else(|| not_found("DeleteRolePolicy", policy_name))
+    }
+}

@@ -1,0 +1,163 @@
+//! An in-memory AWS account implementing every port, for engine tests: apply, re-plan, tamper
+//! with it (drift), destroy. Deterministic ids; every call is logged by operation name. One
+//! module per service, like the adapters; this one holds the account's state and `Ports`.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use serde_json::Value;
+
+use crate::engine::Ports;
+use crate::ports::*;
+
+mod cloudwatch;
+mod detective;
+mod dynamodb;
+mod events;
+mod guardduty;
+mod iam;
+mod kms;
+mod lambda;
+mod sns;
+mod sqs;
+mod sts;
+
+/// The account's state; tests may read and change it through [`FakeAccount::state`].
+#[derive(Debug, Default)]
+pub struct FakeState {
+    pub calls: Vec<&'static str>,
+    pub next_id: u32,
+    pub graphs: BTreeMap<String, Tags>,
+    /// Graph → account → member.
+    pub members: BTreeMap<String, BTreeMap<String, MemberState>>,
+    pub datasources: BTreeMap<String, BTreeMap<String, String>>,
+    pub org_admins: Vec<String>,
+    pub auto_enable: BTreeMap<String, bool>,
+    /// Key id → (arn, spec, pending deletion).
+    pub keys: BTreeMap<String, (String, KeySpec, bool)>,
+    pub aliases: BTreeMap<String, String>,
+    pub topics: BTreeMap<String, TopicSpec>,
+    /// Subscription ARN (or `pending:n`) → spec.
+    pub subscriptions: BTreeMap<String, SubscriptionSpec>,
+    /// Table name → (ARN, spec).
+    pub tables: BTreeMap<String, (String, TableSpec)>,
+    /// Queue name → (URL, spec).
+    pub queues: BTreeMap<String, (String, QueueSpec)>,
+    /// Role name → spec.
+    pub roles: BTreeMap<String, RoleSpec>,
+    /// (role, policy name) → policy.
+    pub role_policies: BTreeMap<(String, String), Value>,
+    /// How many more CreateFunction calls fail as if IAM had not propagated the role yet.
+    pub role_propagation_failures: u32,
+    /// Function name → spec (its `code_sha256` is computed from the zip it got).
+    pub functions: BTreeMap<String, FunctionSpec>,
+    pub invoke_configs: BTreeMap<String, InvokeConfigSpec>,
+    /// Function → statement id → permission.
+    pub permissions: BTreeMap<String, BTreeMap<String, PermissionSpec>>,
+    pub rules: BTreeMap<String, RuleSpec>,
+    /// Rule → targets by id.
+    pub targets: BTreeMap<String, BTreeMap<String, TargetSpec>>,
+    pub alarms: BTreeMap<String, AlarmSpec>,
+    pub dashboards: BTreeMap<String, DashboardSpec>,
+    /// The detector: id, spec, tags.
+    pub detector: Option<DetectorState>,
+}
+
+/// An account in one region.
+#[derive(Debug)]
+pub struct FakeAccount {
+    pub account_id: String,
+    pub region: String,
+    state: Mutex<FakeState>,
+}
+
+impl FakeAccount {
+    pub fn new(account_id: &str, region: &str) -> FakeAccount {
+        FakeAccount {
+            account_id: account_id.to_owned(),
+            region: region.to_owned(),
+            state: Mutex::new(FakeState::default()),
+        }
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, FakeState> {
+        self.state.lock().expect("fake state")
+    }
+
+    fn call(&self, name: &'static str) -> MutexGuard<'_, FakeState> {
+        let mut state = self.state();
+        state.calls.push(name);
+        state
+    }
+
+    /// How many times `operation` was called.
+    pub fn count(&self, operation: &str) -> usize {
+        self.state()
+            .calls
+            .iter()
+            .filter(|c| **c == operation)
+            .count()
+    }
+
+    fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:aws:{service}:{}:{}:{resource}",
+            self.region, self.account_id
+        )
+    }
+}
+
+fn not_found(call: &'static str, what: &str) -> PortError {
+    PortError::NotFound {
+        call,
+        code: "ResourceNotFoundException".into(),
+        message: format!("{what} does not exist"),
+    }
+}
+
+impl Ports for FakeAccount {
+    type Sts = Self;
+    type Detective = Self;
+    type Kms = Self;
+    type Sns = Self;
+    type Dynamodb = Self;
+    type Sqs = Self;
+    type Iam = Self;
+    type Lambda = Self;
+    type Events = Self;
+    type Cloudwatch = Self;
+    type Guardduty = Self;
+    fn sts(&self) -> &Self {
+        self
+    }
+    fn detective(&self) -> &Self {
+        self
+    }
+    fn kms(&self) -> &Self {
+        self
+    }
+    fn sns(&self) -> &Self {
+        self
+    }
+    fn dynamodb(&self) -> &Self {
+        self
+    }
+    fn sqs(&self) -> &Self {
+        self
+    }
+    fn iam(&self) -> &Self {
+        self
+    }
+    fn lambda(&self) -> &Self {
+        self
+    }
+    fn events(&self) -> &Self {
+        self
+    }
+    fn cloudwatch(&self) -> &Self {
+        self
+    }
+    fn guardduty(&self) -> &Self {
+        self
+    }
+}

@@ -1,0 +1,107 @@
+//! SNS: topics, their attributes and tags, subscriptions (email ones stay pending, as they do
+//! until someone confirms).
+
+use super::{FakeAccount, not_found};
+use crate::ports::*;
+
+impl SnsPort for FakeAccount {
+    async fn list_topics(&self) -> PortResult<Vec<String>> {
+        Ok(self.call("ListTopics").topics.keys().cloned().collect())
+    }
+    async fn topic(&self, arn: &str) -> PortResult<Option<TopicSpec>> {
+        Ok(self.call("GetTopicAttributes").topics.get(arn).cloned())
+    }
+    async fn create_topic(&self, name: &str, spec: &TopicSpec) -> PortResult<String> {
+        let mut s = self.call("CreateTopic");
+        let arn = self.arn("sns", name);
+        s.topics.insert(arn.clone(), spec.clone());
+        Ok(arn)
+    }
+    async fn set_topic_attribute(&self, arn: &str, name: &str, value: &str) -> PortResult<()> {
+        let mut s = self.call("SetTopicAttributes");
+        let topic = s
+            .topics
+            .get_mut(arn)
+            .ok_or_else(|| not_found("SetTopicAttributes", arn))?;
+        match name {
+            "Policy" => topic.policy = serde_json::from_str(value).ok(),
+            "KmsMasterKeyId" => topic.kms_master_key_id = Some(value.to_owned()),
+            _ => {}
+        }
+        Ok(())
+    }
+    async fn tag_topic(&self, arn: &str, tags: &Tags) -> PortResult<()> {
+        let mut s = self.call("TagResource");
+        let topic = s
+            .topics
+            .get_mut(arn)
+            .ok_or_else(|| not_found("TagResource", arn))?;
+        topic.tags.extend(tags.clone());
+        Ok(())
+    }
+    async fn delete_topic(&self, arn: &str) -> PortResult<()> {
+        let mut s = self.call("DeleteTopic");
+        s.topics.remove(arn);
+        s.subscriptions.retain(|_, sub| sub.topic_arn != arn);
+        Ok(())
+    }
+    async fn subscriptions(&self, topic_arn: &str) -> PortResult<Vec<SubscriptionState>> {
+        let s = self.call("ListSubscriptionsByTopic");
+        if !s.topics.contains_key(topic_arn) {
+            return Err(not_found("ListSubscriptionsByTopic", topic_arn));
+        }
+        Ok(s.subscriptions
+            .iter()
+            .filter(|(_, sub)| sub.topic_arn == topic_arn)
+            .map(|(arn, sub)| {
+                let pending = arn.starts_with("pending:");
+                SubscriptionState {
+                    arn: (!pending).then(|| arn.clone()),
+                    spec: if pending {
+                        SubscriptionSpec {
+                            filter_policy: None,
+                            raw_message_delivery: false,
+                            ..sub.clone()
+                        }
+                    } else {
+                        sub.clone()
+                    },
+                }
+            })
+            .collect())
+    }
+    async fn subscribe(&self, spec: &SubscriptionSpec) -> PortResult<Option<String>> {
+        let mut s = self.call("Subscribe");
+        if !s.topics.contains_key(&spec.topic_arn) {
+            return Err(not_found("Subscribe", &spec.topic_arn));
+        }
+        s.next_id += 1;
+        // Email subscriptions wait for the recipient to confirm.
+        let pending = spec.protocol.starts_with("email");
+        let arn = if pending {
+            format!("pending:{}", s.next_id)
+        } else {
+            format!("{}:{:08}", spec.topic_arn, s.next_id)
+        };
+        s.subscriptions.insert(arn.clone(), spec.clone());
+        Ok((!pending).then_some(arn))
+    }
+    async fn set_subscription_attributes(
+        &self,
+        arn: &str,
+        spec: &SubscriptionSpec,
+    ) -> PortResult<()> {
+        let mut s = self.call("SetSubscriptionAttributes");
+        let sub = s
+            .subscriptions
+            .get_mut(arn)
+            .ok_or_else(|| not_found("SetSubscriptionAttributes", arn))?;
+        sub.filter_policy = spec.filter_policy.clone();
+        sub.raw_message_delivery = spec.raw_message_delivery;
+        Ok(())
+    }
+    async fn unsubscribe(&self, arn: &str) -> PortResult<()> {
+        self.call("Unsubscribe").subscriptions.remove(arn);
+        Ok(())
+    }
+}

@@ -4,10 +4,12 @@
 //! ([`decide`]) over alert state ([`state`]), rendering ([`render`]), metric documents
 //! ([`metrics`]); [`pipeline`] ties them together and [`replay`] runs it over saved events.
 //! [`activity`] is what Watchpost sees itself: CloudTrail detections and usage alarms, made
-//! into findings of the same model.
+//! into findings of the same model. [`aws_error`] tells both AWS-facing crates what an AWS
+//! error code means for the caller.
 
 pub mod activity;
 pub mod asff;
+pub mod aws_error;
 pub mod classify;
 pub mod component;
 pub mod config;

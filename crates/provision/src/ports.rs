@@ -74,47 +74,39 @@ impl PortError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, PortError::NotFound { .. })
     }
-    /// Sorts an AWS error code into a variant.
+    /// Sorts an AWS error into a variant, by the classifier the enricher uses too. Access
+    /// denied and server errors stay `Other`: the engine stops on them either way, and the
+    /// SDK has already retried what it could.
     pub fn classify(call: &'static str, code: &str, message: &str) -> PortError {
-        let code_s = code.to_owned();
-        let message = message.to_owned();
-        let lower = code.to_ascii_lowercase();
-        if lower.contains("notfound")
-            || lower.contains("nosuchentity")
-            || lower.contains("nonexistent")
-            || lower.contains("doesnotexist")
-        {
-            PortError::NotFound {
+        use watchpost_core::aws_error::{ErrorClass, classify};
+        let (code, message) = (code.to_owned(), message.to_owned());
+        match classify(&code, None) {
+            ErrorClass::NotFound => PortError::NotFound {
                 call,
-                code: code_s,
+                code,
                 message,
-            }
-        } else if lower.contains("alreadyexists")
-            || lower.contains("conflict")
-            || lower.contains("inuse")
-        {
-            PortError::AlreadyExists {
+            },
+            ErrorClass::AlreadyExists => PortError::AlreadyExists {
                 call,
-                code: code_s,
+                code,
                 message,
-            }
-        } else if lower.contains("throttl") || lower.contains("toomanyrequests") {
-            PortError::Throttled {
+            },
+            ErrorClass::RetryLater => PortError::Throttled {
                 call,
-                code: code_s,
+                code,
                 message,
-            }
-        } else if lower.contains("invalid") || lower.contains("validation") {
-            PortError::Invalid {
+            },
+            ErrorClass::Invalid => PortError::Invalid {
                 call,
-                code: code_s,
+                code,
                 message,
-            }
-        } else {
-            PortError::Other {
-                call,
-                code: code_s,
-                message,
+            },
+            ErrorClass::AccessDenied | ErrorClass::ServerError | ErrorClass::Other => {
+                PortError::Other {
+                    call,
+                    code,
+                    message,
+                }
             }
         }
     }

@@ -11,40 +11,9 @@ pub mod sns;
 use aws_sdk_sns::config::http::HttpResponse;
 use aws_sdk_sns::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-use crate::error::PortError;
+use watchpost_core::aws_error::ErrorClass;
 
-/// Error codes that mean "slow down" or "try again soon", across the services used.
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "Throttled",
-    "ThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "LimitExceededException",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "InternalError",
-    "InternalFailure",
-    "InternalServerError",
-    "InternalServerException",
-    "InternalErrorException",
-    "KMSThrottlingException",
-];
-const ACCESS_CODES: &[&str] = &[
-    "AccessDenied",
-    "AccessDeniedException",
-    "AuthorizationError",
-    "AuthorizationErrorException",
-    "UnrecognizedClientException",
-    "InvalidClientTokenId",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "KMSAccessDeniedException",
-    "KMSAccessDenied",
-];
-const NOT_FOUND_CODES: &[&str] = &["NotFound", "NotFoundException", "ResourceNotFoundException"];
+use crate::error::PortError;
 
 /// Maps any SDK error to a [`PortError`], by AWS's error code where there is one.
 pub(crate) fn port_error<E>(service: &'static str, err: SdkError<E, HttpResponse>) -> PortError
@@ -68,41 +37,37 @@ where
     }
 }
 
+/// The variant for `code` by the core's classifier; what it cannot place is a refusal.
 fn classify(
     service: &'static str,
     code: String,
     message: String,
     status: Option<u16>,
 ) -> PortError {
-    let is = |codes: &[&str]| codes.contains(&code.as_str());
-    if is(THROTTLING_CODES) || status == Some(429) {
-        PortError::Throttled {
-            service,
-            code,
-            message,
-        }
-    } else if is(ACCESS_CODES) || status == Some(403) {
-        PortError::AccessDenied {
-            service,
-            code,
-            message,
-        }
-    } else if is(NOT_FOUND_CODES) || status == Some(404) {
-        PortError::NotFound {
-            service,
-            code,
-            message,
-        }
-    } else if status.is_some_and(|s| s >= 500) {
-        PortError::Unavailable {
+    match watchpost_core::aws_error::classify(&code, status) {
+        ErrorClass::ServerError => PortError::Unavailable {
             service,
             message: format!("{code}: {message}"),
-        }
-    } else {
-        PortError::Invalid {
+        },
+        ErrorClass::RetryLater => PortError::Throttled {
             service,
             code,
             message,
-        }
+        },
+        ErrorClass::AccessDenied => PortError::AccessDenied {
+            service,
+            code,
+            message,
+        },
+        ErrorClass::NotFound => PortError::NotFound {
+            service,
+            code,
+            message,
+        },
+        ErrorClass::AlreadyExists | ErrorClass::Invalid | ErrorClass::Other => PortError::Invalid {
+            service,
+            code,
+            message,
+        },
     }
 }

@@ -14,10 +14,10 @@ use std::time::SystemTime;
 use watchpost_core::Config;
 use watchpost_core::decide::Outcome;
 use watchpost_core::replay::{Replay, ReplayRecord, split_events};
-use watchpost_demo::function::{EnvSource, InvocationResult};
-use watchpost_demo::inbox::MessageKind;
-use watchpost_demo::report::Inbox;
-use watchpost_demo::{Options, Quiet, Report, run};
+use watchpost_e2e::function::{EnvSource, InvocationResult};
+use watchpost_e2e::inbox::MessageKind;
+use watchpost_e2e::report::Inbox;
+use watchpost_e2e::{Options, Quiet, Report, run};
 
 const AI_COMPONENTS: [&str; 6] = [
     "model-invocation",
@@ -61,7 +61,7 @@ fn enricher_binary() -> PathBuf {
         .expect("the test runs from target/<profile>/deps")
         .to_path_buf();
     let binary = profile_dir.join("watchpost-enricher");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let sources: Vec<PathBuf> = [
         "crates/enricher/src",
         "crates/enricher/Cargo.toml",

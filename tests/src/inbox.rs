@@ -408,7 +408,7 @@ mod tests {
     use super::*;
 
     fn root() -> &'static Path {
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
     }
 
     /// The demo findings' alerts, rendered by the core as the enricher renders them.

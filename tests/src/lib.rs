@@ -1,5 +1,6 @@
-//! `just demo`: Watchpost's whole pipeline against the local AWS, showing what each subscriber
-//! received. [`run`] starts moto and the Detective emulator, creates the subscribers' inbox
+//! The harness of the end-to-end tests (`tests/e2e.rs`) and of `just demo` (whose binary,
+//! `crates/demo`, only parses arguments and prints): Watchpost's whole pipeline against the
+//! local AWS, and what each subscriber received. [`run`] starts moto and the Detective emulator, creates the subscribers' inbox
 //! queues, provisions the demo config exactly as `watchpost apply` does, sends the bundled
 //! findings through EventBridge, runs the real enricher binary on what the rules delivered,
 //! reads every inbox, sweeps the Detective investigations for follow-ups, sums the metrics, and

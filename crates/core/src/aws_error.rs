@@ -71,8 +71,7 @@ pub fn classify(code: &str, status: Option<u16>) -> ErrorClass {
     let has = |part: &str| lower.contains(part);
     if has("throttl") || has("toomanyrequests") {
         ErrorClass::RetryLater
-    } else if has("notfound") || has("nosuchentity") || has("nonexistent") || has("doesnotexist")
-    {
+    } else if has("notfound") || has("nosuchentity") || has("nonexistent") || has("doesnotexist") {
         ErrorClass::NotFound
     } else if has("alreadyexists") || has("conflict") || has("inuse") {
         ErrorClass::AlreadyExists
@@ -119,7 +118,11 @@ mod tests {
                 Some(409),
                 ErrorClass::AlreadyExists,
             ),
-            ("ResourceInUseException", Some(400), ErrorClass::AlreadyExists),
+            (
+                "ResourceInUseException",
+                Some(400),
+                ErrorClass::AlreadyExists,
+            ),
             ("InvalidParameterValue", Some(400), ErrorClass::Invalid),
             ("ValidationException", Some(400), ErrorClass::Invalid),
             ("MalformedPolicyDocument", Some(400), ErrorClass::Invalid),

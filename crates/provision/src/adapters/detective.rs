@@ -20,6 +20,11 @@ impl DetectiveAdapter {
             client: Client::new(config),
         }
     }
+
+    /// The adapter over a client built elsewhere (tests give it a mocked one).
+    pub fn from_client(client: Client) -> DetectiveAdapter {
+        DetectiveAdapter { client }
+    }
 }
 
 fn unprocessed(list: &[aws_sdk_detective::types::UnprocessedAccount]) -> Vec<Unprocessed> {

@@ -18,6 +18,11 @@ impl EventsAdapter {
             client: Client::new(config),
         }
     }
+
+    /// The adapter over a client built elsewhere (tests give it a mocked one).
+    pub fn from_client(client: Client) -> EventsAdapter {
+        EventsAdapter { client }
+    }
 }
 
 fn target(spec: &TargetSpec) -> PortResult<Target> {

@@ -26,6 +26,11 @@ impl LambdaAdapter {
             client: Client::new(config),
         }
     }
+
+    /// The adapter over a client built elsewhere (tests give it a mocked one).
+    pub fn from_client(client: Client) -> LambdaAdapter {
+        LambdaAdapter { client }
+    }
 }
 
 fn environment(spec: &FunctionSpec) -> Environment {

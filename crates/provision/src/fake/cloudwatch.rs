@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{FakeAccount};
+use super::FakeAccount;
 use crate::ports::*;
 
 impl CloudwatchPort for FakeAccount {

@@ -1,6 +1,6 @@
 //! The caller's identity.
 
-use super::{FakeAccount};
+use super::FakeAccount;
 use crate::ports::*;
 
 impl StsPort for FakeAccount {

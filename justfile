@@ -34,15 +34,15 @@ lint:
 
 # Benchmarks, as one table: each figure beside its floor, the ratio and the goal (everything they
 # print, criterion's detail included, goes to target/bench.log). The Lambda's init and zip
-# figures are taken on binaries built as the deployment zip's are (release, `-p` only: without
-# the tests' dev-dependency features), copied aside because `cargo bench` rebuilds target/release.
+# figures are taken on binaries built as the deployment zip's are (the `deploy` profile, `-p`
+# only: without the tests' dev-dependency features), the bare function's the same way.
 bench:
     #!/usr/bin/env bash
     set -euo pipefail
     target="${CARGO_TARGET_DIR:-{{justfile_directory()}}/target}"
-    cargo build --release -p watchpost-enricher -p watchpost-lambda-floor
+    cargo build --profile deploy -p watchpost-enricher -p watchpost-lambda-floor
     mkdir -p "$target/bench-lambda"
-    cp "$target/release/watchpost-enricher" "$target/release/lambda-floor" "$target/bench-lambda/"
+    cp "$target/deploy/watchpost-enricher" "$target/deploy/lambda-floor" "$target/bench-lambda/"
     echo "bench: running the benchmarks (detail in $target/bench.log)" >&2
     WATCHPOST_BENCH_LAMBDA_DIR="$target/bench-lambda" cargo bench --workspace --bench '*' \
         >"$target/bench.log" 2>&1 || { tail -n 30 "$target/bench.log"; exit 1; }
@@ -107,9 +107,9 @@ try *args:
 config := env_var_or_default("WATCHPOST_CONFIG_FILE", "watchpost.toml")
 
 # Build the enricher's deployment zip (target/lambda/watchpost-enricher/bootstrap.zip; cargo-lambda
-# comes with ./dev).
+# comes with ./dev) with the size-oriented `deploy` profile (Cargo.toml says why each setting).
 lambda:
-    cargo lambda build --release --arm64 --output-format zip -p watchpost-enricher
+    cargo lambda build --profile deploy --arm64 --output-format zip -p watchpost-enricher
 
 # Show what apply would change, and why (extra args, e.g. `--output json --detailed-exitcode`).
 plan *args:

@@ -9,7 +9,7 @@
 //! - the size of the deployment zip (the binary as `bootstrap`, deflated), beside the bare
 //!   function's.
 //!
-//! `just bench` builds both binaries as the zip's are built (`cargo build --release -p
+//! `just bench` builds both binaries as the zip's are built (`cargo build --profile deploy -p
 //! watchpost-enricher -p watchpost-lambda-floor`, so without the tests' dev-dependency
 //! features) and names their folder in `WATCHPOST_BENCH_LAMBDA_DIR`. Without it (a plain
 //! `cargo bench`), the enricher is the bench profile's build and there is no floor.

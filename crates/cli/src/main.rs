@@ -58,6 +58,9 @@ enum Command {
         /// Apply without asking (required when standard input is not a terminal).
         #[arg(long)]
         yes: bool,
+        /// Only remove the stack's lock with this id, left behind by a run that stopped.
+        #[arg(long, value_name = "ID")]
+        force_unlock: Option<String>,
     },
     /// Plan, ask, then remove everything this stack owns.
     Destroy {
@@ -65,6 +68,9 @@ enum Command {
         common: ProvisionArgs,
         #[arg(long)]
         yes: bool,
+        /// Only remove the stack's lock with this id, left behind by a run that stopped.
+        #[arg(long, value_name = "ID")]
+        force_unlock: Option<String>,
     },
     /// Show what is provisioned: graph, topics, function, pending subscriptions, dashboard.
     Outputs {
@@ -153,13 +159,21 @@ fn main() -> ExitCode {
             common,
             detailed_exitcode,
         } => {
-            return provisioning(&common, Mode::Apply, false, false, detailed_exitcode);
+            return provisioning(&common, Mode::Apply, false, false, detailed_exitcode, None);
         }
-        Command::Apply { common, yes } => {
-            return provisioning(&common, Mode::Apply, true, yes, false);
+        Command::Apply {
+            common,
+            yes,
+            force_unlock,
+        } => {
+            return provisioning(&common, Mode::Apply, true, yes, false, force_unlock);
         }
-        Command::Destroy { common, yes } => {
-            return provisioning(&common, Mode::Destroy, true, yes, false);
+        Command::Destroy {
+            common,
+            yes,
+            force_unlock,
+        } => {
+            return provisioning(&common, Mode::Destroy, true, yes, false, force_unlock);
         }
         Command::Outputs { common } => load_config(Some(&common.config))
             .and_then(|config| provision::outputs(&config, common.output)),
@@ -189,10 +203,12 @@ fn provisioning(
     apply: bool,
     yes: bool,
     detailed_exitcode: bool,
+    force_unlock: Option<String>,
 ) -> ExitCode {
     let options = provision::Options {
         output: common.output,
         yes,
+        force_unlock,
     };
     // What is deployed must say who receives its alarms; destroying needs no such thing.
     let config = match mode {

@@ -10,6 +10,8 @@ use watchpost_core::Config;
 use watchpost_provision::adapters::AwsPorts;
 use watchpost_provision::artifact::Package;
 use watchpost_provision::engine::{self, RegionOutputs};
+use watchpost_provision::lock::{self, LockInfo};
+use watchpost_provision::ports::StsPort;
 use watchpost_provision::{Mode, Plan, redrive, render};
 
 use crate::{Failure, OutputFormat};
@@ -18,6 +20,8 @@ use crate::{Failure, OutputFormat};
 pub struct Options {
     pub output: OutputFormat,
     pub yes: bool,
+    /// Remove the stack's lock with this id instead of applying.
+    pub force_unlock: Option<String>,
 }
 
 /// The outcome: whether the plan had changes (for `--detailed-exitcode`).
@@ -122,53 +126,144 @@ pub fn run(
 ) -> Result<Done, Failure> {
     runtime()?.block_on(async {
         let regions = regions(config).await?;
-        let (plan, _) = engine::plan_all(&regions, config, package, mode)
-            .await
-            .map_err(|e| Failure::Failed(e.to_string()))?;
-        show(&plan, options.output);
-        if plan.is_empty() {
-            return Ok(Done::NoChanges);
+        let stack = &config.watchpost.stack;
+        if let Some(id) = &options.force_unlock {
+            return force_unlock(&regions, stack, id).await;
         }
         if !apply {
-            return Ok(Done::Changes);
+            return plan_and_apply(&regions, config, package, mode, false, &options).await;
         }
-        confirm(mode, options.yes)?;
-        let terminal = std::io::stdout().is_terminal();
-        let progress = |line: &str| {
-            if terminal {
-                println!("  {line}");
-            }
-        };
-        let report = engine::apply_all(&regions, config, package, &plan, &progress).await;
-        let (create, update, delete) = plan.counts();
-        if report.errors.is_empty() {
-            println!(
-                "Apply complete: {} changes ({create} to create, {update} to update, {delete} to delete).",
-                plan.changes.len()
+        // Apply and destroy hold the stack's lock in every region from before they observe
+        // until they are done, so that two runs cannot undo each other.
+        let lock = lock_info(&regions, mode).await;
+        lock::acquire_all(&regions, stack, &lock)
+            .await
+            .map_err(|e| Failure::Failed(e.to_string()))?;
+        let result = plan_and_apply(&regions, config, package, mode, true, &options).await;
+        for err in lock::release_all(&regions, stack, &lock.id).await {
+            eprintln!(
+                "warning: {err} (the lock stays: remove it with --force-unlock {})",
+                lock.id
             );
-            Ok(Done::Changes)
-        } else {
-            let lines: Vec<String> = report.errors.iter().map(|e| format!("  {e}")).collect();
-            Err(Failure::Failed(format!(
-                "{} of {} changes failed (the others were applied; fix these and apply again):\n{}",
-                report.errors.len(),
-                plan.changes.len(),
-                lines.join("\n")
-            )))
         }
+        result
     })
+}
+
+/// Who takes the lock: the caller's identity, user, host and process, now.
+async fn lock_info(regions: &[(String, AwsPorts)], mode: Mode) -> LockInfo {
+    let caller = match regions.first() {
+        Some((_, ports)) => ports
+            .sts
+            .identity()
+            .await
+            .map(|identity| identity.arn)
+            .unwrap_or_else(|_| "an unknown caller".into()),
+        None => "an unknown caller".into(),
+    };
+    let user = std::env::var("USER").unwrap_or_else(|_| "someone".into());
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "an unknown host".into());
+    let pid = std::process::id();
+    let now = time::OffsetDateTime::now_utc();
+    LockInfo {
+        // Unique enough to name one run: the time to the nanosecond and the process.
+        id: format!(
+            "{:016x}",
+            (now.unix_timestamp_nanos() as u64) ^ (u64::from(pid) << 40)
+        ),
+        holder: format!("{caller} ({user}@{host}, pid {pid})"),
+        operation: match mode {
+            Mode::Apply => "apply".into(),
+            Mode::Destroy => "destroy".into(),
+        },
+        since: now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|_| now.unix_timestamp().to_string()),
+    }
+}
+
+/// `--force-unlock ID`: removes a lock left behind, in every region where it is held.
+async fn force_unlock(
+    regions: &[(String, AwsPorts)],
+    stack: &str,
+    id: &str,
+) -> Result<Done, Failure> {
+    for (region, ports) in regions {
+        match lock::force_unlock(ports, region, stack, id).await {
+            Ok(Some(held)) => println!(
+                "{region}: removed the lock {} of stack {stack}, held by {} since {} ({})",
+                held.id, held.holder, held.since, held.operation
+            ),
+            Ok(None) => println!("{region}: stack {stack} is not locked"),
+            Err(err) => return Err(Failure::Failed(err.to_string())),
+        }
+    }
+    Ok(Done::NoChanges)
+}
+
+/// Plans, shows the plan, and (when `apply`) asks and applies it.
+async fn plan_and_apply(
+    regions: &[(String, AwsPorts)],
+    config: &Config,
+    package: &Package,
+    mode: Mode,
+    apply: bool,
+    options: &Options,
+) -> Result<Done, Failure> {
+    let (plan, _) = engine::plan_all(regions, config, package, mode)
+        .await
+        .map_err(|e| Failure::Failed(e.to_string()))?;
+    show(&plan, options.output);
+    if plan.is_empty() {
+        return Ok(Done::NoChanges);
+    }
+    if !apply {
+        return Ok(Done::Changes);
+    }
+    confirm(mode, options.yes)?;
+    let terminal = std::io::stdout().is_terminal();
+    let progress = |line: &str| {
+        if terminal {
+            println!("  {line}");
+        }
+    };
+    let report = engine::apply_all(regions, config, package, &plan, &progress).await;
+    let (create, update, delete) = plan.counts();
+    if report.errors.is_empty() {
+        println!(
+            "Apply complete: {} changes ({create} to create, {update} to update, {delete} to delete).",
+            plan.changes.len()
+        );
+        Ok(Done::Changes)
+    } else {
+        let lines: Vec<String> = report.errors.iter().map(|e| format!("  {e}")).collect();
+        Err(Failure::Failed(format!(
+            "{} of {} changes failed (the others were applied; fix these and apply again):\n{}",
+            report.errors.len(),
+            plan.changes.len(),
+            lines.join("\n")
+        )))
+    }
 }
 
 /// `outputs`: what exists now, per region.
 pub fn outputs(config: &Config, output: OutputFormat) -> Result<(), Failure> {
     runtime()?.block_on(async {
         let regions = regions(config).await?;
-        // Only the observations are shown: no package is needed.
-        let no_package = Package::Missing(String::new());
-        let (_, observations) = engine::plan_all(&regions, config, &no_package, Mode::Apply)
-            .await
-            .map_err(|e| Failure::Failed(e.to_string()))?;
-        let outputs: Vec<RegionOutputs> = observations.into_iter().map(|o| o.outputs).collect();
+        // Only what exists is shown: observe, do not plan (a plan may stop at a resource
+        // that is not the stack's; outputs still shows the rest).
+        let mut outputs: Vec<RegionOutputs> = Vec::new();
+        for (region, ports) in &regions {
+            let observation = engine::observe(ports, config, region)
+                .await
+                .map_err(|e| Failure::Failed(e.to_string()))?;
+            outputs.push(observation.outputs);
+        }
         match output {
             OutputFormat::Json => println!(
                 "{}",

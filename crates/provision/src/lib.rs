@@ -15,8 +15,10 @@ pub mod engine;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
 pub mod limits;
+pub mod lock;
 pub mod model;
 pub mod ports;
+pub mod records;
 pub mod redrive;
 pub mod render;
 pub mod spec;

@@ -122,6 +122,8 @@ pub struct Identity {
     pub account_id: String,
     /// `aws`, `aws-cn`, `aws-us-gov`: from the caller's ARN.
     pub partition: String,
+    /// The caller's ARN (who holds the stack's lock).
+    pub arn: String,
 }
 
 pub trait StsPort {
@@ -148,6 +150,9 @@ pub struct MemberState {
     pub account_id: String,
     pub email: String,
     pub status: String,
+    /// `INVITATION` (invited by the administrator) or `ORGANIZATION` (enabled through the
+    /// organization, e.g. by auto-enable).
+    pub invitation_type: String,
 }
 
 /// An invitation to send.
@@ -223,6 +228,22 @@ pub struct KeySpec {
     pub description: String,
     pub policy: Value,
     pub tags: Tags,
+    /// Whether the key is enabled (a disabled key makes every encrypted publish fail). Shown in
+    /// plans only when it is not.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub enabled: bool,
+    /// Whether the stack's alias points at the key: not for a key of the stack found by its tag
+    /// alone (an apply stopped between CreateKey and CreateAlias). Shown only when it does not.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub aliased: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 /// A key found by its alias.
@@ -237,8 +258,13 @@ pub struct KeyState {
 
 pub trait KmsPort {
     async fn key_by_alias(&self, alias: &str) -> PortResult<Option<KeyState>>;
+    /// The keys (not scheduled for deletion) tagged `tag_key=tag_value`, whatever their alias.
+    async fn keys_by_tag(&self, tag_key: &str, tag_value: &str) -> PortResult<Vec<KeyState>>;
     /// Creates the key and points `alias` at it; returns the key ARN.
     async fn create_key(&self, alias: &str, spec: &KeySpec) -> PortResult<String>;
+    /// Points `alias` (which does not exist) at the key.
+    async fn create_alias(&self, alias: &str, key_id: &str) -> PortResult<()>;
+    async fn enable_key(&self, key_id: &str) -> PortResult<()>;
     async fn put_key_policy(&self, key_id: &str, policy: &Value) -> PortResult<()>;
     async fn tag_key(&self, key_id: &str, tags: &Tags) -> PortResult<()>;
     /// Removes the alias and schedules the key's deletion (the shortest waiting period).
@@ -262,6 +288,14 @@ pub struct SubscriptionSpec {
     pub endpoint: String,
     pub filter_policy: Option<Value>,
     pub raw_message_delivery: bool,
+    /// What the filter policy matches when it is not SNS's default (`MessageAttributes`, which
+    /// Watchpost's filter policies are written for): `MessageBody`. Shown only when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_policy_scope: Option<String>,
+    /// A dead-letter queue for what SNS could not deliver; Watchpost sets none. Shown only
+    /// when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redrive_policy: Option<Value>,
 }
 
 /// A subscription as SNS lists it; `arn` is `None` while it waits for confirmation.
@@ -279,7 +313,8 @@ pub trait SnsPort {
     async fn tag_topic(&self, arn: &str, tags: &Tags) -> PortResult<()>;
     async fn delete_topic(&self, arn: &str) -> PortResult<()>;
     async fn subscriptions(&self, topic_arn: &str) -> PortResult<Vec<SubscriptionState>>;
-    /// Returns the subscription ARN, or `None` when it awaits confirmation.
+    /// Returns the subscription ARN (which SNS gives even while it awaits confirmation, when
+    /// asked to), or `None` when SNS did not say.
     async fn subscribe(&self, spec: &SubscriptionSpec) -> PortResult<Option<String>>;
     async fn set_subscription_attributes(
         &self,
@@ -362,6 +397,10 @@ pub struct RoleSpec {
     pub description: String,
     pub trust_policy: Value,
     pub tags: Tags,
+    /// The managed policies attached to the role (ARNs, sorted): none in what Watchpost
+    /// creates (its permissions are the inline policy). Shown only when there are some.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub managed_policies: Vec<String>,
 }
 
 /// An inline policy on a role.
@@ -381,6 +420,8 @@ pub trait IamPort {
     async fn update_description(&self, name: &str, description: &str) -> PortResult<()>;
     async fn tag_role(&self, name: &str, tags: &Tags) -> PortResult<()>;
     async fn delete_role(&self, name: &str) -> PortResult<()>;
+    /// DetachRolePolicy.
+    async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> PortResult<()>;
     /// The inline policy `policy_name` of `role`, if any.
     async fn role_policy(&self, role: &str, policy_name: &str) -> PortResult<Option<Value>>;
     async fn put_role_policy(
@@ -435,6 +476,10 @@ pub struct PermissionSpec {
     pub principal: String,
     pub source_arn: String,
     pub source_account: String,
+    /// What the statement says beyond those (another effect or action, another principal,
+    /// more conditions): nothing in the statements Watchpost adds. Shown only when there is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other: Option<Value>,
 }
 
 pub trait LambdaPort {
@@ -531,8 +576,11 @@ pub struct DashboardSpec {
 pub trait CloudwatchPort {
     /// The alarms whose names start with `prefix`, with their tags: name → (ARN, spec).
     async fn alarms(&self, prefix: &str) -> PortResult<BTreeMap<String, (String, AlarmSpec)>>;
-    /// PutMetricAlarm (creates or replaces) and tags.
+    /// PutMetricAlarm (creates or replaces). Its tags apply only when it creates the alarm:
+    /// CloudWatch ignores them on an existing one (see `tag_alarm`).
     async fn put_alarm(&self, name: &str, spec: &AlarmSpec) -> PortResult<()>;
+    /// Tags an existing alarm (TagResource).
+    async fn tag_alarm(&self, arn: &str, tags: &Tags) -> PortResult<()>;
     async fn delete_alarms(&self, names: &[String]) -> PortResult<()>;
     async fn dashboard(&self, name: &str) -> PortResult<Option<DashboardSpec>>;
     async fn put_dashboard(&self, name: &str, spec: &DashboardSpec) -> PortResult<()>;
@@ -566,4 +614,21 @@ pub trait GuarddutyPort {
     async fn create_detector(&self, spec: &DetectorSpec, tags: &Tags) -> PortResult<String>;
     async fn update_detector(&self, id: &str, spec: &DetectorSpec) -> PortResult<()>;
     async fn delete_detector(&self, id: &str) -> PortResult<()>;
+}
+
+// ---------------------------------------------------------------- SSM Parameter Store
+
+/// Watchpost's own records in the account, as Parameter Store standard parameters under
+/// `/watchpost/<stack>/`: the subscriptions it created (SNS cannot tag a subscription), the
+/// organization administrator it enabled, and the stack's lock (see [`crate::records`] and
+/// [`crate::lock`] for why Parameter Store).
+pub trait ParametersPort {
+    /// Every parameter under `path`, recursively: name → value.
+    async fn parameters(&self, path: &str) -> PortResult<BTreeMap<String, String>>;
+    async fn parameter(&self, name: &str) -> PortResult<Option<String>>;
+    /// Writes `name` only when it does not exist yet (PutParameter without overwrite, a
+    /// conditional write); `false` when it already does.
+    async fn create_parameter(&self, name: &str, value: &str) -> PortResult<bool>;
+    /// Removes `name`; one already gone is not an error.
+    async fn delete_parameter(&self, name: &str) -> PortResult<()>;
 }

@@ -135,6 +135,9 @@ pub fn outputs_text(outputs: &[crate::engine::RegionOutputs]) -> String {
         for pending in &o.pending_subscriptions {
             let _ = writeln!(out, "  pending confirmation: {pending}");
         }
+        for other in &o.other_subscriptions {
+            let _ = writeln!(out, "  not Watchpost's (left alone): {other}");
+        }
     }
     out
 }

@@ -1049,6 +1049,9 @@ async fn a_table_of_someone_else_with_another_key_is_never_replaced() {
         .create_table(&config.enricher.state_table, &theirs)
         .await
         .unwrap();
+    // Even adopted, someone else's table is updated in place, never replaced.
+    let mut config = config;
+    config.watchpost.adopt = vec!["dynamodb-table:wp-alert-state".into()];
     let plan = plan(&account, &config, Mode::Apply).await;
     let table = plan
         .changes
@@ -1102,4 +1105,458 @@ async fn values_known_only_after_apply_are_typed_and_shown_as_such() {
         policy["after"]["policy"],
         "(known after apply: detective graph ARN)"
     );
+}
+
+/// Regression: every confirmed subscription on a stack topic counted as the stack's, so the
+/// next apply deleted AWS Chatbot's (or any team's) subscription and chat alerts stopped.
+#[tokio::test]
+async fn a_subscription_added_by_hand_survives_apply_and_destroy_plans() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    let chatbot = SubscriptionSpec {
+        topic_arn: "arn:aws:sns:us-east-1:123456789012:wp-pager".into(),
+        protocol: "https".into(),
+        endpoint: "https://global.sns-api.chatbot.amazonaws.com".into(),
+        filter_policy: None,
+        raw_message_delivery: false,
+        filter_policy_scope: None,
+        redrive_policy: None,
+    };
+    // Added by hand, through the API, not by Watchpost.
+    let arn = account.subscribe(&chatbot).await.unwrap().unwrap();
+    let after = plan(&account, &config, Mode::Apply).await;
+    assert!(after.is_empty(), "{}", render::text(&after));
+    let (_, observation) = plan_region(&account, &config, &package("1"), REGION, Mode::Apply)
+        .await
+        .unwrap();
+    assert_eq!(
+        observation.outputs.other_subscriptions,
+        vec!["https:https://global.sns-api.chatbot.amazonaws.com on wp-pager"]
+    );
+    // A config change that removes another subscription leaves it too.
+    let smaller = config_without_siem();
+    let change = plan(&account, &smaller, Mode::Apply).await;
+    assert!(!change.is_empty());
+    apply(&account, &smaller, &change).await;
+    assert!(account.state().subscriptions.contains_key(&arn));
+    // Destroy removes the topic (and so, in AWS, its subscriptions), but plans no Unsubscribe
+    // of a subscription that is not the stack's.
+    let destroy = plan(&account, &smaller, Mode::Destroy).await;
+    assert!(
+        !destroy
+            .changes
+            .iter()
+            .any(|c| c.physical_id.as_deref() == Some(arn.as_str())),
+        "{}",
+        render::text(&destroy)
+    );
+}
+
+/// What Watchpost created and the config no longer names is removed, record and all.
+#[tokio::test]
+async fn a_subscription_dropped_from_the_config_is_removed_with_its_record() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    let records = |account: &FakeAccount| {
+        account
+            .state()
+            .parameters
+            .keys()
+            .filter(|k| k.starts_with("/watchpost/wp/subscriptions/"))
+            .count()
+    };
+    // The https and sqs subscriptions (the email one waits for confirmation, without an ARN).
+    assert_eq!(records(&account), 2);
+    let smaller = config_without_siem();
+    let change = plan(&account, &smaller, Mode::Apply).await;
+    let deletes: Vec<&str> = change
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete && c.id.kind == Kind::SnsSubscription)
+        .map(|c| c.id.name.as_str())
+        .collect();
+    assert_eq!(
+        deletes,
+        vec!["wp-siem/sqs:arn:aws:sqs:us-east-1:123456789012:siem"]
+    );
+    apply(&account, &smaller, &change).await;
+    assert_eq!(records(&account), 1);
+    assert!(plan(&account, &smaller, Mode::Apply).await.is_empty());
+}
+
+/// The test config with the siem route's subscription left out.
+fn config_without_siem() -> Config {
+    let mut config = config("");
+    for route in &mut config.routes {
+        if route.name == "siem" {
+            route.subscriptions.clear();
+        }
+    }
+    config
+}
+
+/// The stack's lock: a second run is refused with who holds it and since when; only the
+/// holder's id releases it, by the run or by `--force-unlock`.
+#[tokio::test]
+async fn a_second_run_is_refused_while_the_lock_is_held() {
+    use crate::lock::{self, LockError, LockInfo};
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let alice = LockInfo {
+        id: "a1".into(),
+        holder: "arn:aws:iam::123456789012:user/alice (alice@laptop, pid 7)".into(),
+        operation: "apply".into(),
+        since: "2026-11-29T20:01:00Z".into(),
+    };
+    let bob = LockInfo {
+        id: "b2".into(),
+        holder: "arn:aws:iam::123456789012:user/bob (bob@ci, pid 9)".into(),
+        ..alice.clone()
+    };
+    lock::acquire(&account, REGION, "wp", &alice).await.unwrap();
+    let refused = lock::acquire(&account, REGION, "wp", &bob)
+        .await
+        .unwrap_err();
+    assert!(matches!(&refused, LockError::Held { held, .. } if **held == alice));
+    let message = refused.to_string();
+    assert!(
+        message.contains("user/alice") && message.contains("2026-11-29T20:01:00Z"),
+        "{message}"
+    );
+    assert!(message.contains("--force-unlock a1"), "{message}");
+    // Bob's release does not free Alice's lock; a wrong id does not force it.
+    lock::release(&account, REGION, "wp", "b2").await.unwrap();
+    assert!(lock::acquire(&account, REGION, "wp", &bob).await.is_err());
+    assert!(matches!(
+        lock::force_unlock(&account, REGION, "wp", "zz").await,
+        Err(LockError::OtherHolder { .. })
+    ));
+    // Alice's run ends (or is forced out): Bob gets it; other stacks were never locked.
+    let forced = lock::force_unlock(&account, REGION, "wp", "a1")
+        .await
+        .unwrap();
+    assert_eq!(forced, Some(alice.clone()));
+    lock::acquire(&account, REGION, "wp", &bob).await.unwrap();
+    lock::acquire(&account, REGION, "other", &alice)
+        .await
+        .unwrap();
+    lock::release(&account, REGION, "wp", "b2").await.unwrap();
+    assert!(
+        lock::force_unlock(&account, REGION, "wp", "b2")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Regression: an untagged table (or queue, role, function, rule, topic, alarm) that happened
+/// to carry a configured name was updated and tagged, and destroy then deleted it.
+#[tokio::test]
+async fn an_untagged_resource_with_a_configured_name_stops_the_plan_until_adopted() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    let untagged = TableSpec {
+        tags: Tags::new(),
+        ..crate::desired::state_table(&config)
+    };
+    account
+        .create_table(&config.enricher.state_table, &untagged)
+        .await
+        .unwrap();
+    account.state().topics.insert(
+        "arn:aws:sns:us-east-1:123456789012:wp-pager".into(),
+        TopicSpec {
+            kms_master_key_id: None,
+            policy: None,
+            tags: Tags::new(),
+        },
+    );
+    let err = plan_region(&account, &config, &package("1"), REGION, Mode::Apply)
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("sns-topic:wp-pager") && message.contains("dynamodb-table:wp-alert-state"),
+        "{message}"
+    );
+    assert!(message.contains("adopt = ["), "{message}");
+    // Nothing was touched.
+    assert_eq!(account.count("TagResource"), 0);
+    assert_eq!(account.count("CreateTopic"), 0);
+    // Destroy plans nothing for them either.
+    let destroy = plan(&account, &config, Mode::Destroy).await;
+    assert!(destroy.is_empty(), "{}", render::text(&destroy));
+
+    // Adopted explicitly: the plan updates (tags) them instead of creating or skipping.
+    let mut adopting = config.clone();
+    adopting.watchpost.adopt = vec![
+        "dynamodb-table:wp-alert-state".into(),
+        "sns-topic:wp-pager".into(),
+    ];
+    let adoption = plan(&account, &adopting, Mode::Apply).await;
+    for (kind, name) in [
+        (Kind::DynamodbTable, "wp-alert-state"),
+        (Kind::SnsTopic, "wp-pager"),
+    ] {
+        let change = adoption
+            .changes
+            .iter()
+            .find(|c| c.id.kind == kind && c.id.name == name)
+            .unwrap();
+        assert_eq!(change.action, Action::Update, "{kind}");
+    }
+    apply(&account, &adopting, &adoption).await;
+    // Now the stack's: the original config plans without stopping.
+    assert!(plan(&account, &config, Mode::Apply).await.is_empty());
+}
+
+/// Regression: an alarm with the stack's name but no tags planned "create" on every run
+/// (PutMetricAlarm ignores tags on an existing alarm). Now it stops the plan as not the stack's,
+/// and once adopted it is tagged and the next plan is empty.
+#[tokio::test]
+async fn an_untagged_alarm_is_not_created_forever() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    let name = {
+        let mut state = account.state();
+        let (name, alarm) = state.alarms.iter_mut().next().unwrap();
+        alarm.tags.clear();
+        name.clone()
+    };
+    let err = plan_region(&account, &config, &package("1"), REGION, Mode::Apply)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("cloudwatch-alarm:{name}")), "{err}");
+    let mut adopting = config.clone();
+    adopting.watchpost.adopt = vec![format!("cloudwatch-alarm:{name}")];
+    let adoption = plan(&account, &adopting, Mode::Apply).await;
+    assert_eq!(adoption.changes.len(), 1, "{}", render::text(&adoption));
+    assert_eq!(adoption.changes[0].action, Action::Update);
+    apply(&account, &adopting, &adoption).await;
+    assert!(plan(&account, &config, Mode::Apply).await.is_empty());
+}
+
+fn organization(config: &mut Config) {
+    config.detective.organization = Some(watchpost_core::config::Organization {
+        admin_account_id: ACCOUNT.into(),
+        auto_enable: true,
+    });
+}
+
+/// Regression: in organization mode apply deleted the members the organization enabled on its
+/// own (auto-enable), and destroy disabled an administrator that was there before Watchpost.
+#[tokio::test]
+async fn organization_members_and_an_earlier_administrator_are_left_alone() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let mut config = config("");
+    organization(&mut config);
+    // The organization's administrator existed before the stack.
+    account.state().org_admins = vec![ACCOUNT.to_owned()];
+    converge(&account, &config).await;
+    assert_eq!(account.count("EnableOrganizationAdminAccount"), 0);
+    // An account the organization enabled by itself.
+    {
+        let mut state = account.state();
+        let graph = state.graphs.keys().next().unwrap().clone();
+        state.members.entry(graph).or_default().insert(
+            "777788889999".into(),
+            MemberState {
+                account_id: "777788889999".into(),
+                email: "auto@example.com".into(),
+                status: "ENABLED".into(),
+                invitation_type: "ORGANIZATION".into(),
+            },
+        );
+    }
+    let again = plan(&account, &config, Mode::Apply).await;
+    assert!(again.is_empty(), "{}", render::text(&again));
+    let destroy = plan(&account, &config, Mode::Destroy).await;
+    let touched: Vec<(Kind, &str)> = destroy
+        .changes
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.id.kind,
+                Kind::DetectiveOrganization | Kind::DetectiveMember
+            )
+        })
+        .map(|c| (c.id.kind, c.id.name.as_str()))
+        .collect();
+    // The two invited members go with the graph; the administrator and the organization's own
+    // member stay.
+    assert_eq!(
+        touched,
+        vec![
+            (Kind::DetectiveMember, "111122223333"),
+            (Kind::DetectiveMember, "444455556666"),
+        ]
+    );
+}
+
+/// An administrator Watchpost enabled is the stack's: destroy disables it.
+/// An administrator Watchpost enabled is the stack's: destroy disables it.
+#[tokio::test]
+async fn an_administrator_the_stack_enabled_is_disabled_by_destroy() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let mut config = config("");
+    organization(&mut config);
+    converge(&account, &config).await;
+    assert_eq!(account.count("EnableOrganizationAdminAccount"), 1);
+    let destroy = plan(&account, &config, Mode::Destroy).await;
+    assert!(
+        destroy
+            .changes
+            .iter()
+            .any(|c| c.id.kind == Kind::DetectiveOrganization),
+        "{}",
+        render::text(&destroy)
+    );
+    apply(&account, &config, &destroy).await;
+    assert!(account.state().org_admins.is_empty());
+}
+
+/// Regression: CreateKey failed outright when the key policy named the enricher's role IAM had
+/// not propagated yet; it is retried like CreateFunction.
+#[tokio::test(start_paused = true)]
+async fn create_key_waits_for_iam_to_propagate_the_new_role() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    account.state().key_policy_propagation_failures = 2;
+    let config = config("");
+    converge(&account, &config).await;
+    assert_eq!(account.count("CreateKey"), 3);
+    assert_eq!(account.state().keys.len(), 1);
+}
+
+/// Regression: an apply that stopped between CreateKey and CreateAlias left a tagged key that
+/// no later apply saw (they looked by alias only), so each created another key and the first
+/// was never removed. The key is found by the stack's tag and given its alias.
+#[tokio::test]
+async fn a_key_left_without_its_alias_is_found_by_its_tag_and_not_created_again() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    let key_id = account.state().aliases.remove("alias/wp-sns").unwrap();
+    let repair = plan(&account, &config, Mode::Apply).await;
+    let summary: Vec<(Action, Kind)> = repair
+        .changes
+        .iter()
+        .map(|c| (c.action, c.id.kind))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![(Action::Update, Kind::KmsKey)],
+        "{}",
+        render::text(&repair)
+    );
+    assert_eq!(
+        repair.changes[0].physical_id.as_deref(),
+        Some(key_id.as_str())
+    );
+    assert_eq!(repair.changes[0].reason, "aliased changed");
+    apply(&account, &config, &repair).await;
+    assert_eq!(account.count("CreateKey"), 1);
+    assert_eq!(account.state().aliases["alias/wp-sns"], key_id);
+    assert!(plan(&account, &config, Mode::Apply).await.is_empty());
+    // Destroy finds it the same way.
+    account.state().aliases.clear();
+    let destroy = plan(&account, &config, Mode::Destroy).await;
+    assert!(
+        destroy
+            .changes
+            .iter()
+            .any(|c| c.id.kind == Kind::KmsKey && c.physical_id.as_deref() == Some(&key_id)),
+        "{}",
+        render::text(&destroy)
+    );
+}
+
+/// Regression: a disabled key (every encrypted publish then fails) was not seen as drift.
+#[tokio::test]
+async fn a_disabled_key_is_enabled_again() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    for (_, spec, _) in account.state().keys.values_mut() {
+        spec.enabled = false;
+    }
+    let repair = plan(&account, &config, Mode::Apply).await;
+    assert_eq!(repair.changes.len(), 1, "{}", render::text(&repair));
+    assert_eq!(repair.changes[0].reason, "enabled changed");
+    apply(&account, &config, &repair).await;
+    assert_eq!(account.count("EnableKey"), 1);
+    assert!(plan(&account, &config, Mode::Apply).await.is_empty());
+}
+
+/// Regression: drift in what Watchpost sets went unseen: a managed policy attached to the
+/// enricher's role, a permission statement widened beyond its three compared fields, a
+/// subscription's filter policy scope and redrive policy. Each plans an update that puts it back.
+#[tokio::test]
+async fn drift_in_every_field_watchpost_sets_is_seen_and_repaired() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+    {
+        let mut state = account.state();
+        let role = state.roles.values_mut().next().unwrap();
+        role.managed_policies = vec![admin.to_owned()];
+        let statement = state
+            .permissions
+            .values_mut()
+            .next()
+            .unwrap()
+            .get_mut("wp-findings")
+            .unwrap();
+        statement.other = Some(serde_json::json!({
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-123"}}
+        }));
+        let sqs = state
+            .subscriptions
+            .values_mut()
+            .find(|s| s.protocol == "sqs")
+            .unwrap();
+        sqs.filter_policy_scope = Some("MessageBody".into());
+        sqs.redrive_policy = Some(serde_json::json!({
+            "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:elsewhere"
+        }));
+    }
+    let repair = plan(&account, &config, Mode::Apply).await;
+    let summary: Vec<(Action, Kind, &str)> = repair
+        .changes
+        .iter()
+        .map(|c| (c.action, c.id.kind, c.reason.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (Action::Update, Kind::IamRole, "managed_policies changed"),
+            (
+                Action::Update,
+                Kind::SnsSubscription,
+                "filter_policy_scope, redrive_policy changed"
+            ),
+            (Action::Update, Kind::LambdaPermission, "other changed"),
+        ],
+        "{}",
+        render::text(&repair)
+    );
+    apply(&account, &config, &repair).await;
+    assert_eq!(account.count("DetachRolePolicy"), 1);
+    assert!(plan(&account, &config, Mode::Apply).await.is_empty());
+
+    // A role with a managed policy attached is still removed by destroy (IAM refuses to delete
+    // it until the policy is detached).
+    account
+        .state()
+        .roles
+        .values_mut()
+        .next()
+        .unwrap()
+        .managed_policies = vec![admin.to_owned()];
+    let destroy = plan(&account, &config, Mode::Destroy).await;
+    apply(&account, &config, &destroy).await;
+    assert!(account.state().roles.is_empty());
 }

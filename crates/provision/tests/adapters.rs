@@ -178,6 +178,8 @@ async fn a_subscription_awaiting_confirmation_has_no_arn_and_its_attributes_are_
         endpoint: "oncall@example.com".into(),
         filter_policy: None,
         raw_message_delivery: false,
+        filter_policy_scope: None,
+        redrive_policy: None,
     };
     assert_eq!(sns.subscribe(&spec).await.unwrap(), None);
     let listed = sns.subscriptions(TOPIC).await.unwrap();

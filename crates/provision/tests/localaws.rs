@@ -9,7 +9,8 @@ use watchpost_core::Config;
 use watchpost_localaws::{DEFAULT_ACCOUNT, LocalAws, REGION};
 use watchpost_provision::adapters::{
     AwsPorts, CloudwatchAdapter, DetectiveAdapter, DynamodbAdapter, EventsAdapter,
-    GuarddutyAdapter, IamAdapter, KmsAdapter, LambdaAdapter, SnsAdapter, SqsAdapter, StsAdapter,
+    GuarddutyAdapter, IamAdapter, KmsAdapter, LambdaAdapter, SnsAdapter, SqsAdapter, SsmAdapter,
+    StsAdapter,
 };
 use watchpost_provision::artifact::{Package, zip_of};
 use watchpost_provision::engine::{self, Ports};
@@ -104,6 +105,7 @@ impl Ports for Counted {
     type Events = EventsAdapter;
     type Cloudwatch = CloudwatchAdapter;
     type Guardduty = GuarddutyAdapter;
+    type Ssm = SsmAdapter;
     fn sts(&self) -> &StsAdapter {
         &self.aws.sts
     }
@@ -136,6 +138,9 @@ impl Ports for Counted {
     }
     fn guardduty(&self) -> &GuarddutyAdapter {
         &self.aws.guardduty
+    }
+    fn ssm(&self) -> &SsmAdapter {
+        &self.aws.ssm
     }
 }
 
@@ -743,4 +748,209 @@ async fn dead_letters_go_back_to_the_function_and_only_then_leave_the_queue() {
             .parse::<u32>()
             .unwrap();
     assert_eq!(left, 1);
+}
+
+/// Regression, against the local AWS through the SDK: a subscription someone added by hand to a
+/// stack topic was deleted by the next apply. It survives an apply that changes its topic's
+/// subscriptions, and `outputs` lists it.
+#[tokio::test]
+async fn a_subscription_added_by_hand_survives_apply() {
+    let local = LocalAws::start().await;
+    let sdk = local.sdk_config(DEFAULT_ACCOUNT);
+    let ports = counted_ports(&local);
+    let config = config_with(0, false);
+    let first = plan(&ports, &config, Mode::Apply).await;
+    apply(&ports, &config, &first).await;
+
+    // A team subscribes its queue to the pager topic by hand.
+    let sns = aws_sdk_sns::Client::new(&sdk);
+    let pager = "arn:aws:sns:us-east-1:123456789012:wp-pager";
+    let by_hand = sns
+        .subscribe()
+        .topic_arn(pager)
+        .protocol("sqs")
+        .endpoint("arn:aws:sqs:us-east-1:123456789012:team-queue")
+        .return_subscription_arn(true)
+        .send()
+        .await
+        .unwrap()
+        .subscription_arn()
+        .unwrap()
+        .to_owned();
+    let (again, observations) = engine::plan_all(&ports, &config, &package(), Mode::Apply)
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "{}", render::text(&again));
+    assert_eq!(
+        observations[0].outputs.other_subscriptions,
+        vec!["sqs:arn:aws:sqs:us-east-1:123456789012:team-queue on wp-pager"]
+    );
+
+    // The config drops its own queue subscription from the same topic: only that one goes.
+    let mut smaller = config.clone();
+    smaller.routes[0]
+        .subscriptions
+        .retain(|s| s.endpoint != "arn:aws:sqs:us-east-1:123456789012:siem");
+    let change = plan(&ports, &smaller, Mode::Apply).await;
+    let deletes: Vec<&str> = change
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .map(|c| c.id.name.as_str())
+        .collect();
+    assert_eq!(
+        deletes,
+        vec!["wp-pager/sqs:arn:aws:sqs:us-east-1:123456789012:siem"],
+        "{}",
+        render::text(&change)
+    );
+    let ssm = aws_sdk_ssm::Client::new(&sdk);
+    let records = || async {
+        let out = ssm
+            .get_parameters_by_path()
+            .path("/watchpost/wp/subscriptions")
+            .recursive(true)
+            .send()
+            .await
+            .unwrap();
+        out.parameters()
+            .iter()
+            .filter_map(|p| p.value().map(str::to_owned))
+            .collect::<Vec<String>>()
+    };
+    let dropped = change
+        .changes
+        .iter()
+        .find(|c| c.action == Action::Delete)
+        .and_then(|c| c.physical_id.clone())
+        .unwrap();
+    assert!(records().await.contains(&dropped));
+    assert!(!records().await.contains(&by_hand));
+    apply(&ports, &smaller, &change).await;
+    let left: Vec<String> = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(pager)
+        .send()
+        .await
+        .unwrap()
+        .subscriptions()
+        .iter()
+        .filter_map(|s| s.subscription_arn().map(str::to_owned))
+        .collect();
+    assert!(left.contains(&by_hand), "{left:?}");
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(plan(&ports, &smaller, Mode::Apply).await.is_empty());
+    // Its record went with it; the https subscription's stays.
+    let records = records().await;
+    assert!(!records.contains(&dropped), "{records:?}");
+    assert!(records.iter().any(|r| r.starts_with(pager)), "{records:?}");
+}
+
+/// Against the local AWS, through the SDK: a second run is refused while the lock is held, with
+/// who holds it and since when (PutParameter without overwrite is the conditional write); the
+/// holder's release or `--force-unlock` with its id frees it.
+#[tokio::test]
+async fn a_second_run_is_refused_while_one_holds_the_lock() {
+    use watchpost_provision::lock::{self, LockError, LockInfo};
+
+    let local = LocalAws::start().await;
+    let ports = counted_ports(&local);
+    let alice = LockInfo {
+        id: "a1".into(),
+        holder: "arn:aws:iam::123456789012:user/alice (alice@laptop, pid 7)".into(),
+        operation: "apply".into(),
+        since: "2026-11-29T20:01:00Z".into(),
+    };
+    let bob = LockInfo {
+        id: "b2".into(),
+        holder: "arn:aws:iam::123456789012:user/bob (bob@ci, pid 9)".into(),
+        ..alice.clone()
+    };
+    lock::acquire_all(&ports, "wp", &alice).await.unwrap();
+    let refused = lock::acquire_all(&ports, "wp", &bob).await.unwrap_err();
+    assert!(matches!(&refused, LockError::Held { held, .. } if **held == alice));
+    let message = refused.to_string();
+    assert!(
+        message.contains("user/alice")
+            && message.contains("2026-11-29T20:01:00Z")
+            && message.contains("--force-unlock a1"),
+        "{message}"
+    );
+    // A wrong id frees nothing; Alice's release does.
+    assert!(
+        lock::force_unlock(&ports[0].1, REGION, "wp", "b2")
+            .await
+            .is_err()
+    );
+    assert!(lock::release_all(&ports, "wp", "a1").await.is_empty());
+    lock::acquire_all(&ports, "wp", &bob).await.unwrap();
+    // Bob's run died: his lock stays until forced out with its id.
+    assert!(lock::acquire_all(&ports, "wp", &alice).await.is_err());
+    let forced = lock::force_unlock(&ports[0].1, REGION, "wp", "b2")
+        .await
+        .unwrap();
+    assert_eq!(forced, Some(bob));
+    lock::acquire_all(&ports, "wp", &alice).await.unwrap();
+}
+
+/// Regression, against the local AWS: an untagged table with the configured name was updated,
+/// tagged and later destroyed as the stack's. The plan stops and names it, until adopted.
+#[tokio::test]
+async fn an_untagged_table_with_the_configured_name_stops_the_plan() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+
+    let local = LocalAws::start().await;
+    let sdk = local.sdk_config(DEFAULT_ACCOUNT);
+    let ports = counted_ports(&local);
+    let config = config_with(0, false);
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = &config.enricher.state_table;
+    dynamodb
+        .create_table()
+        .table_name(table)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let err = engine::plan_all(&ports, &config, &package(), Mode::Apply)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("dynamodb-table:{table}")), "{err}");
+    assert!(err.contains("adopt = ["), "{err}");
+    let tags = dynamodb
+        .list_tags_of_resource()
+        .resource_arn(format!(
+            "arn:aws:dynamodb:{REGION}:{DEFAULT_ACCOUNT}:table/{table}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(tags.tags().is_empty(), "{tags:?}");
+    // Adopted: the plan updates it (tags it) rather than stopping.
+    let mut adopting = config.clone();
+    adopting.watchpost.adopt = vec![format!("dynamodb-table:{table}")];
+    let adoption = plan(&ports, &adopting, Mode::Apply).await;
+    let change = adoption
+        .changes
+        .iter()
+        .find(|c| c.id.kind == Kind::DynamodbTable)
+        .unwrap();
+    assert_eq!(change.action, Action::Update, "{}", render::text(&adoption));
 }

@@ -56,6 +56,7 @@ impl Source<'_> {
 pub(super) fn check(config: &Config, file: &str, text: &str) -> Checked {
     let src = Source { file, text };
     regions(config, &src)?;
+    adopt(config, &src)?;
     routes(config, &src)?;
     metrics(config, &src)?;
     detective(config, &src)?;
@@ -94,6 +95,47 @@ fn regions(config: &Config, src: &Source<'_>) -> Checked {
                 &key,
                 format!("`{region}` is listed twice"),
                 "list each region once: Watchpost provisions every region in the list",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Kinds of resources a stack finds by name and may adopt (as the plan names them).
+pub const ADOPTABLE_KINDS: &[&str] = &[
+    "iam-role",
+    "kms-key",
+    "sns-topic",
+    "sqs-queue",
+    "dynamodb-table",
+    "lambda-function",
+    "events-rule",
+    "cloudwatch-alarm",
+    "cloudwatch-dashboard",
+];
+
+fn adopt(config: &Config, src: &Source<'_>) -> Checked {
+    for (i, entry) in config.watchpost.adopt.iter().enumerate() {
+        let key = format!("watchpost.adopt[{i}]");
+        let Some((kind, name)) = entry.split_once(':') else {
+            return src.fail(
+                &key,
+                format!("`{entry}` names no resource"),
+                "write `kind:name` as the plan shows it, e.g. `dynamodb-table:watchpost-alert-state`",
+            );
+        };
+        if !ADOPTABLE_KINDS.contains(&kind) {
+            return src.fail(
+                &key,
+                format!("`{kind}` is not a kind Watchpost adopts"),
+                suggest(kind, ADOPTABLE_KINDS),
+            );
+        }
+        if name.is_empty() {
+            return src.fail(
+                &key,
+                format!("`{entry}` names no resource"),
+                "write `kind:name` as the plan shows it, e.g. `dynamodb-table:watchpost-alert-state`",
             );
         }
     }

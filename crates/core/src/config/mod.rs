@@ -53,6 +53,10 @@ pub struct General {
     pub regions: Vec<String>,
     /// Also route Security Hub's copies of GuardDuty findings to the enricher.
     pub security_hub: bool,
+    /// Resources (`kind:name`, as the plan names them) that exist without the stack's tag and
+    /// that this stack may take over: apply tags them as its own, destroy then deletes them.
+    /// Without this, a plan that finds one stops.
+    pub adopt: Vec<String>,
 }
 
 /// `[thresholds]`: which severities alert, and when updates re-alert.
@@ -382,6 +386,7 @@ impl Default for General {
             stack: defaults::STACK.to_owned(),
             regions: Vec::new(),
             security_hub: false,
+            adopt: Vec::new(),
         }
     }
 }

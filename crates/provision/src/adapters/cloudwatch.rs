@@ -185,6 +185,21 @@ impl CloudwatchPort for CloudwatchAdapter {
         Ok(())
     }
 
+    async fn tag_alarm(&self, arn: &str, tags: &Tags) -> PortResult<()> {
+        let tags: Vec<Tag> = tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect();
+        self.client
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(sdk_err!("TagResource"))?;
+        Ok(())
+    }
+
     async fn delete_alarms(&self, names: &[String]) -> PortResult<()> {
         self.client
             .delete_alarms()

@@ -137,6 +137,10 @@ impl DetectivePort for DetectiveAdapter {
                         .status()
                         .map(|s| s.as_str().to_owned())
                         .unwrap_or_default(),
+                    invitation_type: m
+                        .invitation_type()
+                        .map(|t| t.as_str().to_owned())
+                        .unwrap_or_else(|| "INVITATION".to_owned()),
                 }
             }));
             token = page.next_token().map(str::to_owned);

@@ -53,7 +53,30 @@ impl IamPort for IamAdapter {
             .send()
             .await
             .map_err(sdk_err!("ListRoleTags"))?;
+        let mut managed_policies = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = self
+                .client
+                .list_attached_role_policies()
+                .role_name(name)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(sdk_err!("ListAttachedRolePolicies"))?;
+            managed_policies.extend(
+                page.attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_owned)),
+            );
+            marker = page.marker().map(str::to_owned);
+            if !page.is_truncated() || marker.is_none() {
+                break;
+            }
+        }
+        managed_policies.sort();
         let spec = RoleSpec {
+            managed_policies,
             description: role.description().unwrap_or_default().to_owned(),
             trust_policy: role
                 .assume_role_policy_document()
@@ -122,6 +145,17 @@ impl IamPort for IamAdapter {
             .send()
             .await
             .map_err(sdk_err!("DeleteRole"))?;
+        Ok(())
+    }
+
+    async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> PortResult<()> {
+        self.client
+            .detach_role_policy()
+            .role_name(role)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map_err(sdk_err!("DetachRolePolicy"))?;
         Ok(())
     }
 

@@ -39,59 +39,65 @@ fn tags(tags: &Tags) -> PortResult<Vec<Tag>> {
 
 impl KmsPort for KmsAdapter {
     async fn key_by_alias(&self, alias: &str) -> PortResult<Option<KeyState>> {
-        let described = match self.client.describe_key().key_id(alias).send().await {
-            Ok(out) => out,
-            Err(err) => {
-                let err = sdk_err!("DescribeKey", err);
-                return if err.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(err)
+        self.describe(alias, true).await
+    }
+
+    async fn keys_by_tag(&self, tag_key: &str, tag_value: &str) -> PortResult<Vec<KeyState>> {
+        let mut found = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = self
+                .client
+                .list_keys()
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(sdk_err!("ListKeys"))?;
+            for key in page.keys() {
+                let Some(key_id) = key.key_id() else {
+                    continue;
                 };
+                // AWS managed keys refuse ListResourceTags to some callers: not ours anyway.
+                let tagged = match self.client.list_resource_tags().key_id(key_id).send().await {
+                    Ok(out) => out
+                        .tags()
+                        .iter()
+                        .any(|t| t.tag_key() == tag_key && t.tag_value() == tag_value),
+                    Err(_) => false,
+                };
+                if tagged
+                    && let Some(state) = self.describe(key_id, false).await?
+                    && !state.pending_deletion
+                {
+                    found.push(state);
+                }
             }
-        };
-        let Some(meta) = described.key_metadata() else {
-            return Ok(None);
-        };
-        let key_id = meta.key_id().to_owned();
-        let pending_deletion = matches!(
-            meta.key_state(),
-            Some(SdkKeyState::PendingDeletion | SdkKeyState::PendingReplicaDeletion)
-        );
-        let policy = self
-            .client
-            .get_key_policy()
-            .key_id(&key_id)
-            .policy_name(POLICY_NAME)
+            marker = page.next_marker().map(str::to_owned);
+            if !page.truncated() || marker.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
+    async fn create_alias(&self, alias: &str, key_id: &str) -> PortResult<()> {
+        self.client
+            .create_alias()
+            .alias_name(alias)
+            .target_key_id(key_id)
             .send()
             .await
-            .map_err(sdk_err!("GetKeyPolicy"))?;
-        let policy: Value = policy
-            .policy()
-            .and_then(|p| serde_json::from_str(p).ok())
-            .unwrap_or(Value::Null);
-        let listed = self
-            .client
-            .list_resource_tags()
-            .key_id(&key_id)
+            .map_err(sdk_err!("CreateAlias"))?;
+        Ok(())
+    }
+
+    async fn enable_key(&self, key_id: &str) -> PortResult<()> {
+        self.client
+            .enable_key()
+            .key_id(key_id)
             .send()
             .await
-            .map_err(sdk_err!("ListResourceTags"))?;
-        let tags = listed
-            .tags()
-            .iter()
-            .map(|t| (t.tag_key().to_owned(), t.tag_value().to_owned()))
-            .collect();
-        Ok(Some(KeyState {
-            arn: meta.arn().unwrap_or_default().to_owned(),
-            key_id,
-            spec: KeySpec {
-                description: meta.description().unwrap_or_default().to_owned(),
-                policy,
-                tags,
-            },
-            pending_deletion,
-        }))
+            .map_err(sdk_err!("EnableKey"))?;
+        Ok(())
     }
 
     async fn create_key(&self, alias: &str, spec: &KeySpec) -> PortResult<String> {
@@ -160,5 +166,67 @@ impl KmsPort for KmsAdapter {
             .await
             .map_err(sdk_err!("ScheduleKeyDeletion"))?;
         Ok(())
+    }
+}
+
+impl KmsAdapter {
+    /// The key `key` (an alias, id or ARN) with its policy and tags; `aliased` says whether it
+    /// was found through the stack's alias.
+    async fn describe(&self, key: &str, aliased: bool) -> PortResult<Option<KeyState>> {
+        let described = match self.client.describe_key().key_id(key).send().await {
+            Ok(out) => out,
+            Err(err) => {
+                let err = sdk_err!("DescribeKey", err);
+                return if err.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(err)
+                };
+            }
+        };
+        let Some(meta) = described.key_metadata() else {
+            return Ok(None);
+        };
+        let key_id = meta.key_id().to_owned();
+        let pending_deletion = matches!(
+            meta.key_state(),
+            Some(SdkKeyState::PendingDeletion | SdkKeyState::PendingReplicaDeletion)
+        );
+        let policy = self
+            .client
+            .get_key_policy()
+            .key_id(&key_id)
+            .policy_name(POLICY_NAME)
+            .send()
+            .await
+            .map_err(sdk_err!("GetKeyPolicy"))?;
+        let policy: Value = policy
+            .policy()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or(Value::Null);
+        let listed = self
+            .client
+            .list_resource_tags()
+            .key_id(&key_id)
+            .send()
+            .await
+            .map_err(sdk_err!("ListResourceTags"))?;
+        let tags = listed
+            .tags()
+            .iter()
+            .map(|t| (t.tag_key().to_owned(), t.tag_value().to_owned()))
+            .collect();
+        Ok(Some(KeyState {
+            arn: meta.arn().unwrap_or_default().to_owned(),
+            key_id,
+            spec: KeySpec {
+                description: meta.description().unwrap_or_default().to_owned(),
+                policy,
+                tags,
+                enabled: meta.enabled(),
+                aliased,
+            },
+            pending_deletion,
+        }))
     }
 }

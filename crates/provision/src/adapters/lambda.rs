@@ -60,7 +60,41 @@ fn permission(statement: &Value) -> PermissionSpec {
         principal: first_string(&statement["Principal"]["Service"]),
         source_arn: first_string(&condition["ArnLike"]["AWS:SourceArn"]),
         source_account: first_string(&condition["StringEquals"]["AWS:SourceAccount"]),
+        other: beyond_what_watchpost_sets(statement),
     }
+}
+
+/// The parts of a statement other than those AddPermission writes for Watchpost (its id and
+/// resource, `Allow`, `lambda:InvokeFunction`, the service principal, the source ARN and
+/// account conditions); `None` when there are none.
+fn beyond_what_watchpost_sets(statement: &Value) -> Option<Value> {
+    let mut rest = statement.as_object()?.clone();
+    rest.remove("Sid");
+    rest.remove("Resource");
+    if rest.get("Effect").and_then(Value::as_str) == Some("Allow") {
+        rest.remove("Effect");
+    }
+    if rest.get("Action").and_then(Value::as_str) == Some("lambda:InvokeFunction") {
+        rest.remove("Action");
+    }
+    if let Some(principal) = rest.get_mut("Principal").and_then(Value::as_object_mut)
+        && principal.get("Service").is_some_and(Value::is_string)
+    {
+        principal.remove("Service");
+    }
+    if let Some(condition) = rest.get_mut("Condition").and_then(Value::as_object_mut) {
+        for (operator, key) in [
+            ("ArnLike", "AWS:SourceArn"),
+            ("StringEquals", "AWS:SourceAccount"),
+        ] {
+            if let Some(keys) = condition.get_mut(operator).and_then(Value::as_object_mut) {
+                keys.remove(key);
+            }
+        }
+        condition.retain(|_, keys| keys.as_object().is_none_or(|k| !k.is_empty()));
+    }
+    rest.retain(|_, value| value.as_object().is_none_or(|o| !o.is_empty()));
+    (!rest.is_empty()).then_some(Value::Object(rest))
 }
 
 impl LambdaPort for LambdaAdapter {

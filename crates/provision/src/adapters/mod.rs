@@ -11,6 +11,7 @@ mod kms;
 mod lambda;
 mod sns;
 mod sqs;
+mod ssm;
 mod sts;
 
 use aws_config::SdkConfig;
@@ -25,6 +26,7 @@ pub use kms::KmsAdapter;
 pub use lambda::LambdaAdapter;
 pub use sns::SnsAdapter;
 pub use sqs::SqsAdapter;
+pub use ssm::SsmAdapter;
 pub use sts::StsAdapter;
 
 use crate::engine::Ports;
@@ -125,6 +127,7 @@ pub struct AwsPorts {
     pub events: EventsAdapter,
     pub cloudwatch: CloudwatchAdapter,
     pub guardduty: GuarddutyAdapter,
+    pub ssm: SsmAdapter,
 }
 
 impl AwsPorts {
@@ -143,6 +146,7 @@ impl AwsPorts {
             events: EventsAdapter::new(config),
             cloudwatch: CloudwatchAdapter::new(config),
             guardduty: GuarddutyAdapter::new(config),
+            ssm: SsmAdapter::new(config),
         }
     }
 }
@@ -159,6 +163,7 @@ impl Ports for AwsPorts {
     type Events = EventsAdapter;
     type Cloudwatch = CloudwatchAdapter;
     type Guardduty = GuarddutyAdapter;
+    type Ssm = SsmAdapter;
     fn sts(&self) -> &StsAdapter {
         &self.sts
     }
@@ -191,5 +196,8 @@ impl Ports for AwsPorts {
     }
     fn guardduty(&self) -> &GuarddutyAdapter {
         &self.guardduty
+    }
+    fn ssm(&self) -> &SsmAdapter {
+        &self.ssm
     }
 }

@@ -49,10 +49,19 @@ fn is_pending(arn: &str) -> bool {
         || arn.eq_ignore_ascii_case("pending confirmation")
 }
 
+/// The filter policy scope SNS applies when none is set.
+const DEFAULT_FILTER_POLICY_SCOPE: &str = "MessageAttributes";
+
 fn subscription_attributes(spec: &SubscriptionSpec) -> HashMap<String, String> {
     let mut attributes = HashMap::new();
     if let Some(filter) = &spec.filter_policy {
         attributes.insert("FilterPolicy".to_owned(), filter.to_string());
+        if let Some(scope) = &spec.filter_policy_scope {
+            attributes.insert("FilterPolicyScope".to_owned(), scope.clone());
+        }
+    }
+    if let Some(redrive) = &spec.redrive_policy {
+        attributes.insert("RedrivePolicy".to_owned(), redrive.to_string());
     }
     if spec.raw_message_delivery {
         attributes.insert("RawMessageDelivery".to_owned(), "true".to_owned());
@@ -210,6 +219,8 @@ impl SnsPort for SnsAdapter {
                 endpoint,
                 filter_policy: None,
                 raw_message_delivery: false,
+                filter_policy_scope: None,
+                redrive_policy: None,
             };
             if is_pending(&arn) {
                 out.push(SubscriptionState { arn: None, spec });
@@ -237,6 +248,16 @@ impl SnsPort for SnsAdapter {
             spec.raw_message_delivery = attributes
                 .get("RawMessageDelivery")
                 .is_some_and(|r| r == "true");
+            // SNS reports its default scope whenever a filter policy is set: only another one
+            // is a difference.
+            spec.filter_policy_scope = attributes
+                .get("FilterPolicyScope")
+                .filter(|s| !s.is_empty() && *s != DEFAULT_FILTER_POLICY_SCOPE)
+                .cloned();
+            spec.redrive_policy = attributes
+                .get("RedrivePolicy")
+                .filter(|p| !p.is_empty())
+                .map(|p| serde_json::from_str(p).unwrap_or(Value::String(p.clone())));
             out.push(SubscriptionState {
                 arn: Some(arn),
                 spec,
@@ -257,9 +278,12 @@ impl SnsPort for SnsAdapter {
             .send()
             .await
             .map_err(sdk_err!("Subscribe"))?;
+        // With ReturnSubscriptionArn, SNS returns the real ARN even while the subscription
+        // waits for confirmation: the one ListSubscriptionsByTopic shows once it is confirmed,
+        // so it can be recorded as the stack's now.
         Ok(out
             .subscription_arn()
-            .filter(|a| !is_pending(a))
+            .filter(|a| !is_pending(a) && a.starts_with("arn:"))
             .map(str::to_owned))
     }
 
@@ -278,10 +302,42 @@ impl SnsPort for SnsAdapter {
         } else {
             "false"
         };
-        for (name, value) in [
+        // The scope only exists with a filter policy, and is set after it: a policy written
+        // for the message body may not be valid for attributes until it is replaced.
+        let scope = spec.filter_policy.as_ref().map(|_| {
+            spec.filter_policy_scope
+                .as_deref()
+                .unwrap_or(DEFAULT_FILTER_POLICY_SCOPE)
+        });
+        // An empty RedrivePolicy removes it; sent only to change one that is there.
+        let redrive = match &spec.redrive_policy {
+            Some(policy) => Some(policy.to_string()),
+            None => {
+                let current = self
+                    .client
+                    .get_subscription_attributes()
+                    .subscription_arn(arn)
+                    .send()
+                    .await
+                    .map_err(sdk_err!("GetSubscriptionAttributes"))?;
+                current
+                    .attributes()
+                    .and_then(|a| a.get("RedrivePolicy"))
+                    .filter(|p| !p.is_empty())
+                    .map(|_| String::new())
+            }
+        };
+        let mut attributes = vec![
             ("FilterPolicy", filter.as_str()),
             ("RawMessageDelivery", raw),
-        ] {
+        ];
+        if let Some(scope) = scope {
+            attributes.push(("FilterPolicyScope", scope));
+        }
+        if let Some(redrive) = &redrive {
+            attributes.push(("RedrivePolicy", redrive.as_str()));
+        }
+        for (name, value) in attributes {
             self.client
                 .set_subscription_attributes()
                 .subscription_arn(arn)

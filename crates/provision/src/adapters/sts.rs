@@ -37,6 +37,7 @@ impl StsPort for StsAdapter {
         Ok(Identity {
             account_id,
             partition,
+            arn: out.arn().unwrap_or_default().to_owned(),
         })
     }
 }

@@ -98,6 +98,7 @@ pub(super) fn function(config: &Config, ctx: &Context, out: &mut Vec<Resource>) 
             description: format!("Runs the enricher of Watchpost stack {stack}"),
             trust_policy: trust_policy(ctx),
             tags: tags.clone(),
+            managed_policies: Vec::new(),
         },
     ));
     out.push(resource(
@@ -246,6 +247,7 @@ pub(super) fn rules(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
                 principal: "events.amazonaws.com".to_owned(),
                 source_arn: ctx.rule_arn(&name),
                 source_account: ctx.account_id.clone(),
+                other: None,
             },
         ));
     }

@@ -443,6 +443,8 @@ fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
             description: format!("Encrypts the SNS topics of Watchpost stack {stack}"),
             policy: key_policy(config, ctx),
             tags: tags.clone(),
+            enabled: true,
+            aliased: true,
         },
     ));
     let mut subscribe = |topic: &RouteTopic, protocol: &str, endpoint: &str, filter, raw| {
@@ -455,6 +457,8 @@ fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
                 endpoint: endpoint.to_owned(),
                 filter_policy: filter,
                 raw_message_delivery: raw,
+                filter_policy_scope: None,
+                redrive_policy: None,
             },
         ));
     };

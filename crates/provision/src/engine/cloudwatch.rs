@@ -2,7 +2,7 @@
 //! dashboard (untaggable: the stack's when its title widget says so).
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Ports, Step, e};
+use super::{Apply, Ports, Step, e, physical};
 use crate::desired::{self, names};
 use crate::model::Change;
 use crate::ports::*;
@@ -12,13 +12,22 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     let stack = o.stack();
     let cloudwatch = o.ports.cloudwatch();
     let prefix = format!("{stack}-");
+    let wanted: Vec<String> = desired::desired(o.config, &o.ctx)
+        .into_iter()
+        .filter(|r| r.id.kind == crate::model::Kind::CloudwatchAlarm)
+        .map(|r| r.id.name)
+        .collect();
     for (name, (arn, spec)) in cloudwatch
         .alarms(&prefix)
         .await
         .map_err(o.err(format!("the CloudWatch alarms {prefix}*")))?
     {
-        if o.owns(&spec.tags) {
-            o.found(&name, Some(arn), spec, true);
+        let owned = o.owns(&spec.tags);
+        // An untagged alarm with a name the stack wants is shown (not owned): PutMetricAlarm
+        // would overwrite it, so the plan stops until the config adopts it. Skipping it planned
+        // "create" on every run, since PutMetricAlarm does not tag an alarm that exists.
+        if owned || wanted.contains(&name) {
+            o.found(&name, Some(arn), spec, owned);
         }
     }
     let dashboard = names::dashboard(stack);
@@ -47,8 +56,20 @@ pub(super) async fn alarm<P: Ports>(
     let cloudwatch = apply.ports.cloudwatch();
     let name = change.id.name.as_str();
     match step {
-        Step::Create | Step::Update => {
+        Step::Create => {
             cloudwatch.put_alarm(name, diff.want()?).await.map_err(e)?;
+        }
+        Step::Update => {
+            let (want, had) = (diff.want()?, diff.had()?);
+            cloudwatch.put_alarm(name, want).await.map_err(e)?;
+            // PutMetricAlarm ignores tags on an alarm that exists: without this an alarm
+            // adopted (or whose tags were removed) would stay untagged.
+            if want.tags != had.tags {
+                cloudwatch
+                    .tag_alarm(physical(change)?, &want.tags)
+                    .await
+                    .map_err(e)?;
+            }
         }
         Step::Delete => cloudwatch
             .delete_alarms(&[name.to_owned()])

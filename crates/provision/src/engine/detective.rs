@@ -1,6 +1,7 @@
 //! Amazon Detective: the behavior graph (the configured one, or the region's, adopted when it
 //! exists), its members (invited and removed in batches), data source packages and
-//! organization mode.
+//! organization mode. Members the organization enabled by itself and an organization
+//! administrator that was there before Watchpost are used, never removed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,6 +10,7 @@ use super::{Apply, ApplyReport, Ports, ResourceError, Step, e, physical};
 use crate::limits;
 use crate::model::{Action, Change};
 use crate::ports::*;
+use crate::records;
 use crate::spec::{Diff, SpecChange};
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
@@ -25,7 +27,9 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             .map(|arn| (arn, true)),
     };
     let Some((graph_arn, ours_to_manage)) = graph else {
-        return Ok(());
+        // The administrator is the organization's, graph or no graph: one that is there
+        // already must be seen before the first apply, or apply would take it as its own.
+        return observe_organization(o, None).await;
     };
     o.ctx.graph_arn = Some(graph_arn.clone());
     o.outputs.graph_arn = Some(graph_arn.clone());
@@ -54,13 +58,16 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             .members
             .iter()
             .any(|m| m.account_id == member.account_id);
+        // An account the organization enabled (auto-enable) was not invited by Watchpost: it
+        // is never removed for being absent from the config.
+        let invited = member.invitation_type != "ORGANIZATION";
         o.found(
             &member.account_id,
             Some(member.account_id.clone()),
             MemberSpec {
                 email: member.email,
             },
-            graph_owned || in_config || config.detective.graph_arn.is_some(),
+            in_config || (invited && (graph_owned || config.detective.graph_arn.is_some())),
         );
     }
     if !config.detective.datasource_packages.is_empty() {
@@ -85,16 +92,39 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             false,
         );
     }
+    observe_organization(o, Some(&graph_arn)).await
+}
+
+/// Organization mode's administrator, when the config asks for one and it is enabled (its
+/// auto-enable read from the graph, when there is one).
+async fn observe_organization<P: Ports>(
+    o: &mut Observer<'_, P>,
+    graph_arn: Option<&str>,
+) -> Result<(), ObserveError> {
+    let config = o.config;
+    let detective = o.ports.detective();
     if let Some(org) = &config.detective.organization {
         let admins = detective
             .organization_admins()
             .await
             .map_err(o.err("Detective's organization administrators"))?;
         if admins.contains(&org.admin_account_id) {
-            let auto_enable = detective
-                .auto_enable(&graph_arn)
+            // The administrator is the stack's only when Watchpost enabled it (and recorded
+            // so): one that was there before is used, and destroy leaves it.
+            let enabled_by_stack = o
+                .ports
+                .ssm()
+                .parameter(&records::organization_admin(o.stack()))
                 .await
-                .map_err(o.err("Detective's organization configuration"))?;
+                .map_err(o.err("the stack's organization record (SSM GetParameter)"))?
+                .is_some_and(|admin| admin == org.admin_account_id);
+            let auto_enable = match graph_arn {
+                Some(graph_arn) => detective
+                    .auto_enable(graph_arn)
+                    .await
+                    .map_err(o.err("Detective's organization configuration"))?,
+                None => false,
+            };
             o.found(
                 "organization",
                 Some(org.admin_account_id.clone()),
@@ -102,7 +132,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
                     admin_account_id: org.admin_account_id.clone(),
                     auto_enable,
                 },
-                true,
+                enabled_by_stack,
             );
         }
     }
@@ -173,12 +203,20 @@ pub(super) async fn organization<P: Ports>(
     diff: &Diff<OrganizationSpec>,
 ) -> Result<(), String> {
     let detective = apply.ports.detective();
+    let record = records::organization_admin(&apply.config.watchpost.stack);
     match step {
         Step::Create | Step::Update => {
             let want = diff.want()?;
             if diff.before.as_ref().map(|h| &h.admin_account_id) != Some(&want.admin_account_id) {
                 detective
                     .enable_organization_admin(&want.admin_account_id)
+                    .await
+                    .map_err(e)?;
+                // Recorded, so that destroy disables only an administrator it enabled.
+                apply
+                    .ports
+                    .ssm()
+                    .create_parameter(&record, &want.admin_account_id)
                     .await
                     .map_err(e)?;
             }
@@ -188,7 +226,15 @@ pub(super) async fn organization<P: Ports>(
                 .await
                 .map_err(e)?;
         }
-        Step::Delete => detective.disable_organization_admin().await.map_err(e)?,
+        Step::Delete => {
+            detective.disable_organization_admin().await.map_err(e)?;
+            apply
+                .ports
+                .ssm()
+                .delete_parameter(&record)
+                .await
+                .map_err(e)?;
+        }
     }
     Ok(())
 }

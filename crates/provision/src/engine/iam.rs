@@ -66,8 +66,20 @@ pub(super) async fn role<P: Ports>(
             if want.tags != had.tags {
                 iam.tag_role(name, &want.tags).await.map_err(e)?;
             }
+            // Managed policies attached by hand widen what the enricher may do.
+            for policy in &had.managed_policies {
+                if !want.managed_policies.contains(policy) {
+                    iam.detach_role_policy(name, policy).await.map_err(e)?;
+                }
+            }
         }
-        Step::Delete => iam.delete_role(name).await.map_err(e)?,
+        Step::Delete => {
+            // IAM refuses to delete a role with managed policies attached.
+            for policy in &diff.had()?.managed_policies {
+                iam.detach_role_policy(name, policy).await.map_err(e)?;
+            }
+            iam.delete_role(name).await.map_err(e)?;
+        }
     }
     Ok(())
 }

@@ -1,8 +1,11 @@
-//! AWS KMS: the key encrypting the stack's topics, found by its alias.
+//! AWS KMS: the key encrypting the stack's topics, found by its alias, or by the stack's tag
+//! when an apply stopped between CreateKey and CreateAlias (apply then points the alias at it
+//! rather than create a second key). Its key policy names the enricher's role, created just
+//! before: KMS refuses it until IAM has propagated the role, so those calls are retried.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Ports, Step, e, physical};
-use crate::desired::names;
+use super::{Apply, Ports, Step, e, physical, retrying};
+use crate::desired::{STACK_TAG, names};
 use crate::model::Change;
 use crate::ports::*;
 use crate::spec::Diff;
@@ -20,8 +23,28 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         o.ctx.key_arn = Some(key.arn.clone());
         let owned = o.owns(&key.spec.tags);
         o.found(&alias, Some(key.key_id.clone()), key.spec, owned);
+    } else if let Some(key) = o
+        .ports
+        .kms()
+        .keys_by_tag(STACK_TAG, o.stack())
+        .await
+        .map_err(o.err(format!("the KMS keys tagged {STACK_TAG}={}", o.stack())))?
+        .into_iter()
+        .next()
+    {
+        // The stack's key without its alias: it is planned as an update that creates the alias.
+        // Its ARN is known, so what names the key needs nothing from apply.
+        o.ctx.key_arn = Some(key.arn.clone());
+        let owned = o.owns(&key.spec.tags);
+        o.found(&alias, Some(key.key_id.clone()), key.spec, owned);
     }
     Ok(())
+}
+
+/// Whether KMS refused a key policy because a principal in it (the enricher's role, created
+/// moments before) is not visible to KMS yet.
+fn principal_not_ready(err: &PortError) -> bool {
+    err.code() == "MalformedPolicyDocumentException"
 }
 
 pub(super) async fn key<P: Ports>(
@@ -34,17 +57,38 @@ pub(super) async fn key<P: Ports>(
     let alias = change.id.name.as_str();
     match step {
         Step::Create => {
-            let arn = kms.create_key(alias, diff.want()?).await.map_err(e)?;
+            let want = diff.want()?;
+            let arn = retrying(principal_not_ready, || kms.create_key(alias, want))
+                .await
+                .map_err(|err| {
+                    if principal_not_ready(&err) {
+                        format!(
+                            "{err}: the enricher's role is still not visible to KMS; apply again in a minute"
+                        )
+                    } else {
+                        err.to_string()
+                    }
+                })?;
             apply.ctx.key_arn = Some(arn);
         }
         Step::Update => {
             let (want, had) = (diff.want()?, diff.had()?);
             let key_id = physical(change)?;
             if want.policy != had.policy {
-                kms.put_key_policy(key_id, &want.policy).await.map_err(e)?;
+                retrying(principal_not_ready, || {
+                    kms.put_key_policy(key_id, &want.policy)
+                })
+                .await
+                .map_err(e)?;
             }
             if want.tags != had.tags {
                 kms.tag_key(key_id, &want.tags).await.map_err(e)?;
+            }
+            if want.aliased && !had.aliased {
+                kms.create_alias(alias, key_id).await.map_err(e)?;
+            }
+            if want.enabled && !had.enabled {
+                kms.enable_key(key_id).await.map_err(e)?;
             }
         }
         Step::Delete => {

@@ -16,7 +16,7 @@ use crate::artifact::Package;
 use crate::desired::{self, Context};
 use crate::diff::diff;
 use crate::limits;
-use crate::model::{Action, Change, Mode, Plan, ResourceId};
+use crate::model::{Action, Change, Kind, Mode, Plan, Resource, ResourceId};
 use crate::ports::*;
 use crate::spec::{Deferred, Spec, SpecChange, Unknown};
 
@@ -47,6 +47,7 @@ pub trait Ports {
     type Events: EventsPort;
     type Cloudwatch: CloudwatchPort;
     type Guardduty: GuarddutyPort;
+    type Ssm: ParametersPort;
     fn sts(&self) -> &Self::Sts;
     fn detective(&self) -> &Self::Detective;
     fn kms(&self) -> &Self::Kms;
@@ -58,16 +59,68 @@ pub trait Ports {
     fn events(&self) -> &Self::Events;
     fn cloudwatch(&self) -> &Self::Cloudwatch;
     fn guardduty(&self) -> &Self::Guardduty;
+    fn ssm(&self) -> &Self::Ssm;
 }
 
-/// The plan for one region.
+/// Why a region cannot be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Observe(#[from] ObserveError),
+    /// Resources that carry the stack's names but not its tag: applying would take them over
+    /// (and destroy would then delete them).
+    #[error(
+        "{region}: {} exist with this stack's names but without its tag `watchpost:stack={stack}`: \
+         they may be someone else's. Rename them in the config, or adopt them explicitly with \
+         `adopt = [{}]` under [watchpost] (apply then tags them as this stack's, and destroy \
+         deletes them)",
+        resources.join(", "),
+        resources.iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", ")
+    )]
+    NotOurs {
+        region: String,
+        stack: String,
+        /// `kind:name` of each.
+        resources: Vec<String>,
+    },
+}
+
+/// Kinds found by their configured or derived name whose ownership is the stack's tag (or the
+/// dashboard's title): one that exists without it is someone else's until the config adopts
+/// it. A graph or a detector that existed before is used on purpose and never deleted; the
+/// parts of a resource (a role's policy, a rule's targets, a function's permissions) follow it.
+const CLAIMED_BY_NAME: &[Kind] = &[
+    Kind::IamRole,
+    Kind::KmsKey,
+    Kind::SnsTopic,
+    Kind::SqsQueue,
+    Kind::DynamodbTable,
+    Kind::LambdaFunction,
+    Kind::EventsRule,
+    Kind::CloudwatchAlarm,
+    Kind::CloudwatchDashboard,
+];
+
+/// The desired resources that exist but are not the stack's, and that the config does not
+/// adopt, as `kind:name`.
+fn not_ours(want: &[Resource], observed: &[Resource], config: &Config) -> Vec<String> {
+    want.iter()
+        .filter(|w| CLAIMED_BY_NAME.contains(&w.id.kind))
+        .filter(|w| observed.iter().any(|o| o.id == w.id && !o.owned))
+        .map(|w| format!("{}:{}", w.id.kind, w.id.name))
+        .filter(|name| !config.watchpost.adopt.contains(name))
+        .collect()
+}
+
+/// The plan for one region. In apply mode it stops when a resource it would change carries the
+/// stack's name but not its tag, unless the config adopts it.
 pub async fn plan_region<P: Ports>(
     ports: &P,
     config: &Config,
     package: &Package,
     region: &str,
     mode: Mode,
-) -> Result<(Plan, Observation), ObserveError> {
+) -> Result<(Plan, Observation), PlanError> {
     let observation = observe(ports, config, region).await?;
     let mut ctx = observation.ctx.clone();
     let mut notes = observation.notes.clone();
@@ -83,6 +136,16 @@ pub async fn plan_region<P: Ports>(
         Package::Missing(_) => {}
     }
     let want = desired::desired(config, &ctx);
+    if mode == Mode::Apply {
+        let strangers = not_ours(&want, &observation.resources, config);
+        if !strangers.is_empty() {
+            return Err(PlanError::NotOurs {
+                region: region.to_owned(),
+                stack: config.watchpost.stack.clone(),
+                resources: strangers,
+            });
+        }
+    }
     let mut plan = diff(&want, &observation.resources, mode);
     plan.notes.extend(notes);
     Ok((plan, observation))
@@ -94,7 +157,7 @@ pub async fn plan_all<P: Ports>(
     config: &Config,
     package: &Package,
     mode: Mode,
-) -> Result<(Plan, Vec<Observation>), ObserveError> {
+) -> Result<(Plan, Vec<Observation>), PlanError> {
     let results = futures_util::future::join_all(
         regions
             .iter()

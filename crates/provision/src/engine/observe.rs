@@ -47,6 +47,9 @@ pub struct RegionOutputs {
     pub dead_letter_queue: Option<String>,
     /// `protocol:endpoint on topic` for every subscription awaiting confirmation.
     pub pending_subscriptions: Vec<String>,
+    /// `protocol:endpoint on topic` for the subscriptions on the stack's topics that Watchpost
+    /// did not create and the config does not name (AWS Chatbot's, a team's queue): left alone.
+    pub other_subscriptions: Vec<String>,
     pub dashboard_url: Option<String>,
 }
 

@@ -1,6 +1,9 @@
 //! Amazon SNS: the stack's topics (named `<stack>-…` and tagged as the stack's) and the
 //! subscriptions of those and of the routes' own topics. A subscription awaiting confirmation
 //! has no ARN and no attributes: it counts as what the config asks for and is never deleted.
+//! A subscription is the stack's only when Watchpost recorded creating it (see
+//! [`crate::records`]); any other on the same topics (AWS Chatbot's, a team's queue) is left
+//! alone and listed in the outputs.
 
 use serde_json::Value;
 
@@ -9,6 +12,7 @@ use super::{Apply, Ports, Step, e, physical};
 use crate::desired::{self, names};
 use crate::model::{Change, Resource, ResourceId};
 use crate::ports::*;
+use crate::records;
 use crate::spec::Diff;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
@@ -37,6 +41,15 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         };
         let owned = o.owns(&spec.tags);
         if !owned {
+            // Someone else's topic under the stack's prefix. One that carries a name the stack
+            // wants is shown (not owned), so that the plan stops instead of CreateTopic
+            // quietly returning it to be tagged as the stack's.
+            if want
+                .iter()
+                .any(|r| r.id.kind == crate::model::Kind::SnsTopic && r.id.name == name)
+            {
+                o.found(&name, Some(arn.clone()), spec, false);
+            }
             continue;
         }
         if name == names::operations_topic(stack) {
@@ -58,6 +71,15 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             topic_arns.push((topic.arn.clone(), false));
         }
     }
+    // The subscriptions Watchpost created (their ARNs), whatever topic they are on.
+    let recorded: std::collections::BTreeSet<String> = o
+        .ports
+        .ssm()
+        .parameters(&records::subscriptions_path(stack))
+        .await
+        .map_err(o.err("the stack's subscription records (SSM GetParametersByPath)"))?
+        .into_values()
+        .collect();
     for (topic_arn, owned) in &topic_arns {
         let subs = match sns.subscriptions(topic_arn).await {
             Ok(subs) => subs,
@@ -70,7 +92,19 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         for sub in subs {
             let name = names::subscription(topic_name, &sub.spec.protocol, &sub.spec.endpoint);
             match sub.arn {
-                Some(arn) => o.found(&name, Some(arn), sub.spec, *owned),
+                Some(arn) => {
+                    let ours = recorded.contains(&arn);
+                    let wanted = want.iter().any(|r| {
+                        r.id.kind == crate::model::Kind::SnsSubscription && r.id.name == name
+                    });
+                    if !ours && !wanted {
+                        o.outputs.other_subscriptions.push(format!(
+                            "{}:{} on {topic_name}",
+                            sub.spec.protocol, sub.spec.endpoint
+                        ));
+                    }
+                    o.found(&name, Some(arn), sub.spec, ours);
+                }
                 None => {
                     // Awaiting confirmation: SNS shows no attributes and cannot remove it, so
                     // it counts as what the config asks for and is never deleted.
@@ -153,9 +187,20 @@ pub(super) async fn subscription<P: Ports>(
     diff: &Diff<SubscriptionSpec>,
 ) -> Result<(), String> {
     let sns = apply.ports.sns();
+    let stack = &apply.config.watchpost.stack;
     match step {
         Step::Create => {
-            sns.subscribe(diff.want()?).await.map_err(e)?;
+            // Recorded at once: without its record the subscription would not be the stack's.
+            if let Some(arn) = sns.subscribe(diff.want()?).await.map_err(e)? {
+                apply
+                    .ports
+                    .ssm()
+                    .create_parameter(&records::subscription_record(stack, &arn), &arn)
+                    .await
+                    .map_err(|err| {
+                        format!("subscribed ({arn}), but could not record it as the stack's: {err}")
+                    })?;
+            }
         }
         Step::Update => {
             let arn = change.physical_id.as_deref().ok_or(
@@ -165,7 +210,16 @@ pub(super) async fn subscription<P: Ports>(
                 .await
                 .map_err(e)?;
         }
-        Step::Delete => sns.unsubscribe(physical(change)?).await.map_err(e)?,
+        Step::Delete => {
+            let arn = physical(change)?;
+            sns.unsubscribe(arn).await.map_err(e)?;
+            apply
+                .ports
+                .ssm()
+                .delete_parameter(&records::subscription_record(stack, arn))
+                .await
+                .map_err(e)?;
+        }
     }
     Ok(())
 }

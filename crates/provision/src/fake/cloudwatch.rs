@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::FakeAccount;
+use super::{FakeAccount, not_found};
 use crate::ports::*;
 
 impl CloudwatchPort for FakeAccount {
@@ -23,9 +23,28 @@ impl CloudwatchPort for FakeAccount {
             .collect())
     }
     async fn put_alarm(&self, name: &str, spec: &AlarmSpec) -> PortResult<()> {
-        self.call("PutMetricAlarm")
-            .alarms
-            .insert(name.to_owned(), spec.clone());
+        let mut s = self.call("PutMetricAlarm");
+        // As CloudWatch does: the tags of a PutMetricAlarm apply only to a new alarm.
+        let tags = match s.alarms.get(name) {
+            Some(had) => had.tags.clone(),
+            None => spec.tags.clone(),
+        };
+        s.alarms.insert(
+            name.to_owned(),
+            AlarmSpec {
+                tags,
+                ..spec.clone()
+            },
+        );
+        Ok(())
+    }
+    async fn tag_alarm(&self, arn: &str, tags: &Tags) -> PortResult<()> {
+        let mut s = self.call("TagResource");
+        let name = arn.rsplit_once(":alarm:").map(|(_, n)| n.to_owned());
+        let alarm = name
+            .and_then(|n| s.alarms.get_mut(&n))
+            .ok_or_else(|| not_found("TagResource", arn))?;
+        alarm.tags.extend(tags.clone());
         Ok(())
     }
     async fn delete_alarms(&self, names: &[String]) -> PortResult<()> {

@@ -94,6 +94,7 @@ impl DetectivePort for FakeAccount {
                     account_id: invite.account_id.clone(),
                     email: invite.email.clone(),
                     status: "INVITED".into(),
+                    invitation_type: "INVITATION".into(),
                 },
             );
         }

@@ -55,9 +55,22 @@ impl IamPort for FakeAccount {
         role.tags.extend(tags.clone());
         Ok(())
     }
+    async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> PortResult<()> {
+        let mut s = self.call("DetachRolePolicy");
+        let spec = s
+            .roles
+            .get_mut(role)
+            .ok_or_else(|| not_found("DetachRolePolicy", role))?;
+        spec.managed_policies.retain(|p| p != policy_arn);
+        Ok(())
+    }
     async fn delete_role(&self, name: &str) -> PortResult<()> {
         let mut s = self.call("DeleteRole");
-        if s.role_policies.keys().any(|(role, _)| role == name) {
+        if s.role_policies.keys().any(|(role, _)| role == name)
+            || s.roles
+                .get(name)
+                .is_some_and(|r| !r.managed_policies.is_empty())
+        {
             return Err(PortError::Other {
                 call: "DeleteRole",
                 code: "DeleteConflict".into(),

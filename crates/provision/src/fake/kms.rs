@@ -5,6 +5,15 @@ use serde_json::Value;
 use super::{FakeAccount, not_found};
 use crate::ports::*;
 
+/// KMS's answer to a key policy naming a role IAM has not propagated yet.
+fn policy_principal_not_ready(call: &'static str) -> PortError {
+    PortError::Invalid {
+        call,
+        code: "MalformedPolicyDocumentException".into(),
+        message: "Policy contains a statement with one or more invalid principals.".into(),
+    }
+}
+
 impl KmsPort for FakeAccount {
     async fn key_by_alias(&self, alias: &str) -> PortResult<Option<KeyState>> {
         let s = self.call("ListAliases");
@@ -14,12 +23,58 @@ impl KmsPort for FakeAccount {
         Ok(s.keys.get(key_id).map(|(arn, spec, pending)| KeyState {
             arn: arn.clone(),
             key_id: key_id.clone(),
-            spec: spec.clone(),
+            spec: KeySpec {
+                aliased: true,
+                ..spec.clone()
+            },
             pending_deletion: *pending,
         }))
     }
+    async fn keys_by_tag(&self, tag_key: &str, tag_value: &str) -> PortResult<Vec<KeyState>> {
+        let s = self.call("ListKeys");
+        Ok(s.keys
+            .iter()
+            .filter(|(_, (_, spec, pending))| {
+                !pending && spec.tags.get(tag_key).is_some_and(|v| v == tag_value)
+            })
+            .map(|(key_id, (arn, spec, _))| KeyState {
+                arn: arn.clone(),
+                key_id: key_id.clone(),
+                spec: KeySpec {
+                    aliased: false,
+                    ..spec.clone()
+                },
+                pending_deletion: false,
+            })
+            .collect())
+    }
+    async fn create_alias(&self, alias: &str, key_id: &str) -> PortResult<()> {
+        let mut s = self.call("CreateAlias");
+        if s.aliases.contains_key(alias) {
+            return Err(PortError::AlreadyExists {
+                call: "CreateAlias",
+                code: "AlreadyExistsException".into(),
+                message: format!("{alias} already exists"),
+            });
+        }
+        s.aliases.insert(alias.to_owned(), key_id.to_owned());
+        Ok(())
+    }
+    async fn enable_key(&self, key_id: &str) -> PortResult<()> {
+        let mut s = self.call("EnableKey");
+        let key = s
+            .keys
+            .get_mut(key_id)
+            .ok_or_else(|| not_found("EnableKey", key_id))?;
+        key.1.enabled = true;
+        Ok(())
+    }
     async fn create_key(&self, alias: &str, spec: &KeySpec) -> PortResult<String> {
         let mut s = self.call("CreateKey");
+        if s.key_policy_propagation_failures > 0 {
+            s.key_policy_propagation_failures -= 1;
+            return Err(policy_principal_not_ready("CreateKey"));
+        }
         s.next_id += 1;
         let key_id = format!("00000000-0000-0000-0000-{:012}", s.next_id);
         let arn = self.arn("kms", &format!("key/{key_id}"));
@@ -31,6 +86,10 @@ impl KmsPort for FakeAccount {
     }
     async fn put_key_policy(&self, key_id: &str, policy: &Value) -> PortResult<()> {
         let mut s = self.call("PutKeyPolicy");
+        if s.key_policy_propagation_failures > 0 {
+            s.key_policy_propagation_failures -= 1;
+            return Err(policy_principal_not_ready("PutKeyPolicy"));
+        }
         let key = s
             .keys
             .get_mut(key_id)

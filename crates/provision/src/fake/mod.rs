@@ -20,6 +20,7 @@ mod kms;
 mod lambda;
 mod sns;
 mod sqs;
+mod ssm;
 mod sts;
 
 /// The account's state; tests may read and change it through [`FakeAccount::state`].
@@ -49,6 +50,9 @@ pub struct FakeState {
     pub role_policies: BTreeMap<(String, String), Value>,
     /// How many more CreateFunction calls fail as if IAM had not propagated the role yet.
     pub role_propagation_failures: u32,
+    /// How many more CreateKey and PutKeyPolicy calls fail as if IAM had not propagated the
+    /// role the key policy names yet.
+    pub key_policy_propagation_failures: u32,
     /// Function name → spec (its `code_sha256` is computed from the zip it got).
     pub functions: BTreeMap<String, FunctionSpec>,
     pub invoke_configs: BTreeMap<String, InvokeConfigSpec>,
@@ -61,6 +65,8 @@ pub struct FakeState {
     pub dashboards: BTreeMap<String, DashboardSpec>,
     /// The detector: id, spec, tags.
     pub detector: Option<DetectorState>,
+    /// Parameter Store: name → value.
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// An account in one region.
@@ -127,6 +133,7 @@ impl Ports for FakeAccount {
     type Events = Self;
     type Cloudwatch = Self;
     type Guardduty = Self;
+    type Ssm = Self;
     fn sts(&self) -> &Self {
         self
     }
@@ -158,6 +165,9 @@ impl Ports for FakeAccount {
         self
     }
     fn guardduty(&self) -> &Self {
+        self
+    }
+    fn ssm(&self) -> &Self {
         self
     }
 }

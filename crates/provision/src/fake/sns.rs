@@ -98,6 +98,8 @@ impl SnsPort for FakeAccount {
             .ok_or_else(|| not_found("SetSubscriptionAttributes", arn))?;
         sub.filter_policy = spec.filter_policy.clone();
         sub.raw_message_delivery = spec.raw_message_delivery;
+        sub.filter_policy_scope = spec.filter_policy_scope.clone();
+        sub.redrive_policy = spec.redrive_policy.clone();
         Ok(())
     }
     async fn unsubscribe(&self, arn: &str) -> PortResult<()> {

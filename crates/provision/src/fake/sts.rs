@@ -9,6 +9,7 @@ impl StsPort for FakeAccount {
         Ok(Identity {
             account_id: self.account_id.clone(),
             partition: "aws".into(),
+            arn: format!("arn:aws:iam::{}:user/fake", self.account_id),
         })
     }
 }

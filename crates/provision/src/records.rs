@@ -1,0 +1,62 @@
+//! What Watchpost created that AWS cannot mark as the stack's: subscriptions. SNS has no tags
+//! on subscriptions, and a route may publish to a topic that is not Watchpost's (`topic_arn`),
+//! so "every confirmed subscription on a stack topic" is not a way to tell: it would take AWS
+//! Chatbot's or a team's queue. Each subscription Watchpost creates gets a Parameter Store
+//! parameter `/watchpost/<stack>/subscriptions/<id>` holding its ARN, written right after
+//! Subscribe and removed with Unsubscribe; only those are the stack's to change or remove.
+//! Anything else on its topics is left alone by apply and destroy, and listed by `outputs`.
+//!
+//! The same goes for Detective's organization administrator: `/watchpost/<stack>/organization-
+//! admin` says Watchpost enabled it; one that was there before is used and never disabled.
+//!
+//! Why Parameter Store: a tag on the topic cannot cover a topic someone else owns and a topic
+//! takes 50 tags; an item in the stack's alert-state table would not exist before the first
+//! apply creates the table, and destroy deletes the table before the subscriptions. Parameters
+//! exist independently of everything the stack provisions, cost nothing (standard tier), and
+//! the same store holds the stack's lock ([`crate::lock`]).
+
+/// Where the subscription records of `stack` live (in each region: SSM is regional, like SNS).
+pub fn subscriptions_path(stack: &str) -> String {
+    format!("/watchpost/{stack}/subscriptions")
+}
+
+/// The record that the stack enabled Detective's organization administrator (its value is the
+/// account): only then does destroy disable it.
+pub fn organization_admin(stack: &str) -> String {
+    format!("/watchpost/{stack}/organization-admin")
+}
+
+/// The record of the subscription `arn`: named after its id (the ARN's last part, a UUID in
+/// AWS), in the characters parameter names allow.
+pub fn subscription_record(stack: &str, arn: &str) -> String {
+    let id: String = arn
+        .rsplit(':')
+        .next()
+        .unwrap_or(arn)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("{}/{id}", subscriptions_path(stack))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_named_after_the_subscription_id() {
+        assert_eq!(
+            subscription_record(
+                "wp",
+                "arn:aws:sns:us-east-1:123456789012:wp-pager:0d3c6b2e-1f5a-4c1e-9b9e-2f1d7c4a8e10"
+            ),
+            "/watchpost/wp/subscriptions/0d3c6b2e-1f5a-4c1e-9b9e-2f1d7c4a8e10"
+        );
+    }
+}

@@ -476,6 +476,18 @@ fn assert_card_text_is_safe(
     links: &[String],
     backslashes_given: usize,
 ) -> Result<(), TestCaseError> {
+    assert_card_text_is_safe_with(client, markdown, links, backslashes_given, &[])
+}
+
+/// [`assert_card_text_is_safe`], where `labels` are bold labels of Watchpost's own besides
+/// [`LABELS`] (an observation's facts).
+fn assert_card_text_is_safe_with(
+    client: ChatClient,
+    markdown: &str,
+    links: &[String],
+    backslashes_given: usize,
+    labels: &[&str],
+) -> Result<(), TestCaseError> {
     let mut rest = markdown.to_owned();
     for link in links {
         prop_assert!(
@@ -486,13 +498,19 @@ fn assert_card_text_is_safe(
     }
     // The line that stands for lines left out of a long card.
     rest = rest.replace("_… more in the console_", " ");
-    for label in ["GuardDuty", "Detective"] {
+    for label in [
+        "GuardDuty",
+        "Detective",
+        "Console",
+        "Console 2",
+        "Detective profile",
+    ] {
         rest = rest.replace(
             &format!("_{label}: no link, the finding id is too long_"),
             " ",
         );
     }
-    for label in LABELS {
+    for label in LABELS.iter().chain(labels) {
         let bold = match client {
             ChatClient::Slack => format!("*{label}*"),
             ChatClient::Teams => format!("**{label}**"),
@@ -698,4 +716,294 @@ fn fixture_texts() -> &'static [Vec<u8>] {
             .map(|p| std::fs::read(p).expect("fixture"))
             .collect()
     })
+}
+
+/// The calls of default detections that fire on the call alone, each with the request
+/// parameters its alert quotes (dotted paths).
+const DETECTED_CALLS: &[(&str, &str, &[&str])] = &[
+    (
+        "bedrock.amazonaws.com",
+        "PutFoundationModelEntitlement",
+        &["modelId"],
+    ),
+    (
+        "bedrock.amazonaws.com",
+        "DeleteModelInvocationLoggingConfiguration",
+        &[],
+    ),
+    (
+        "bedrock.amazonaws.com",
+        "PutModelInvocationLoggingConfiguration",
+        &[
+            "loggingConfig.cloudWatchConfig.logGroupName",
+            "loggingConfig.s3Config.bucketName",
+            "loggingConfig.textDataDeliveryEnabled",
+        ],
+    ),
+    (
+        "bedrock.amazonaws.com",
+        "DeleteGuardrail",
+        &["guardrailIdentifier", "guardrailVersion"],
+    ),
+    (
+        "bedrock.amazonaws.com",
+        "CreateProvisionedModelThroughput",
+        &[
+            "modelId",
+            "modelUnits",
+            "commitmentDuration",
+            "provisionedModelName",
+        ],
+    ),
+];
+
+/// The bold labels of a CloudTrail detection's facts (`ApiCall::facts`).
+const CLOUDTRAIL_LABELS: &[&str] = &[
+    "Detection",
+    "Why it matters",
+    "Failed",
+    "Principal",
+    "Access key",
+    "Escalated for",
+    "Request parameter",
+    "CloudTrail event id",
+];
+
+/// A value a caller can put in `requestParameters`: hostile text (markdown, mentions, URLs,
+/// controls, very long), or arbitrary nested JSON.
+fn parameter_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        3 => text().prop_map(Value::String),
+        1 => arbitrary_json(),
+    ]
+}
+
+/// `value` at the dotted `path` of `object`, creating the objects on the way.
+fn set_path(object: &mut Value, path: &str, value: Value) {
+    let mut at = object;
+    let parts: Vec<&str> = path.split('.').collect();
+    for part in &parts[..parts.len() - 1] {
+        if !at[*part].is_object() {
+            at[*part] = json!({});
+        }
+        at = &mut at[*part];
+    }
+    at[parts[parts.len() - 1]] = value;
+}
+
+/// Everything a caller controls in a CloudTrail record of a detected call.
+#[derive(Debug, Clone)]
+struct HostileCall {
+    call: usize,
+    parameters: Vec<Value>,
+    extra: Vec<(String, Value)>,
+    kind: String,
+    arn: String,
+    user_name: String,
+    access_key: String,
+    issuer_arn: String,
+    source_ip: String,
+    user_agent: String,
+    error: Option<(String, String)>,
+    event_id: String,
+    account: String,
+}
+
+fn hostile_call() -> impl Strategy<Value = HostileCall> {
+    let identity = (
+        prop_oneof![
+            Just("IAMUser".to_owned()),
+            Just("AssumedRole".to_owned()),
+            text()
+        ],
+        text(),
+        text(),
+        prop_oneof![text(), text().prop_map(|t| format!("AKIA{t}"))],
+        text(),
+    );
+    let call = (
+        0..DETECTED_CALLS.len(),
+        prop::collection::vec(parameter_value(), 4),
+        prop::collection::vec((text(), parameter_value()), 0..4),
+        prop_oneof![text(), Just("198.51.100.7".to_owned())],
+        text(),
+        prop::option::of((text(), text())),
+        text(),
+        text(),
+    );
+    (identity, call).prop_map(
+        |(
+            (kind, arn, user_name, access_key, issuer_arn),
+            (call, parameters, extra, source_ip, user_agent, error, event_id, account),
+        )| HostileCall {
+            call,
+            parameters,
+            extra,
+            kind,
+            arn,
+            user_name,
+            access_key,
+            issuer_arn,
+            source_ip,
+            user_agent,
+            error,
+            event_id,
+            account,
+        },
+    )
+}
+
+impl HostileCall {
+    /// The `AWS API Call via CloudTrail` event (CloudTrail record contents).
+    fn event(&self) -> Value {
+        let (source, name, paths) = DETECTED_CALLS[self.call];
+        let mut parameters = json!({});
+        for (key, value) in &self.extra {
+            if !key.is_empty() {
+                parameters[key.as_str()] = value.clone();
+            }
+        }
+        for (path, value) in paths.iter().zip(&self.parameters) {
+            set_path(&mut parameters, path, value.clone());
+        }
+        let mut detail = json!({
+            "eventVersion": "1.09",
+            "userIdentity": {
+                "type": self.kind,
+                "principalId": self.user_name,
+                "arn": self.arn,
+                "accountId": self.account,
+                "accessKeyId": self.access_key,
+                "userName": self.user_name,
+                "sessionContext": { "sessionIssuer": { "type": "Role", "arn": self.issuer_arn, "userName": self.user_name } }
+            },
+            "eventTime": "2026-11-20T03:12:45Z",
+            "eventSource": source,
+            "eventName": name,
+            "awsRegion": "us-east-1",
+            "sourceIPAddress": self.source_ip,
+            "userAgent": self.user_agent,
+            "requestParameters": parameters,
+            "responseElements": null,
+            "eventID": self.event_id,
+            "recipientAccountId": self.account,
+            "eventType": "AwsApiCall",
+            "managementEvent": true,
+        });
+        if let Some((code, message)) = &self.error {
+            detail["errorCode"] = json!(code);
+            detail["errorMessage"] = json!(message);
+        }
+        json!({
+            "version": "0",
+            "id": "2a372c2a-880e-ae39-aeae-a90945fb027f",
+            "detail-type": "AWS API Call via CloudTrail",
+            "source": "aws.bedrock",
+            "account": self.account,
+            "time": "2026-11-20T03:12:45Z",
+            "region": "us-east-1",
+            "resources": [],
+            "detail": detail,
+        })
+    }
+
+    fn backslashes(&self) -> usize {
+        let event = self.event().to_string();
+        // Counted in the JSON text: an upper bound of the backslashes the strings hold.
+        event.matches('\\').count()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: CASES, max_shrink_iters: 256, ..ProptestConfig::default() })]
+
+    /// Whatever a caller puts in a CloudTrail record (identity, user agent, source address,
+    /// error, request parameters: markdown, mentions, URLs, controls, huge strings, nested
+    /// JSON), the detection's alerts keep the invariants every alert keeps.
+    #[test]
+    fn cloudtrail_alerts_are_safe_whatever_the_call_says(call in hostile_call()) {
+        let config = all_formats_config();
+        let parsed = watchpost_core::event::parse_event_with(call.event(), &config);
+        let watchpost_core::event::ParsedEvent::Findings { findings, .. } = parsed else {
+            return Err(TestCaseError::fail(format!("not a finding: {parsed:?}")));
+        };
+        prop_assert_eq!(findings.len(), 1);
+        let sourced = findings.into_iter().next().unwrap();
+        prop_assert!(sourced.observation.is_some());
+        let evaluation = evaluate(sourced, &config, None, 0);
+        prop_assert!(evaluation.is_alert(), "{}", evaluation.decision.reason);
+        let alerts = evaluation.render(&config, &Enrichment::default());
+        prop_assert_eq!(alerts.len(), 4);
+        let backslashes_given = call.backslashes();
+        for alert in &alerts {
+            let subject = &alert.subject;
+            prop_assert!(subject.chars().count() <= SUBJECT_MAX_CHARS, "subject too long: {subject:?}");
+            prop_assert!(
+                subject.chars().all(|c| c == ' ' || c.is_ascii_graphic()),
+                "subject not printable ASCII: {subject:?}"
+            );
+            prop_assert!(alert.message.len() <= MESSAGE_MAX_BYTES, "{} message of {} bytes", alert.format.as_str(), alert.message.len());
+            for (key, value) in &alert.attributes {
+                prop_assert!(!value.chars().any(char::is_control), "attribute {key}: {value:?}");
+            }
+            match alert.format {
+                Format::Text => {
+                    prop_assert!(
+                        !alert.message.chars().any(|c| c.is_control() && c != '\n'),
+                        "control character in text message"
+                    );
+                }
+                Format::Json => {
+                    let value: Value = serde_json::from_str(&alert.message).expect("JSON message parses");
+                    prop_assert_eq!(value["schema"].as_str(), Some("watchpost.alert"));
+                }
+                Format::Chat => {
+                    let value: Value = serde_json::from_str(&alert.message).expect("chat message parses");
+                    let checked = check_custom_notification(&value);
+                    prop_assert!(checked.is_ok(), "{checked:?}");
+                    let client = if alert.route == "teams" { ChatClient::Teams } else { ChatClient::Slack };
+                    let md = Markdown::new(client);
+                    // The card's links, as the chat renderer picks them.
+                    let carried = |url: &str| {
+                        url.chars().count() <= LINK_MAX_CHARS
+                            && !url.contains(|c: char| c.is_whitespace() || "<>|()[]".contains(c))
+                    };
+                    let links = &evaluation.links;
+                    let mut shown: Vec<String> = [(&links.guardduty, "GuardDuty"), (&links.detective_finding, "Detective")]
+                        .into_iter()
+                        .filter_map(|(url, label)| url.as_deref().map(|url| (url, label)))
+                        .filter(|(url, _)| url.chars().count() <= LINK_MAX_CHARS)
+                        .map(|(url, label)| md.link(url, label))
+                        .collect();
+                    shown.extend(links
+                        .console
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, l)| carried(&l.url))
+                        .map(|(i, l)| md.link(&l.url, if i == 0 { "Console" } else { "Console 2" })));
+                    shown.extend(
+                        links
+                            .detective_entities
+                            .iter()
+                            .filter(|l| carried(&l.url))
+                            .map(|l| md.link(&l.url, "Detective profile")),
+                    );
+                    let content = &value["content"];
+                    let description = content["description"].as_str().expect("description");
+                    assert_card_text_is_safe_with(client, description, &shown, backslashes_given, CLOUDTRAIL_LABELS)?;
+                    for field in [&content["title"], &value["metadata"]["summary"]] {
+                        assert_card_text_is_safe_with(client, field.as_str().expect("text"), &[], backslashes_given, CLOUDTRAIL_LABELS)?;
+                    }
+                    for step in content["nextSteps"].as_array().expect("next steps") {
+                        assert_card_text_is_safe(client, step.as_str().expect("step"), &[], 0)?;
+                    }
+                    for keyword in content["keywords"].as_array().expect("keywords") {
+                        let keyword = keyword.as_str().expect("keyword text");
+                        prop_assert!(!keyword.contains(['@', '<', '>', '(', '_', '*', '`', '~', '\\']), "keyword {keyword:?}");
+                        prop_assert_eq!(linkable(keyword), None, "keyword {:?}", keyword);
+                    }
+                }
+            }
+        }
+    }
 }

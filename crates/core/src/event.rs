@@ -5,6 +5,7 @@
 //! Watchpost's own ([`crate::activity`]). Everything else is `Ignored`; input that cannot be a
 //! finding is `Rejected` with the field at fault.
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::activity::{self, Observation};
@@ -112,7 +113,7 @@ fn parse_finding_event(value: Value) -> ParsedEvent {
         };
         return match detail_type {
             GUARDDUTY_DETAIL_TYPE => match object.get("detail") {
-                Some(detail) => guardduty_finding(detail.clone(), "detail"),
+                Some(detail) => guardduty_finding(detail, "detail"),
                 None => ParsedEvent::Rejected(
                     "`detail`: missing; a GuardDuty Finding event carries the finding there".into(),
                 ),
@@ -130,7 +131,7 @@ fn parse_finding_event(value: Value) -> ParsedEvent {
         return security_hub_findings(std::slice::from_ref(&value), "");
     }
     if object.contains_key("schemaVersion") {
-        return guardduty_finding(value, "");
+        return guardduty_finding(&value, "");
     }
     ParsedEvent::Rejected(
         "not an EventBridge event (no `detail-type`) nor a GuardDuty finding (no `schemaVersion`)"
@@ -138,8 +139,12 @@ fn parse_finding_event(value: Value) -> ParsedEvent {
     )
 }
 
-fn guardduty_finding(detail: Value, path: &str) -> ParsedEvent {
-    match deserialize_finding(detail) {
+fn guardduty_finding(detail: &Value, path: &str) -> ParsedEvent {
+    // Read from the event in place; a finding at fault is read again to say where (tracking
+    // the path of every field costs time that well-formed findings need not spend).
+    let finding = Finding::deserialize(detail)
+        .or_else(|_| serde_path_to_error::deserialize::<_, Finding>(detail));
+    match finding {
         Ok(finding) => ParsedEvent::Findings {
             findings: vec![SourcedFinding {
                 finding,

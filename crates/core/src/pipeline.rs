@@ -10,7 +10,9 @@ use crate::decide::{AlertKind, Decision, Outcome, decide};
 use crate::event::{Origin, SourcedFinding};
 use crate::guardduty::Finding;
 use crate::guardduty::timestamp::parse_time;
-use crate::render::{AlertInput, Enrichment, Links, RenderedAlert, links, render, subject};
+use crate::render::{
+    AlertInput, Enrichment, Links, RenderedAlert, links, render_with_subject, subject,
+};
 use crate::severity::Severity;
 use crate::state::{AlertRecord, alert_key};
 
@@ -99,11 +101,12 @@ impl Evaluation {
     /// The alert rendered for each route the decision chose, in the route's format.
     pub fn render(&self, config: &Config, enrichment: &Enrichment) -> Vec<RenderedAlert> {
         let input = self.alert_input(enrichment);
+        let subject = subject(&input);
         self.decision
             .routes
             .iter()
             .filter_map(|name| config.route(name))
-            .map(|route| render(&input, route))
+            .map(|route| render_with_subject(&input, route, subject.clone()))
             .collect()
     }
 

@@ -98,7 +98,12 @@ const INSTANCE_SIZES: [&str; 7] = [
 /// Everything else is left as it was: the reader still sees the original, and JSON alerts keep
 /// the raw values.
 pub fn defang(text: &str) -> String {
-    defang_domains(&defang_schemes(text))
+    // Most strings have no scheme: no copy made for nothing.
+    if text.contains("://") {
+        defang_domains(&defang_schemes(text))
+    } else {
+        defang_domains(text)
+    }
 }
 
 /// `cut` (e.g. [`clip`]) then [`defang`], within `max_chars`: defanging comes after the cut,
@@ -169,8 +174,13 @@ fn is_label_char(c: char) -> bool {
 }
 
 fn defang_domains(text: &str) -> String {
+    // Without a dot there is no domain: most strings are returned as they are.
+    if !text.contains(DOMAIN_DOTS) {
+        return text.to_owned();
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 8);
+    let mut labels: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         if !is_label_char(chars[i]) {
@@ -180,7 +190,8 @@ fn defang_domains(text: &str) -> String {
         }
         // A run of labels separated by single dots: `a.b.c`.
         let start = i;
-        let mut labels = vec![(i, i)];
+        labels.clear();
+        labels.push((i, i));
         loop {
             let mut end = labels.last().expect("one label").0;
             while end < chars.len() && is_label_char(chars[end]) {
@@ -197,18 +208,22 @@ fn defang_domains(text: &str) -> String {
             }
         }
         let end = labels.last().expect("one label").1;
-        let words: Vec<String> = labels
-            .iter()
-            .map(|&(a, b)| chars[a..b].iter().collect())
-            .collect();
-        let last = words.last().expect("one label").to_lowercase();
-        let domain_like = words.len() > 1
-            && ((last.chars().count() >= 2 && last.chars().all(char::is_alphabetic))
-                || last.starts_with("xn--"));
-        let instance_type = words.len() == 2
-            && INSTANCE_SIZES.contains(&last.as_str())
-            && words[0].starts_with(|c: char| c.is_ascii_lowercase())
-            && words[0].chars().any(|c| c.is_ascii_digit());
+        // A single label is no domain: only runs of several are looked at closer.
+        let (domain_like, instance_type) = match (labels.first(), labels.last()) {
+            (Some(&(a, b)), Some(&(c, d))) if labels.len() > 1 => {
+                let first = &chars[a..b];
+                let last = chars[c..d].iter().collect::<String>().to_lowercase();
+                let domain_like = (last.chars().count() >= 2
+                    && last.chars().all(char::is_alphabetic))
+                    || last.starts_with("xn--");
+                let instance_type = labels.len() == 2
+                    && INSTANCE_SIZES.contains(&last.as_str())
+                    && first.first().is_some_and(|c| c.is_ascii_lowercase())
+                    && first.iter().any(|c| c.is_ascii_digit());
+                (domain_like, instance_type)
+            }
+            _ => (false, false),
+        };
         for (n, &(a, b)) in labels.iter().enumerate() {
             if n > 0 {
                 if domain_like && !instance_type {

@@ -180,6 +180,7 @@ where
         // state in between (a retry of an earlier count, a concurrent copy): read again and
         // decide again on what it wrote, a bounded number of times.
         let mut attempt = 0;
+        let mut sourced = sourced;
         let (evaluation, already, claimed, state_available, now) = loop {
             attempt += 1;
             let now = self.ports.clock.now();
@@ -207,7 +208,7 @@ where
                 Some(s) => s.previous.as_ref(),
                 None => stored.as_ref().map(|s| &s.record),
             };
-            let evaluation = evaluate(sourced.clone(), config, prior, now);
+            let evaluation = evaluate(sourced, config, prior, now);
             // Counted once per finding, not once per re-read after a lost claim.
             if attempt == 1
                 && let Some(detection) = evaluation.detection()
@@ -252,6 +253,13 @@ where
                 Ok(ClaimOutcome::Claimed) => break (evaluation, already, true, true, now),
                 Ok(ClaimOutcome::AlreadyClaimed) if attempt < CLAIM_ATTEMPTS => {
                     counts.count(metric::CLAIMS_LOST, "Stage", "claim");
+                    // Decide again on the same finding (taken back rather than copied
+                    // beforehand: a lost claim is rare, a copy per finding is not).
+                    sourced = SourcedFinding {
+                        finding: evaluation.finding,
+                        origin: evaluation.origin,
+                        observation: evaluation.observation,
+                    };
                 }
                 Ok(ClaimOutcome::AlreadyClaimed) => {
                     // Still contended: let Lambda's retry decide on what has settled by then.

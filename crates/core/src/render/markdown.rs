@@ -67,7 +67,7 @@ impl Markdown {
         loop {
             let clipped = clip(untrusted, source_chars);
             let shown = defang(&look_alikes(self.client, &clipped));
-            let written: String = shown.chars().map(|c| escaped(self.client, c)).collect();
+            let written = escaped(self.client, &shown);
             let length = written.chars().count();
             if length <= max_chars || source_chars == 0 {
                 return written;
@@ -146,6 +146,12 @@ fn look_alikes(client: ChatClient, text: &str) -> String {
         // that a card reads the same in both clients.
         return text.replace('@', "＠");
     }
+    // Most text has none of these characters: it is shown as it is.
+    if !text.contains([
+        '*', '_', '~', '`', '@', '#', '\u{FF0A}', '\u{FF3F}', '\u{FF5E}', '\u{FF40}',
+    ]) {
+        return text.to_owned();
+    }
     let chars: Vec<char> = text.chars().collect();
     let alnum = |i: Option<usize>| {
         i.and_then(|i| chars.get(i))
@@ -168,20 +174,27 @@ fn look_alikes(client: ChatClient, text: &str) -> String {
         .collect()
 }
 
-/// One character written for `client`: Slack's three control characters as entities, Teams'
-/// markup characters backslash-escaped.
-fn escaped(client: ChatClient, c: char) -> String {
-    match (client, c) {
-        (ChatClient::Slack, '&') => "&amp;".to_owned(),
-        (ChatClient::Slack, '<') => "&lt;".to_owned(),
-        (ChatClient::Slack, '>') => "&gt;".to_owned(),
-        (
-            ChatClient::Teams,
-            '\\' | '`' | '*' | '_' | '~' | '[' | ']' | '(' | ')' | '<' | '>' | '#' | '|' | '!'
-            | '{' | '}' | '&',
-        ) => format!("\\{c}"),
-        _ => c.to_string(),
+/// Text written for `client`: Slack's three control characters as entities, Teams' markup
+/// characters backslash-escaped, everything else as it is.
+fn escaped(client: ChatClient, text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match (client, c) {
+            (ChatClient::Slack, '&') => out.push_str("&amp;"),
+            (ChatClient::Slack, '<') => out.push_str("&lt;"),
+            (ChatClient::Slack, '>') => out.push_str("&gt;"),
+            (
+                ChatClient::Teams,
+                '\\' | '`' | '*' | '_' | '~' | '[' | ']' | '(' | ')' | '<' | '>' | '#' | '|' | '!'
+                | '{' | '}' | '&',
+            ) => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
     }
+    out
 }
 
 #[cfg(test)]

@@ -145,8 +145,17 @@ pub fn attributes(input: &AlertInput<'_>, format: Format) -> BTreeMap<String, St
 
 /// Renders the alert for one route in its format (and, for chat, its client's markdown).
 pub fn render(input: &AlertInput<'_>, route: &Route) -> RenderedAlert {
+    render_with_subject(input, route, subject(input))
+}
+
+/// [`render`] with the input's [`subject`] already written: it is the same for every route, so
+/// an alert for several routes writes it once.
+pub fn render_with_subject(
+    input: &AlertInput<'_>,
+    route: &Route,
+    subject: String,
+) -> RenderedAlert {
     let format = route.format;
-    let subject = subject(input);
     let attributes = attributes(input, format);
     let budget = MESSAGE_MAX_BYTES
         - attributes

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::event::deserialize_finding;
 use crate::guardduty::Finding;
+use crate::guardduty::serde_helpers::strip_nulls;
 
 /// ProductFields prefix under which GuardDuty's integration writes the `service` block.
 const SERVICE_PREFIX: &str = "aws/guardduty/service/";
@@ -398,20 +399,6 @@ fn resource_from_asff(resource: &Value) -> Value {
         }),
         other => json!({ "resourceType": if other.is_empty() { "Unknown" } else { other } }),
     })
-}
-
-/// Drops `null` members so optional fields stay absent rather than typed wrong.
-fn strip_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, strip_nulls(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(strip_nulls).collect()),
-        other => other,
-    }
 }
 
 #[cfg(test)]

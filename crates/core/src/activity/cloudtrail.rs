@@ -11,11 +11,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::detections::{Detection, resolve};
-use super::{Observation, console_link, lower_one_band, raise_one_band};
+use super::{Observation, console_link, lower_one_band, raise_one_band, read_detail};
 use crate::classify::is_accelerated;
 use crate::component::Component;
 use crate::config::{Config, FailedCalls};
 use crate::event::{Origin, ParsedEvent, SourcedFinding};
+use crate::guardduty::serde_helpers::strip_nulls;
 use crate::render::EntityLink;
 use crate::render::links::encode;
 use crate::text::clip;
@@ -132,22 +133,9 @@ pub struct ApiCall {
 
 /// Parses a CloudTrail event and runs the detections of `config` over it.
 pub fn parse(event: &Value, config: &Config) -> ParsedEvent {
-    let Some(detail) = event.get("detail") else {
-        return ParsedEvent::Rejected(
-            "`detail`: missing; a CloudTrail event carries its record there".into(),
-        );
-    };
-    let record: Record = match serde_path_to_error::deserialize(detail) {
+    let record: Record = match read_detail(event, "a CloudTrail event carries its record there") {
         Ok(record) => record,
-        Err(err) => {
-            let path = err.path().to_string();
-            let at = if path == "." {
-                "`detail`".to_owned()
-            } else {
-                format!("`detail.{path}`")
-            };
-            return ParsedEvent::Rejected(format!("{at}: {}", clip(&err.inner().to_string(), 200)));
-        }
+        Err(rejected) => return rejected,
     };
     if !config.detections.enabled {
         return ParsedEvent::Ignored("CloudTrail detections are off (detections.enabled)".into());
@@ -614,19 +602,6 @@ fn bounded(text: &str) -> String {
 pub fn is_accelerated_ml(instance_type: &str, families: &[String]) -> bool {
     let bare = instance_type.strip_prefix("ml.").unwrap_or(instance_type);
     is_accelerated(bare, families)
-}
-
-/// Removes `null` members, so that optional parts left out read as absent.
-fn strip_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, strip_nulls(v)))
-                .collect(),
-        ),
-        other => other,
-    }
 }
 
 #[cfg(test)]

@@ -207,6 +207,31 @@ fn round1(score: f64) -> f64 {
     (score * 10.0).round() / 10.0
 }
 
+/// The event's `detail` read as `T`, or the rejection that names where it went wrong (the
+/// path inside `detail`, and serde's reason, clipped). `carries` says what `detail` should hold.
+pub(crate) fn read_detail<T: serde::de::DeserializeOwned>(
+    event: &Value,
+    carries: &str,
+) -> Result<T, ParsedEvent> {
+    let Some(detail) = event.get("detail") else {
+        return Err(ParsedEvent::Rejected(format!(
+            "`detail`: missing; {carries}"
+        )));
+    };
+    serde_path_to_error::deserialize(detail).map_err(|err| {
+        let path = err.path().to_string();
+        let at = if path == "." {
+            "`detail`".to_owned()
+        } else {
+            format!("`detail.{path}`")
+        };
+        ParsedEvent::Rejected(format!(
+            "{at}: {}",
+            crate::text::clip(&err.inner().to_string(), 200)
+        ))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{Observation, console_link, raise_one_band};
+use super::{Observation, console_link, raise_one_band, read_detail};
 use crate::config::Config;
 use crate::config::defaults::USAGE_ALARM_INFIX;
 use crate::event::{Origin, ParsedEvent, SourcedFinding};
@@ -139,22 +139,9 @@ pub struct UsageChange {
 
 /// Parses an alarm state change; only Watchpost's usage alarms are findings.
 pub fn parse(event: &Value, config: &Config) -> ParsedEvent {
-    let Some(detail) = event.get("detail") else {
-        return ParsedEvent::Rejected(
-            "`detail`: missing; an alarm state change carries the alarm there".into(),
-        );
-    };
-    let detail: Detail = match serde_path_to_error::deserialize(detail) {
+    let detail: Detail = match read_detail(event, "an alarm state change carries the alarm there") {
         Ok(detail) => detail,
-        Err(err) => {
-            let path = err.path().to_string();
-            let at = if path == "." {
-                "`detail`".to_owned()
-            } else {
-                format!("`detail.{path}`")
-            };
-            return ParsedEvent::Rejected(format!("{at}: {}", clip(&err.inner().to_string(), 200)));
-        }
+        Err(rejected) => return rejected,
     };
     let name = clip(&detail.alarm_name, ALARM_NAME_MAX_CHARS);
     let prefix = format!("{}{USAGE_ALARM_INFIX}", config.watchpost.stack);

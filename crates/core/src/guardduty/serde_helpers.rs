@@ -33,3 +33,19 @@ impl<K, V> IsEmpty for std::collections::BTreeMap<K, V> {
 pub fn is_empty<T: IsEmpty>(value: &T) -> bool {
     value.is_empty_collection()
 }
+
+/// Drops `null` members, at any depth, from a finding document built in code (from ASFF, from
+/// a CloudTrail record), so an optional field is absent rather than typed wrong.
+pub(crate) fn strip_nulls(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(strip_nulls).collect()),
+        other => other,
+    }
+}

@@ -69,6 +69,15 @@ fn parse(value: &str) -> LockInfo {
     })
 }
 
+/// Wraps a port's error with the lock's region and stack.
+fn port_error<'a>(region: &'a str, stack: &'a str) -> impl Fn(PortError) -> LockError + Copy + 'a {
+    move |source| LockError::Port {
+        region: region.to_owned(),
+        stack: stack.to_owned(),
+        source,
+    }
+}
+
 /// Takes the lock of `stack` in the ports' region, or says who holds it.
 pub async fn acquire<P: Ports>(
     ports: &P,
@@ -76,11 +85,7 @@ pub async fn acquire<P: Ports>(
     stack: &str,
     lock: &LockInfo,
 ) -> Result<(), LockError> {
-    let port_err = |source| LockError::Port {
-        region: region.to_owned(),
-        stack: stack.to_owned(),
-        source,
-    };
+    let port_err = port_error(region, stack);
     let name = lock_parameter(stack);
     let value = serde_json::to_string(lock).expect("a lock serializes");
     // Twice at most: the holder may release between our write and our read.
@@ -115,11 +120,7 @@ pub async fn release<P: Ports>(
     stack: &str,
     id: &str,
 ) -> Result<(), LockError> {
-    let port_err = |source| LockError::Port {
-        region: region.to_owned(),
-        stack: stack.to_owned(),
-        source,
-    };
+    let port_err = port_error(region, stack);
     let name = lock_parameter(stack);
     match ports.ssm().parameter(&name).await.map_err(port_err)? {
         Some(value) if parse(&value).id == id => {
@@ -136,11 +137,7 @@ pub async fn force_unlock<P: Ports>(
     stack: &str,
     id: &str,
 ) -> Result<Option<LockInfo>, LockError> {
-    let port_err = |source| LockError::Port {
-        region: region.to_owned(),
-        stack: stack.to_owned(),
-        source,
-    };
+    let port_err = port_error(region, stack);
     let name = lock_parameter(stack);
     let Some(value) = ports.ssm().parameter(&name).await.map_err(port_err)? else {
         return Ok(None);

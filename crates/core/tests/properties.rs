@@ -341,61 +341,18 @@ proptest! {
         let alerts = evaluation.render(&config, &Enrichment::default());
         prop_assert_eq!(alerts.len(), 4);
         let backslashes_given = s.all().iter().map(|t| t.matches('\\').count()).sum::<usize>();
-        for alert in &alerts {
-            let subject = &alert.subject;
-            prop_assert!(subject.chars().count() <= SUBJECT_MAX_CHARS, "subject too long: {subject:?}");
-            prop_assert!(
-                subject.chars().all(|c| c == ' ' || c.is_ascii_graphic()),
-                "subject not printable ASCII: {subject:?}"
-            );
-            prop_assert!(alert.message.len() <= MESSAGE_MAX_BYTES, "{} message of {} bytes", alert.format.as_str(), alert.message.len());
-            for (key, value) in &alert.attributes {
-                prop_assert!(!value.chars().any(char::is_control), "attribute {key}: {value:?}");
-            }
-            match alert.format {
-                Format::Text => {
-                    // Lines are ours: no carriage returns or other controls from the finding.
-                    prop_assert!(
-                        !alert.message.chars().any(|c| c.is_control() && c != '\n'),
-                        "control character in text message"
-                    );
-                }
-                Format::Json => {
-                    let value: Value = serde_json::from_str(&alert.message).expect("JSON message parses");
-                    prop_assert_eq!(value["schema"].as_str(), Some("watchpost.alert"));
-                }
-                Format::Chat => {
-                    let value: Value = serde_json::from_str(&alert.message).expect("chat message parses");
-                    let checked = check_custom_notification(&value);
-                    prop_assert!(checked.is_ok(), "{checked:?}");
-                    let client = if alert.route == "teams" { ChatClient::Teams } else { ChatClient::Slack };
-                    // Console links too long to carry are left out (`LINK_MAX_CHARS`).
-                    let links: Vec<String> = [
-                        (&evaluation.links.guardduty, "GuardDuty"),
-                        (&evaluation.links.detective_finding, "Detective"),
-                    ]
-                    .into_iter()
-                    .filter_map(|(url, label)| url.as_deref().map(|url| (url, label)))
-                    .filter(|(url, _)| url.chars().count() <= LINK_MAX_CHARS)
-                    .map(|(url, label)| Markdown::new(client).link(url, label))
-                    .collect();
-                    let content = &value["content"];
-                    let description = content["description"].as_str().expect("description");
-                    assert_card_text_is_safe(client, description, &links, backslashes_given)?;
-                    for field in [&content["title"], &value["metadata"]["summary"]] {
-                        assert_card_text_is_safe(client, field.as_str().expect("text"), &[], backslashes_given)?;
-                    }
-                    for step in content["nextSteps"].as_array().expect("next steps") {
-                        assert_card_text_is_safe(client, step.as_str().expect("step"), &[], 0)?;
-                    }
-                    for keyword in content["keywords"].as_array().expect("keywords") {
-                        let keyword = keyword.as_str().expect("keyword text");
-                        prop_assert!(!keyword.contains(['@', '<', '>', '(', '_', '*', '`', '~', '\\']), "keyword {keyword:?}");
-                        prop_assert_eq!(linkable(keyword), None, "keyword {:?}", keyword);
-                    }
-                }
-            }
-        }
+        assert_alerts_are_safe(&alerts, backslashes_given, &[], |md| {
+            // Console links too long to carry are left out (`LINK_MAX_CHARS`).
+            [
+                (&evaluation.links.guardduty, "GuardDuty"),
+                (&evaluation.links.detective_finding, "Detective"),
+            ]
+            .into_iter()
+            .filter_map(|(url, label)| url.as_deref().map(|url| (url, label)))
+            .filter(|(url, _)| url.chars().count() <= LINK_MAX_CHARS)
+            .map(|(url, label)| md.link(url, label))
+            .collect()
+        })?;
     }
 
     #[test]
@@ -466,6 +423,98 @@ const LABELS: &[&str] = &[
     "API",
     "Count",
 ];
+
+/// The invariants every rendered alert keeps, whatever the finding or call said: a short
+/// printable subject, a message within SNS's size, no control characters in attributes or text,
+/// JSON and AWS Chatbot documents that parse and validate, and chat markdown with no markup,
+/// link or mention but Watchpost's own. `card_links` are the links Watchpost puts on a chat
+/// card, written by that client's markdown; `labels` are bold labels besides [`LABELS`].
+fn assert_alerts_are_safe(
+    alerts: &[watchpost_core::render::RenderedAlert],
+    backslashes_given: usize,
+    labels: &[&str],
+    card_links: impl Fn(&Markdown) -> Vec<String>,
+) -> Result<(), TestCaseError> {
+    for alert in alerts {
+        let subject = &alert.subject;
+        prop_assert!(
+            subject.chars().count() <= SUBJECT_MAX_CHARS,
+            "subject too long: {subject:?}"
+        );
+        prop_assert!(
+            subject.chars().all(|c| c == ' ' || c.is_ascii_graphic()),
+            "subject not printable ASCII: {subject:?}"
+        );
+        prop_assert!(
+            alert.message.len() <= MESSAGE_MAX_BYTES,
+            "{} message of {} bytes",
+            alert.format.as_str(),
+            alert.message.len()
+        );
+        for (key, value) in &alert.attributes {
+            prop_assert!(
+                !value.chars().any(char::is_control),
+                "attribute {key}: {value:?}"
+            );
+        }
+        match alert.format {
+            Format::Text => {
+                // Lines are ours: no carriage returns or other controls from the finding.
+                prop_assert!(
+                    !alert.message.chars().any(|c| c.is_control() && c != '\n'),
+                    "control character in text message"
+                );
+            }
+            Format::Json => {
+                let value: Value =
+                    serde_json::from_str(&alert.message).expect("JSON message parses");
+                prop_assert_eq!(value["schema"].as_str(), Some("watchpost.alert"));
+            }
+            Format::Chat => {
+                let value: Value =
+                    serde_json::from_str(&alert.message).expect("chat message parses");
+                let checked = check_custom_notification(&value);
+                prop_assert!(checked.is_ok(), "{checked:?}");
+                let client = if alert.route == "teams" {
+                    ChatClient::Teams
+                } else {
+                    ChatClient::Slack
+                };
+                let links = card_links(&Markdown::new(client));
+                let content = &value["content"];
+                let description = content["description"].as_str().expect("description");
+                assert_card_text_is_safe_with(
+                    client,
+                    description,
+                    &links,
+                    backslashes_given,
+                    labels,
+                )?;
+                for field in [&content["title"], &value["metadata"]["summary"]] {
+                    assert_card_text_is_safe_with(
+                        client,
+                        field.as_str().expect("text"),
+                        &[],
+                        backslashes_given,
+                        labels,
+                    )?;
+                }
+                for step in content["nextSteps"].as_array().expect("next steps") {
+                    assert_card_text_is_safe(client, step.as_str().expect("step"), &[], 0)?;
+                }
+                for keyword in content["keywords"].as_array().expect("keywords") {
+                    let keyword = keyword.as_str().expect("keyword text");
+                    prop_assert!(
+                        !keyword.contains(['@', '<', '>', '(', '_', '*', '`', '~', '\\']),
+                        "keyword {keyword:?}"
+                    );
+                    prop_assert_eq!(linkable(keyword), None, "keyword {:?}", keyword);
+                }
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Chat markdown as its client reads it carries no markup, link or mention from a finding: only
 /// Watchpost's `links` and bold labels, lines that start with Watchpost's own text, and in Slack
@@ -935,75 +984,33 @@ proptest! {
         let alerts = evaluation.render(&config, &Enrichment::default());
         prop_assert_eq!(alerts.len(), 4);
         let backslashes_given = call.backslashes();
-        for alert in &alerts {
-            let subject = &alert.subject;
-            prop_assert!(subject.chars().count() <= SUBJECT_MAX_CHARS, "subject too long: {subject:?}");
-            prop_assert!(
-                subject.chars().all(|c| c == ' ' || c.is_ascii_graphic()),
-                "subject not printable ASCII: {subject:?}"
+        assert_alerts_are_safe(&alerts, backslashes_given, CLOUDTRAIL_LABELS, |md| {
+            // The card's links, as the chat renderer picks them.
+            let carried = |url: &str| {
+                url.chars().count() <= LINK_MAX_CHARS
+                    && !url.contains(|c: char| c.is_whitespace() || "<>|()[]".contains(c))
+            };
+            let links = &evaluation.links;
+            let mut shown: Vec<String> = [(&links.guardduty, "GuardDuty"), (&links.detective_finding, "Detective")]
+                .into_iter()
+                .filter_map(|(url, label)| url.as_deref().map(|url| (url, label)))
+                .filter(|(url, _)| url.chars().count() <= LINK_MAX_CHARS)
+                .map(|(url, label)| md.link(url, label))
+                .collect();
+            shown.extend(links
+                .console
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| carried(&l.url))
+                .map(|(i, l)| md.link(&l.url, if i == 0 { "Console" } else { "Console 2" })));
+            shown.extend(
+                links
+                    .detective_entities
+                    .iter()
+                    .filter(|l| carried(&l.url))
+                    .map(|l| md.link(&l.url, "Detective profile")),
             );
-            prop_assert!(alert.message.len() <= MESSAGE_MAX_BYTES, "{} message of {} bytes", alert.format.as_str(), alert.message.len());
-            for (key, value) in &alert.attributes {
-                prop_assert!(!value.chars().any(char::is_control), "attribute {key}: {value:?}");
-            }
-            match alert.format {
-                Format::Text => {
-                    prop_assert!(
-                        !alert.message.chars().any(|c| c.is_control() && c != '\n'),
-                        "control character in text message"
-                    );
-                }
-                Format::Json => {
-                    let value: Value = serde_json::from_str(&alert.message).expect("JSON message parses");
-                    prop_assert_eq!(value["schema"].as_str(), Some("watchpost.alert"));
-                }
-                Format::Chat => {
-                    let value: Value = serde_json::from_str(&alert.message).expect("chat message parses");
-                    let checked = check_custom_notification(&value);
-                    prop_assert!(checked.is_ok(), "{checked:?}");
-                    let client = if alert.route == "teams" { ChatClient::Teams } else { ChatClient::Slack };
-                    let md = Markdown::new(client);
-                    // The card's links, as the chat renderer picks them.
-                    let carried = |url: &str| {
-                        url.chars().count() <= LINK_MAX_CHARS
-                            && !url.contains(|c: char| c.is_whitespace() || "<>|()[]".contains(c))
-                    };
-                    let links = &evaluation.links;
-                    let mut shown: Vec<String> = [(&links.guardduty, "GuardDuty"), (&links.detective_finding, "Detective")]
-                        .into_iter()
-                        .filter_map(|(url, label)| url.as_deref().map(|url| (url, label)))
-                        .filter(|(url, _)| url.chars().count() <= LINK_MAX_CHARS)
-                        .map(|(url, label)| md.link(url, label))
-                        .collect();
-                    shown.extend(links
-                        .console
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, l)| carried(&l.url))
-                        .map(|(i, l)| md.link(&l.url, if i == 0 { "Console" } else { "Console 2" })));
-                    shown.extend(
-                        links
-                            .detective_entities
-                            .iter()
-                            .filter(|l| carried(&l.url))
-                            .map(|l| md.link(&l.url, "Detective profile")),
-                    );
-                    let content = &value["content"];
-                    let description = content["description"].as_str().expect("description");
-                    assert_card_text_is_safe_with(client, description, &shown, backslashes_given, CLOUDTRAIL_LABELS)?;
-                    for field in [&content["title"], &value["metadata"]["summary"]] {
-                        assert_card_text_is_safe_with(client, field.as_str().expect("text"), &[], backslashes_given, CLOUDTRAIL_LABELS)?;
-                    }
-                    for step in content["nextSteps"].as_array().expect("next steps") {
-                        assert_card_text_is_safe(client, step.as_str().expect("step"), &[], 0)?;
-                    }
-                    for keyword in content["keywords"].as_array().expect("keywords") {
-                        let keyword = keyword.as_str().expect("keyword text");
-                        prop_assert!(!keyword.contains(['@', '<', '>', '(', '_', '*', '`', '~', '\\']), "keyword {keyword:?}");
-                        prop_assert_eq!(linkable(keyword), None, "keyword {:?}", keyword);
-                    }
-                }
-            }
-        }
+            shown
+        })?;
     }
 }

@@ -87,7 +87,7 @@ const INSTANCE_SIZES: [&str; 7] = [
 /// turns them into links: `https://evil.example/x` becomes `hxxps://evil[.]example/x`.
 ///
 /// - A scheme before `://` is broken: `http`/`https` become `hxxp`/`hxxps`, `ftp` becomes
-///   `fxp`, any other becomes `scheme[:]//`.
+///   `fxp`, any other (or none a reader could tell: `3://`, ` ://`) becomes `scheme[:]//`.
 /// - Every dot of a domain-shaped name (labels of letters, digits and `-`, the last one two or
 ///   more letters, or an `xn--` punycode label) becomes `[.]`. Which endings are top-level
 ///   domains is not guessed: new ones keep appearing (`.direct`, `.zip` are real), so
@@ -154,7 +154,7 @@ fn defang_schemes(text: &str) -> String {
                 out.push_str("://");
             }
             // Already defanged (a subject stored before, quoted in a follow-up): as it is.
-            "" | "hxxp" | "hxxps" | "fxp" => {
+            "hxxp" | "hxxps" | "fxp" => {
                 out.push_str(scheme);
                 out.push_str("://");
             }
@@ -284,6 +284,10 @@ mod tests {
         assert_eq!(defang("ftp://files.example"), "fxp://files[.]example");
         assert_eq!(defang("javascript://x"), "javascript[:]//x");
         assert_eq!(defang("slack://open"), "slack[:]//open");
+        // No scheme the reader could tell (a digit first, letters outside ASCII): a linkifier
+        // may still take what comes before, so the separator is broken all the same.
+        assert_eq!(defang("w\u{FFCF}3://0h"), "w\u{FFCF}3[:]//0h");
+        assert_eq!(defang("see ://x"), "see [:]//x");
         assert_eq!(
             defang("mail alice@corp.example"),
             "mail alice@corp[.]example"

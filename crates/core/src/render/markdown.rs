@@ -38,6 +38,8 @@
 //! For both, [`crate::text::defang`] has broken every URL and domain name first: Slack and Teams
 //! link bare URLs and domains by themselves.
 
+use std::borrow::Cow;
+
 use crate::config::ChatClient;
 use crate::text::{clip, defang};
 
@@ -67,8 +69,13 @@ impl Markdown {
         loop {
             let clipped = clip(untrusted, source_chars);
             let shown = defang(&look_alikes(self.client, &clipped));
-            let written = escaped(self.client, &shown);
-            let length = written.chars().count();
+            let written = escaped(self.client, shown);
+            // No more bytes than the bound: no more characters either.
+            let length = if written.len() <= max_chars {
+                written.len()
+            } else {
+                written.chars().count()
+            };
             if length <= max_chars || source_chars == 0 {
                 return written;
             }
@@ -140,54 +147,89 @@ fn is_plain_label(label: &str) -> bool {
 
 /// Slack's markup characters at a word boundary, and its mentions and channel names, replaced
 /// by look-alikes; in Teams only `@` (the rest is escaped instead).
-fn look_alikes(client: ChatClient, text: &str) -> String {
+fn look_alikes(client: ChatClient, text: &str) -> Cow<'_, str> {
     if client == ChatClient::Teams {
         // Teams notifies only through `<at>` tags (escaped); `@` is defused all the same, so
         // that a card reads the same in both clients.
-        return text.replace('@', "＠");
+        return if text.contains('@') {
+            Cow::Owned(text.replace('@', "＠"))
+        } else {
+            Cow::Borrowed(text)
+        };
     }
-    // Most text has none of these characters: it is shown as it is.
-    if !text.contains([
-        '*', '_', '~', '`', '@', '#', '\u{FF0A}', '\u{FF3F}', '\u{FF5E}', '\u{FF40}',
-    ]) {
-        return text.to_owned();
+    // Most text has none of these characters: it is shown as it is. (The full-width ones are
+    // three bytes starting 0xEF in UTF-8: a byte scan rules most text out first.)
+    let maybe = |b: &u8| matches!(b, b'*' | b'_' | b'~' | b'`' | b'@' | b'#' | 0xEF);
+    if !text.as_bytes().iter().any(maybe)
+        || !text.contains([
+            '*', '_', '~', '`', '@', '#', '\u{FF0A}', '\u{FF3F}', '\u{FF5E}', '\u{FF40}',
+        ])
+    {
+        return Cow::Borrowed(text);
     }
-    let chars: Vec<char> = text.chars().collect();
-    let alnum = |i: Option<usize>| {
-        i.and_then(|i| chars.get(i))
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-    };
-    (0..chars.len())
-        .map(|i| {
-            let inside_word = alnum(i.checked_sub(1)) && alnum(Some(i + 1));
-            match chars[i] {
-                c @ ('*' | '_' | '~') if inside_word => c,
-                '*' | '\u{FF0A}' => '\u{2217}',
-                '_' | '\u{FF3F}' => '\u{02CD}',
-                '~' | '\u{FF5E}' => '\u{223C}',
-                '`' | '\u{FF40}' => '\u{02CB}',
-                '@' => '＠',
-                '#' if chars.get(i + 1).is_some_and(|c| !c.is_whitespace()) => '＃',
-                c => c,
-            }
-        })
-        .collect()
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut previous = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let inside_word = alnum(previous) && alnum(next);
+        out.push(match c {
+            '*' | '_' | '~' if inside_word => c,
+            '*' | '\u{FF0A}' => '\u{2217}',
+            '_' | '\u{FF3F}' => '\u{02CD}',
+            '~' | '\u{FF5E}' => '\u{223C}',
+            '`' | '\u{FF40}' => '\u{02CB}',
+            '@' => '＠',
+            '#' if next.is_some_and(|c| !c.is_whitespace()) => '＃',
+            c => c,
+        });
+        previous = Some(c);
+    }
+    Cow::Owned(out)
+}
+
+/// Whether `escaped` changes `c` for `client`.
+fn needs_escape(client: ChatClient, c: char) -> bool {
+    match client {
+        ChatClient::Slack => matches!(c, '&' | '<' | '>'),
+        ChatClient::Teams => matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '~'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '<'
+                | '>'
+                | '#'
+                | '|'
+                | '!'
+                | '{'
+                | '}'
+                | '&'
+        ),
+    }
 }
 
 /// Text written for `client`: Slack's three control characters as entities, Teams' markup
 /// characters backslash-escaped, everything else as it is.
-fn escaped(client: ChatClient, text: &str) -> String {
+fn escaped(client: ChatClient, text: String) -> String {
+    // Most text has nothing to escape: it is kept as it is.
+    // Every character either client escapes is ASCII: a byte scan is enough.
+    if !text.bytes().any(|b| needs_escape(client, char::from(b))) {
+        return text;
+    }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match (client, c) {
             (ChatClient::Slack, '&') => out.push_str("&amp;"),
             (ChatClient::Slack, '<') => out.push_str("&lt;"),
             (ChatClient::Slack, '>') => out.push_str("&gt;"),
-            (
-                ChatClient::Teams,
-                '\\' | '`' | '*' | '_' | '~' | '[' | ']' | '(' | ')' | '<' | '>' | '#' | '|' | '!'
-                | '{' | '}' | '&',
-            ) => {
+            (ChatClient::Teams, c) if needs_escape(ChatClient::Teams, c) => {
                 out.push('\\');
                 out.push(c);
             }
@@ -256,5 +298,110 @@ mod tests {
         assert_eq!(TEAMS.link(url, "GuardDuty"), format!("[GuardDuty]({url})"));
         assert_eq!(SLACK.bold("Account"), "*Account*");
         assert_eq!(TEAMS.bold("Account"), "**Account**");
+    }
+}
+
+/// The straightforward form of [`Markdown::text`] (a copy per step, a character at a time),
+/// which the faster one must match exactly, whatever the text.
+#[cfg(test)]
+mod straightforward {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn text(client: ChatClient, untrusted: &str, max_chars: usize) -> String {
+        let mut source_chars = max_chars;
+        loop {
+            let clipped = clip(untrusted, source_chars);
+            let shown = defang(&look_alikes(client, &clipped));
+            let written = escaped(client, &shown);
+            let length = written.chars().count();
+            if length <= max_chars || source_chars == 0 {
+                return written;
+            }
+            source_chars = (source_chars - 1).min(source_chars * max_chars / length);
+        }
+    }
+
+    fn look_alikes(client: ChatClient, text: &str) -> String {
+        if client == ChatClient::Teams {
+            // Teams notifies only through `<at>` tags (escaped); `@` is defused all the same, so
+            // that a card reads the same in both clients.
+            return text.replace('@', "＠");
+        }
+        // Most text has none of these characters: it is shown as it is. (The full-width ones are
+        // three bytes starting 0xEF in UTF-8: a byte scan rules most text out first.)
+        let maybe = |b: &u8| matches!(b, b'*' | b'_' | b'~' | b'`' | b'@' | b'#' | 0xEF);
+        if !text.as_bytes().iter().any(maybe)
+            || !text.contains([
+                '*', '_', '~', '`', '@', '#', '\u{FF0A}', '\u{FF3F}', '\u{FF5E}', '\u{FF40}',
+            ])
+        {
+            return text.to_owned();
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let alnum = |i: Option<usize>| {
+            i.and_then(|i| chars.get(i))
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+        };
+        (0..chars.len())
+            .map(|i| {
+                let inside_word = alnum(i.checked_sub(1)) && alnum(Some(i + 1));
+                match chars[i] {
+                    c @ ('*' | '_' | '~') if inside_word => c,
+                    '*' | '\u{FF0A}' => '\u{2217}',
+                    '_' | '\u{FF3F}' => '\u{02CD}',
+                    '~' | '\u{FF5E}' => '\u{223C}',
+                    '`' | '\u{FF40}' => '\u{02CB}',
+                    '@' => '＠',
+                    '#' if chars.get(i + 1).is_some_and(|c| !c.is_whitespace()) => '＃',
+                    c => c,
+                }
+            })
+            .collect()
+    }
+    fn escaped(client: ChatClient, text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 8);
+        for c in text.chars() {
+            match (client, c) {
+                (ChatClient::Slack, '&') => out.push_str("&amp;"),
+                (ChatClient::Slack, '<') => out.push_str("&lt;"),
+                (ChatClient::Slack, '>') => out.push_str("&gt;"),
+                (
+                    ChatClient::Teams,
+                    '\\' | '`' | '*' | '_' | '~' | '[' | ']' | '(' | ')' | '<' | '>' | '#' | '|'
+                    | '!' | '{' | '}' | '&',
+                ) => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    const PIECES: &[&str] = &[
+        "a", "Z", "9", " ", ".", "https://", "evil", "com", "@", "#", "# ", "<", ">", "&", "*",
+        "_", "~", "`", "[", "]", "(", ")", "{", "}", "|", "!", "\\", "\u{FF0A}", "\u{FF3F}",
+        "\u{FF5E}", "\u{FF40}", "é", "测试", "\n", "\u{202e}",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn text_writes_what_the_straightforward_form_writes(
+            pieces in prop::collection::vec(prop::sample::select(PIECES), 0..24),
+            max_chars in 0usize..40,
+        ) {
+            let untrusted = pieces.concat();
+            for client in [ChatClient::Slack, ChatClient::Teams] {
+                prop_assert_eq!(
+                    Markdown::new(client).text(&untrusted, max_chars),
+                    text(client, &untrusted, max_chars)
+                );
+            }
+        }
     }
 }

@@ -6,11 +6,11 @@
 use std::fmt::Write;
 
 use super::{AlertInput, cut_to_bytes, next_steps};
-use crate::text::{clip, defang};
+use crate::text::{Shown, clip};
 
 /// A finding's string, bounded, stripped of controls and defanged.
-fn shown(text: &str, max_chars: usize) -> String {
-    defang(&clip(text, max_chars))
+fn shown(text: &str, max_chars: usize) -> Shown<'_> {
+    Shown(text, Some(max_chars))
 }
 
 /// Longest description quoted in the text body.
@@ -68,7 +68,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         let _ = writeln!(w, "  Not AI-related: no AI component matched.");
     }
     for evidence in &input.classification.evidence {
-        let _ = writeln!(w, "  - {}", defang(evidence));
+        let _ = writeln!(w, "  - {}", Shown(evidence, None));
     }
 
     let actor = f.actor();

@@ -4,7 +4,8 @@
 //! every card passes ([`check_custom_notification`]): the schema Chatbot documents, and the
 //! bounds below.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::markdown::Markdown;
 use super::{AlertInput, next_steps};
@@ -175,46 +176,91 @@ pub(super) fn render(
         .take(NEXT_STEPS_MAX)
         .map(|step| md.text(step, NEXT_STEP_MAX_CHARS))
         .collect();
-    let document = json!({
-        "version": "1.0",
-        "source": "custom",
-        "id": defuse_mentions(&f.id, ID_MAX_CHARS),
-        "content": {
-            "textType": "client-markdown",
-            "title": md.text(subject, TITLE_MAX_CHARS),
-            "description": description,
-            "nextSteps": steps,
-            "keywords": keywords,
+    let mut card = Card {
+        version: "1.0",
+        source: "custom",
+        id: defuse_mentions(&f.id, ID_MAX_CHARS),
+        content: Content {
+            text_type: "client-markdown",
+            title: md.text(subject, TITLE_MAX_CHARS),
+            description,
+            next_steps: steps,
+            keywords,
         },
-        "metadata": {
+        metadata: Metadata {
             // One thread per finding: follow-ups and updates land under the first alert.
             // A usage alarm's resolved follow-up joins the thread its alarm opened.
-            "threadId": defuse_mentions(
-                &input.observation.map_or_else(|| alert_key(f), |o| o.thread_key(f)),
-                ID_MAX_CHARS
+            thread_id: defuse_mentions(
+                &input
+                    .observation
+                    .map_or_else(|| alert_key(f), |o| o.thread_key(f)),
+                ID_MAX_CHARS,
             ),
-            "summary": md.text(subject, SUMMARY_MAX_CHARS),
-            "eventType": "watchpost.alert",
-            "relatedResources": [defuse_mentions(&f.arn, RELATED_RESOURCE_MAX_CHARS)],
-            "additionalContext": {
-                "severity": input.severity.label.as_str(),
-                "component": component,
-                "account": defuse_mentions(&f.account_id, 40),
-                "region": defuse_mentions(&f.region, 40),
+            summary: md.text(subject, SUMMARY_MAX_CHARS),
+            event_type: "watchpost.alert",
+            related_resources: [defuse_mentions(&f.arn, RELATED_RESOURCE_MAX_CHARS)],
+            additional_context: Context {
+                severity: input.severity.label.as_str(),
+                component,
+                account: defuse_mentions(&f.account_id, 40),
+                region: defuse_mentions(&f.region, 40),
             },
         },
-    });
-    let text = document.to_string();
+    };
+    let text = card.to_json();
     // With every field bounded above, the document is far below the budget; stay safe anyway.
     if text.len() <= budget {
         (text, false)
     } else {
-        let mut minimal = document;
-        minimal["content"]["description"] = json!(format!(
+        card.content.description = format!(
             "(details omitted: the alert exceeded SNS's size limit){}{links}",
             line_break(client)
-        ));
-        (minimal.to_string(), true)
+        );
+        (card.to_json(), true)
+    }
+}
+
+/// The card as Chatbot reads it, written straight to its JSON text (fields in this order).
+#[derive(Serialize)]
+struct Card {
+    version: &'static str,
+    source: &'static str,
+    id: String,
+    content: Content,
+    metadata: Metadata,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Content {
+    text_type: &'static str,
+    title: String,
+    description: String,
+    next_steps: Vec<String>,
+    keywords: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Metadata {
+    thread_id: String,
+    summary: String,
+    event_type: &'static str,
+    related_resources: [String; 1],
+    additional_context: Context,
+}
+
+#[derive(Serialize)]
+struct Context {
+    severity: &'static str,
+    component: &'static str,
+    account: String,
+    region: String,
+}
+
+impl Card {
+    fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a card of strings serialises")
     }
 }
 
@@ -446,6 +492,8 @@ fn list(problems: &mut Vec<String>, at: &str, value: &Value, max_items: usize, m
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn valid() -> Value {

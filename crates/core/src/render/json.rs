@@ -3,11 +3,14 @@
 //! unless the message would exceed SNS's limit, in which case it is dropped and `truncated`
 //! says so.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
-use super::{AlertInput, next_steps};
+use super::{AlertInput, Links, next_steps};
+use crate::activity::Observation;
 use crate::component::NOT_AI;
 use crate::decide::AlertKind;
+use crate::severity::Severity;
 use crate::text::clip;
 
 /// Version of this document's schema; bumped on incompatible changes.
@@ -15,24 +18,19 @@ pub const SCHEMA_VERSION: &str = "1";
 
 pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (String, bool) {
     let mut document = document(input, subject);
-    if let Some(observation) = input.observation {
-        document["observation"] = serde_json::to_value(observation).unwrap_or(Value::Null);
-    }
     // A finding Watchpost made itself is not GuardDuty's: its observation says it all.
-    let text = if input.observation.is_none() {
-        with_finding(&document, input.finding)
-    } else {
-        document.to_string()
+    let text = match input.observation {
+        None => with_finding(&document, input.finding),
+        Some(_) => to_json(&document),
     };
     if text.len() <= budget {
         return (text, false);
     }
-    let mut trimmed = document;
-    trimmed["truncated"] = json!({
-        "omitted": ["guardduty_finding"],
-        "reason": "the original finding did not fit SNS's 256 KiB limit",
+    document.truncated = Some(Truncated {
+        omitted: &["guardduty_finding"],
+        reason: "the original finding did not fit SNS's 256 KiB limit",
     });
-    let text = trimmed.to_string();
+    let text = to_json(&document);
     if text.len() <= budget {
         return (text, true);
     }
@@ -60,67 +58,161 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     (minimal.to_string(), true)
 }
 
-/// `document` with the finding as its last field, `guardduty_finding`: the text of the document
-/// with that field added, written without first copying the document and turning the finding
-/// into a `Value` (the finding is most of the message, and of the time spent writing it).
-fn with_finding(document: &Value, finding: &crate::guardduty::Finding) -> String {
-    let mut text = document.to_string();
-    let finding = serde_json::to_string(finding).unwrap_or_else(|_| "null".to_owned());
+/// `document` with the finding as its last field, `guardduty_finding`: both written straight
+/// into one text, without turning either into a `Value` first (the finding is most of the
+/// message, and of the time spent writing it).
+fn with_finding(document: &Document<'_>, finding: &crate::guardduty::Finding) -> String {
+    let mut text = Vec::with_capacity(8 * 1024);
+    serde_json::to_writer(&mut text, document).expect("a document of strings serialises");
     // The document is a non-empty object: its text ends with `}`.
-    debug_assert!(text.ends_with('}') && text.len() > 2);
+    debug_assert!(text.ends_with(b"}") && text.len() > 2);
     text.pop();
-    text.reserve(finding.len() + 24);
-    text.push_str(",\"guardduty_finding\":");
-    text.push_str(&finding);
-    text.push('}');
-    text
+    text.extend_from_slice(b",\"guardduty_finding\":");
+    let before = text.len();
+    if serde_json::to_writer(&mut text, finding).is_err() {
+        text.truncate(before);
+        text.extend_from_slice(b"null");
+    }
+    text.push(b'}');
+    String::from_utf8(text).expect("serde_json writes UTF-8")
 }
 
-fn document(input: &AlertInput<'_>, subject: &str) -> Value {
+fn to_json(document: &Document<'_>) -> String {
+    serde_json::to_string(document).expect("a document of strings serialises")
+}
+
+/// The alert for machines, its fields in this order.
+#[derive(Serialize)]
+struct Document<'a> {
+    schema: &'static str,
+    version: &'static str,
+    alert_kind: &'static str,
+    subject: &'a str,
+    sample: bool,
+    severity: Severity,
+    component: &'static str,
+    evidence: &'a [String],
+    finding: FindingFields,
+    actor: ActorFields,
+    links: &'a Links,
+    decision: DecisionFields<'a>,
+    enrichment: EnrichmentFields<'a>,
+    next_steps: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    observation: Option<&'a Observation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    truncated: Option<Truncated>,
+}
+
+#[derive(Serialize)]
+struct FindingFields {
+    id: String,
+    arn: String,
+    #[serde(rename = "type")]
+    kind: String,
+    title: Option<String>,
+    description: Option<String>,
+    account: String,
+    region: String,
+    resource_type: String,
+    resource: String,
+    instance_types: Vec<String>,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+    count: i64,
+}
+
+#[derive(Serialize)]
+struct ActorFields {
+    ip_address: Option<String>,
+    asn: Option<String>,
+    asn_org: Option<String>,
+    country: Option<String>,
+    city: Option<String>,
+    api: Option<String>,
+    user_agent: Option<String>,
+    domain: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DecisionFields<'a> {
+    reason: &'a str,
+    routes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct EnrichmentFields<'a> {
+    notes: Vec<String>,
+    investigation_id: &'a Option<String>,
+}
+
+#[derive(Serialize)]
+struct Truncated {
+    omitted: &'static [&'static str],
+    reason: &'static str,
+}
+
+fn document<'a>(input: &AlertInput<'a>, subject: &'a str) -> Document<'a> {
     let f = input.finding;
     let actor = f.actor();
     let opt = |v: Option<&str>, n: usize| v.map(|v| clip(v, n));
     let (first, last) = f.first_last_seen();
-    json!({
-        "schema": "watchpost.alert",
-        "version": SCHEMA_VERSION,
-        "alert_kind": match input.decision.kind { AlertKind::New => "new", AlertKind::Update => "update" },
-        "subject": subject,
-        "sample": f.is_sample(),
-        "severity": { "score": input.severity.score, "label": input.severity.label },
-        "component": input.classification.component.map_or(NOT_AI, |c| c.as_str()),
-        "evidence": input.classification.evidence,
-        "finding": {
-            "id": clip(&f.id, 300),
-            "arn": clip(&f.arn, 500),
-            "type": clip(f.finding_type(), 200),
-            "title": opt(f.title.as_deref(), 500),
-            "description": opt(f.description.as_deref(), 4_000),
-            "account": clip(&f.account_id, 40),
-            "region": clip(&f.region, 40),
-            "resource_type": clip(f.resource_type(), 100),
-            "resource": clip(&f.resource_label(), 300),
-            "instance_types": f.instance_types().iter().map(|t| clip(t, 40)).collect::<Vec<_>>(),
-            "first_seen": opt(first, 40),
-            "last_seen": opt(last, 40),
-            "count": f.count(),
+    Document {
+        schema: "watchpost.alert",
+        version: SCHEMA_VERSION,
+        alert_kind: match input.decision.kind {
+            AlertKind::New => "new",
+            AlertKind::Update => "update",
         },
-        "actor": {
-            "ip_address": opt(actor.ip_address.as_deref(), 64),
-            "asn": opt(actor.asn.as_deref(), 20),
-            "asn_org": opt(actor.asn_org.as_deref(), 200),
-            "country": opt(actor.country.as_deref(), 100),
-            "city": opt(actor.city.as_deref(), 100),
-            "api": opt(actor.api.as_deref(), 200),
-            "user_agent": opt(actor.user_agent.as_deref(), 500),
-            "domain": opt(actor.domain.as_deref(), 300),
+        subject,
+        sample: f.is_sample(),
+        severity: input.severity,
+        component: input
+            .classification
+            .component
+            .map_or(NOT_AI, |c| c.as_str()),
+        evidence: &input.classification.evidence,
+        finding: FindingFields {
+            id: clip(&f.id, 300),
+            arn: clip(&f.arn, 500),
+            kind: clip(f.finding_type(), 200),
+            title: opt(f.title.as_deref(), 500),
+            description: opt(f.description.as_deref(), 4_000),
+            account: clip(&f.account_id, 40),
+            region: clip(&f.region, 40),
+            resource_type: clip(f.resource_type(), 100),
+            resource: clip(&f.resource_label(), 300),
+            instance_types: f.instance_types().iter().map(|t| clip(t, 40)).collect(),
+            first_seen: opt(first, 40),
+            last_seen: opt(last, 40),
+            count: f.count(),
         },
-        "links": input.links,
-        "decision": { "reason": input.decision.reason, "routes": input.decision.routes },
-        "enrichment": {
-            "notes": input.enrichment.notes.iter().map(|n| clip(n, 300)).collect::<Vec<_>>(),
-            "investigation_id": input.enrichment.investigation_id,
+        actor: ActorFields {
+            ip_address: opt(actor.ip_address.as_deref(), 64),
+            asn: opt(actor.asn.as_deref(), 20),
+            asn_org: opt(actor.asn_org.as_deref(), 200),
+            country: opt(actor.country.as_deref(), 100),
+            city: opt(actor.city.as_deref(), 100),
+            api: opt(actor.api.as_deref(), 200),
+            user_agent: opt(actor.user_agent.as_deref(), 500),
+            domain: opt(actor.domain.as_deref(), 300),
         },
-        "next_steps": next_steps(input),
-    })
+        links: input.links,
+        decision: DecisionFields {
+            reason: &input.decision.reason,
+            routes: &input.decision.routes,
+        },
+        enrichment: EnrichmentFields {
+            notes: input
+                .enrichment
+                .notes
+                .iter()
+                .map(|n| clip(n, 300))
+                .collect(),
+            investigation_id: &input.enrichment.investigation_id,
+        },
+        next_steps: next_steps(input),
+        observation: input.observation,
+        truncated: None,
+    }
 }

@@ -142,7 +142,9 @@ where
                 let mut failures = Vec::new();
                 let mut in_flight = None;
                 for sourced in findings {
-                    match self.finding(sourced, request_id, counts).await {
+                    // A finding is several kilobytes: boxed, it is not carried (and copied) in
+                    // every future that awaits it.
+                    match self.finding(Box::new(sourced), request_id, counts).await {
                         Ok(report) => reports.push(report),
                         Err(HandlerError::DeliveryFailed(mut f)) => failures.append(&mut f),
                         Err(other) => in_flight = Some(other),
@@ -166,7 +168,7 @@ where
     /// One finding through the pipeline.
     async fn finding(
         &self,
-        sourced: SourcedFinding,
+        sourced: Box<SourcedFinding>,
         request_id: &str,
         counts: &mut MetricCounts,
     ) -> Result<FindingReport, HandlerError> {
@@ -208,7 +210,7 @@ where
                 Some(s) => s.previous.as_ref(),
                 None => stored.as_ref().map(|s| &s.record),
             };
-            let evaluation = evaluate(sourced, config, prior, now);
+            let evaluation = Box::new(evaluate(*sourced, config, prior, now));
             // Counted once per finding, not once per re-read after a lost claim.
             if attempt == 1
                 && let Some(detection) = evaluation.detection()
@@ -255,7 +257,7 @@ where
                     counts.count(metric::CLAIMS_LOST, "Stage", "claim");
                     // Decide again on the same finding (taken back rather than copied
                     // beforehand: a lost claim is rare, a copy per finding is not).
-                    sourced = SourcedFinding {
+                    *sourced = SourcedFinding {
                         finding: evaluation.finding,
                         origin: evaluation.origin,
                         observation: evaluation.observation,

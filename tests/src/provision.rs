@@ -7,7 +7,7 @@ use watchpost_core::Config;
 use watchpost_provision::adapters::AwsPorts;
 use watchpost_provision::artifact::Package;
 use watchpost_provision::engine::{self, RegionOutputs};
-use watchpost_provision::{Mode, render};
+use watchpost_provision::{Mode, chain, render};
 
 use crate::error::DemoError;
 use crate::progress::Progress;
@@ -34,14 +34,18 @@ pub async fn provision(
     let regions = vec![(region.to_owned(), ports)];
     let (plan, _) = engine::plan_all(&regions, config, package, Mode::Apply)
         .await
-        .map_err(|err| DemoError::Provision(err.to_string()))?;
+        .map_err(|err| DemoError::Provision(chain(&err)))?;
     for line in render::text(&plan).lines() {
         progress.detail(line);
     }
     // Apply's own progress names each change again, as the plan above just did: left out.
     let report = engine::apply_all(&regions, config, package, &plan, &|_| {}).await;
     if !report.errors.is_empty() {
-        let lines: Vec<String> = report.errors.iter().map(|e| format!("  {e}")).collect();
+        let lines: Vec<String> = report
+            .errors
+            .iter()
+            .map(|e| format!("  {}", chain(e)))
+            .collect();
         return Err(DemoError::Provision(format!(
             "{} of {} changes failed:\n{}",
             report.errors.len(),
@@ -51,7 +55,7 @@ pub async fn provision(
     }
     let (again, observations) = engine::plan_all(&regions, config, package, Mode::Apply)
         .await
-        .map_err(|err| DemoError::Provision(err.to_string()))?;
+        .map_err(|err| DemoError::Provision(chain(&err)))?;
     let outputs = observations
         .into_iter()
         .next()

@@ -12,7 +12,7 @@ use watchpost_provision::artifact::Package;
 use watchpost_provision::engine::{self, RegionOutputs};
 use watchpost_provision::lock::{self, LockInfo};
 use watchpost_provision::ports::StsPort;
-use watchpost_provision::{Mode, Plan, redrive, render};
+use watchpost_provision::{Mode, Plan, chain, redrive, render};
 
 use crate::{Failure, OutputFormat};
 
@@ -138,11 +138,12 @@ pub fn run(
         let lock = lock_info(&regions, mode).await;
         lock::acquire_all(&regions, stack, &lock)
             .await
-            .map_err(|e| Failure::Failed(e.to_string()))?;
+            .map_err(|e| Failure::Failed(chain(&e)))?;
         let result = plan_and_apply(&regions, config, package, mode, true, &options).await;
         for err in lock::release_all(&regions, stack, &lock.id).await {
             eprintln!(
-                "warning: {err} (the lock stays: remove it with --force-unlock {})",
+                "warning: {} (the lock stays: remove it with --force-unlock {})",
+                chain(&err),
                 lock.id
             );
         }
@@ -200,7 +201,7 @@ async fn force_unlock(
                 held.id, held.holder, held.since, held.operation
             ),
             Ok(None) => println!("{region}: stack {stack} is not locked"),
-            Err(err) => return Err(Failure::Failed(err.to_string())),
+            Err(err) => return Err(Failure::Failed(chain(&err))),
         }
     }
     Ok(Done::NoChanges)
@@ -217,7 +218,7 @@ async fn plan_and_apply(
 ) -> Result<Done, Failure> {
     let (plan, _) = engine::plan_all(regions, config, package, mode)
         .await
-        .map_err(|e| Failure::Failed(e.to_string()))?;
+        .map_err(|e| Failure::Failed(chain(&e)))?;
     show(&plan, options.output);
     if plan.is_empty() {
         return Ok(Done::NoChanges);
@@ -241,7 +242,12 @@ async fn plan_and_apply(
         );
         Ok(Done::Changes)
     } else {
-        let lines: Vec<String> = report.errors.iter().map(|e| format!("  {e}")).collect();
+        // Each error with its causes, each cause once.
+        let lines: Vec<String> = report
+            .errors
+            .iter()
+            .map(|e| format!("  {}", chain(e)))
+            .collect();
         Err(Failure::Failed(format!(
             "{} of {} changes failed (the others were applied; fix these and apply again):\n{}",
             report.errors.len(),
@@ -261,7 +267,7 @@ pub fn outputs(config: &Config, output: OutputFormat) -> Result<(), Failure> {
         for (region, ports) in &regions {
             let observation = engine::observe(ports, config, region)
                 .await
-                .map_err(|e| Failure::Failed(e.to_string()))?;
+                .map_err(|e| Failure::Failed(chain(&e)))?;
             outputs.push(observation.outputs);
         }
         match output {

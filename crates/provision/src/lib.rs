@@ -23,7 +23,7 @@ pub mod redrive;
 pub mod render;
 pub mod spec;
 
-pub use engine::{ApplyReport, Observation, Ports, RegionOutputs, ResourceError};
+pub use engine::{ApplyError, ApplyReport, Cause, Observation, Ports, RegionOutputs, chain};
 pub use model::{Action, Change, Kind, Mode, Plan, Resource, ResourceId};
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ pub enum LockError {
         given: String,
         held: Box<LockInfo>,
     },
-    #[error("{region}: the lock of stack {stack}: {source}")]
+    #[error("{region}: the lock of stack {stack}")]
     Port {
         region: String,
         stack: String,

@@ -4,7 +4,7 @@ use watchpost_core::Config;
 
 use crate::artifact::{Package, zip_of};
 use crate::desired::Context;
-use crate::engine::{apply_region, plan_region};
+use crate::engine::{apply_region, chain, plan_region};
 use crate::fake::FakeAccount;
 use crate::model::{Action, Kind, Mode, Plan};
 use crate::ports::*;
@@ -651,7 +651,8 @@ async fn create_function_waits_for_iam_to_propagate_the_new_role() {
     assert!(failed.contains(&Kind::LambdaFunction), "{failed:?}");
     assert!(
         report.errors[0]
-            .message
+            .cause
+            .to_string()
             .contains("cannot be assumed by Lambda"),
         "{:?}",
         report.errors
@@ -659,6 +660,99 @@ async fn create_function_waits_for_iam_to_propagate_the_new_role() {
     assert_eq!(
         account.count("CreateFunction"),
         1 + crate::limits::IAM_PROPAGATION_BACKOFF_S.len()
+    );
+}
+
+/// An apply error keeps the failed call's error as its source (not its text), and the chain
+/// the CLI prints shows AWS's message once: the change, then the call's error.
+#[tokio::test(start_paused = true)]
+async fn a_failed_call_is_the_apply_errors_source_and_shows_once_in_its_chain() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    account.state().role_propagation_failures = u32::MAX;
+    let config = config("");
+    let first = plan(&account, &config, Mode::Apply).await;
+    let report = apply_region(
+        &account,
+        &config,
+        &package("1"),
+        REGION,
+        &first.changes,
+        &|_| {},
+    )
+    .await;
+    let error = report
+        .errors
+        .iter()
+        .find(|e| e.id.kind == Kind::LambdaFunction)
+        .expect("the function failed");
+    let source = std::error::Error::source(error)
+        .and_then(|s| s.downcast_ref::<PortError>())
+        .expect("the source is the port's error");
+    assert_eq!(source.code(), "InvalidParameterValueException");
+    let rendered = chain(error);
+    assert_eq!(
+        rendered,
+        format!("{} (Create): {source}", error.id),
+        "the change, then the call's error"
+    );
+    assert_eq!(rendered.matches(source.message()).count(), 1, "{rendered}");
+}
+
+/// A cause that explains a call's error (KMS not seeing the new role yet) keeps the call's
+/// error as its own source: the chain reads hint, then AWS's message, each once.
+#[tokio::test(start_paused = true)]
+async fn an_explained_call_error_keeps_the_call_error_as_its_source() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    account.state().key_policy_propagation_failures = u32::MAX;
+    let config = config("");
+    let first = plan(&account, &config, Mode::Apply).await;
+    let report = apply_region(
+        &account,
+        &config,
+        &package("1"),
+        REGION,
+        &first.changes,
+        &|_| {},
+    )
+    .await;
+    let error = report
+        .errors
+        .iter()
+        .find(|e| e.id.kind == Kind::KmsKey)
+        .expect("the key failed");
+    let hint = std::error::Error::source(error).expect("a cause");
+    assert!(hint.to_string().contains("not visible to KMS"), "{hint}");
+    let call = hint
+        .source()
+        .and_then(|s| s.downcast_ref::<PortError>())
+        .expect("the call's error under the hint");
+    assert_eq!(call.code(), "MalformedPolicyDocumentException");
+    let rendered = chain(error);
+    assert_eq!(rendered.matches(call.message()).count(), 1, "{rendered}");
+    assert_eq!(
+        rendered.matches("not visible to KMS").count(),
+        1,
+        "{rendered}"
+    );
+}
+
+/// A region that cannot be read names what, with the call's error as the source only: its
+/// text used to include the source's too, so a printed chain showed AWS's message twice.
+#[test]
+fn an_observe_error_shows_the_call_error_once_in_its_chain() {
+    let error = crate::engine::ObserveError {
+        region: REGION.into(),
+        what: "the SQS queue wp-dlq".into(),
+        source: PortError::Other {
+            call: "GetQueueUrl",
+            code: "AccessDenied".into(),
+            message: "not authorized to perform sqs:GetQueueUrl".into(),
+        },
+    };
+    let rendered = chain(&crate::engine::PlanError::from(error));
+    assert_eq!(
+        rendered,
+        "us-east-1: cannot read the SQS queue wp-dlq: GetQueueUrl: AccessDenied: not authorized to perform sqs:GetQueueUrl"
     );
 }
 
@@ -717,7 +811,7 @@ async fn without_a_package_the_plan_says_what_to_build_and_the_rest_is_applied()
         .find(|e| e.id.kind == Kind::LambdaFunction)
         .unwrap();
     assert!(
-        function_error.message.contains("just lambda"),
+        function_error.cause.to_string().contains("just lambda"),
         "{function_error}"
     );
     assert!(account.state().topics.len() >= 3);
@@ -1073,7 +1167,11 @@ async fn a_table_of_someone_else_with_another_key_is_never_replaced() {
         .iter()
         .find(|e| e.id.kind == Kind::DynamodbTable)
         .unwrap();
-    assert!(error.message.contains("cannot change a key"), "{error}");
+    assert!(
+        error.cause.to_string().contains("cannot change a key"),
+        "{error}: {}",
+        error.cause
+    );
     assert_eq!(account.count("DeleteTable"), 0);
 }
 

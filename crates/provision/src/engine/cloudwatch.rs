@@ -2,7 +2,7 @@
 //! dashboard (untaggable: the stack's when its title widget says so).
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Ports, Step, e, physical};
+use super::{Apply, Cause, Ports, Step, e, physical};
 use crate::desired::{self, names};
 use crate::model::Change;
 use crate::ports::*;
@@ -52,7 +52,7 @@ pub(super) async fn alarm<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<AlarmSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let cloudwatch = apply.ports.cloudwatch();
     let name = change.id.name.as_str();
     match step {
@@ -84,7 +84,7 @@ pub(super) async fn dashboard<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<DashboardSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let cloudwatch = apply.ports.cloudwatch();
     let name = change.id.name.as_str();
     match step {

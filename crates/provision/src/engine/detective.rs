@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, ApplyReport, Ports, ResourceError, Step, e, physical};
+use super::{Apply, ApplyError, ApplyReport, Cause, Ports, Step, e, physical};
 use crate::limits;
 use crate::model::{Action, Change};
 use crate::ports::*;
@@ -144,7 +144,7 @@ pub(super) async fn graph<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<GraphSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let detective = apply.ports.detective();
     match step {
         Step::Create => {
@@ -180,7 +180,7 @@ pub(super) async fn datasources<P: Ports>(
     apply: &mut Apply<'_, P>,
     step: Step,
     diff: &Diff<DatasourcesSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     match step {
         Step::Create | Step::Update => {
             let graph = apply.ctx.graph_arn.clone().ok_or("no Detective graph")?;
@@ -201,7 +201,7 @@ pub(super) async fn organization<P: Ports>(
     apply: &mut Apply<'_, P>,
     step: Step,
     diff: &Diff<OrganizationSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let detective = apply.ports.detective();
     let record = records::organization_admin(&apply.config.watchpost.stack);
     match step {
@@ -240,11 +240,11 @@ pub(super) async fn organization<P: Ports>(
 }
 
 /// One member change on its own: a batch of one.
-pub(super) async fn member<P: Ports>(apply: &Apply<'_, P>, change: &Change) -> Result<(), String> {
+pub(super) async fn member<P: Ports>(apply: &Apply<'_, P>, change: &Change) -> Result<(), Cause> {
     let mut report = ApplyReport::default();
     members(apply, std::slice::from_ref(change), &|_| {}, &mut report).await;
     match report.errors.into_iter().next() {
-        Some(error) => Err(error.message),
+        Some(error) => Err(error.cause),
         None => Ok(()),
     }
 }
@@ -261,22 +261,22 @@ pub(super) async fn members<P: Ports>(
     let (ports, config, ctx) = (apply.ports, apply.config, &apply.ctx);
     let Some(graph) = ctx.graph_arn.clone() else {
         for change in changes {
-            report.errors.push(ResourceError {
+            report.errors.push(ApplyError {
                 id: change.id.clone(),
                 action: change.action,
-                message: "no Detective graph to invite members into: see the graph's error".into(),
+                cause: "no Detective graph to invite members into: see the graph's error".into(),
             });
         }
         return;
     };
     let by_account: BTreeMap<&str, &Change> =
         changes.iter().map(|c| (c.id.name.as_str(), c)).collect();
-    let fail = |account: &str, message: String, report: &mut ApplyReport| {
+    let fail = |account: &str, cause: Cause, report: &mut ApplyReport| {
         if let Some(change) = by_account.get(account) {
-            report.errors.push(ResourceError {
+            report.errors.push(ApplyError {
                 id: change.id.clone(),
                 action: change.action,
-                message,
+                cause,
             });
         }
     };
@@ -298,7 +298,10 @@ pub(super) async fn members<P: Ports>(
                     failed.insert(u.account_id.clone());
                     fail(
                         &u.account_id,
-                        format!("DeleteMembers: unprocessed: {}", u.reason),
+                        Cause::Unprocessed {
+                            call: "DeleteMembers",
+                            reason: u.reason,
+                        },
                         report,
                     );
                 }
@@ -306,7 +309,7 @@ pub(super) async fn members<P: Ports>(
             Err(err) => {
                 for account in chunk {
                     failed.insert(account.clone());
-                    fail(account, err.to_string(), report);
+                    fail(account, e(err.clone()), report);
                 }
             }
         }
@@ -346,7 +349,10 @@ pub(super) async fn members<P: Ports>(
                     failed.insert(u.account_id.clone());
                     fail(
                         &u.account_id,
-                        format!("CreateMembers: unprocessed: {}", u.reason),
+                        Cause::Unprocessed {
+                            call: "CreateMembers",
+                            reason: u.reason,
+                        },
                         report,
                     );
                 }
@@ -354,7 +360,7 @@ pub(super) async fn members<P: Ports>(
             Err(err) => {
                 for invite in chunk {
                     failed.insert(invite.account_id.clone());
-                    fail(&invite.account_id, err.to_string(), report);
+                    fail(&invite.account_id, e(err.clone()), report);
                 }
             }
         }

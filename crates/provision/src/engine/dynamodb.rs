@@ -2,7 +2,7 @@
 //! a table of the stack's with another key is replaced (the plan says so).
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Ports, Step, e, physical, retrying};
+use super::{Apply, Cause, Ports, Step, e, physical, retrying};
 use crate::model::Change;
 use crate::ports::*;
 use crate::spec::Diff;
@@ -33,7 +33,7 @@ pub(super) async fn table<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<TableSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let dynamodb = apply.ports.dynamodb();
     let name = change.id.name.as_str();
     match step {
@@ -52,10 +52,10 @@ pub(super) async fn table<P: Ports>(
             let arn = physical(change)?;
             if want.partition_key != had.partition_key {
                 // Only a table the stack owns is replaced; this one is someone else's.
-                return Err(format!(
+                return Err(Cause::Refused(format!(
                     "the table's partition key is `{}`, the enricher needs `{}`, and DynamoDB cannot change a key: delete the table (or name another in [enricher] state_table) and apply again",
                     had.partition_key, want.partition_key
-                ));
+                )));
             }
             if want.billing_mode != had.billing_mode {
                 dynamodb

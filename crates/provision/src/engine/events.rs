@@ -2,7 +2,7 @@
 //! sweep's schedule) and their targets, managed as one resource per rule.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Ports, Step, e};
+use super::{Apply, Cause, Ports, Step, e};
 use crate::desired::names;
 use crate::limits;
 use crate::model::Change;
@@ -44,7 +44,7 @@ pub(super) async fn rule<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<RuleSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let events = apply.ports.events();
     let name = change.id.name.as_str();
     match step {
@@ -64,7 +64,7 @@ pub(super) async fn targets<P: Ports>(
     apply: &mut Apply<'_, P>,
     change: &Change,
     diff: &Diff<TargetsSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let events = apply.ports.events();
     let rule = change.id.name.as_str();
     let none = Vec::new();

@@ -2,7 +2,7 @@
 //! existed before is managed but never tagged, so destroy never deletes it.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Ports, Step, e, physical};
+use super::{Apply, Cause, Ports, Step, e, physical};
 use crate::desired::{names, stack_tags};
 use crate::model::Change;
 use crate::ports::*;
@@ -31,7 +31,7 @@ pub(super) async fn detector<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<DetectorSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let guardduty = apply.ports.guardduty();
     match step {
         Step::Create => {

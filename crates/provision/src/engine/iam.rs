@@ -1,7 +1,7 @@
 //! AWS IAM: the enricher's execution role (one per region) and its inline policy.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Ports, Step, e};
+use super::{Apply, Cause, Ports, Step, e};
 use crate::desired::names;
 use crate::model::Change;
 use crate::ports::*;
@@ -44,7 +44,7 @@ pub(super) async fn role<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<RoleSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let iam = apply.ports.iam();
     let name = change.id.name.as_str();
     match step {
@@ -89,7 +89,7 @@ pub(super) async fn role_policy<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<RolePolicySpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let iam = apply.ports.iam();
     let name = change.id.name.as_str();
     match step {

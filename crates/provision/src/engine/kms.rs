@@ -4,7 +4,7 @@
 //! before: KMS refuses it until IAM has propagated the role, so those calls are retried.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Ports, Step, e, physical, retrying};
+use super::{Apply, Cause, Ports, Step, e, physical, retrying};
 use crate::desired::{STACK_TAG, names};
 use crate::model::Change;
 use crate::ports::*;
@@ -52,7 +52,7 @@ pub(super) async fn key<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<KeySpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let kms = apply.ports.kms();
     let alias = change.id.name.as_str();
     match step {
@@ -62,11 +62,12 @@ pub(super) async fn key<P: Ports>(
                 .await
                 .map_err(|err| {
                     if principal_not_ready(&err) {
-                        format!(
-                            "{err}: the enricher's role is still not visible to KMS; apply again in a minute"
-                        )
+                        Cause::Context {
+                            context: "the enricher's role is still not visible to KMS; apply again in a minute".into(),
+                            source: err,
+                        }
                     } else {
-                        err.to_string()
+                        e(err)
                     }
                 })?;
             apply.ctx.key_arn = Some(arn);

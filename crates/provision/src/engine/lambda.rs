@@ -3,7 +3,7 @@
 //! invocation config, and the resource-policy statements that let the stack's rules invoke it.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Ports, Step, e, physical, retrying};
+use super::{Apply, Cause, Ports, Step, e, physical, retrying};
 use crate::artifact::Package;
 use crate::model::Change;
 use crate::ports::*;
@@ -61,7 +61,7 @@ pub(super) async fn function<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<FunctionSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let lambda = apply.ports.lambda();
     let name = change.id.name.as_str();
     let bytes = || match apply.package {
@@ -111,7 +111,7 @@ pub(super) async fn invoke_config<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<InvokeConfigSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let lambda = apply.ports.lambda();
     let name = change.id.name.as_str();
     match step {
@@ -131,7 +131,7 @@ pub(super) async fn permission<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<PermissionSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let lambda = apply.ports.lambda();
     let sid = change.id.name.as_str();
     // The function the statement is on: the observed one for updates and deletes.

@@ -175,25 +175,83 @@ pub async fn plan_all<P: Ports>(
     Ok((plan, observations))
 }
 
-/// A change that failed, with the call and AWS's message.
+/// A change that failed, and why. Its text names the change; the cause is its
+/// [`source`](std::error::Error::source) (the AWS call's error itself when one failed), so a
+/// reader walking the chain ([`chain`]) sees each message once.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ResourceError {
+pub struct ApplyError {
     pub id: ResourceId,
     pub action: Action,
-    pub message: String,
+    pub cause: Cause,
 }
 
-impl std::fmt::Display for ResourceError {
+impl std::fmt::Display for ApplyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({:?}): {}", self.id, self.action, self.message)
+        write!(f, "{} ({:?})", self.id, self.action)
     }
+}
+
+impl std::error::Error for ApplyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.cause {
+            // The call's error itself, so a caller can tell what AWS said by its variant.
+            Cause::Port(err) => Some(err),
+            cause => Some(cause),
+        }
+    }
+}
+
+/// What stopped a change.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Cause {
+    /// An AWS call failed.
+    #[error(transparent)]
+    Port(#[from] PortError),
+    /// An AWS call failed, and what that means for the change; the call's error is the source.
+    #[error("{context}")]
+    Context {
+        context: String,
+        #[source]
+        source: PortError,
+    },
+    /// A batch call did not process the change's account, for AWS's reason.
+    #[error("{call}: unprocessed: {reason}")]
+    Unprocessed { call: &'static str, reason: String },
+    /// Apply did not call AWS: the plan, the config or the package does not let it.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<String> for Cause {
+    fn from(why: String) -> Self {
+        Cause::Refused(why)
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(why: &str) -> Self {
+        Cause::Refused(why.to_owned())
+    }
+}
+
+/// An error and its sources, outermost first, joined by `: `. Each error's text is its own
+/// (none repeats its source's), so every message shows once.
+pub fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(err) = source {
+        text.push_str(": ");
+        text.push_str(&err.to_string());
+        source = err.source();
+    }
+    text
 }
 
 /// What an apply did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplyReport {
     pub applied: Vec<ResourceId>,
-    pub errors: Vec<ResourceError>,
+    pub errors: Vec<ApplyError>,
 }
 
 /// Applies a plan to every region at once (in parallel); per-resource errors from all regions.
@@ -256,10 +314,10 @@ pub async fn apply_region<P: Ports>(
         Ok(ctx) => ctx,
         Err(err) => {
             for change in changes {
-                report.errors.push(ResourceError {
+                report.errors.push(ApplyError {
                     id: change.id.clone(),
                     action: change.action,
-                    message: err.to_string(),
+                    cause: e(err.clone()),
                 });
             }
             return report;
@@ -287,10 +345,10 @@ pub async fn apply_region<P: Ports>(
         progress(&format!("{} {}", change.action.symbol(), change.id));
         match apply_change(&mut apply, change).await {
             Ok(()) => report.applied.push(change.id.clone()),
-            Err(message) => report.errors.push(ResourceError {
+            Err(cause) => report.errors.push(ApplyError {
                 id: change.id.clone(),
                 action: change.action,
-                message,
+                cause,
             }),
         }
         i += 1;
@@ -299,7 +357,7 @@ pub async fn apply_region<P: Ports>(
 }
 
 /// One change: its unknown values derived now, then its steps.
-async fn apply_change<P: Ports>(apply: &mut Apply<'_, P>, change: &Change) -> Result<(), String> {
+async fn apply_change<P: Ports>(apply: &mut Apply<'_, P>, change: &Change) -> Result<(), Cause> {
     let resolved;
     let change = match change.spec.after().as_ref().and_then(Spec::unknown) {
         Some(_) => {
@@ -355,7 +413,7 @@ async fn apply_step<P: Ports>(
     apply: &mut Apply<'_, P>,
     change: &Change,
     step: Step,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     match &change.spec {
         SpecChange::IamRole(diff) => iam::role(apply, change, step, diff).await,
         SpecChange::IamRolePolicy(diff) => iam::role_policy(apply, change, step, diff).await,
@@ -384,8 +442,8 @@ async fn apply_step<P: Ports>(
 }
 
 /// A port error as apply reports it.
-pub(crate) fn e(err: PortError) -> String {
-    err.to_string()
+pub(crate) fn e(err: PortError) -> Cause {
+    Cause::Port(err)
 }
 
 /// The observed resource a change is on.

@@ -15,7 +15,7 @@ use crate::spec::Spec;
 
 /// A failure to observe: nothing can be planned for the region.
 #[derive(Debug, thiserror::Error)]
-#[error("{region}: cannot read {what}: {source}")]
+#[error("{region}: cannot read {what}")]
 pub struct ObserveError {
     pub region: String,
     pub what: String,

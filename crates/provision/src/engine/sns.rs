@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Ports, Step, e, physical};
+use super::{Apply, Cause, Ports, Step, e, physical};
 use crate::desired::{self, names};
 use crate::model::{Change, Resource, ResourceId};
 use crate::ports::*;
@@ -144,7 +144,7 @@ pub(super) async fn topic<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<TopicSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let sns = apply.ports.sns();
     match step {
         Step::Create => {
@@ -185,7 +185,7 @@ pub(super) async fn subscription<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<SubscriptionSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let sns = apply.ports.sns();
     let stack = &apply.config.watchpost.stack;
     match step {
@@ -197,8 +197,11 @@ pub(super) async fn subscription<P: Ports>(
                     .ssm()
                     .create_parameter(&records::subscription_record(stack, &arn), &arn)
                     .await
-                    .map_err(|err| {
-                        format!("subscribed ({arn}), but could not record it as the stack's: {err}")
+                    .map_err(|source| Cause::Context {
+                        context: format!(
+                            "subscribed ({arn}), but could not record it as the stack's"
+                        ),
+                        source,
                     })?;
             }
         }

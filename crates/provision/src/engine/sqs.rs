@@ -1,7 +1,7 @@
 //! Amazon SQS: the enricher's dead-letter queue, found by its name.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Ports, Step, e, physical};
+use super::{Apply, Cause, Ports, Step, e, physical};
 use crate::desired::names;
 use crate::model::Change;
 use crate::ports::*;
@@ -28,7 +28,7 @@ pub(super) async fn queue<P: Ports>(
     change: &Change,
     step: Step,
     diff: &Diff<QueueSpec>,
-) -> Result<(), String> {
+) -> Result<(), Cause> {
     let sqs = apply.ports.sqs();
     match step {
         Step::Create => {

@@ -17,6 +17,26 @@ use crate::spec::Deferred;
 /// Tags, sorted.
 pub type Tags = BTreeMap<String, String>;
 
+/// A resource a port found: what its service calls it (`id`: an ARN, a queue URL, a detector
+/// id), its properties (the same spec a plan desires), and what a kind needs beyond them
+/// (`extra`: nothing for most).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found<S, X = ()> {
+    pub id: String,
+    pub spec: S,
+    pub extra: X,
+}
+
+impl<S> Found<S> {
+    pub fn new(id: impl Into<String>, spec: S) -> Self {
+        Found {
+            id: id.into(),
+            spec,
+            extra: (),
+        }
+    }
+}
+
 /// Errors from any port, by what the caller does about them.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PortError {
@@ -246,20 +266,22 @@ fn is_true(value: &bool) -> bool {
     *value
 }
 
-/// A key found by its alias.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KeyState {
-    pub arn: String,
+/// What a key needs beyond its ARN and spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRef {
+    /// The id the key's calls take.
     pub key_id: String,
-    pub spec: KeySpec,
     /// Scheduled for deletion: treated as absent, its alias is reused.
     pub pending_deletion: bool,
 }
 
+/// A key (its ARN is the id).
+pub type FoundKey = Found<KeySpec, KeyRef>;
+
 pub trait KmsPort {
-    async fn key_by_alias(&self, alias: &str) -> PortResult<Option<KeyState>>;
+    async fn key_by_alias(&self, alias: &str) -> PortResult<Option<FoundKey>>;
     /// The keys (not scheduled for deletion) tagged `tag_key=tag_value`, whatever their alias.
-    async fn keys_by_tag(&self, tag_key: &str, tag_value: &str) -> PortResult<Vec<KeyState>>;
+    async fn keys_by_tag(&self, tag_key: &str, tag_value: &str) -> PortResult<Vec<FoundKey>>;
     /// Creates the key and points `alias` at it; returns the key ARN.
     async fn create_key(&self, alias: &str, spec: &KeySpec) -> PortResult<String>;
     /// Points `alias` (which does not exist) at the key.
@@ -339,16 +361,10 @@ pub struct TableSpec {
     pub tags: Tags,
 }
 
-/// A table found by its name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableState {
-    pub arn: String,
-    pub spec: TableSpec,
-}
-
 pub trait DynamodbPort {
     /// DescribeTable, DescribeTimeToLive and ListTagsOfResource; `None` when there is no table.
-    async fn table(&self, name: &str) -> PortResult<Option<TableState>>;
+    /// Its id is its ARN.
+    async fn table(&self, name: &str) -> PortResult<Option<Found<TableSpec>>>;
     /// Creates the table and enables its TTL; returns the table ARN.
     async fn create_table(&self, name: &str, spec: &TableSpec) -> PortResult<String>;
     async fn set_billing_mode(&self, name: &str, billing_mode: &str) -> PortResult<()>;
@@ -371,16 +387,10 @@ pub struct QueueSpec {
     pub tags: Tags,
 }
 
-/// A queue found by its name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueueState {
-    pub url: String,
-    pub spec: QueueSpec,
-}
-
 pub trait SqsPort {
-    /// GetQueueUrl, GetQueueAttributes and ListQueueTags; `None` when there is no queue.
-    async fn queue(&self, name: &str) -> PortResult<Option<QueueState>>;
+    /// GetQueueUrl, GetQueueAttributes and ListQueueTags; `None` when there is no queue. Its
+    /// id is its URL.
+    async fn queue(&self, name: &str) -> PortResult<Option<Found<QueueSpec>>>;
     /// Returns the queue URL.
     async fn create_queue(&self, name: &str, spec: &QueueSpec) -> PortResult<String>;
     /// Sets the spec's attributes (not its tags).
@@ -412,8 +422,8 @@ pub struct RolePolicySpec {
 }
 
 pub trait IamPort {
-    /// GetRole and ListRoleTags; `None` when there is no role. Returns the ARN and the spec.
-    async fn role(&self, name: &str) -> PortResult<Option<(String, RoleSpec)>>;
+    /// GetRole and ListRoleTags; `None` when there is no role. Its id is its ARN.
+    async fn role(&self, name: &str) -> PortResult<Option<Found<RoleSpec>>>;
     /// Returns the role's ARN.
     async fn create_role(&self, name: &str, spec: &RoleSpec) -> PortResult<String>;
     async fn update_trust_policy(&self, name: &str, policy: &Value) -> PortResult<()>;
@@ -483,8 +493,9 @@ pub struct PermissionSpec {
 }
 
 pub trait LambdaPort {
-    /// GetFunction (configuration, code hash, tags); `None` when there is no function.
-    async fn function(&self, name: &str) -> PortResult<Option<(String, FunctionSpec)>>;
+    /// GetFunction (configuration, code hash, tags); `None` when there is no function. Its id
+    /// is its ARN.
+    async fn function(&self, name: &str) -> PortResult<Option<Found<FunctionSpec>>>;
     /// Returns the function's ARN.
     async fn create_function(
         &self,
@@ -537,8 +548,8 @@ pub struct TargetsSpec {
 }
 
 pub trait EventsPort {
-    /// DescribeRule and its tags; `None` when there is no rule. Returns the ARN and the spec.
-    async fn rule(&self, name: &str) -> PortResult<Option<(String, RuleSpec)>>;
+    /// DescribeRule and its tags; `None` when there is no rule. Its id is its ARN.
+    async fn rule(&self, name: &str) -> PortResult<Option<Found<RuleSpec>>>;
     /// PutRule (creates or updates); returns the ARN.
     async fn put_rule(&self, name: &str, spec: &RuleSpec) -> PortResult<String>;
     async fn tag_rule(&self, arn: &str, tags: &Tags) -> PortResult<()>;
@@ -574,8 +585,9 @@ pub struct DashboardSpec {
 }
 
 pub trait CloudwatchPort {
-    /// The alarms whose names start with `prefix`, with their tags: name → (ARN, spec).
-    async fn alarms(&self, prefix: &str) -> PortResult<BTreeMap<String, (String, AlarmSpec)>>;
+    /// The alarms whose names start with `prefix`, with their tags, by name (their ids are
+    /// their ARNs).
+    async fn alarms(&self, prefix: &str) -> PortResult<BTreeMap<String, Found<AlarmSpec>>>;
     /// PutMetricAlarm (creates or replaces). Its tags apply only when it creates the alarm:
     /// CloudWatch ignores them on an existing one (see `tag_alarm`).
     async fn put_alarm(&self, name: &str, spec: &AlarmSpec) -> PortResult<()>;
@@ -599,17 +611,12 @@ pub struct DetectorSpec {
     pub features: Vec<String>,
 }
 
-/// The detector as GuardDuty shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DetectorState {
-    pub id: String,
-    pub spec: DetectorSpec,
-    pub tags: Tags,
-}
+/// The detector as GuardDuty shows it: its id, its spec, and (as `extra`) its tags.
+pub type FoundDetector = Found<DetectorSpec, Tags>;
 
 pub trait GuarddutyPort {
     /// The region's detector (there is at most one), with the state of `features`.
-    async fn detector(&self, features: &[String]) -> PortResult<Option<DetectorState>>;
+    async fn detector(&self, features: &[String]) -> PortResult<Option<FoundDetector>>;
     /// Returns the detector id.
     async fn create_detector(&self, spec: &DetectorSpec, tags: &Tags) -> PortResult<String>;
     async fn update_detector(&self, id: &str, spec: &DetectorSpec) -> PortResult<()>;

@@ -101,7 +101,7 @@ fn document(query: &MetricDataQuery) -> Value {
 }
 
 impl CloudwatchPort for CloudwatchAdapter {
-    async fn alarms(&self, prefix: &str) -> PortResult<BTreeMap<String, (String, AlarmSpec)>> {
+    async fn alarms(&self, prefix: &str) -> PortResult<BTreeMap<String, Found<AlarmSpec>>> {
         let mut found = BTreeMap::new();
         let mut next: Option<String> = None;
         loop {
@@ -150,7 +150,7 @@ impl CloudwatchPort for CloudwatchAdapter {
                         .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
                         .collect(),
                 };
-                found.insert(name.to_owned(), (arn.to_owned(), spec));
+                found.insert(name.to_owned(), Found::new(arn, spec));
             }
             next = out.next_token().map(str::to_owned);
             if next.is_none() {

@@ -36,7 +36,7 @@ fn tags(call: &'static str, tags: &Tags) -> PortResult<Vec<Tag>> {
 }
 
 impl DynamodbPort for DynamodbAdapter {
-    async fn table(&self, name: &str) -> PortResult<Option<TableState>> {
+    async fn table(&self, name: &str) -> PortResult<Option<Found<TableSpec>>> {
         let described = match self.client.describe_table().table_name(name).send().await {
             Ok(out) => out,
             Err(err) => {
@@ -106,8 +106,9 @@ impl DynamodbPort for DynamodbAdapter {
                 break;
             }
         }
-        Ok(Some(TableState {
-            arn,
+        Ok(Some(Found {
+            id: arn,
+            extra: (),
             spec: TableSpec {
                 partition_key,
                 billing_mode,

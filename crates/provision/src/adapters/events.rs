@@ -64,7 +64,7 @@ fn failed_entry(
 }
 
 impl EventsPort for EventsAdapter {
-    async fn rule(&self, name: &str) -> PortResult<Option<(String, RuleSpec)>> {
+    async fn rule(&self, name: &str) -> PortResult<Option<Found<RuleSpec>>> {
         let described = match self.client.describe_rule().name(name).send().await {
             Ok(out) => out,
             Err(err) => {
@@ -98,7 +98,7 @@ impl EventsPort for EventsAdapter {
                 .map(|t| (t.key().to_owned(), t.value().to_owned()))
                 .collect(),
         };
-        Ok(Some((arn, spec)))
+        Ok(Some(Found::new(arn, spec)))
     }
 
     async fn put_rule(&self, name: &str, spec: &RuleSpec) -> PortResult<String> {

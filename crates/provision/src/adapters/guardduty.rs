@@ -36,7 +36,7 @@ fn features(spec: &DetectorSpec) -> Vec<DetectorFeatureConfiguration> {
 }
 
 impl GuarddutyPort for GuarddutyAdapter {
-    async fn detector(&self, wanted: &[String]) -> PortResult<Option<DetectorState>> {
+    async fn detector(&self, wanted: &[String]) -> PortResult<Option<FoundDetector>> {
         let listed = self
             .client
             .list_detectors()
@@ -62,7 +62,7 @@ impl GuarddutyPort for GuarddutyAdapter {
             .collect();
         enabled.sort();
         enabled.dedup();
-        Ok(Some(DetectorState {
+        Ok(Some(Found {
             id,
             spec: DetectorSpec {
                 finding_publishing_frequency: detector
@@ -71,7 +71,7 @@ impl GuarddutyPort for GuarddutyAdapter {
                     .unwrap_or_default(),
                 features: enabled,
             },
-            tags: detector
+            extra: detector
                 .tags()
                 .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                 .unwrap_or_default(),

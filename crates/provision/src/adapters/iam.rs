@@ -34,7 +34,7 @@ fn tags(call: &'static str, tags: &Tags) -> PortResult<Vec<Tag>> {
 }
 
 impl IamPort for IamAdapter {
-    async fn role(&self, name: &str) -> PortResult<Option<(String, RoleSpec)>> {
+    async fn role(&self, name: &str) -> PortResult<Option<Found<RoleSpec>>> {
         let got = absent_if_not_found(
             self.client
                 .get_role()
@@ -88,7 +88,7 @@ impl IamPort for IamAdapter {
                 .map(|t| (t.key().to_owned(), t.value().to_owned()))
                 .collect(),
         };
-        Ok(Some((role.arn().to_owned(), spec)))
+        Ok(Some(Found::new(role.arn(), spec)))
     }
 
     async fn create_role(&self, name: &str, spec: &RoleSpec) -> PortResult<String> {

@@ -38,11 +38,11 @@ fn tags(tags: &Tags) -> PortResult<Vec<Tag>> {
 }
 
 impl KmsPort for KmsAdapter {
-    async fn key_by_alias(&self, alias: &str) -> PortResult<Option<KeyState>> {
+    async fn key_by_alias(&self, alias: &str) -> PortResult<Option<FoundKey>> {
         self.describe(alias, true).await
     }
 
-    async fn keys_by_tag(&self, tag_key: &str, tag_value: &str) -> PortResult<Vec<KeyState>> {
+    async fn keys_by_tag(&self, tag_key: &str, tag_value: &str) -> PortResult<Vec<FoundKey>> {
         let mut found = Vec::new();
         let mut marker = None;
         loop {
@@ -67,7 +67,7 @@ impl KmsPort for KmsAdapter {
                 };
                 if tagged
                     && let Some(state) = self.describe(key_id, false).await?
-                    && !state.pending_deletion
+                    && !state.extra.pending_deletion
                 {
                     found.push(state);
                 }
@@ -172,7 +172,7 @@ impl KmsPort for KmsAdapter {
 impl KmsAdapter {
     /// The key `key` (an alias, id or ARN) with its policy and tags; `aliased` says whether it
     /// was found through the stack's alias.
-    async fn describe(&self, key: &str, aliased: bool) -> PortResult<Option<KeyState>> {
+    async fn describe(&self, key: &str, aliased: bool) -> PortResult<Option<FoundKey>> {
         let described = match self.client.describe_key().key_id(key).send().await {
             Ok(out) => out,
             Err(err) => {
@@ -216,9 +216,12 @@ impl KmsAdapter {
             .iter()
             .map(|t| (t.tag_key().to_owned(), t.tag_value().to_owned()))
             .collect();
-        Ok(Some(KeyState {
-            arn: meta.arn().unwrap_or_default().to_owned(),
-            key_id,
+        Ok(Some(Found {
+            id: meta.arn().unwrap_or_default().to_owned(),
+            extra: KeyRef {
+                key_id,
+                pending_deletion,
+            },
             spec: KeySpec {
                 description: meta.description().unwrap_or_default().to_owned(),
                 policy,
@@ -226,7 +229,6 @@ impl KmsAdapter {
                 enabled: meta.enabled(),
                 aliased,
             },
-            pending_deletion,
         }))
     }
 }

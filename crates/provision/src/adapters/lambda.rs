@@ -98,7 +98,7 @@ fn beyond_what_watchpost_sets(statement: &Value) -> Option<Value> {
 }
 
 impl LambdaPort for LambdaAdapter {
-    async fn function(&self, name: &str) -> PortResult<Option<(String, FunctionSpec)>> {
+    async fn function(&self, name: &str) -> PortResult<Option<Found<FunctionSpec>>> {
         let got = absent_if_not_found(
             self.client
                 .get_function()
@@ -140,8 +140,8 @@ impl LambdaPort for LambdaAdapter {
                 .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                 .unwrap_or_default(),
         };
-        Ok(Some((
-            config.function_arn().unwrap_or_default().to_owned(),
+        Ok(Some(Found::new(
+            config.function_arn().unwrap_or_default(),
             spec,
         )))
     }

@@ -47,7 +47,7 @@ fn hash_tags(tags: &Tags) -> HashMap<String, String> {
 }
 
 impl SqsPort for SqsAdapter {
-    async fn queue(&self, name: &str) -> PortResult<Option<QueueState>> {
+    async fn queue(&self, name: &str) -> PortResult<Option<Found<QueueSpec>>> {
         let url = match self.client.get_queue_url().queue_name(name).send().await {
             Ok(out) => out.queue_url().unwrap_or_default().to_owned(),
             Err(err) => {
@@ -77,7 +77,7 @@ impl SqsPort for SqsAdapter {
             .send()
             .await
             .map_err(sdk_err!("ListQueueTags"))?;
-        Ok(Some(QueueState {
+        Ok(Some(Found {
             spec: QueueSpec {
                 sqs_managed_sse: attributes
                     .get(&QueueAttributeName::SqsManagedSseEnabled)
@@ -95,7 +95,8 @@ impl SqsPort for SqsAdapter {
                     .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                     .unwrap_or_default(),
             },
-            url,
+            id: url,
+            extra: (),
         }))
     }
 

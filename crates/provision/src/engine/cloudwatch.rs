@@ -17,7 +17,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         .filter(|r| r.id.kind == crate::model::Kind::CloudwatchAlarm)
         .map(|r| r.id.name)
         .collect();
-    for (name, (arn, spec)) in cloudwatch
+    for (name, Found { id: arn, spec, .. }) in cloudwatch
         .alarms(&prefix)
         .await
         .map_err(o.err(format!("the CloudWatch alarms {prefix}*")))?

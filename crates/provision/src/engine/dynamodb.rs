@@ -18,7 +18,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     {
         o.outputs.state_table = Some(name.clone());
         let owned = o.owns(&table.spec.tags);
-        o.found(name, Some(table.arn), table.spec, owned);
+        o.found(name, Some(table.id), table.spec, owned);
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         names::sweep_rule(stack),
     ];
     for rule in rules {
-        let Some((arn, spec)) = events
+        let Some(Found { id: arn, spec, .. }) = events
             .rule(&rule)
             .await
             .map_err(o.err(format!("the EventBridge rule {rule}")))?

@@ -20,7 +20,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         .await
         .map_err(o.err("the GuardDuty detector"))?
     {
-        let owned = o.owns(&detector.tags);
+        let owned = o.owns(&detector.extra);
         o.found(names::DETECTOR, Some(detector.id), detector.spec, owned);
     }
     Ok(())

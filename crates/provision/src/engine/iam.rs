@@ -11,7 +11,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     let stack = o.stack();
     let role = names::role(stack, &o.ctx.region);
     let iam = o.ports.iam();
-    let Some((arn, spec)) = iam
+    let Some(Found { id: arn, spec, .. }) = iam
         .role(&role)
         .await
         .map_err(o.err(format!("the IAM role {role}")))?

@@ -18,11 +18,11 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         .key_by_alias(&alias)
         .await
         .map_err(o.err(format!("the KMS key {alias}")))?
-        .filter(|k| !k.pending_deletion)
+        .filter(|k| !k.extra.pending_deletion)
     {
-        o.ctx.key_arn = Some(key.arn.clone());
+        o.ctx.key_arn = Some(key.id);
         let owned = o.owns(&key.spec.tags);
-        o.found(&alias, Some(key.key_id.clone()), key.spec, owned);
+        o.found(&alias, Some(key.extra.key_id), key.spec, owned);
     } else if let Some(key) = o
         .ports
         .kms()
@@ -34,9 +34,9 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     {
         // The stack's key without its alias: it is planned as an update that creates the alias.
         // Its ARN is known, so what names the key needs nothing from apply.
-        o.ctx.key_arn = Some(key.arn.clone());
+        o.ctx.key_arn = Some(key.id);
         let owned = o.owns(&key.spec.tags);
-        o.found(&alias, Some(key.key_id.clone()), key.spec, owned);
+        o.found(&alias, Some(key.extra.key_id), key.spec, owned);
     }
     Ok(())
 }

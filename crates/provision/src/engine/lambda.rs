@@ -12,7 +12,7 @@ use crate::spec::Diff;
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let function = &o.config.enricher.function_name;
     let lambda = o.ports.lambda();
-    let Some((arn, spec)) = lambda
+    let Some(Found { id: arn, spec, .. }) = lambda
         .function(function)
         .await
         .map_err(o.err(format!("the Lambda function {function}")))?

@@ -176,8 +176,8 @@ pub(super) async fn apply_context<P: Ports>(
         .kms()
         .key_by_alias(&names::key_alias(&config.watchpost.stack))
         .await?
-        .filter(|k| !k.pending_deletion)
-        .map(|k| k.arn);
+        .filter(|k| !k.extra.pending_deletion)
+        .map(|k| k.id);
     Ok(Context {
         region: region.to_owned(),
         account_id: identity.account_id,

@@ -16,9 +16,9 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         .await
         .map_err(o.err(format!("the SQS queue {name}")))?
     {
-        o.outputs.dead_letter_queue = Some(queue.url.clone());
+        o.outputs.dead_letter_queue = Some(queue.id.clone());
         let owned = o.owns(&queue.spec.tags);
-        o.found(&name, Some(queue.url), queue.spec, owned);
+        o.found(&name, Some(queue.id), queue.spec, owned);
     }
     Ok(())
 }

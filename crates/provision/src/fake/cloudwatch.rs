@@ -6,7 +6,7 @@ use super::{FakeAccount, not_found};
 use crate::ports::*;
 
 impl CloudwatchPort for FakeAccount {
-    async fn alarms(&self, prefix: &str) -> PortResult<BTreeMap<String, (String, AlarmSpec)>> {
+    async fn alarms(&self, prefix: &str) -> PortResult<BTreeMap<String, Found<AlarmSpec>>> {
         let s = self.call("DescribeAlarms");
         Ok(s.alarms
             .iter()
@@ -14,7 +14,7 @@ impl CloudwatchPort for FakeAccount {
             .map(|(name, spec)| {
                 (
                     name.clone(),
-                    (
+                    Found::new(
                         self.arn("cloudwatch", &format!("alarm:{name}")),
                         spec.clone(),
                     ),

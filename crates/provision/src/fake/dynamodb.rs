@@ -4,14 +4,14 @@ use super::{FakeAccount, not_found};
 use crate::ports::*;
 
 impl DynamodbPort for FakeAccount {
-    async fn table(&self, name: &str) -> PortResult<Option<TableState>> {
+    async fn table(&self, name: &str) -> PortResult<Option<Found<TableSpec>>> {
         let mut s = self.call("DescribeTable");
         let table = s.tables.get(name).cloned();
         if table.is_some() {
             s.calls.push("DescribeTimeToLive");
             s.calls.push("ListTagsOfResource");
         }
-        Ok(table.map(|(arn, spec)| TableState { arn, spec }))
+        Ok(table.map(|(arn, spec)| Found::new(arn, spec)))
     }
     async fn create_table(&self, name: &str, spec: &TableSpec) -> PortResult<String> {
         let arn = {

@@ -4,11 +4,11 @@ use super::{FakeAccount, not_found};
 use crate::ports::*;
 
 impl EventsPort for FakeAccount {
-    async fn rule(&self, name: &str) -> PortResult<Option<(String, RuleSpec)>> {
+    async fn rule(&self, name: &str) -> PortResult<Option<Found<RuleSpec>>> {
         let s = self.call("DescribeRule");
         Ok(s.rules
             .get(name)
-            .map(|spec| (self.arn("events", &format!("rule/{name}")), spec.clone())))
+            .map(|spec| Found::new(self.arn("events", &format!("rule/{name}")), spec.clone())))
     }
     async fn put_rule(&self, name: &str, spec: &RuleSpec) -> PortResult<String> {
         let mut s = self.call("PutRule");

@@ -4,7 +4,7 @@ use super::{FakeAccount, not_found};
 use crate::ports::*;
 
 impl GuarddutyPort for FakeAccount {
-    async fn detector(&self, features: &[String]) -> PortResult<Option<DetectorState>> {
+    async fn detector(&self, features: &[String]) -> PortResult<Option<FoundDetector>> {
         let s = self.call("ListDetectors");
         Ok(s.detector.clone().map(|mut d| {
             d.spec.features.retain(|f| features.contains(f));
@@ -22,10 +22,10 @@ impl GuarddutyPort for FakeAccount {
         }
         s.next_id += 1;
         let id = format!("{:032x}", s.next_id);
-        s.detector = Some(DetectorState {
+        s.detector = Some(Found {
             id: id.clone(),
             spec: spec.clone(),
-            tags: tags.clone(),
+            extra: tags.clone(),
         });
         Ok(id)
     }

@@ -7,10 +7,10 @@ use super::{FakeAccount, not_found};
 use crate::ports::*;
 
 impl IamPort for FakeAccount {
-    async fn role(&self, name: &str) -> PortResult<Option<(String, RoleSpec)>> {
+    async fn role(&self, name: &str) -> PortResult<Option<Found<RoleSpec>>> {
         let s = self.call("GetRole");
         Ok(s.roles.get(name).map(|spec| {
-            (
+            Found::new(
                 format!("arn:aws:iam::{}:role/{name}", self.account_id),
                 spec.clone(),
             )

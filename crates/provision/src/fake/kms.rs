@@ -15,36 +15,40 @@ fn policy_principal_not_ready(call: &'static str) -> PortError {
 }
 
 impl KmsPort for FakeAccount {
-    async fn key_by_alias(&self, alias: &str) -> PortResult<Option<KeyState>> {
+    async fn key_by_alias(&self, alias: &str) -> PortResult<Option<FoundKey>> {
         let s = self.call("ListAliases");
         let Some(key_id) = s.aliases.get(alias) else {
             return Ok(None);
         };
-        Ok(s.keys.get(key_id).map(|(arn, spec, pending)| KeyState {
-            arn: arn.clone(),
-            key_id: key_id.clone(),
+        Ok(s.keys.get(key_id).map(|(arn, spec, pending)| Found {
+            id: arn.clone(),
             spec: KeySpec {
                 aliased: true,
                 ..spec.clone()
             },
-            pending_deletion: *pending,
+            extra: KeyRef {
+                key_id: key_id.clone(),
+                pending_deletion: *pending,
+            },
         }))
     }
-    async fn keys_by_tag(&self, tag_key: &str, tag_value: &str) -> PortResult<Vec<KeyState>> {
+    async fn keys_by_tag(&self, tag_key: &str, tag_value: &str) -> PortResult<Vec<FoundKey>> {
         let s = self.call("ListKeys");
         Ok(s.keys
             .iter()
             .filter(|(_, (_, spec, pending))| {
                 !pending && spec.tags.get(tag_key).is_some_and(|v| v == tag_value)
             })
-            .map(|(key_id, (arn, spec, _))| KeyState {
-                arn: arn.clone(),
-                key_id: key_id.clone(),
+            .map(|(key_id, (arn, spec, _))| Found {
+                id: arn.clone(),
                 spec: KeySpec {
                     aliased: false,
                     ..spec.clone()
                 },
-                pending_deletion: false,
+                extra: KeyRef {
+                    key_id: key_id.clone(),
+                    pending_deletion: false,
+                },
             })
             .collect())
     }

@@ -6,10 +6,10 @@ use super::{FakeAccount, not_found};
 use crate::ports::*;
 
 impl LambdaPort for FakeAccount {
-    async fn function(&self, name: &str) -> PortResult<Option<(String, FunctionSpec)>> {
+    async fn function(&self, name: &str) -> PortResult<Option<Found<FunctionSpec>>> {
         let s = self.call("GetFunction");
         Ok(s.functions.get(name).map(|spec| {
-            (
+            Found::new(
                 self.arn("lambda", &format!("function:{name}")),
                 spec.clone(),
             )

@@ -64,7 +64,7 @@ pub struct FakeState {
     pub alarms: BTreeMap<String, AlarmSpec>,
     pub dashboards: BTreeMap<String, DashboardSpec>,
     /// The detector: id, spec, tags.
-    pub detector: Option<DetectorState>,
+    pub detector: Option<FoundDetector>,
     /// Parameter Store: name → value.
     pub parameters: BTreeMap<String, String>,
 }

@@ -4,14 +4,14 @@ use super::{FakeAccount, not_found};
 use crate::ports::*;
 
 impl SqsPort for FakeAccount {
-    async fn queue(&self, name: &str) -> PortResult<Option<QueueState>> {
+    async fn queue(&self, name: &str) -> PortResult<Option<Found<QueueSpec>>> {
         let mut s = self.call("GetQueueUrl");
         let queue = s.queues.get(name).cloned();
         if queue.is_some() {
             s.calls.push("GetQueueAttributes");
             s.calls.push("ListQueueTags");
         }
-        Ok(queue.map(|(url, spec)| QueueState { url, spec }))
+        Ok(queue.map(|(url, spec)| Found::new(url, spec)))
     }
     async fn create_queue(&self, name: &str, spec: &QueueSpec) -> PortResult<String> {
         let mut s = self.call("CreateQueue");

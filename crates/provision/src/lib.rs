@@ -27,4 +27,6 @@ pub use engine::{ApplyError, ApplyReport, Cause, Observation, Ports, RegionOutpu
 pub use model::{Action, Change, Kind, Mode, Plan, Resource, ResourceId};
 
 #[cfg(test)]
+mod activity_tests;
+#[cfg(test)]
 mod tests;

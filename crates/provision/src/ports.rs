@@ -597,6 +597,13 @@ pub trait CloudwatchPort {
     async fn dashboard(&self, name: &str) -> PortResult<Option<DashboardSpec>>;
     async fn put_dashboard(&self, name: &str, spec: &DashboardSpec) -> PortResult<()>;
     async fn delete_dashboard(&self, name: &str) -> PortResult<()>;
+    /// ListMetrics: the dimension sets (name → value) of `metric` in `namespace` that had data
+    /// in the last two weeks.
+    async fn list_metrics(
+        &self,
+        namespace: &str,
+        metric: &str,
+    ) -> PortResult<Vec<BTreeMap<String, String>>>;
 }
 
 // ---------------------------------------------------------------- GuardDuty

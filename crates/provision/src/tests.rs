@@ -504,10 +504,20 @@ async fn the_enricher_is_deployed_with_its_role_rules_alarms_and_dashboard() {
         );
 
         // Findings (severity-filtered: nothing below LOW could alert… so no filter by default),
-        // Security Hub's copies, and the sweep; each invoking the function with a retry policy
-        // and the dead-letter queue, and each allowed to.
+        // Security Hub's copies, the sweep, AI services' CloudTrail events and the usage
+        // alarms' state changes; each invoking the function with a retry policy and the
+        // dead-letter queue, and each allowed to.
         let rules: Vec<&String> = state.rules.keys().collect();
-        assert_eq!(rules, vec!["wp-findings", "wp-securityhub", "wp-sweep"]);
+        assert_eq!(
+            rules,
+            vec![
+                "wp-alarm-states",
+                "wp-cloudtrail",
+                "wp-findings",
+                "wp-securityhub",
+                "wp-sweep"
+            ]
+        );
         assert_eq!(
             state.rules["wp-sweep"].schedule_expression.as_deref(),
             Some("rate(5 minutes)")
@@ -541,7 +551,7 @@ async fn the_enricher_is_deployed_with_its_role_rules_alarms_and_dashboard() {
                 .as_array()
                 .unwrap()
                 .len(),
-            3
+            5
         );
 
         // Alarms notify the operations topic; one anomaly alarm per AI component.

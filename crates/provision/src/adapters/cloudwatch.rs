@@ -252,4 +252,36 @@ impl CloudwatchPort for CloudwatchAdapter {
             .map_err(sdk_err!("DeleteDashboards"))?;
         Ok(())
     }
+
+    async fn list_metrics(
+        &self,
+        namespace: &str,
+        metric: &str,
+    ) -> PortResult<Vec<BTreeMap<String, String>>> {
+        let mut found = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_metrics()
+                .namespace(namespace)
+                .metric_name(metric)
+                .set_next_token(next.clone())
+                .send()
+                .await
+                .map_err(sdk_err!("ListMetrics"))?;
+            for m in out.metrics() {
+                found.push(
+                    m.dimensions()
+                        .iter()
+                        .filter_map(|d| Some((d.name()?.to_owned(), d.value()?.to_owned())))
+                        .collect(),
+                );
+            }
+            next = out.next_token().map(str::to_owned);
+            if next.is_none() {
+                return Ok(found);
+            }
+        }
+    }
 }

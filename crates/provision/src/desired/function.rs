@@ -219,6 +219,7 @@ pub(super) fn rules(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
             },
         ));
     }
+    specs.extend(super::activity::rule_specs(config));
     debug_assert_eq!(
         specs.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
         enricher_rules(config)

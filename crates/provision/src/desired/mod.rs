@@ -9,11 +9,16 @@ use crate::model::Resource;
 use crate::ports::*;
 use crate::spec::{Deferred, Spec, Unknown};
 
+mod activity;
 mod function;
 mod monitoring;
 
+pub use activity::{
+    BEDROCK, BEDROCK_MANTLE, EVENT_PATTERN_MAX_CHARS, SAGEMAKER, UsageNamespace, UsageTargets,
+    choose, cloudtrail_pattern, discovers, targets_of, usage_alarm_name, usage_alarms_pattern,
+};
 pub use function::{enricher_environment, findings_pattern, role_policy, securityhub_pattern};
-pub use monitoring::{dashboard_body, dashboard_url};
+pub use monitoring::{dashboard_body, dashboard_body_with, dashboard_url};
 
 /// The tag on everything Watchpost owns.
 pub const STACK_TAG: &str = "watchpost:stack";
@@ -114,6 +119,15 @@ pub mod names {
     pub fn sweep_rule(stack: &str) -> String {
         format!("{stack}-sweep")
     }
+    /// Bedrock and SageMaker CloudTrail management events, for the detections.
+    pub fn cloudtrail_rule(stack: &str) -> String {
+        format!("{stack}-cloudtrail")
+    }
+    /// The usage alarms' state changes. Not `<stack>-usage-…`: that prefix is the usage
+    /// alarms' own, and the rule's failed-invocations alarm must not look like one.
+    pub fn usage_alarms_rule(stack: &str) -> String {
+        format!("{stack}-alarm-states")
+    }
     /// The enricher role's inline policy.
     pub fn role_policy(stack: &str) -> String {
         format!("{stack}-enricher")
@@ -187,8 +201,14 @@ pub fn route_topics(config: &Config, ctx: &Context) -> Vec<RouteTopic> {
         .collect()
 }
 
-/// The resources `config` calls for in the context's region, in no particular order.
+/// The resources `config` calls for in the context's region, in no particular order, with
+/// usage alarms on the models and endpoints the config lists.
 pub fn desired(config: &Config, ctx: &Context) -> Vec<Resource> {
+    desired_with(config, ctx, &UsageTargets::listed(config))
+}
+
+/// [`desired`], with usage alarms on `usage` (what the plan listed and discovered).
+pub fn desired_with(config: &Config, ctx: &Context, usage: &UsageTargets) -> Vec<Resource> {
     let mut out = Vec::new();
     detective(config, ctx, &mut out);
     sns(config, ctx, &mut out);
@@ -196,7 +216,8 @@ pub fn desired(config: &Config, ctx: &Context) -> Vec<Resource> {
     function::function(config, ctx, &mut out);
     function::rules(config, ctx, &mut out);
     monitoring::alarms(config, ctx, &mut out);
-    monitoring::dashboard(config, ctx, &mut out);
+    activity::usage_alarms(config, ctx, usage, &mut out);
+    monitoring::dashboard(config, ctx, usage, &mut out);
     guardduty(config, ctx, &mut out);
     out
 }
@@ -230,6 +251,7 @@ pub fn enricher_rules(config: &Config) -> Vec<String> {
     if sweeps(config) {
         rules.push(names::sweep_rule(stack));
     }
+    rules.extend(activity::activity_rule_names(config));
     rules
 }
 

@@ -12,12 +12,12 @@ use watchpost_core::metrics::FINDINGS;
 use watchpost_core::severity::SeverityLabel;
 use watchpost_core::{Config, decide::Outcome};
 
-use super::{Context, enricher_rules, names, resource, route_topics, stack_tags};
+use super::{Context, UsageTargets, enricher_rules, names, resource, route_topics, stack_tags};
 use crate::model::Resource;
 use crate::ports::*;
 
 /// Alarms evaluate five-minute periods.
-const PERIOD_S: u32 = 300;
+pub(super) const PERIOD_S: u32 = 300;
 /// Dead letters older than this alarm: halfway to SQS deleting them (14 days' retention).
 const DEAD_LETTER_AGE_ALARM_S: f64 = 7.0 * 86_400.0;
 
@@ -281,7 +281,12 @@ pub(super) fn alarms(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
 }
 
 /// The dashboard, when the config wants one.
-pub(super) fn dashboard(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
+pub(super) fn dashboard(
+    config: &Config,
+    ctx: &Context,
+    usage: &UsageTargets,
+    out: &mut Vec<Resource>,
+) {
     if !config.alarms.dashboard {
         return;
     }
@@ -289,7 +294,7 @@ pub(super) fn dashboard(config: &Config, ctx: &Context, out: &mut Vec<Resource>)
         ctx,
         &names::dashboard(&config.watchpost.stack),
         DashboardSpec {
-            body: dashboard_body(config, ctx),
+            body: dashboard_body_with(config, ctx, usage),
         },
     ));
 }
@@ -321,8 +326,13 @@ fn graph(title: &str, metrics: Vec<Value>, stat: &str, x: u32, y: u32, region: &
 
 /// The dashboard's body: findings by component, severity and outcome; alerts delivered per
 /// route and delivery failures; the enricher's duration and errors; the dead-letter queue; the
-/// alarms.
+/// alarms; AI usage of the models and endpoints the config lists.
 pub fn dashboard_body(config: &Config, ctx: &Context) -> Value {
+    dashboard_body_with(config, ctx, &UsageTargets::listed(config))
+}
+
+/// [`dashboard_body`], with the "AI usage" row on `usage`.
+pub fn dashboard_body_with(config: &Config, ctx: &Context, usage: &UsageTargets) -> Value {
     let ns = config.metrics.namespace.as_str();
     let region = ctx.region();
     let stack = &config.watchpost.stack;
@@ -451,5 +461,6 @@ pub fn dashboard_body(config: &Config, ctx: &Context) -> Value {
             "properties": { "title": "Alarms", "alarms": alarm_arns }
         }));
     }
+    widgets.extend(super::activity::usage_widgets(config, ctx, usage, 30));
     json!({ "widgets": widgets })
 }

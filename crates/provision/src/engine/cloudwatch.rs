@@ -1,5 +1,6 @@
 //! Amazon CloudWatch: the stack's alarms (named `<stack>-…` and tagged as the stack's) and its
-//! dashboard (untaggable: the stack's when its title widget says so).
+//! dashboard (untaggable: the stack's when its title widget says so); and, when planning, the
+//! models and endpoints that have usage metrics ([`discover`]).
 
 use super::observe::{ObserveError, Observer};
 use super::{Apply, Cause, Ports, Step, e, physical};
@@ -44,6 +45,72 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         o.outputs.dashboard_url = Some(desired::dashboard_url(&o.ctx, &dashboard));
         o.found(&dashboard, Some(dashboard.clone()), spec, owned);
     }
+    Ok(())
+}
+
+/// The models and endpoints usage alarms watch: the config's lists, and (with `discover`) what
+/// ListMetrics finds where a list is empty, at most `discover_max` of each, with a plan line
+/// per kind saying what was found. Bedrock's OpenAI-compatible endpoint (`AWS/BedrockMantle`)
+/// is watched only where used: its models found there, narrowed to the listed ones if any.
+pub(super) async fn discover<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
+    let config = o.config;
+    let mut targets = desired::UsageTargets::listed(config);
+    if desired::discovers(config) {
+        let max = config.usage.discover_max;
+        let region = o.ctx.region.clone();
+        let cloudwatch = o.ports.cloudwatch();
+        let found = |ns: &'static desired::UsageNamespace| {
+            let what = format!("ListMetrics {} {}", ns.namespace, ns.discovery_metric);
+            let err = o.err(what);
+            async move {
+                cloudwatch
+                    .list_metrics(ns.namespace, ns.discovery_metric)
+                    .await
+                    .map(|dims| desired::targets_of(ns, &dims))
+                    .map_err(err)
+            }
+        };
+        let mut lines = Vec::new();
+        if targets.bedrock.is_empty() {
+            let (kept, line) = desired::choose(
+                &region,
+                "Bedrock models",
+                &desired::BEDROCK,
+                found(&desired::BEDROCK).await?,
+                max,
+            );
+            targets.bedrock = kept;
+            lines.push(line);
+        }
+        let mut mantle = found(&desired::BEDROCK_MANTLE).await?;
+        if !config.usage.models.is_empty() {
+            mantle.retain(|m| config.usage.models.contains(&m[0]));
+        }
+        if !mantle.is_empty() {
+            let (kept, line) = desired::choose(
+                &region,
+                "models on Bedrock's OpenAI-compatible endpoint",
+                &desired::BEDROCK_MANTLE,
+                mantle,
+                max,
+            );
+            targets.mantle = kept;
+            lines.push(line);
+        }
+        if targets.endpoints.is_empty() {
+            let (kept, line) = desired::choose(
+                &region,
+                "SageMaker endpoint variants",
+                &desired::SAGEMAKER,
+                found(&desired::SAGEMAKER).await?,
+                max,
+            );
+            targets.endpoints = kept;
+            lines.push(line);
+        }
+        o.notes.extend(lines);
+    }
+    o.usage = targets;
     Ok(())
 }
 

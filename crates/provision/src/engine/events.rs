@@ -1,5 +1,6 @@
 //! Amazon EventBridge: the rules that feed the enricher (findings, Security Hub's copies, the
-//! sweep's schedule) and their targets, managed as one resource per rule.
+//! sweep's schedule, AI services' CloudTrail events, usage alarms' state changes) and their
+//! targets, managed as one resource per rule.
 
 use super::observe::{ObserveError, Observer};
 use super::{Apply, Cause, Ports, Step, e};
@@ -16,6 +17,8 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         names::findings_rule(stack),
         names::securityhub_rule(stack),
         names::sweep_rule(stack),
+        names::cloudtrail_rule(stack),
+        names::usage_alarms_rule(stack),
     ];
     for rule in rules {
         let Some(Found { id: arn, spec, .. }) = events

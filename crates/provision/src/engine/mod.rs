@@ -135,7 +135,7 @@ pub async fn plan_region<P: Ports>(
         }
         Package::Missing(_) => {}
     }
-    let want = desired::desired(config, &ctx);
+    let want = desired::desired_with(config, &ctx, &observation.usage);
     if mode == Mode::Apply {
         let strangers = not_ours(&want, &observation.resources, config);
         if !strangers.is_empty() {

@@ -8,7 +8,7 @@ use watchpost_core::Config;
 
 use super::Ports;
 use crate::artifact::Package;
-use crate::desired::{Context, is_owned, names};
+use crate::desired::{Context, UsageTargets, is_owned, names};
 use crate::model::Resource;
 use crate::ports::*;
 use crate::spec::Spec;
@@ -30,6 +30,8 @@ pub struct Observation {
     pub resources: Vec<Resource>,
     pub notes: Vec<String>,
     pub outputs: RegionOutputs,
+    /// The models and endpoints usage alarms watch (listed, or discovered now).
+    pub usage: UsageTargets,
 }
 
 /// What people need after provisioning, per region.
@@ -61,6 +63,7 @@ pub(crate) struct Observer<'a, P> {
     pub resources: Vec<Resource>,
     pub notes: Vec<String>,
     pub outputs: RegionOutputs,
+    pub usage: UsageTargets,
 }
 
 impl<'a, P: Ports> Observer<'a, P> {
@@ -138,6 +141,7 @@ pub async fn observe<P: Ports>(
             region: region.to_owned(),
             ..RegionOutputs::default()
         },
+        usage: UsageTargets::default(),
     };
     let o = &mut observer;
     // The graph and the key first: the desired state SNS compares with names them.
@@ -150,12 +154,14 @@ pub async fn observe<P: Ports>(
     super::lambda::observe(o).await?;
     super::events::observe(o).await?;
     super::cloudwatch::observe(o).await?;
+    super::cloudwatch::discover(o).await?;
     super::guardduty::observe(o).await?;
     Ok(Observation {
         ctx: observer.ctx,
         resources: observer.resources,
         notes: observer.notes,
         outputs: observer.outputs,
+        usage: observer.usage,
     })
 }
 

@@ -1,4 +1,4 @@
-//! CloudWatch: alarms and dashboards.
+//! CloudWatch: alarms, dashboards, and the metrics that have data (ListMetrics).
 
 use std::collections::BTreeMap;
 
@@ -65,5 +65,18 @@ impl CloudwatchPort for FakeAccount {
     async fn delete_dashboard(&self, name: &str) -> PortResult<()> {
         self.call("DeleteDashboards").dashboards.remove(name);
         Ok(())
+    }
+    async fn list_metrics(
+        &self,
+        namespace: &str,
+        metric: &str,
+    ) -> PortResult<Vec<BTreeMap<String, String>>> {
+        Ok(self
+            .call("ListMetrics")
+            .metrics
+            .iter()
+            .filter(|(ns, name, _)| ns == namespace && name == metric)
+            .map(|(_, _, dims)| dims.clone())
+            .collect())
     }
 }

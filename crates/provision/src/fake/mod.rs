@@ -63,6 +63,8 @@ pub struct FakeState {
     pub targets: BTreeMap<String, BTreeMap<String, TargetSpec>>,
     pub alarms: BTreeMap<String, AlarmSpec>,
     pub dashboards: BTreeMap<String, DashboardSpec>,
+    /// Metrics that have data, for ListMetrics: (namespace, metric name, dimensions).
+    pub metrics: Vec<(String, String, BTreeMap<String, String>)>,
     /// The detector: id, spec, tags.
     pub detector: Option<FoundDetector>,
     /// Parameter Store: name → value.

@@ -1,0 +1,648 @@
+//! Engine tests of what Watchpost watches itself, over the in-memory account: the CloudTrail and
+//! usage-alarm rules, the usage alarms on listed and discovered models and endpoints (the cap
+//! and the plan line), convergence, destroy, the dashboard's "AI usage" row, and the contract
+//! with the core (a state change of a provisioned alarm is one of the stack's usage findings).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use watchpost_core::Config;
+use watchpost_core::event::ParsedEvent;
+
+use crate::artifact::{Package, zip_of};
+use crate::desired::{self, names};
+use crate::engine::{apply_region, plan_region};
+use crate::fake::FakeAccount;
+use crate::model::{Action, Kind, Mode, Plan};
+use crate::ports::*;
+use crate::render;
+use crate::spec::Spec;
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "us-east-1";
+
+fn config(extra: &str) -> Config {
+    let text = format!(
+        r#"
+[watchpost]
+stack = "wp"
+regions = ["us-east-1"]
+
+[[routes]]
+name = "pager"
+  [[routes.subscriptions]]
+  protocol = "https"
+  endpoint = "https://pager.example.com/hook"
+{extra}
+"#
+    );
+    Config::from_toml(&text, "test.toml").unwrap()
+}
+
+fn package() -> Package {
+    let zip = zip_of(&[("bootstrap", b"\x7fELF 1".as_slice())]);
+    Package::from_bytes(
+        crate::artifact::with_config(&zip, "[watchpost]\nstack = \"wp\"\n").unwrap(),
+    )
+}
+
+async fn plan(account: &FakeAccount, config: &Config, mode: Mode) -> Plan {
+    plan_region(account, config, &package(), REGION, mode)
+        .await
+        .unwrap()
+        .0
+}
+
+async fn apply(account: &FakeAccount, config: &Config, plan: &Plan) {
+    let report = apply_region(account, config, &package(), REGION, &plan.changes, &|_| {}).await;
+    assert!(report.errors.is_empty(), "{:#?}", report.errors);
+}
+
+/// Names of the plan's changes of `kind`.
+fn named(plan: &Plan, kind: Kind) -> Vec<String> {
+    plan.changes
+        .iter()
+        .filter(|c| c.id.kind == kind)
+        .map(|c| c.id.name.clone())
+        .collect()
+}
+
+fn usage_alarms(plan: &Plan) -> Vec<String> {
+    named(plan, Kind::CloudwatchAlarm)
+        .into_iter()
+        .filter(|n| n.starts_with("wp-usage-"))
+        .collect()
+}
+
+/// A metric with data in the fake account.
+fn metric(account: &FakeAccount, namespace: &str, name: &str, dims: &[(&str, &str)]) {
+    account.state().metrics.push((
+        namespace.to_owned(),
+        name.to_owned(),
+        dims.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    ));
+}
+
+#[tokio::test]
+async fn the_plan_lists_the_activity_rules_and_a_usage_alarm_per_listed_model_and_metric() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config(
+        r#"
+[usage]
+models = ["anthropic.claude-3-haiku-20240307-v1:0"]
+endpoints = ["churn", "fraud/blue"]
+"#,
+    );
+    let first = plan(&account, &config, Mode::Apply).await;
+    for kind in [
+        Kind::EventsRule,
+        Kind::EventsTargets,
+        Kind::LambdaPermission,
+    ] {
+        let names = named(&first, kind);
+        assert!(
+            names.contains(&"wp-cloudtrail".to_owned()),
+            "{kind}: {names:?}"
+        );
+        assert!(
+            names.contains(&"wp-alarm-states".to_owned()),
+            "{kind}: {names:?}"
+        );
+    }
+    let alarms = named(&first, Kind::CloudwatchAlarm);
+    for rule in ["wp-cloudtrail", "wp-alarm-states"] {
+        assert!(
+            alarms.contains(&format!("{rule}-failed-invocations")),
+            "{alarms:?}"
+        );
+    }
+    let mut usage = usage_alarms(&first);
+    usage.sort();
+    let model = "anthropic.claude-3-haiku-20240307-v1:0";
+    let mut want: Vec<String> = [
+        "Invocations",
+        "InputTokenCount",
+        "OutputTokenCount",
+        "InvocationThrottles",
+        "InvocationClientErrors",
+    ]
+    .iter()
+    .map(|m| format!("wp-usage-bedrock-{m}-{model}"))
+    .chain(["churn/AllTraffic", "fraud/blue"].iter().flat_map(|e| {
+        ["Invocations", "Invocation4XXErrors"].map(|m| format!("wp-usage-sagemaker-{m}-{e}"))
+    }))
+    .collect();
+    want.sort();
+    assert_eq!(usage, want);
+    // Listed models are not looked for; the OpenAI-compatible endpoint is (only where used).
+    assert_eq!(account.count("ListMetrics"), 1);
+
+    let change = first
+        .changes
+        .iter()
+        .find(|c| c.id.name == "wp-usage-sagemaker-Invocation4XXErrors-fraud/blue")
+        .unwrap();
+    let Some(Spec::CloudwatchAlarm(alarm)) = change.spec.after() else {
+        panic!("an alarm: {change:?}");
+    };
+    assert_eq!(alarm.comparison_operator, "GreaterThanUpperThreshold");
+    assert_eq!(alarm.threshold_metric_id.as_deref(), Some("band"));
+    assert_eq!(
+        (alarm.datapoints_to_alarm, alarm.evaluation_periods),
+        (2, 3)
+    );
+    assert!(alarm.alarm_actions.is_empty() && alarm.ok_actions.is_empty());
+    assert_eq!(
+        alarm.metrics[0]["MetricStat"]["Metric"]["Dimensions"],
+        json!([
+            { "Name": "EndpointName", "Value": "fraud" },
+            { "Name": "VariantName", "Value": "blue" }
+        ])
+    );
+    assert_eq!(
+        alarm.metrics[1]["Expression"],
+        "ANOMALY_DETECTION_BAND(usage, 3)"
+    );
+}
+
+#[tokio::test]
+async fn per_metric_settings_shape_the_alarm_and_a_disabled_metric_has_none() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config(
+        r#"
+[usage]
+models = ["m1"]
+[usage.metrics.InputTokenCount]
+band = 5.0
+period_s = 60
+evaluation_periods = 10
+datapoints_to_alarm = 6
+upper_only = false
+[usage.metrics.InvocationThrottles]
+enabled = false
+"#,
+    );
+    let first = plan(&account, &config, Mode::Apply).await;
+    let usage = usage_alarms(&first);
+    assert!(
+        !usage.iter().any(|n| n.contains("InvocationThrottles")),
+        "{usage:?}"
+    );
+    let change = first
+        .changes
+        .iter()
+        .find(|c| c.id.name == "wp-usage-bedrock-InputTokenCount-m1")
+        .unwrap();
+    let Some(Spec::CloudwatchAlarm(alarm)) = change.spec.after() else {
+        panic!("an alarm");
+    };
+    assert_eq!(
+        alarm.comparison_operator,
+        "LessThanLowerOrGreaterThanUpperThreshold"
+    );
+    assert_eq!(
+        (alarm.datapoints_to_alarm, alarm.evaluation_periods),
+        (6, 10)
+    );
+    assert_eq!(alarm.metrics[0]["MetricStat"]["Period"], 60);
+    assert_eq!(
+        alarm.metrics[1]["Expression"],
+        "ANOMALY_DETECTION_BAND(usage, 5)"
+    );
+}
+
+#[tokio::test]
+async fn discovery_alarms_on_the_models_and_endpoints_with_metrics_up_to_the_cap_and_says_so() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    for i in 0..12 {
+        metric(
+            &account,
+            "AWS/Bedrock",
+            "Invocations",
+            &[("ModelId", &format!("model-{i:02}"))],
+        );
+    }
+    // Aggregates (no dimension, other dimension sets) are not models.
+    metric(&account, "AWS/Bedrock", "Invocations", &[]);
+    metric(
+        &account,
+        "AWS/Bedrock",
+        "InputTokenCount",
+        &[("ModelId", "tokens-only")],
+    );
+    metric(
+        &account,
+        "AWS/SageMaker",
+        "Invocations",
+        &[("EndpointName", "churn"), ("VariantName", "AllTraffic")],
+    );
+    metric(
+        &account,
+        "AWS/SageMaker",
+        "Invocations",
+        &[("EndpointName", "churn")],
+    );
+    metric(
+        &account,
+        "AWS/BedrockMantle",
+        "Inferences",
+        &[("Model", "openai.gpt-oss-120b")],
+    );
+    metric(
+        &account,
+        "AWS/BedrockMantle",
+        "Inferences",
+        &[("Model", "openai.gpt-oss-120b"), ("Project", "proj_1")],
+    );
+    let config = config("[usage]\ndiscover_max = 3\n");
+    let first = plan(&account, &config, Mode::Apply).await;
+    let usage = usage_alarms(&first);
+    let models: std::collections::BTreeSet<&str> = usage
+        .iter()
+        .filter_map(|n| n.strip_prefix("wp-usage-bedrock-Invocations-"))
+        .collect();
+    assert_eq!(
+        models.into_iter().collect::<Vec<_>>(),
+        ["model-00", "model-01", "model-02"]
+    );
+    assert_eq!(
+        usage
+            .iter()
+            .filter(|n| n.starts_with("wp-usage-bedrock-"))
+            .count(),
+        3 * 5
+    );
+    assert_eq!(
+        usage
+            .iter()
+            .filter(|n| n.starts_with("wp-usage-sagemaker-"))
+            .count(),
+        2,
+        "{usage:?}"
+    );
+    assert!(
+        usage.contains(&"wp-usage-bedrockmantle-TotalOutputTokens-openai.gpt-oss-120b".to_owned())
+    );
+    assert_eq!(
+        usage
+            .iter()
+            .filter(|n| n.starts_with("wp-usage-bedrockmantle-"))
+            .count(),
+        4
+    );
+    let notes = first.notes.join("\n");
+    assert!(
+        notes.contains(
+            "us-east-1: usage baselines: 12 Bedrock models found (ListMetrics AWS/Bedrock Invocations); alarms on the first 3 (usage.discover_max): model-00, model-01, model-02"
+        ),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("1 SageMaker endpoint variants found (ListMetrics AWS/SageMaker Invocations): churn/AllTraffic"),
+        "{notes}"
+    );
+    assert!(render::text(&first).contains("note: us-east-1: usage baselines: 12 Bedrock models"));
+}
+
+#[tokio::test]
+async fn nothing_found_is_a_plan_line_and_no_usage_alarm() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let first = plan(&account, &config(""), Mode::Apply).await;
+    assert!(usage_alarms(&first).is_empty());
+    let notes = first.notes.join("\n");
+    assert!(
+        notes.contains(
+            "usage baselines: no Bedrock models found (ListMetrics AWS/Bedrock Invocations)"
+        ),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("usage baselines: no SageMaker endpoint variants found"),
+        "{notes}"
+    );
+    // The state-change rule stays: alarms appear as soon as a plan finds metrics.
+    assert!(named(&first, Kind::EventsRule).contains(&"wp-alarm-states".to_owned()));
+}
+
+#[tokio::test]
+async fn usage_and_activity_rules_converge_and_destroy_removes_them() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    metric(&account, "AWS/Bedrock", "Invocations", &[("ModelId", "m1")]);
+    metric(
+        &account,
+        "AWS/SageMaker",
+        "Invocations",
+        &[("EndpointName", "e1"), ("VariantName", "AllTraffic")],
+    );
+    let config = config("");
+    let first = plan(&account, &config, Mode::Apply).await;
+    assert_eq!(usage_alarms(&first).len(), 7);
+    apply(&account, &config, &first).await;
+    {
+        let state = account.state();
+        assert!(state.rules.contains_key("wp-cloudtrail"));
+        assert!(state.rules.contains_key("wp-alarm-states"));
+        assert_eq!(state.targets["wp-alarm-states"].len(), 1);
+        assert_eq!(
+            state
+                .alarms
+                .keys()
+                .filter(|n| n.starts_with("wp-usage-"))
+                .count(),
+            7
+        );
+        let body = state.dashboards["wp"].body.to_string();
+        assert!(body.contains("## AI usage"), "{body}");
+        assert!(body.contains("ANOMALY_DETECTION_BAND(m"), "{body}");
+    }
+    let second = plan(&account, &config, Mode::Apply).await;
+    assert!(second.is_empty(), "{}", render::text(&second));
+
+    // A model whose metrics aged out loses its alarms; the others stay.
+    account
+        .state()
+        .metrics
+        .retain(|(ns, _, _)| ns != "AWS/Bedrock");
+    let shrink = plan(&account, &config, Mode::Apply).await;
+    let deleted: Vec<&str> = shrink
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .map(|c| c.id.name.as_str())
+        .collect();
+    assert_eq!(deleted.len(), 5, "{deleted:?}");
+    assert!(deleted.iter().all(|n| n.starts_with("wp-usage-bedrock-")));
+
+    let destroy = plan(&account, &config, Mode::Destroy).await;
+    apply(&account, &config, &destroy).await;
+    let state = account.state();
+    assert!(state.rules.is_empty(), "{:?}", state.rules.keys());
+    assert!(state.alarms.is_empty(), "{:?}", state.alarms.keys());
+}
+
+#[tokio::test]
+async fn turning_usage_and_detections_off_removes_their_rules_and_alarms() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config_on = config("[usage]\nmodels = [\"m1\"]\n");
+    let first = plan(&account, &config_on, Mode::Apply).await;
+    apply(&account, &config_on, &first).await;
+    let off = config("[usage]\nenabled = false\n[detections]\nenabled = false\n");
+    let plan_off = plan(&account, &off, Mode::Apply).await;
+    let deleted: Vec<String> = plan_off
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .map(|c| c.id.to_string())
+        .collect();
+    for gone in [
+        "us-east-1 events-rule wp-cloudtrail",
+        "us-east-1 events-rule wp-alarm-states",
+        "us-east-1 cloudwatch-alarm wp-usage-bedrock-Invocations-m1",
+        "us-east-1 cloudwatch-alarm wp-cloudtrail-failed-invocations",
+    ] {
+        assert!(deleted.iter().any(|d| d == gone), "{gone} in {deleted:#?}");
+    }
+    // Without usage, nothing is looked for.
+    let before = account.count("ListMetrics");
+    apply(&account, &off, &plan_off).await;
+    assert!(plan(&account, &off, Mode::Apply).await.is_empty());
+    assert_eq!(account.count("ListMetrics"), before);
+}
+
+#[test]
+fn the_cloudtrail_pattern_names_the_events_the_detections_in_force_read() {
+    let pattern = desired::cloudtrail_pattern(&config("")).unwrap();
+    assert_eq!(pattern["source"], json!(["aws.bedrock", "aws.sagemaker"]));
+    assert_eq!(
+        pattern["detail-type"],
+        json!(["AWS API Call via CloudTrail"])
+    );
+    assert_eq!(
+        pattern["detail"]["eventSource"],
+        json!(["bedrock.amazonaws.com", "sagemaker.amazonaws.com"])
+    );
+    let names: Vec<&str> = pattern["detail"]["eventName"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for name in [
+        "PutFoundationModelEntitlement",
+        "DeleteModelInvocationLoggingConfiguration",
+        "DeleteGuardrail",
+        "CreatePresignedDomainUrl",
+        "CreateTrainingJob",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    assert!(pattern.to_string().len() <= desired::EVENT_PATTERN_MAX_CHARS);
+
+    // A detection turned off drops its calls; with every SageMaker one off, SageMaker goes.
+    let narrowed = desired::cloudtrail_pattern(&config(
+        r#"
+[[detections.rules]]
+id = "sagemaker-presigned-url"
+enabled = false
+[[detections.rules]]
+id = "accelerated-training-job"
+enabled = false
+"#,
+    ))
+    .unwrap();
+    assert_eq!(narrowed["source"], json!(["aws.bedrock"]));
+    assert!(!narrowed.to_string().contains("CreateTrainingJob"));
+
+    assert!(desired::cloudtrail_pattern(&config("[detections]\nenabled = false\n")).is_none());
+}
+
+#[test]
+fn a_pattern_over_eventbridges_size_matches_the_services_and_leaves_names_to_the_enricher() {
+    let many: Vec<String> = (0..120)
+        .map(|i| format!("\"SomeBedrockCall{i:03}\""))
+        .collect();
+    let config = config(&format!(
+        r#"
+[[detections.rules]]
+id = "many-calls"
+event_source = "bedrock.amazonaws.com"
+event_names = [{}]
+severity = 5.0
+rationale = "Many calls."
+"#,
+        many.join(", ")
+    ));
+    let pattern = desired::cloudtrail_pattern(&config).unwrap();
+    assert!(pattern["detail"].get("eventName").is_none(), "{pattern}");
+    assert!(pattern.to_string().len() <= desired::EVENT_PATTERN_MAX_CHARS);
+    assert_eq!(pattern["source"], json!(["aws.bedrock", "aws.sagemaker"]));
+}
+
+#[test]
+fn the_usage_alarm_rule_matches_only_this_stacks_usage_alarms() {
+    let pattern = desired::usage_alarms_pattern(&config(""));
+    assert_eq!(pattern["source"], json!(["aws.cloudwatch"]));
+    assert_eq!(
+        pattern["detail"]["alarmName"],
+        json!([{ "prefix": "wp-usage-" }])
+    );
+    // No alarm of the stack's own pipeline carries the usage prefix (their state changes are
+    // for the operations topic, not alerts).
+    let config = config("[usage]\nmodels = [\"m1\"]\n");
+    let ctx = crate::desired::Context {
+        region: REGION.into(),
+        account_id: ACCOUNT.into(),
+        partition: "aws".into(),
+        graph_arn: Some("arn:aws:detective:us-east-1:123456789012:graph:1".into()),
+        graph_adopted: false,
+        key_arn: Some("arn:aws:kms:us-east-1:123456789012:key/1".into()),
+        code_sha256: Some("x".into()),
+    };
+    let resources = desired::desired(&config, &ctx);
+    for r in resources
+        .iter()
+        .filter(|r| r.id.kind == Kind::CloudwatchAlarm)
+    {
+        let is_usage = r.id.name.starts_with("wp-usage-");
+        let Spec::CloudwatchAlarm(alarm) = &r.spec else {
+            unreachable!()
+        };
+        let on_ai_metrics = alarm.metrics[0]["MetricStat"]["Metric"]["Namespace"]
+            .as_str()
+            .is_some_and(|ns| ["AWS/Bedrock", "AWS/BedrockMantle", "AWS/SageMaker"].contains(&ns));
+        assert_eq!(is_usage, on_ai_metrics, "{}", r.id.name);
+    }
+    assert_eq!(names::usage_alarms_rule("wp"), "wp-alarm-states");
+}
+
+#[test]
+fn alarm_names_stay_within_cloudwatchs_limit_and_keep_the_usage_prefix() {
+    let long = vec!["m".repeat(300)];
+    let a = desired::usage_alarm_name("wp", &desired::BEDROCK, "Invocations", &long);
+    let b = desired::usage_alarm_name(
+        "wp",
+        &desired::BEDROCK,
+        "Invocations",
+        &[format!("{}x", "m".repeat(299))],
+    );
+    assert_eq!(a.chars().count(), 255);
+    assert!(a.starts_with("wp-usage-bedrock-Invocations-mmm"));
+    assert_ne!(a, b, "two long ids share a start but not a name");
+    assert_eq!(
+        desired::usage_alarm_name(
+            "wp",
+            &desired::SAGEMAKER,
+            "Invocations",
+            &["e".into(), "v".into()]
+        ),
+        "wp-usage-sagemaker-Invocations-e/v"
+    );
+}
+
+/// The CloudWatch alarm state-change event of `alarm` (CloudWatch user guide, "Alarm events and
+/// EventBridge"): the configuration's metrics in the event's camelCase form.
+fn state_change(name: &str, alarm: &AlarmSpec) -> Value {
+    let metrics: Vec<Value> = alarm
+        .metrics
+        .iter()
+        .map(|q| match q.get("MetricStat") {
+            Some(stat) => {
+                let dims: BTreeMap<String, String> = stat["Metric"]["Dimensions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| {
+                        (
+                            d["Name"].as_str().unwrap().to_owned(),
+                            d["Value"].as_str().unwrap().to_owned(),
+                        )
+                    })
+                    .collect();
+                json!({
+                    "id": q["Id"],
+                    "metricStat": {
+                        "metric": {
+                            "namespace": stat["Metric"]["Namespace"],
+                            "name": stat["Metric"]["MetricName"],
+                            "dimensions": dims,
+                        },
+                        "period": stat["Period"],
+                        "stat": stat["Stat"],
+                    },
+                    "returnData": true,
+                })
+            }
+            None => json!({ "id": q["Id"], "expression": q["Expression"], "returnData": true }),
+        })
+        .collect();
+    json!({
+        "version": "0",
+        "id": "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
+        "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch",
+        "account": ACCOUNT,
+        "time": "2026-11-20T03:30:04Z",
+        "region": REGION,
+        "resources": [format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}")],
+        "detail": {
+            "alarmName": name,
+            "state": {
+                "value": "ALARM",
+                "reason": "Thresholds Crossed",
+                "reasonData": "{\"period\": 300, \"recentDatapoints\": [900.0, 1000.0], \"recentUpperThresholds\": [100.0, 100.0], \"recentLowerThresholds\": [0.0, 0.0]}",
+                "timestamp": "2026-11-20T03:30:04.653+0000"
+            },
+            "previousState": { "value": "OK", "timestamp": "2026-11-19T22:00:04.000+0000" },
+            "configuration": { "description": alarm.description, "metrics": metrics }
+        }
+    })
+}
+
+/// One contract: every usage alarm provisioning creates is, when it fires, one of the stack's
+/// usage findings for the core, naming the model or endpoint the alarm watches.
+#[tokio::test]
+async fn a_provisioned_usage_alarm_firing_is_a_usage_finding_for_the_core() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config(
+        "[usage]\nmodels = [\"anthropic.claude-3-5-sonnet-20240620-v1:0\"]\nendpoints = [\"churn\"]\n",
+    );
+    let first = plan(&account, &config, Mode::Apply).await;
+    apply(&account, &config, &first).await;
+    let alarms = account.state().alarms.clone();
+    let mut checked = 0;
+    for (name, alarm) in alarms.iter().filter(|(n, _)| n.starts_with("wp-usage-")) {
+        let event = state_change(name, alarm);
+        let Some(ParsedEvent::Findings { findings, .. }) =
+            watchpost_core::activity::parse("CloudWatch Alarm State Change", &event, &config)
+        else {
+            panic!("{name} is not a usage finding");
+        };
+        let Some(watchpost_core::activity::Observation::Usage(change)) = &findings[0].observation
+        else {
+            panic!("{name}: no usage observation");
+        };
+        let want = if name.contains("-sagemaker-") {
+            ("endpoint", "churn / AllTraffic")
+        } else {
+            ("model", "anthropic.claude-3-5-sonnet-20240620-v1:0")
+        };
+        assert_eq!((change.target_kind, change.target.as_str()), want, "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 7);
+    // The pipeline's own alarms are not usage findings.
+    let (name, alarm) = alarms
+        .iter()
+        .find(|(n, _)| !n.starts_with("wp-usage-"))
+        .unwrap();
+    assert!(matches!(
+        watchpost_core::activity::parse(
+            "CloudWatch Alarm State Change",
+            &state_change(name, alarm),
+            &config
+        ),
+        Some(ParsedEvent::Ignored(_))
+    ));
+}

@@ -224,7 +224,15 @@ fn change(
     config: &Config,
 ) -> UsageChange {
     let metric = &stat.metric;
-    let (target_kind, target) = if let Some(model) = metric.dimensions.get("ModelId") {
+    // `ModelId` in AWS/Bedrock, `Model` in AWS/BedrockMantle (Bedrock's OpenAI-compatible
+    // endpoint).
+    let model = (metric.dimensions.get("ModelId")).or_else(|| {
+        metric
+            .dimensions
+            .get("Model")
+            .filter(|_| metric.dimensions.len() == 1)
+    });
+    let (target_kind, target) = if let Some(model) = model {
         ("model", clip(model, 200))
     } else if let Some(endpoint) = metric.dimensions.get("EndpointName") {
         let variant = metric
@@ -325,9 +333,9 @@ fn cost(
         );
     };
     let per_unit = match metric {
-        "InputTokenCount" => price.input_per_1k_tokens.map(|p| p / 1_000.0),
-        "OutputTokenCount" => price.output_per_1k_tokens.map(|p| p / 1_000.0),
-        "Invocations" => price.per_invocation,
+        "InputTokenCount" | "TotalInputTokens" => price.input_per_1k_tokens.map(|p| p / 1_000.0),
+        "OutputTokenCount" | "TotalOutputTokens" => price.output_per_1k_tokens.map(|p| p / 1_000.0),
+        "Invocations" | "Inferences" => price.per_invocation,
         _ => None,
     };
     let Some(per_unit) = per_unit else {
@@ -736,6 +744,47 @@ mod tests {
         assert_eq!(at.unix_timestamp(), 1_570_118_404);
         assert!(alarm_time("2019-10-03T16:00:04Z").is_some());
         assert!(alarm_time("soon").is_none());
+    }
+
+    /// A usage alarm on Bedrock's OpenAI-compatible endpoint (`AWS/BedrockMantle`, dimension
+    /// `Model`) names its model and prices its tokens like one of `AWS/Bedrock`.
+    #[test]
+    fn a_mantle_alarm_names_its_model_and_prices_its_tokens() {
+        let config = Config::from_toml(
+            "[[usage.prices]]\nmodel = \"openai.gpt-oss*\"\noutput_per_1k_tokens = 0.01\n",
+            "mantle.toml",
+        )
+        .unwrap();
+        let event = json!({
+            "account": "111122223333",
+            "region": "us-east-1",
+            "detail": {
+                "alarmName": "watchpost-usage-bedrockmantle-TotalOutputTokens-openai.gpt-oss-120b",
+                "state": {
+                    "value": "ALARM",
+                    "reasonData": "{\"period\": 300, \"recentDatapoints\": [60000.0], \"recentUpperThresholds\": [1000.0], \"recentLowerThresholds\": [0.0]}",
+                    "timestamp": "2026-11-20T03:30:04.653+0000"
+                },
+                "previousState": { "value": "OK" },
+                "configuration": { "metrics": [{ "id": "usage", "metricStat": {
+                    "metric": { "namespace": "AWS/BedrockMantle", "name": "TotalOutputTokens",
+                                "dimensions": { "Model": "openai.gpt-oss-120b" } },
+                    "period": 300, "stat": "Sum" } }] }
+            }
+        });
+        let ParsedEvent::Findings { findings, .. } = parse(&event, &config) else {
+            panic!("a finding");
+        };
+        let Some(Observation::Usage(change)) = &findings[0].observation else {
+            panic!("a usage observation");
+        };
+        assert_eq!(
+            (change.target_kind, change.target.as_str()),
+            ("model", "openai.gpt-oss-120b")
+        );
+        // 60 000 tokens per 5 minutes at $0.01 per 1 000: $7.20 an hour.
+        let cost = change.cost_per_hour.unwrap();
+        assert!((cost - 7.2).abs() < 1e-9, "{cost}");
     }
 
     #[test]

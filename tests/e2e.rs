@@ -459,3 +459,107 @@ async fn the_demo_delivers_to_each_subscriber_what_the_findings_warrant() {
     the_sweep_followed_up_where_the_investigated_alerts_went(&report);
     the_metrics_counted_every_event_alert_and_follow_up(&report, &expected);
 }
+
+/// The LLMjacking story of the bundled events, caught by Watchpost on its own (no GuardDuty
+/// finding in it): a stolen long-term key grants itself a model and turns invocation logging
+/// off (CloudTrail), then the model's output tokens spike (the usage alarm's state change).
+/// Each reaches the enricher through its own provisioned rule and arrives at the pager, the
+/// mailbox and the chat channel with what an investigator needs.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_catches_the_llmjacking_story_without_guardduty() {
+    let options = Options::bundled(enricher_binary());
+    let report = run(&options, &Quiet)
+        .await
+        .unwrap_or_else(|err| panic!("the demo failed: {err}"));
+    for rule in ["watchpost-demo-cloudtrail", "watchpost-demo-alarm-states"] {
+        assert!(
+            report.retargeted.iter().any(|r| r.rule == rule),
+            "{rule} was not provisioned with the enricher as its target: {:?}",
+            report.retargeted
+        );
+    }
+    // Each story event reached the enricher and alerted.
+    let story = [
+        "AWS API Call via CloudTrail PutFoundationModelEntitlement",
+        "AWS API Call via CloudTrail DeleteModelInvocationLoggingConfiguration",
+        "CloudWatch Alarm State Change watchpost-demo-usage-bedrock-OutputTokenCount-anthropic.claude-3-5-sonnet-20240620-v1:0 → ALARM",
+    ];
+    for label in story {
+        let invocation = report
+            .invocations
+            .iter()
+            .find(|i| i.label.ends_with(label))
+            .unwrap_or_else(|| panic!("no invocation for {label}"));
+        let finding = &invocation.findings()[0];
+        assert_eq!(
+            finding["outcome"],
+            "alert",
+            "{label}: {}",
+            invocation.outcome()
+        );
+    }
+    let subjects_of = |route: &str| -> Vec<String> {
+        report
+            .alerts_of(route)
+            .unwrap()
+            .messages
+            .iter()
+            .map(|m| m.digest.as_ref().expect("a readable alert").subject.clone())
+            .collect()
+    };
+    // The key's grant and the logging removal are CRITICAL (a long-term key and a scripted
+    // user agent raise each two bands); the spike is far above its band.
+    for route in ["pager", "security-email", "ml-chat"] {
+        let subjects = subjects_of(route);
+        for want in [
+            "[CRITICAL] ml-control-plane: model-access-granted by ml-ci",
+            "[CRITICAL] ml-control-plane: invocation-logging-removed by ml-ci",
+        ] {
+            assert!(
+                subjects.iter().any(|s| s.starts_with(want)),
+                "{route}: no {want}… in {subjects:#?}"
+            );
+        }
+        assert!(
+            subjects.iter().any(
+                |s| s.starts_with("[HIGH] model-invocation:") && s.contains("OutputTokenCount")
+            ),
+            "{route}: no usage alert in {subjects:#?}"
+        );
+    }
+    // The mailbox's alerts say who did it, with which key, and what it cost.
+    let email = report.alerts_of("security-email").unwrap();
+    let body_of = |needle: &str| -> String {
+        email
+            .messages
+            .iter()
+            .find(|m| m.digest.as_ref().unwrap().subject.contains(needle))
+            .map(|m| m.raw.body.clone())
+            .unwrap_or_else(|| panic!("no email about {needle}"))
+    };
+    let grant = body_of("model-access-granted");
+    for want in [
+        "AKIA4EXAMPLEMLCI7Q2Z",
+        "python-requests/2.31.0",
+        "claude-3-5-sonnet-20240620-v1:0",
+        "user/ml-ci",
+    ] {
+        assert!(grant.contains(want), "{want} not in\n{grant}");
+    }
+    let spike = body_of("OutputTokenCount");
+    assert!(spike.contains("264,530"), "the observed value:\n{spike}");
+    assert!(
+        spike.to_lowercase().contains("estimate"),
+        "the cost estimate:\n{spike}"
+    );
+    // HIGH and CRITICAL detections on an IAM user start an investigation of that user.
+    assert!(
+        report
+            .invocations
+            .iter()
+            .filter(|i| i.label.contains("AWS API Call via CloudTrail"))
+            .all(|i| i.findings()[0]["investigation_id"].is_string()),
+        "{:#?}",
+        report.invocations
+    );
+}

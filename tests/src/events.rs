@@ -40,7 +40,18 @@ pub fn label(input: &str, event: &Value) -> String {
         (Some(finding_type), Some(severity)) => {
             format!("{input}: {detail_type} {finding_type} ({severity:.1})")
         }
-        _ => format!("{input}: {detail_type}"),
+        // Watchpost's own event kinds: the call, or the alarm and its new state.
+        _ => match (
+            detail["eventName"].as_str(),
+            detail["alarmName"].as_str(),
+            detail["state"]["value"].as_str(),
+        ) {
+            (Some(call), _, _) => format!("{input}: {detail_type} {call}"),
+            (None, Some(alarm), Some(state)) => {
+                format!("{input}: {detail_type} {alarm} → {state}")
+            }
+            _ => format!("{input}: {detail_type}"),
+        },
     }
 }
 
@@ -215,11 +226,20 @@ mod tests {
     #[test]
     fn the_demo_findings_are_events_located_by_line() {
         let events = demo_findings();
-        assert_eq!(events.len(), 8);
+        assert_eq!(events.len(), 11);
         assert_eq!(events[0].input, "findings.jsonl:1");
         assert_eq!(
             events[0].label(),
             "findings.jsonl:1: GuardDuty Finding CryptoCurrency:EC2/BitcoinTool.B!DNS (8.0)"
+        );
+        // Watchpost's own event kinds: the call, or the alarm and its new state.
+        assert_eq!(
+            events[8].label(),
+            "findings.jsonl:9: AWS API Call via CloudTrail PutFoundationModelEntitlement"
+        );
+        assert_eq!(
+            events[10].label(),
+            "findings.jsonl:11: CloudWatch Alarm State Change watchpost-demo-usage-bedrock-OutputTokenCount-anthropic.claude-3-5-sonnet-20240620-v1:0 → ALARM"
         );
     }
 

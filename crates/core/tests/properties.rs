@@ -456,6 +456,8 @@ fn assert_alerts_are_safe(
                 !value.chars().any(char::is_control),
                 "attribute {key}: {value:?}"
             );
+            // SNS refuses the whole publish for an attribute with an empty value.
+            prop_assert!(!value.trim().is_empty(), "attribute {key} is empty");
         }
         match alert.format {
             Format::Text => {

@@ -184,15 +184,27 @@ pub fn parse(event: &Value, config: &Config) -> ParsedEvent {
         .as_deref()
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_default();
-    let account = event
-        .get("account")
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    // The envelope's account and region; an event without them (one sent by hand, a replayed
+    // detail) still names them in its alarm's ARN (`arn:aws:cloudwatch:<region>:<account>:…`).
+    let arn_field = |index: usize| {
+        event
+            .get("resources")
+            .and_then(|r| r.get(0))
+            .and_then(Value::as_str)
+            .and_then(|arn| arn.split(':').nth(index))
+            .unwrap_or("")
+    };
+    let envelope = |field: &str| {
+        event
+            .get(field)
+            .and_then(Value::as_str)
+            .filter(|v| !v.trim().is_empty())
+    };
+    let account = envelope("account")
+        .unwrap_or_else(|| arn_field(4))
         .to_owned();
-    let region = event
-        .get("region")
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    let region = envelope("region")
+        .unwrap_or_else(|| arn_field(3))
         .to_owned();
     let change_time = detail.state.timestamp.as_deref().and_then(alarm_time);
     let started = measured.timestamp.as_deref().and_then(alarm_time);
@@ -785,6 +797,35 @@ mod tests {
         // 60 000 tokens per 5 minutes at $0.01 per 1 000: $7.20 an hour.
         let cost = change.cost_per_hour.unwrap();
         assert!((cost - 7.2).abs() < 1e-9, "{cost}");
+    }
+
+    /// An event without the envelope's account and region (sent by hand, or the detail of a
+    /// replayed one) takes them from its alarm's ARN: an alert with no account cannot be
+    /// published (SNS refuses an empty attribute) and its links would point nowhere.
+    #[test]
+    fn an_event_without_account_or_region_takes_them_from_the_alarm_arn() {
+        let config = Config::default();
+        let event = json!({
+            "account": "",
+            "resources": ["arn:aws:cloudwatch:eu-west-1:444455556666:alarm:watchpost-usage-bedrock-Invocations-m"],
+            "detail": {
+                "alarmName": "watchpost-usage-bedrock-Invocations-m",
+                "state": { "value": "ALARM", "timestamp": "2026-11-20T03:30:04.653+0000" },
+                "previousState": { "value": "OK" },
+                "configuration": { "metrics": [{ "id": "usage", "metricStat": {
+                    "metric": { "namespace": "AWS/Bedrock", "name": "Invocations",
+                                "dimensions": { "ModelId": "m" } },
+                    "period": 300, "stat": "Sum" } }] }
+            }
+        });
+        let ParsedEvent::Findings { findings, .. } = parse(&event, &config) else {
+            panic!("a finding");
+        };
+        let finding = &findings[0].finding;
+        assert_eq!(
+            (finding.account_id.as_str(), finding.region.as_str()),
+            ("444455556666", "eu-west-1")
+        );
     }
 
     #[test]

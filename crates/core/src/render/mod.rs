@@ -118,10 +118,13 @@ pub fn attributes(input: &AlertInput<'_>, format: Format) -> BTreeMap<String, St
     );
     attributes.insert(
         "finding_type".into(),
-        clip_ascii(input.finding.finding_type(), 256),
+        attribute_value(input.finding.finding_type(), 256),
     );
-    attributes.insert("account".into(), clip_ascii(&input.finding.account_id, 32));
-    attributes.insert("region".into(), clip_ascii(&input.finding.region, 32));
+    attributes.insert(
+        "account".into(),
+        attribute_value(&input.finding.account_id, 32),
+    );
+    attributes.insert("region".into(), attribute_value(&input.finding.region, 32));
     attributes.insert("sample".into(), input.finding.is_sample().to_string());
     attributes.insert(
         "alert_kind".into(),
@@ -142,6 +145,21 @@ pub fn attributes(input: &AlertInput<'_>, format: Format) -> BTreeMap<String, St
     );
     attributes
 }
+
+/// What the finding says for an attribute, as ASCII, or `unknown` when it says nothing: SNS
+/// refuses a whole publish whose attribute has an empty value (`InvalidParameter`), and a
+/// finding's fields are whatever its sender wrote.
+fn attribute_value(text: &str, max_chars: usize) -> String {
+    let value = clip_ascii(text, max_chars);
+    if value.trim().is_empty() {
+        UNKNOWN_ATTRIBUTE.to_owned()
+    } else {
+        value
+    }
+}
+
+/// The value of an attribute the finding left empty.
+pub const UNKNOWN_ATTRIBUTE: &str = "unknown";
 
 /// Renders the alert for one route in its format (and, for chat, its client's markdown).
 pub fn render(input: &AlertInput<'_>, route: &Route) -> RenderedAlert {

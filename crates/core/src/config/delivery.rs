@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use super::defaults::USAGE_ALARM_INFIX;
 use super::{Config, ConfigError};
 
 /// The enricher's environment variable naming the Detective graph it investigates in.
@@ -24,6 +25,26 @@ pub fn topic_env_var(route: &str) -> String {
     )
 }
 
+/// Why a route's name would collide with a name Watchpost gives its own resources, if it
+/// would: a route's topic is `<stack>-<route>` and its delivery alarm
+/// `<stack>-<route>-notifications-failed`.
+fn reserved_route_name(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    if lower == "operations" {
+        return Some(
+            "would name its topic `<stack>-operations`, the topic of Watchpost's own alarms",
+        );
+    }
+    // The usage-alarms rule and the core read every alarm named `<stack>-usage-…` as a usage
+    // baseline: this route's delivery alarm would be taken for one.
+    if lower.starts_with(USAGE_ALARM_INFIX.trim_start_matches('-')) {
+        return Some(
+            "would name its delivery alarm `<stack>-usage-…`, which Watchpost reads as a usage alarm",
+        );
+    }
+    None
+}
+
 // See `Config::from_toml` for why the error is not boxed.
 #[allow(clippy::result_large_err)]
 pub(super) fn check_route_targets(
@@ -34,6 +55,16 @@ pub(super) fn check_route_targets(
     let mut variables: BTreeMap<String, &str> = BTreeMap::new();
     let mut topics: BTreeMap<&str, &str> = BTreeMap::new();
     for (i, route) in config.routes.iter().enumerate() {
+        if let Some(problem) = reserved_route_name(&route.name) {
+            return Err(ConfigError::at_text(
+                file,
+                text,
+                format!("routes[{i}].name"),
+                &format!("\"{}\"", route.name),
+                format!("route name `{}` {problem}", route.name),
+                "rename the route",
+            ));
+        }
         let variable = topic_env_var(&route.name);
         if let Some(first) = variables.insert(variable.clone(), &route.name) {
             return Err(ConfigError::at_text(

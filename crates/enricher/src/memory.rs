@@ -305,11 +305,16 @@ impl AlertStore for &MemoryStore {
 
     async fn remember_investigation(&self, open: &OpenInvestigation) -> Result<(), PortError> {
         self.check()?;
-        self.open
-            .lock()
-            .unwrap()
+        let mut entries = self.open.lock().unwrap();
+        let (entry, _) = entries
             .entry(open.investigation_id.clone())
             .or_insert_with(|| (open.clone(), None));
+        // A reused investigation: the routes of every alert that reused it, once each.
+        for route in &open.routes {
+            if !entry.routes.contains(route) {
+                entry.routes.push(route.clone());
+            }
+        }
         Ok(())
     }
 

@@ -121,8 +121,10 @@ pub trait AlertStore {
         token: &str,
         complete: bool,
     ) -> impl Future<Output = Result<(), PortError>>;
-    /// Remembers an investigation for the sweep (keeps an existing entry as it is). Each
-    /// open investigation is an item of its own: no item limit on how many can be open.
+    /// Remembers an investigation for the sweep. An existing entry (a reused investigation)
+    /// keeps its alert and gains the routes it did not have: every route an alert on the
+    /// investigation reached hears how it ended. Each open investigation is an item of its
+    /// own: no item limit on how many can be open.
     fn remember_investigation(
         &self,
         open: &OpenInvestigation,

@@ -182,6 +182,35 @@ fn investigation_of(item: &Item) -> Option<OpenInvestigation> {
     })
 }
 
+impl DynamoStore {
+    /// Adds `routes` to a remembered investigation's (the reader drops repeats); `false` when
+    /// the entry is gone.
+    async fn add_routes(
+        &self,
+        investigation_id: &str,
+        routes: &[String],
+    ) -> Result<bool, PortError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, investigation_key(investigation_id))
+            .update_expression("SET #routes = list_append(if_not_exists(#routes, :none), :routes)")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#routes", "routes")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_values(":none", list(&[]))
+            .expression_attribute_values(":routes", list(routes))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if is_condition_failed(&err) => Ok(false),
+            Err(err) => Err(port_error("dynamodb", err)),
+        }
+    }
+}
+
 impl AlertStore for DynamoStore {
     async fn load(&self, key: &str) -> Result<Option<StoredAlert>, PortError> {
         let output = self
@@ -340,20 +369,33 @@ impl AlertStore for DynamoStore {
                 n(open.started_at + self.investigation_ttl),
             ),
         ]);
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            // Already remembered (a reused investigation): kept as it is.
-            Err(err) if is_condition_failed(&err) => Ok(()),
-            Err(err) => Err(port_error("dynamodb", err)),
-            Ok(_) => Ok(()),
+        // Twice at most: an entry that exists when put but is forgotten (followed up) before
+        // its routes are added is put again, for a follow-up of its own.
+        for _ in 0..2 {
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item.clone()))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(()),
+                // Already remembered: a reused investigation. Another alert may have reached
+                // other routes; they are added, so that each hears how it ended.
+                Err(err) if is_condition_failed(&err) => {
+                    if self
+                        .add_routes(&open.investigation_id, &open.routes)
+                        .await?
+                    {
+                        return Ok(());
+                    }
+                }
+                Err(err) => return Err(port_error("dynamodb", err)),
+            }
         }
+        Ok(())
     }
 
     async fn open_investigations(&self) -> Result<Vec<OpenInvestigation>, PortError> {

@@ -278,6 +278,72 @@ async fn an_investigation_is_started_once_and_reused() {
     assert_eq!(world.metrics.total(metric::INVESTIGATIONS_REUSED), 1);
 }
 
+/// Pager only for CRITICAL: a HIGH finding reaches chat, a CRITICAL one on the same principal
+/// reaches the pager too and reuses the HIGH one's investigation.
+const CRITICAL_PAGER_CONFIG: &str = r#"
+[[routes]]
+name = "pager"
+min_severity = "CRITICAL"
+format = "text"
+topic_arn = "arn:aws:sns:us-east-1:123456789012:watchpost-pager"
+
+[[routes]]
+name = "chat"
+format = "chat"
+topic_arn = "arn:aws:sns:us-east-1:123456789012:watchpost-chat"
+
+[detective]
+graph_arn = "arn:aws:detective:us-east-1:123456789012:graph:0123456789abcdef0123456789abcdef"
+budget_ms = 300
+"#;
+
+/// Before: the investigation's entry kept the first alert's routes only, so the pager, reached
+/// by the second alert alone, never heard how the investigation it was told about ended.
+#[tokio::test]
+async fn a_reused_investigation_follows_up_on_every_route_its_alerts_reached() {
+    let world = World::new();
+    let handler = world.handler_with(CRITICAL_PAGER_CONFIG);
+    let answer = handler.handle(high_bedrock_event(), "req-1").await.unwrap();
+    let id = answer["findings"][0]["investigation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(answer["findings"][0]["routes_delivered"], json!(["chat"]));
+    // Another finding on the same principal, CRITICAL: pager and chat, the same investigation.
+    let mut critical = high_bedrock_event();
+    critical["detail"]["id"] = json!("d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6");
+    critical["detail"]["severity"] = json!(9.5);
+    world.clock.advance(60);
+    let answer = handler.handle(critical, "req-2").await.unwrap();
+    assert_eq!(answer["findings"][0]["investigation_id"], id.as_str());
+    assert_eq!(
+        answer["findings"][0]["routes_delivered"],
+        json!(["pager", "chat"])
+    );
+    assert_eq!(world.detective.started(), 1);
+
+    world.detective.complete(InvestigationReport {
+        id: id.clone(),
+        status: "SUCCESSFUL".into(),
+        ..Default::default()
+    });
+    world.notifier.clear();
+    world.clock.advance(300);
+    let answer = handler
+        .handle(event(SCHEDULED_EVENT), "sweep-1")
+        .await
+        .unwrap();
+    assert_eq!(answer["sweep"]["followed_up"].as_array().unwrap().len(), 1);
+    let mut topics: Vec<String> = world
+        .notifier
+        .published()
+        .into_iter()
+        .map(|p| p.topic_arn)
+        .collect();
+    topics.sort();
+    assert_eq!(topics, [CHAT_TOPIC, PAGER_TOPIC], "one follow-up per route");
+}
+
 #[tokio::test]
 async fn a_sample_finding_alerts_but_is_not_investigated() {
     let world = World::new();

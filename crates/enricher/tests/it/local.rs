@@ -398,6 +398,46 @@ async fn detective_throttling_still_delivers_the_alert_marked() {
     assert_eq!(local.received("pager", 1).await.len(), 1);
 }
 
+/// A second alert reusing an investigation adds the routes it reached (once each) to the
+/// entry the first alert made, through DynamoDB's conditional put and list_append.
+#[tokio::test]
+async fn a_reused_investigation_gains_the_routes_of_each_alert() {
+    let Some(local) = start(Duration::from_secs(3)).await else {
+        return;
+    };
+    use watchpost_enricher::adapters::dynamodb::DynamoStore;
+    use watchpost_enricher::ports::{AlertStore, OpenInvestigation};
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&local.sdk), TABLE);
+    let first = OpenInvestigation {
+        investigation_id: "000000000000000000000000000000042".into(),
+        graph_arn: local.graph_arn.clone(),
+        entity_arn: "arn:aws:iam::111122223333:user/svc".into(),
+        alert_key: "111122223333/us-east-1/first".into(),
+        subject: "the first alert".into(),
+        routes: vec!["chat".into()],
+        started_at: NOW,
+        attempts: 0,
+    };
+    store.remember_investigation(&first).await.unwrap();
+    let second = OpenInvestigation {
+        alert_key: "111122223333/us-east-1/second".into(),
+        subject: "the second alert".into(),
+        routes: vec!["pager".into(), "chat".into()],
+        started_at: NOW + 60,
+        ..first.clone()
+    };
+    store.remember_investigation(&second).await.unwrap();
+    let open = store.open_investigations().await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(
+        (open[0].alert_key.as_str(), open[0].routes.clone()),
+        (
+            first.alert_key.as_str(),
+            vec!["chat".to_owned(), "pager".to_owned()]
+        )
+    );
+}
+
 #[tokio::test]
 async fn open_investigations_are_items_of_their_own_beyond_one_item_s_size() {
     let Some(local) = start(Duration::from_secs(3)).await else {

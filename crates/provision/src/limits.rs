@@ -4,8 +4,6 @@
 pub const CREATE_MEMBERS_MAX: usize = 50;
 /// Accounts per DeleteMembers call (Detective API reference, DeleteMembers: "AccountIds … maximum 50").
 pub const DELETE_MEMBERS_MAX: usize = 50;
-/// Lambda environment variables, all keys and values together (Lambda quotas: 4 KB).
-pub const LAMBDA_ENV_MAX_BYTES: usize = 4 * 1024;
 /// Targets per PutTargets call (EventBridge API reference, PutTargets: "Targets … maximum 10").
 pub const PUT_TARGETS_MAX: usize = 10;
 /// Alarms per DeleteAlarms call (CloudWatch API reference, DeleteAlarms: "maximum 100 alarms").

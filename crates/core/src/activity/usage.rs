@@ -184,16 +184,14 @@ pub fn parse(event: &Value, config: &Config) -> ParsedEvent {
         .as_deref()
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_default();
-    // The envelope's account and region; an event without them (one sent by hand, a replayed
-    // detail) still names them in its alarm's ARN (`arn:aws:cloudwatch:<region>:<account>:…`).
-    let arn_field = |index: usize| {
-        event
-            .get("resources")
-            .and_then(|r| r.get(0))
-            .and_then(Value::as_str)
-            .and_then(|arn| arn.split(':').nth(index))
-            .unwrap_or("")
-    };
+    // The alarm's ARN, read once: the alert's link and, for an event without the envelope's
+    // account or region (sent by hand, a replayed detail), where they come from
+    // (`arn:aws:cloudwatch:<region>:<account>:alarm:…`).
+    let event_arn = event
+        .get("resources")
+        .and_then(|r| r.get(0))
+        .and_then(Value::as_str);
+    let arn_field = |index: usize| event_arn.and_then(|arn| arn.split(':').nth(index));
     let envelope = |field: &str| {
         event
             .get(field)
@@ -201,10 +199,12 @@ pub fn parse(event: &Value, config: &Config) -> ParsedEvent {
             .filter(|v| !v.trim().is_empty())
     };
     let account = envelope("account")
-        .unwrap_or_else(|| arn_field(4))
+        .or_else(|| arn_field(4))
+        .unwrap_or("")
         .to_owned();
     let region = envelope("region")
-        .unwrap_or_else(|| arn_field(3))
+        .or_else(|| arn_field(3))
+        .unwrap_or("")
         .to_owned();
     let change_time = detail.state.timestamp.as_deref().and_then(alarm_time);
     let started = measured.timestamp.as_deref().and_then(alarm_time);
@@ -222,7 +222,7 @@ pub fn parse(event: &Value, config: &Config) -> ParsedEvent {
         &region,
         started,
         change_time,
-        event,
+        event_arn,
         config,
     )
 }
@@ -405,21 +405,16 @@ fn build(
     region: &str,
     started: Option<OffsetDateTime>,
     change_time: Option<OffsetDateTime>,
-    event: &Value,
+    event_arn: Option<&str>,
     config: &Config,
 ) -> ParsedEvent {
     change.in_alarm_for_s = in_alarm_for_s;
-    let alarm_arn = event
-        .get("resources")
-        .and_then(|r| r.get(0))
-        .and_then(Value::as_str)
-        .map(|a| clip(a, 512))
-        .unwrap_or_else(|| {
-            format!(
-                "arn:aws:cloudwatch:{region}:{account}:alarm:{}",
-                change.alarm_name
-            )
-        });
+    let alarm_arn = event_arn.map(|a| clip(a, 512)).unwrap_or_else(|| {
+        format!(
+            "arn:aws:cloudwatch:{region}:{account}:alarm:{}",
+            change.alarm_name
+        )
+    });
     let partition = alarm_arn
         .split(':')
         .nth(1)

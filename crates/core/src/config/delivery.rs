@@ -28,7 +28,7 @@ pub fn topic_env_var(route: &str) -> String {
 /// Why a route's name would collide with a name Watchpost gives its own resources, if it
 /// would: a route's topic is `<stack>-<route>` and its delivery alarm
 /// `<stack>-<route>-notifications-failed`.
-fn reserved_route_name(name: &str) -> Option<&'static str> {
+pub(super) fn reserved_route_name(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     if lower == "operations" {
         return Some(
@@ -55,16 +55,6 @@ pub(super) fn check_route_targets(
     let mut variables: BTreeMap<String, &str> = BTreeMap::new();
     let mut topics: BTreeMap<&str, &str> = BTreeMap::new();
     for (i, route) in config.routes.iter().enumerate() {
-        if let Some(problem) = reserved_route_name(&route.name) {
-            return Err(ConfigError::at_text(
-                file,
-                text,
-                format!("routes[{i}].name"),
-                &format!("\"{}\"", route.name),
-                format!("route name `{}` {problem}", route.name),
-                "rename the route",
-            ));
-        }
         let variable = topic_env_var(&route.name);
         if let Some(first) = variables.insert(variable.clone(), &route.name) {
             return Err(ConfigError::at_text(

@@ -576,6 +576,14 @@ impl Config {
                     "use 1–64 letters, digits, `-` or `_`",
                 );
             }
+            if let Some(problem) = delivery::reserved_route_name(&route.name) {
+                return fail(
+                    key,
+                    &needle,
+                    format!("route name `{}` {problem}", route.name),
+                    "rename the route",
+                );
+            }
             if !names.insert(route.name.as_str()) {
                 return fail(
                     key,

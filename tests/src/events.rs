@@ -68,25 +68,24 @@ pub fn load(path: &Path) -> Result<Vec<InputEvent>, DemoError> {
     );
     let mut out = Vec::new();
     for input in split_events(&name, &bytes) {
+        let label = input.input.clone();
         let event = input
-            .event
-            .map_err(|reason| DemoError::Input(format!("{}: {reason}", input.input)))?;
+            .into_value()
+            .map_err(|reason| DemoError::Input(format!("{label}: {reason}")))?;
         for field in ["source", "detail-type"] {
             if !event[field].is_string() {
                 return Err(DemoError::Input(format!(
-                    "{}: not an EventBridge event: `{field}` is missing",
-                    input.input
+                    "{label}: not an EventBridge event: `{field}` is missing"
                 )));
             }
         }
         if !event["detail"].is_object() {
             return Err(DemoError::Input(format!(
-                "{}: not an EventBridge event: `detail` is not an object",
-                input.input
+                "{label}: not an EventBridge event: `detail` is not an object"
             )));
         }
         out.push(InputEvent {
-            input: input.input,
+            input: label,
             event,
         });
     }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::decide::Outcome;
-use crate::event::{ParsedEvent, parse_event_with};
+use crate::event::{ParsedEvent, parse_event_text_with, parse_event_with};
 use crate::metrics::MetricCounts;
 use crate::pipeline::{evaluate, observed_at};
 use crate::render::{Enrichment, RenderedAlert};
@@ -20,28 +20,59 @@ const REASON_MAX_CHARS: usize = 500;
 
 /// One input event, located in its source.
 #[derive(Debug, Clone)]
-pub struct InputEvent {
+pub struct InputEvent<'a> {
     /// `<file>:<line or index>`.
     pub input: String,
-    pub event: Result<Value, String>,
+    body: Body<'a>,
+}
+
+/// An event as it was found: a line still to be parsed (read straight from its text when it is
+/// the common GuardDuty event), or an element of a JSON array already parsed with it.
+#[derive(Debug, Clone)]
+enum Body<'a> {
+    Text(&'a [u8]),
+    Value(Value),
+}
+
+impl InputEvent<'_> {
+    /// The event as JSON, or why its text is not JSON.
+    pub fn into_value(self) -> Result<Value, String> {
+        match self.body {
+            Body::Text(text) => serde_json::from_slice(text).map_err(not_json),
+            Body::Value(value) => Ok(value),
+        }
+    }
+
+    fn parse(self, config: &Config) -> (String, ParsedEvent) {
+        let parsed = match self.body {
+            Body::Text(text) => parse_event_text_with(text, config),
+            Body::Value(value) => parse_event_with(value, config),
+        };
+        (self.input, parsed)
+    }
+}
+
+fn not_json(err: serde_json::Error) -> String {
+    format!("not valid JSON: {err}")
 }
 
 /// Splits a source into events: a JSON array is its elements (by 0-based index), a single JSON
 /// document is one event (line 1), anything else is JSON Lines (by 1-based line; blank lines are
-/// skipped and a line that is not JSON is one rejected event).
-pub fn split_events(name: &str, bytes: &[u8]) -> Vec<InputEvent> {
+/// skipped and a line that is not JSON is one rejected event). Lines are parsed as they are
+/// processed, not here.
+pub fn split_events<'a>(name: &str, bytes: &'a [u8]) -> Vec<InputEvent<'a>> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Array(items)) => items
             .into_iter()
             .enumerate()
             .map(|(i, event)| InputEvent {
                 input: format!("{name}:{i}"),
-                event: Ok(event),
+                body: Body::Value(event),
             })
             .collect(),
         Ok(event) => vec![InputEvent {
             input: format!("{name}:1"),
-            event: Ok(event),
+            body: Body::Value(event),
         }],
         Err(_) => bytes
             .split(|&b| b == b'\n')
@@ -49,7 +80,7 @@ pub fn split_events(name: &str, bytes: &[u8]) -> Vec<InputEvent> {
             .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
             .map(|(i, line)| InputEvent {
                 input: format!("{name}:{}", i + 1),
-                event: serde_json::from_slice(line).map_err(|err| format!("not valid JSON: {err}")),
+                body: Body::Text(line),
             })
             .collect(),
     }
@@ -129,16 +160,13 @@ impl<'a> Replay<'a> {
 
     /// Processes one input event. An event carrying several findings (a Security Hub batch)
     /// gives one record per finding, labelled `<input>#<n>` after the first.
-    pub fn process(&mut self, input: InputEvent) -> Vec<ReplayRecord> {
-        let parsed = match input.event {
-            Ok(value) => parse_event_with(value, self.config),
-            Err(reason) => ParsedEvent::Rejected(reason),
-        };
+    pub fn process(&mut self, event: InputEvent) -> Vec<ReplayRecord> {
+        let (input, parsed) = event.parse(self.config);
         match parsed {
             ParsedEvent::Ignored(reason) => {
                 self.metrics.finding("ignored", "none", "none");
                 vec![ReplayRecord::without_finding(
-                    input.input,
+                    input,
                     Outcome::Ignored,
                     &reason,
                 )]
@@ -146,7 +174,7 @@ impl<'a> Replay<'a> {
             ParsedEvent::Rejected(reason) => {
                 self.metrics.finding("rejected", "none", "none");
                 vec![ReplayRecord::without_finding(
-                    input.input,
+                    input,
                     Outcome::Rejected,
                     &reason,
                 )]
@@ -154,9 +182,9 @@ impl<'a> Replay<'a> {
             ParsedEvent::Findings { findings, rejected } => {
                 let label = |n: usize| {
                     if n == 0 {
-                        input.input.clone()
+                        input.clone()
                     } else {
-                        format!("{}#{n}", input.input)
+                        format!("{input}#{n}")
                     }
                 };
                 let good = findings.len();

@@ -1,13 +1,15 @@
 //! Property tests: whatever a finding's strings, severity and count, the rendered alerts stay
 //! safe for their readers (subject, JSON, chat markdown, SNS size), and the event parser never
-//! panics. Case counts are modest so the suite stays fast.
+//! panics and reads an event's text as it reads the parsed event. Case counts are modest so the suite stays fast.
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use watchpost_core::Config;
 use watchpost_core::config::ChatClient;
 use watchpost_core::config::Format;
-use watchpost_core::event::{Origin, SourcedFinding, deserialize_finding, parse_event};
+use watchpost_core::event::{
+    Origin, ParsedEvent, SourcedFinding, deserialize_finding, parse_event, parse_event_value,
+};
 use watchpost_core::pipeline::evaluate;
 use watchpost_core::render::chat::{LINK_MAX_CHARS, check_custom_notification};
 use watchpost_core::render::markdown::Markdown;
@@ -376,7 +378,7 @@ proptest! {
 
     #[test]
     fn parse_event_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..4096)) {
-        let _ = parse_event(&bytes);
+        prop_assert_eq!(parse_event(&bytes), parsed_as_a_whole(&bytes));
     }
 
     #[test]
@@ -392,7 +394,7 @@ proptest! {
         let mut bytes = text[..at].to_vec();
         bytes.extend_from_slice(&junk);
         bytes.extend_from_slice(&text[at..]);
-        let _ = parse_event(&bytes);
+        prop_assert_eq!(parse_event(&bytes), parsed_as_a_whole(&bytes));
     }
 
     #[test]
@@ -407,8 +409,58 @@ proptest! {
             "detail.service" => event["detail"]["service"] = value,
             _ => event["detail"]["findings"] = json!([value]),
         }
-        let _ = parse_event(event.to_string().as_bytes());
+        let bytes = event.to_string().into_bytes();
+        prop_assert_eq!(parse_event(&bytes), parsed_as_a_whole(&bytes));
     }
+
+    #[test]
+    fn a_guardduty_event_reads_the_same_from_its_text_whatever_its_envelope(
+        index in 0usize..64,
+        extra in arbitrary_json(),
+        key in prop::sample::select(&["detail-type", "detail", "source", "x"][..]),
+        at in 0usize..12,
+    ) {
+        // A real GuardDuty event with one more key anywhere in its envelope (a second
+        // `detail-type` or `detail` included, as JSON allows): the direct path and the parsed
+        // event agree, whichever value the general path's map keeps.
+        let fixtures = guardduty_event_texts();
+        let text = std::str::from_utf8(&fixtures[index % fixtures.len()]).expect("UTF-8");
+        let Value::Object(envelope) = serde_json::from_str::<Value>(text).expect("JSON") else {
+            panic!("an event is an object");
+        };
+        let mut fields: Vec<String> = envelope
+            .iter()
+            .map(|(k, v)| format!("{}:{v}", Value::from(k.as_str())))
+            .collect();
+        let at = at.min(fields.len());
+        fields.insert(at, format!("{}:{extra}", Value::from(key)));
+        let bytes = format!("{{{}}}", fields.join(",")).into_bytes();
+        prop_assert_eq!(parse_event(&bytes), parsed_as_a_whole(&bytes));
+    }
+}
+
+/// How an event reads when its text is parsed as a whole first: what `parse_event` answered
+/// before it read the common GuardDuty event straight from its text.
+fn parsed_as_a_whole(bytes: &[u8]) -> ParsedEvent {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => parse_event_value(value),
+        Err(err) => ParsedEvent::Rejected(format!("not valid JSON: {err}")),
+    }
+}
+
+/// The fixture events of detail type `GuardDuty Finding`.
+fn guardduty_event_texts() -> &'static [Vec<u8>] {
+    static TEXTS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    TEXTS.get_or_init(|| {
+        fixture_texts()
+            .iter()
+            .filter(|text| {
+                serde_json::from_slice::<Value>(text)
+                    .is_ok_and(|v| v["detail-type"] == "GuardDuty Finding")
+            })
+            .cloned()
+            .collect()
+    })
 }
 
 /// Watchpost's own bold labels: the only emphasis a card may carry.

@@ -23,8 +23,10 @@ use crate::guardduty::Finding;
 /// The finding of a `GuardDuty Finding` event, or `None` when the event is anything else or
 /// anything about it is unusual.
 pub(super) fn guardduty_finding(bytes: &[u8]) -> Option<Finding> {
-    serde_json::from_slice::<Checked>(bytes).ok()?;
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    // Valid UTF-8 as a whole, so that neither pass checks each string again.
+    let text = std::str::from_utf8(bytes).ok()?;
+    serde_json::from_str::<Checked>(text).ok()?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let event = GuardDutyEvent::deserialize(&mut deserializer).ok()?;
     // Trailing text makes the event invalid JSON: the general path rejects it.
     deserializer.end().ok()?;

@@ -24,7 +24,6 @@ pub struct Evaluation {
     pub classification: Classification,
     pub severity: Severity,
     pub decision: Decision,
-    pub links: Links,
     /// What Watchpost observed itself, for the findings it made.
     pub observation: Option<Observation>,
 }
@@ -62,17 +61,12 @@ pub fn evaluate(
             config,
         ),
     };
-    let links = match &observation {
-        Some(observed) => observed.links(&finding),
-        None => links(&finding),
-    };
     Evaluation {
         finding,
         origin: sourced.origin,
         classification,
         severity,
         decision,
-        links,
         observation,
     }
 }
@@ -98,9 +92,20 @@ impl Evaluation {
         self.decision.outcome == Outcome::Alert
     }
 
+    /// The console and Detective links an alert about this finding carries. Written when an
+    /// alert is rendered, not for every finding: most are never alerted on, and a replay's
+    /// records need only the subject, which names no link.
+    pub fn links(&self) -> Links {
+        match &self.observation {
+            Some(observed) => observed.links(&self.finding),
+            None => links(&self.finding),
+        }
+    }
+
     /// The alert rendered for each route the decision chose, in the route's format.
     pub fn render(&self, config: &Config, enrichment: &Enrichment) -> Vec<RenderedAlert> {
-        let input = self.alert_input(enrichment);
+        let links = self.links();
+        let input = self.alert_input(enrichment, &links);
         let subject = subject(&input);
         self.decision
             .routes
@@ -113,20 +118,22 @@ impl Evaluation {
     /// The subject [`Evaluation::render`]'s alerts carry (the same for every route), without
     /// rendering any message; `None` when no route the decision chose is configured.
     pub fn subject(&self, config: &Config) -> Option<String> {
+        // The subject names no link: none are written for it.
+        let no_links = Links::default();
         self.decision
             .routes
             .iter()
             .any(|name| config.route(name).is_some())
-            .then(|| subject(&self.alert_input(&Enrichment::default())))
+            .then(|| subject(&self.alert_input(&Enrichment::default(), &no_links)))
     }
 
-    fn alert_input<'a>(&'a self, enrichment: &'a Enrichment) -> AlertInput<'a> {
+    fn alert_input<'a>(&'a self, enrichment: &'a Enrichment, links: &'a Links) -> AlertInput<'a> {
         AlertInput {
             finding: &self.finding,
             classification: &self.classification,
             severity: self.severity,
             decision: &self.decision,
-            links: &self.links,
+            links,
             enrichment,
             observation: self.observation.as_ref(),
         }

@@ -343,11 +343,12 @@ proptest! {
         let alerts = evaluation.render(&config, &Enrichment::default());
         prop_assert_eq!(alerts.len(), 4);
         let backslashes_given = s.all().iter().map(|t| t.matches('\\').count()).sum::<usize>();
+        let links = evaluation.links();
         assert_alerts_are_safe(&alerts, backslashes_given, &[], |md| {
             // Console links too long to carry are left out (`LINK_MAX_CHARS`).
             [
-                (&evaluation.links.guardduty, "GuardDuty"),
-                (&evaluation.links.detective_finding, "Detective"),
+                (&links.guardduty, "GuardDuty"),
+                (&links.detective_finding, "Detective"),
             ]
             .into_iter()
             .filter_map(|(url, label)| url.as_deref().map(|url| (url, label)))
@@ -1044,7 +1045,7 @@ proptest! {
                 url.chars().count() <= LINK_MAX_CHARS
                     && !url.contains(|c: char| c.is_whitespace() || "<>|()[]".contains(c))
             };
-            let links = &evaluation.links;
+            let links = evaluation.links();
             let mut shown: Vec<String> = [(&links.guardduty, "GuardDuty"), (&links.detective_finding, "Detective")]
                 .into_iter()
                 .filter_map(|(url, label)| url.as_deref().map(|url| (url, label)))

@@ -15,7 +15,7 @@ const LINK_PART_MAX_CHARS: usize = 256;
 const ENTITY_LABEL_MAX_CHARS: usize = 160;
 
 /// Where to look next.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Links {
     /// The GuardDuty finding (none for findings Watchpost made itself).
     pub guardduty: Option<String>,

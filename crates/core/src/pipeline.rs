@@ -19,7 +19,7 @@ use crate::state::{AlertRecord, alert_key};
 /// A finding with everything decided about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
-    pub finding: Finding,
+    pub finding: Box<Finding>,
     pub origin: Origin,
     pub classification: Classification,
     pub severity: Severity,

@@ -338,7 +338,7 @@ proptest! {
         let config = all_formats_config();
         let finding = deserialize_finding(finding_json(&s, severity, count, sample))
             .expect("well-typed finding");
-        let evaluation = evaluate(SourcedFinding { finding, origin: Origin::GuardDuty, observation: None }, &config, None, 0);
+        let evaluation = evaluate(SourcedFinding { finding: Box::new(finding), origin: Origin::GuardDuty, observation: None }, &config, None, 0);
         prop_assert!(evaluation.is_alert(), "{}", evaluation.decision.reason);
         let alerts = evaluation.render(&config, &Enrichment::default());
         prop_assert_eq!(alerts.len(), 4);

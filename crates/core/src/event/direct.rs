@@ -22,7 +22,7 @@ use crate::guardduty::Finding;
 
 /// The finding of a `GuardDuty Finding` event, or `None` when the event is anything else or
 /// anything about it is unusual.
-pub(super) fn guardduty_finding(bytes: &[u8]) -> Option<Finding> {
+pub(super) fn guardduty_finding(bytes: &[u8]) -> Option<Box<Finding>> {
     // Valid UTF-8 as a whole, so that neither pass checks each string again.
     let text = std::str::from_utf8(bytes).ok()?;
     serde_json::from_str::<Checked>(text).ok()?;
@@ -79,7 +79,7 @@ impl<'de> Visitor<'de> for CheckedVisitor {
     }
 }
 
-struct GuardDutyEvent(Finding);
+struct GuardDutyEvent(Box<Finding>);
 
 impl<'de> Deserialize<'de> for GuardDutyEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -145,7 +145,7 @@ impl<'de> Visitor<'de> for EventVisitor {
                 // EventBridge writes `detail-type` before `detail`; in any other order the
                 // finding could not be typed before it is read.
                 Key::Detail if !guardduty || finding.is_some() => return Err(unusual()),
-                Key::Detail => finding = Some(map.next_value::<Finding>()?),
+                Key::Detail => finding = Some(map.next_value::<Box<Finding>>()?),
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -175,7 +175,7 @@ mod tests {
         let finding = guardduty_finding(EVENT.as_bytes()).expect("the common case is read");
         let expected: crate::guardduty::Finding =
             serde_json::from_value(event()["detail"].clone()).unwrap();
-        assert_eq!(finding, expected);
+        assert_eq!(*finding, expected);
     }
 
     #[test]

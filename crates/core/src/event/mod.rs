@@ -52,7 +52,8 @@ impl Origin {
 /// A finding and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourcedFinding {
-    pub finding: Finding,
+    /// Boxed: a finding is about 7.5 KB, and the pipeline hands it on several times.
+    pub finding: Box<Finding>,
     pub origin: Origin,
     /// What Watchpost observed itself, for findings it made (CloudTrail, usage alarms).
     pub observation: Option<Observation>,
@@ -157,15 +158,15 @@ fn parse_finding_event(value: Value) -> ParsedEvent {
 fn guardduty_finding(detail: &Value, path: &str) -> ParsedEvent {
     // Read from the event in place; a finding at fault is read again to say where (tracking
     // the path of every field costs time that well-formed findings need not spend).
-    let finding = Finding::deserialize(detail)
-        .or_else(|_| serde_path_to_error::deserialize::<_, Finding>(detail));
+    let finding = Box::<Finding>::deserialize(detail)
+        .or_else(|_| serde_path_to_error::deserialize::<_, Box<Finding>>(detail));
     match finding {
         Ok(finding) => one_guardduty_finding(finding),
         Err(err) => ParsedEvent::Rejected(describe_error(path, &err)),
     }
 }
 
-fn one_guardduty_finding(finding: Finding) -> ParsedEvent {
+fn one_guardduty_finding(finding: Box<Finding>) -> ParsedEvent {
     ParsedEvent::Findings {
         findings: vec![SourcedFinding {
             finding,
@@ -225,7 +226,7 @@ fn security_hub_findings(findings: &[Value], path: &str) -> ParsedEvent {
             Err(what) => rejected.push(format!("{}{what}", prefix_of(&at))),
             Ok(product) if asff::is_guardduty(product) => match asff::to_finding(finding) {
                 Ok(finding) => out.push(SourcedFinding {
-                    finding,
+                    finding: Box::new(finding),
                     origin: Origin::SecurityHub,
                     observation: None,
                 }),

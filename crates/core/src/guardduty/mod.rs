@@ -287,31 +287,31 @@ impl Finding {
         let remote: Option<&RemoteIpDetails> = action
             .aws_api_call_action
             .as_ref()
-            .and_then(|a| a.remote_ip_details.as_ref())
+            .and_then(|a| a.remote_ip_details.as_deref())
             .or_else(|| {
                 action
                     .network_connection_action
                     .as_ref()
-                    .and_then(|n| n.remote_ip_details.as_ref())
+                    .and_then(|n| n.remote_ip_details.as_deref())
             })
             .or_else(|| {
                 action
                     .kubernetes_api_call_action
                     .as_ref()
-                    .and_then(|k| k.remote_ip_details.as_ref())
+                    .and_then(|k| k.remote_ip_details.as_deref())
             })
             .or_else(|| {
                 action
                     .rds_login_attempt_action
                     .as_ref()
-                    .and_then(|r| r.remote_ip_details.as_ref())
+                    .and_then(|r| r.remote_ip_details.as_deref())
             })
             .or_else(|| {
                 action
                     .port_probe_action
                     .as_ref()
                     .and_then(|p| p.port_probe_details.first())
-                    .and_then(|d| d.remote_ip_details.as_ref())
+                    .and_then(|d| d.remote_ip_details.as_deref())
             });
         if let Some(remote) = remote {
             actor.ip_address = remote
@@ -364,7 +364,7 @@ impl Finding {
         self.service
             .as_ref()
             .and_then(|s| s.detection.as_ref())
-            .and_then(|d| d.sequence.as_ref())
+            .and_then(|d| d.sequence.as_deref())
     }
 
     fn sequence_resources(&self) -> impl Iterator<Item = &wire::ResourceV2> {

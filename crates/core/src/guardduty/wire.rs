@@ -47,7 +47,7 @@ pub struct Finding {
     #[serde(rename = "schemaVersion")]
     pub schema_version: String,
     #[serde(rename = "service", default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<Service>,
+    pub service: Option<Box<Service>>,
     /// The severity of the finding.
     #[serde(rename = "severity")]
     pub severity: f64,
@@ -70,54 +70,54 @@ pub struct Finding {
 pub struct Resource {
     /// The IAM access key details (user information) of a user that engaged in the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "accessKeyDetails", default, skip_serializing_if = "Option::is_none")]
-    pub access_key_details: Option<AccessKeyDetails>,
+    pub access_key_details: Option<Box<AccessKeyDetails>>,
     /// Contains information on the S3 bucket.
     #[serde(rename = "s3BucketDetails", default, deserialize_with = "nullable", skip_serializing_if = "super::serde_helpers::is_empty")]
     pub s3_bucket_details: Vec<S3BucketDetail>,
     /// The information about the EC2 instance associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "instanceDetails", default, skip_serializing_if = "Option::is_none")]
-    pub instance_details: Option<InstanceDetails>,
+    pub instance_details: Option<Box<InstanceDetails>>,
     /// Details about the EKS cluster involved in a Kubernetes finding.
     #[serde(rename = "eksClusterDetails", default, skip_serializing_if = "Option::is_none")]
-    pub eks_cluster_details: Option<EksClusterDetails>,
+    pub eks_cluster_details: Option<Box<EksClusterDetails>>,
     /// Details about the Kubernetes user and workload involved in a Kubernetes finding.
     #[serde(rename = "kubernetesDetails", default, skip_serializing_if = "Option::is_none")]
-    pub kubernetes_details: Option<KubernetesDetails>,
+    pub kubernetes_details: Option<Box<KubernetesDetails>>,
     /// The type of Amazon Web Services resource.
     #[serde(rename = "resourceType", default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
     /// Contains list of scanned and skipped EBS volumes with details.
     #[serde(rename = "ebsVolumeDetails", default, skip_serializing_if = "Option::is_none")]
-    pub ebs_volume_details: Option<EbsVolumeDetails>,
+    pub ebs_volume_details: Option<Box<EbsVolumeDetails>>,
     /// Contains information about the details of the ECS Cluster.
     #[serde(rename = "ecsClusterDetails", default, skip_serializing_if = "Option::is_none")]
-    pub ecs_cluster_details: Option<EcsClusterDetails>,
+    pub ecs_cluster_details: Option<Box<EcsClusterDetails>>,
     #[serde(rename = "containerDetails", default, skip_serializing_if = "Option::is_none")]
-    pub container_details: Option<Container>,
+    pub container_details: Option<Box<Container>>,
     /// Contains information about the Lambda function that was involved in a finding.
     #[serde(rename = "lambdaDetails", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_details: Option<LambdaDetails>,
+    pub lambda_details: Option<Box<LambdaDetails>>,
     /// Contains information about the database instance to which an anomalous login attempt was made.
     #[serde(rename = "rdsDbInstanceDetails", default, skip_serializing_if = "Option::is_none")]
-    pub rds_db_instance_details: Option<RdsDbInstanceDetails>,
+    pub rds_db_instance_details: Option<Box<RdsDbInstanceDetails>>,
     /// Contains information about the RDS Limitless database that was involved in a GuardDuty finding.
     #[serde(rename = "rdsLimitlessDbDetails", default, skip_serializing_if = "Option::is_none")]
-    pub rds_limitless_db_details: Option<RdsLimitlessDbDetails>,
+    pub rds_limitless_db_details: Option<Box<RdsLimitlessDbDetails>>,
     /// Contains information about the user details through which anomalous login attempt was made.
     #[serde(rename = "rdsDbUserDetails", default, skip_serializing_if = "Option::is_none")]
-    pub rds_db_user_details: Option<RdsDbUserDetails>,
+    pub rds_db_user_details: Option<Box<RdsDbUserDetails>>,
     /// Contains details about the EBS snapshot that was scanned.
     #[serde(rename = "ebsSnapshotDetails", default, skip_serializing_if = "Option::is_none")]
-    pub ebs_snapshot_details: Option<EbsSnapshotDetails>,
+    pub ebs_snapshot_details: Option<Box<EbsSnapshotDetails>>,
     /// Contains details about the EC2 image that was scanned.
     #[serde(rename = "ec2ImageDetails", default, skip_serializing_if = "Option::is_none")]
-    pub ec2_image_details: Option<Ec2ImageDetails>,
+    pub ec2_image_details: Option<Box<Ec2ImageDetails>>,
     /// Contains details about the backup recovery point that was scanned.
     #[serde(rename = "recoveryPointDetails", default, skip_serializing_if = "Option::is_none")]
-    pub recovery_point_details: Option<RecoveryPointDetails>,
+    pub recovery_point_details: Option<Box<RecoveryPointDetails>>,
     /// Contains information about the Bedrock guardrail that was involved in a finding.
     #[serde(rename = "bedrockGuardrailDetails", default, skip_serializing_if = "Option::is_none")]
-    pub bedrock_guardrail_details: Option<BedrockGuardrailDetails>,
+    pub bedrock_guardrail_details: Option<Box<BedrockGuardrailDetails>>,
     /// Contains information about the AI models involved in a finding.
     #[serde(rename = "modelDetails", default, deserialize_with = "nullable", skip_serializing_if = "super::serde_helpers::is_empty")]
     pub model_details: Vec<ModelDetail>,
@@ -157,16 +157,16 @@ pub struct S3BucketDetail {
     pub created_at: Option<Timestamp>,
     /// The owner of the S3 bucket.
     #[serde(rename = "owner", default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<Owner>,
+    pub owner: Option<Box<Owner>>,
     /// All tags attached to the S3 bucket
     #[serde(rename = "tags", default, deserialize_with = "nullable", skip_serializing_if = "super::serde_helpers::is_empty")]
     pub tags: Vec<Tag>,
     /// Describes the server side encryption method used in the S3 bucket.
     #[serde(rename = "defaultServerSideEncryption", default, skip_serializing_if = "Option::is_none")]
-    pub default_server_side_encryption: Option<DefaultServerSideEncryption>,
+    pub default_server_side_encryption: Option<Box<DefaultServerSideEncryption>>,
     /// Describes the public access policies that apply to the S3 bucket.
     #[serde(rename = "publicAccess", default, skip_serializing_if = "Option::is_none")]
-    pub public_access: Option<PublicAccess>,
+    pub public_access: Option<Box<PublicAccess>>,
     /// Information about the S3 object that was scanned.
     #[serde(rename = "s3ObjectDetails", default, deserialize_with = "nullable", skip_serializing_if = "super::serde_helpers::is_empty")]
     pub s3_object_details: Vec<S3ObjectDetail>,
@@ -207,7 +207,7 @@ pub struct DefaultServerSideEncryption {
 pub struct PublicAccess {
     /// Contains information about how permissions are configured for the S3 bucket.
     #[serde(rename = "permissionConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub permission_configuration: Option<PermissionConfiguration>,
+    pub permission_configuration: Option<Box<PermissionConfiguration>>,
     /// Describes the effective permission on this bucket after factoring all attached policies.
     #[serde(rename = "effectivePermission", default, skip_serializing_if = "Option::is_none")]
     pub effective_permission: Option<String>,
@@ -218,10 +218,10 @@ pub struct PublicAccess {
 pub struct PermissionConfiguration {
     /// Contains information about the bucket level permissions for the S3 bucket.
     #[serde(rename = "bucketLevelPermissions", default, skip_serializing_if = "Option::is_none")]
-    pub bucket_level_permissions: Option<BucketLevelPermissions>,
+    pub bucket_level_permissions: Option<Box<BucketLevelPermissions>>,
     /// Contains information about the account level permissions on the S3 bucket.
     #[serde(rename = "accountLevelPermissions", default, skip_serializing_if = "Option::is_none")]
-    pub account_level_permissions: Option<AccountLevelPermissions>,
+    pub account_level_permissions: Option<Box<AccountLevelPermissions>>,
 }
 
 /// Contains information about the bucket level permissions for the S3 bucket.
@@ -229,13 +229,13 @@ pub struct PermissionConfiguration {
 pub struct BucketLevelPermissions {
     /// Contains information on how Access Control Policies are applied to the bucket.
     #[serde(rename = "accessControlList", default, skip_serializing_if = "Option::is_none")]
-    pub access_control_list: Option<AccessControlList>,
+    pub access_control_list: Option<Box<AccessControlList>>,
     /// Contains information on the bucket policies for the S3 bucket.
     #[serde(rename = "bucketPolicy", default, skip_serializing_if = "Option::is_none")]
-    pub bucket_policy: Option<BucketPolicy>,
+    pub bucket_policy: Option<Box<BucketPolicy>>,
     /// Contains information on which account level S3 Block Public Access settings are applied to the S3 bucket.
     #[serde(rename = "blockPublicAccess", default, skip_serializing_if = "Option::is_none")]
-    pub block_public_access: Option<BlockPublicAccess>,
+    pub block_public_access: Option<Box<BlockPublicAccess>>,
 }
 
 /// Contains information on the current access control policies for the bucket.
@@ -282,7 +282,7 @@ pub struct BlockPublicAccess {
 pub struct AccountLevelPermissions {
     /// Describes the S3 Block Public Access settings of the bucket's parent account.
     #[serde(rename = "blockPublicAccess", default, skip_serializing_if = "Option::is_none")]
-    pub block_public_access: Option<BlockPublicAccess>,
+    pub block_public_access: Option<Box<BlockPublicAccess>>,
 }
 
 /// Information about the S3 object that was scanned
@@ -313,7 +313,7 @@ pub struct InstanceDetails {
     pub availability_zone: Option<String>,
     /// The profile information of the EC2 instance.
     #[serde(rename = "iamInstanceProfile", default, skip_serializing_if = "Option::is_none")]
-    pub iam_instance_profile: Option<IamInstanceProfile>,
+    pub iam_instance_profile: Option<Box<IamInstanceProfile>>,
     /// The image description of the EC2 instance.
     #[serde(rename = "imageDescription", default, skip_serializing_if = "Option::is_none")]
     pub image_description: Option<String>,
@@ -456,10 +456,10 @@ pub struct EksClusterDetails {
 pub struct KubernetesDetails {
     /// Details about the Kubernetes user involved in a Kubernetes finding.
     #[serde(rename = "kubernetesUserDetails", default, skip_serializing_if = "Option::is_none")]
-    pub kubernetes_user_details: Option<KubernetesUserDetails>,
+    pub kubernetes_user_details: Option<Box<KubernetesUserDetails>>,
     /// Details about the Kubernetes workload involved in a Kubernetes finding.
     #[serde(rename = "kubernetesWorkloadDetails", default, skip_serializing_if = "Option::is_none")]
-    pub kubernetes_workload_details: Option<KubernetesWorkloadDetails>,
+    pub kubernetes_workload_details: Option<Box<KubernetesWorkloadDetails>>,
 }
 
 /// Details about the Kubernetes user involved in a Kubernetes finding.
@@ -479,7 +479,7 @@ pub struct KubernetesUserDetails {
     pub session_name: Vec<String>,
     /// Information about the impersonated user.
     #[serde(rename = "impersonatedUser", default, skip_serializing_if = "Option::is_none")]
-    pub impersonated_user: Option<ImpersonatedUser>,
+    pub impersonated_user: Option<Box<ImpersonatedUser>>,
 }
 
 /// Contains information about the impersonated user.
@@ -551,7 +551,7 @@ pub struct Container {
     pub volume_mounts: Vec<VolumeMount>,
     /// Container security context.
     #[serde(rename = "securityContext", default, skip_serializing_if = "Option::is_none")]
-    pub security_context: Option<SecurityContext>,
+    pub security_context: Option<Box<SecurityContext>>,
 }
 
 /// Container volume mount.
@@ -584,7 +584,7 @@ pub struct Volume {
     pub name: Option<String>,
     /// Represents a pre-existing file or directory on the host machine that the volume maps to.
     #[serde(rename = "hostPath", default, skip_serializing_if = "Option::is_none")]
-    pub host_path: Option<HostPath>,
+    pub host_path: Option<Box<HostPath>>,
 }
 
 /// Represents a pre-existing file or directory on the host machine that the volume maps to.
@@ -658,7 +658,7 @@ pub struct EcsClusterDetails {
     pub tags: Vec<Tag>,
     /// Contains information about the details of the ECS Task.
     #[serde(rename = "taskDetails", default, skip_serializing_if = "Option::is_none")]
-    pub task_details: Option<EcsTaskDetails>,
+    pub task_details: Option<Box<EcsTaskDetails>>,
 }
 
 /// Contains information about the task in an ECS cluster.
@@ -725,7 +725,7 @@ pub struct LambdaDetails {
     pub role: Option<String>,
     /// Amazon Virtual Private Cloud configuration details associated with your Lambda function.
     #[serde(rename = "vpcConfig", default, skip_serializing_if = "Option::is_none")]
-    pub vpc_config: Option<VpcConfig>,
+    pub vpc_config: Option<Box<VpcConfig>>,
     /// A list of tags attached to this resource, listed in the format of key:value pair.
     #[serde(rename = "tags", default, deserialize_with = "nullable", skip_serializing_if = "super::serde_helpers::is_empty")]
     pub tags: Vec<Tag>,
@@ -843,7 +843,7 @@ pub struct RecoveryPointDetails {
     #[serde(rename = "backupVaultName", default, skip_serializing_if = "Option::is_none")]
     pub backup_vault_name: Option<String>,
     #[serde(rename = "continuousScanDetails", default, skip_serializing_if = "Option::is_none")]
-    pub continuous_scan_details: Option<ScanConfigurationContinuousScanDetails>,
+    pub continuous_scan_details: Option<Box<ScanConfigurationContinuousScanDetails>>,
 }
 
 /// Contains information about the time range within the continuous backup in Amazon Web Services Backup that was scanned for a point-in-time recovery resource.
@@ -918,10 +918,10 @@ pub struct ModelDetail {
 pub struct Service {
     /// Information about the activity that is described in a finding.
     #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<Action>,
+    pub action: Option<Box<Action>>,
     /// An evidence object associated with the service.
     #[serde(rename = "evidence", default, skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<Evidence>,
+    pub evidence: Option<Box<Evidence>>,
     /// Indicates whether this finding is archived.
     #[serde(rename = "archived", default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
@@ -954,16 +954,16 @@ pub struct Service {
     pub feature_name: Option<String>,
     /// Returns details from the malware scan that created a finding.
     #[serde(rename = "ebsVolumeScanDetails", default, skip_serializing_if = "Option::is_none")]
-    pub ebs_volume_scan_details: Option<EbsVolumeScanDetails>,
+    pub ebs_volume_scan_details: Option<Box<EbsVolumeScanDetails>>,
     /// Information about the process and any required context values for a specific finding
     #[serde(rename = "runtimeDetails", default, skip_serializing_if = "Option::is_none")]
-    pub runtime_details: Option<RuntimeDetails>,
+    pub runtime_details: Option<Box<RuntimeDetails>>,
     /// Contains information about the detected unusual behavior.
     #[serde(rename = "detection", default, skip_serializing_if = "Option::is_none")]
-    pub detection: Option<Detection>,
+    pub detection: Option<Box<Detection>>,
     /// Returns details from the malware scan that generated a GuardDuty finding.
     #[serde(rename = "malwareScanDetails", default, skip_serializing_if = "Option::is_none")]
-    pub malware_scan_details: Option<MalwareScanDetails>,
+    pub malware_scan_details: Option<Box<MalwareScanDetails>>,
 }
 
 /// Contains information about actions.
@@ -974,31 +974,31 @@ pub struct Action {
     pub action_type: Option<String>,
     /// Information about the AWS_API_CALL action described in this finding.
     #[serde(rename = "awsApiCallAction", default, skip_serializing_if = "Option::is_none")]
-    pub aws_api_call_action: Option<AwsApiCallAction>,
+    pub aws_api_call_action: Option<Box<AwsApiCallAction>>,
     /// Information about the DNS_REQUEST action described in this finding.
     #[serde(rename = "dnsRequestAction", default, skip_serializing_if = "Option::is_none")]
-    pub dns_request_action: Option<DnsRequestAction>,
+    pub dns_request_action: Option<Box<DnsRequestAction>>,
     /// Information about the NETWORK_CONNECTION action described in this finding.
     #[serde(rename = "networkConnectionAction", default, skip_serializing_if = "Option::is_none")]
-    pub network_connection_action: Option<NetworkConnectionAction>,
+    pub network_connection_action: Option<Box<NetworkConnectionAction>>,
     /// Information about the PORT_PROBE action described in this finding.
     #[serde(rename = "portProbeAction", default, skip_serializing_if = "Option::is_none")]
-    pub port_probe_action: Option<PortProbeAction>,
+    pub port_probe_action: Option<Box<PortProbeAction>>,
     /// Information about the Kubernetes API call action described in this finding.
     #[serde(rename = "kubernetesApiCallAction", default, skip_serializing_if = "Option::is_none")]
-    pub kubernetes_api_call_action: Option<KubernetesApiCallAction>,
+    pub kubernetes_api_call_action: Option<Box<KubernetesApiCallAction>>,
     /// Information whether the user has the permission to use a specific Kubernetes API.
     #[serde(rename = "kubernetesPermissionCheckedDetails", default, skip_serializing_if = "Option::is_none")]
-    pub kubernetes_permission_checked_details: Option<KubernetesPermissionCheckedDetails>,
+    pub kubernetes_permission_checked_details: Option<Box<KubernetesPermissionCheckedDetails>>,
     /// Information about the role binding that grants the permission defined in a Kubernetes role.
     #[serde(rename = "kubernetesRoleBindingDetails", default, skip_serializing_if = "Option::is_none")]
-    pub kubernetes_role_binding_details: Option<KubernetesRoleBindingDetails>,
+    pub kubernetes_role_binding_details: Option<Box<KubernetesRoleBindingDetails>>,
     /// Information about the Kubernetes role name and role type.
     #[serde(rename = "kubernetesRoleDetails", default, skip_serializing_if = "Option::is_none")]
-    pub kubernetes_role_details: Option<KubernetesRoleDetails>,
+    pub kubernetes_role_details: Option<Box<KubernetesRoleDetails>>,
     /// Information about RDS_LOGIN_ATTEMPT action described in this finding.
     #[serde(rename = "rdsLoginAttemptAction", default, skip_serializing_if = "Option::is_none")]
-    pub rds_login_attempt_action: Option<RdsLoginAttemptAction>,
+    pub rds_login_attempt_action: Option<Box<RdsLoginAttemptAction>>,
 }
 
 /// Contains information about the API action.
@@ -1012,7 +1012,7 @@ pub struct AwsApiCallAction {
     pub caller_type: Option<String>,
     /// The domain information for the Amazon Web Services API call.
     #[serde(rename = "domainDetails", default, skip_serializing_if = "Option::is_none")]
-    pub domain_details: Option<DomainDetails>,
+    pub domain_details: Option<Box<DomainDetails>>,
     /// The error code of the failed Amazon Web Services API action.
     #[serde(rename = "errorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
@@ -1021,13 +1021,13 @@ pub struct AwsApiCallAction {
     pub user_agent: Option<String>,
     /// The remote IP information of the connection that initiated the Amazon Web Services API call.
     #[serde(rename = "remoteIpDetails", default, skip_serializing_if = "Option::is_none")]
-    pub remote_ip_details: Option<RemoteIpDetails>,
+    pub remote_ip_details: Option<Box<RemoteIpDetails>>,
     /// The Amazon Web Services service name whose API was invoked.
     #[serde(rename = "serviceName", default, skip_serializing_if = "Option::is_none")]
     pub service_name: Option<String>,
     /// The details of the Amazon Web Services account that made the API call.
     #[serde(rename = "remoteAccountDetails", default, skip_serializing_if = "Option::is_none")]
-    pub remote_account_details: Option<RemoteAccountDetails>,
+    pub remote_account_details: Option<Box<RemoteAccountDetails>>,
     /// The details of the Amazon Web Services account that made the API call.
     #[serde(rename = "affectedResources", default, deserialize_with = "nullable", skip_serializing_if = "super::serde_helpers::is_empty")]
     pub affected_resources: BTreeMap<String, String>,
@@ -1046,13 +1046,13 @@ pub struct DomainDetails {
 pub struct RemoteIpDetails {
     /// The city information of the remote IP address.
     #[serde(rename = "city", default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<City>,
+    pub city: Option<Box<City>>,
     /// The country code of the remote IP address.
     #[serde(rename = "country", default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<Country>,
+    pub country: Option<Box<Country>>,
     /// The location information of the remote IP address.
     #[serde(rename = "geoLocation", default, skip_serializing_if = "Option::is_none")]
-    pub geo_location: Option<GeoLocation>,
+    pub geo_location: Option<Box<GeoLocation>>,
     /// The IPv4 remote address of the connection.
     #[serde(rename = "ipAddressV4", default, skip_serializing_if = "Option::is_none")]
     pub ip_address_v4: Option<String>,
@@ -1061,7 +1061,7 @@ pub struct RemoteIpDetails {
     pub ip_address_v6: Option<String>,
     /// The ISP organization information of the remote IP address.
     #[serde(rename = "organization", default, skip_serializing_if = "Option::is_none")]
-    pub organization: Option<Organization>,
+    pub organization: Option<Box<Organization>>,
 }
 
 /// Contains information about the city associated with the IP address.
@@ -1153,22 +1153,22 @@ pub struct NetworkConnectionAction {
     pub connection_direction: Option<String>,
     /// The local port information of the connection.
     #[serde(rename = "localPortDetails", default, skip_serializing_if = "Option::is_none")]
-    pub local_port_details: Option<LocalPortDetails>,
+    pub local_port_details: Option<Box<LocalPortDetails>>,
     /// The network connection protocol.
     #[serde(rename = "protocol", default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     /// The local IP information of the connection.
     #[serde(rename = "localIpDetails", default, skip_serializing_if = "Option::is_none")]
-    pub local_ip_details: Option<LocalIpDetails>,
+    pub local_ip_details: Option<Box<LocalIpDetails>>,
     /// The EC2 instance's local elastic network interface utilized for the connection.
     #[serde(rename = "localNetworkInterface", default, skip_serializing_if = "Option::is_none")]
     pub local_network_interface: Option<String>,
     /// The remote IP information of the connection.
     #[serde(rename = "remoteIpDetails", default, skip_serializing_if = "Option::is_none")]
-    pub remote_ip_details: Option<RemoteIpDetails>,
+    pub remote_ip_details: Option<Box<RemoteIpDetails>>,
     /// The remote port information of the connection.
     #[serde(rename = "remotePortDetails", default, skip_serializing_if = "Option::is_none")]
-    pub remote_port_details: Option<RemotePortDetails>,
+    pub remote_port_details: Option<Box<RemotePortDetails>>,
 }
 
 /// Contains information about the port for the local connection.
@@ -1220,13 +1220,13 @@ pub struct PortProbeAction {
 pub struct PortProbeDetail {
     /// The local port information of the connection.
     #[serde(rename = "localPortDetails", default, skip_serializing_if = "Option::is_none")]
-    pub local_port_details: Option<LocalPortDetails>,
+    pub local_port_details: Option<Box<LocalPortDetails>>,
     /// The local IP information of the connection.
     #[serde(rename = "localIpDetails", default, skip_serializing_if = "Option::is_none")]
-    pub local_ip_details: Option<LocalIpDetails>,
+    pub local_ip_details: Option<Box<LocalIpDetails>>,
     /// The remote IP information of the connection.
     #[serde(rename = "remoteIpDetails", default, skip_serializing_if = "Option::is_none")]
-    pub remote_ip_details: Option<RemoteIpDetails>,
+    pub remote_ip_details: Option<Box<RemoteIpDetails>>,
 }
 
 /// Information about the Kubernetes API call action described in this finding.
@@ -1257,7 +1257,7 @@ pub struct KubernetesApiCallAction {
     #[serde(rename = "userAgent", default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     #[serde(rename = "remoteIpDetails", default, skip_serializing_if = "Option::is_none")]
-    pub remote_ip_details: Option<RemoteIpDetails>,
+    pub remote_ip_details: Option<Box<RemoteIpDetails>>,
     /// The resulting HTTP response code of the Kubernetes API call action.
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
@@ -1321,7 +1321,7 @@ pub struct KubernetesRoleDetails {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
 pub struct RdsLoginAttemptAction {
     #[serde(rename = "remoteIpDetails", default, skip_serializing_if = "Option::is_none")]
-    pub remote_ip_details: Option<RemoteIpDetails>,
+    pub remote_ip_details: Option<Box<RemoteIpDetails>>,
     /// Indicates the login attributes used in the login attempt.
     #[serde(rename = "loginAttributes", alias = "LoginAttributes", default, deserialize_with = "nullable", skip_serializing_if = "super::serde_helpers::is_empty")]
     pub login_attributes: Vec<LoginAttribute>,
@@ -1397,7 +1397,7 @@ pub struct EbsVolumeScanDetails {
     pub sources: Vec<String>,
     /// Contains a complete view providing malware scan result details.
     #[serde(rename = "scanDetections", default, skip_serializing_if = "Option::is_none")]
-    pub scan_detections: Option<ScanDetections>,
+    pub scan_detections: Option<Box<ScanDetections>>,
     /// Specifies the scan type that invoked the malware scan.
     #[serde(rename = "scanType", default, skip_serializing_if = "Option::is_none")]
     pub scan_type: Option<String>,
@@ -1408,16 +1408,16 @@ pub struct EbsVolumeScanDetails {
 pub struct ScanDetections {
     /// Total number of scanned files.
     #[serde(rename = "scannedItemCount", default, skip_serializing_if = "Option::is_none")]
-    pub scanned_item_count: Option<ScannedItemCount>,
+    pub scanned_item_count: Option<Box<ScannedItemCount>>,
     /// Total number of infected files.
     #[serde(rename = "threatsDetectedItemCount", default, skip_serializing_if = "Option::is_none")]
-    pub threats_detected_item_count: Option<ThreatsDetectedItemCount>,
+    pub threats_detected_item_count: Option<Box<ThreatsDetectedItemCount>>,
     /// Details of the highest severity threat detected during malware scan and number of infected files.
     #[serde(rename = "highestSeverityThreatDetails", default, skip_serializing_if = "Option::is_none")]
-    pub highest_severity_threat_details: Option<HighestSeverityThreatDetails>,
+    pub highest_severity_threat_details: Option<Box<HighestSeverityThreatDetails>>,
     /// Contains details about identified threats organized by threat name.
     #[serde(rename = "threatDetectedByName", default, skip_serializing_if = "Option::is_none")]
-    pub threat_detected_by_name: Option<ThreatDetectedByName>,
+    pub threat_detected_by_name: Option<Box<ThreatDetectedByName>>,
 }
 
 /// Total number of scanned files.
@@ -1512,10 +1512,10 @@ pub struct ScanFilePath {
 pub struct RuntimeDetails {
     /// Information about the observed process.
     #[serde(rename = "process", default, skip_serializing_if = "Option::is_none")]
-    pub process: Option<ProcessDetails>,
+    pub process: Option<Box<ProcessDetails>>,
     /// Additional information about the suspicious activity.
     #[serde(rename = "context", default, skip_serializing_if = "Option::is_none")]
-    pub context: Option<RuntimeContext>,
+    pub context: Option<Box<RuntimeContext>>,
 }
 
 /// Information about the observed process.
@@ -1599,7 +1599,7 @@ pub struct LineageObject {
 pub struct RuntimeContext {
     /// Information about the process that modified the current process.
     #[serde(rename = "modifyingProcess", default, skip_serializing_if = "Option::is_none")]
-    pub modifying_process: Option<ProcessDetails>,
+    pub modifying_process: Option<Box<ProcessDetails>>,
     /// The timestamp at which the process modified the current process.
     #[serde(rename = "modifiedAt", default, skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<Timestamp>,
@@ -1647,7 +1647,7 @@ pub struct RuntimeContext {
     pub shell_history_file_path: Option<String>,
     /// Information about the process that had its memory overwritten by the current process.
     #[serde(rename = "targetProcess", default, skip_serializing_if = "Option::is_none")]
-    pub target_process: Option<ProcessDetails>,
+    pub target_process: Option<Box<ProcessDetails>>,
     /// Represents the communication protocol associated with the address.
     #[serde(rename = "addressFamily", default, skip_serializing_if = "Option::is_none")]
     pub address_family: Option<String>,
@@ -1688,10 +1688,10 @@ pub struct RuntimeContext {
 pub struct Detection {
     /// The details about the anomalous activity that caused GuardDuty to generate the finding.
     #[serde(rename = "anomaly", default, skip_serializing_if = "Option::is_none")]
-    pub anomaly: Option<Anomaly>,
+    pub anomaly: Option<Box<Anomaly>>,
     /// The details about the attack sequence.
     #[serde(rename = "sequence", default, skip_serializing_if = "Option::is_none")]
-    pub sequence: Option<Sequence>,
+    pub sequence: Option<Box<Sequence>>,
 }
 
 /// Contains information about the anomalies.
@@ -1702,7 +1702,7 @@ pub struct Anomaly {
     pub profiles: BTreeMap<String, BTreeMap<String, Vec<AnomalyObject>>>,
     /// Information about the behavior of the anomalies.
     #[serde(rename = "unusual", default, skip_serializing_if = "Option::is_none")]
-    pub unusual: Option<AnomalyUnusual>,
+    pub unusual: Option<Box<AnomalyUnusual>>,
 }
 
 /// Contains information about the unusual anomalies.
@@ -1716,7 +1716,7 @@ pub struct AnomalyObject {
     pub profile_subtype: Option<String>,
     /// The recorded value.
     #[serde(rename = "observations", default, skip_serializing_if = "Option::is_none")]
-    pub observations: Option<Observations>,
+    pub observations: Option<Box<Observations>>,
 }
 
 /// Contains information about the observed behavior.
@@ -1775,13 +1775,13 @@ pub struct Actor {
     pub id: Option<String>,
     /// Contains information about the user credentials used by the threat actor.
     #[serde(rename = "user", default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// Contains information about the user session where the activity initiated.
     #[serde(rename = "session", default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<Session>,
+    pub session: Option<Box<Session>>,
     /// Contains information about the process associated with the threat actor.
     #[serde(rename = "process", default, skip_serializing_if = "Option::is_none")]
-    pub process: Option<ActorProcess>,
+    pub process: Option<Box<ActorProcess>>,
 }
 
 /// Contains information about the user involved in the attack sequence.
@@ -1801,7 +1801,7 @@ pub struct User {
     pub credential_uid: Option<String>,
     /// Contains information about the Amazon Web Services account within which the activity took place.
     #[serde(rename = "account", default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<Account>,
+    pub account: Option<Box<Account>>,
 }
 
 /// Contains information about the Amazon Web Services account within which the activity took place.
@@ -1875,7 +1875,7 @@ pub struct ResourceV2 {
     pub tags: Vec<Tag>,
     /// Contains information about the Amazon Web Services resource associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "data", default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ResourceData>,
+    pub data: Option<Box<ResourceData>>,
 }
 
 /// Contains information about the Amazon Web Services resource that is associated with the activity that prompted GuardDuty to generate a finding.
@@ -1883,52 +1883,52 @@ pub struct ResourceV2 {
 pub struct ResourceData {
     /// Contains information about the Amazon S3 bucket.
     #[serde(rename = "s3Bucket", default, skip_serializing_if = "Option::is_none")]
-    pub s3_bucket: Option<S3Bucket>,
+    pub s3_bucket: Option<Box<S3Bucket>>,
     /// Contains information about the Amazon EC2 instance.
     #[serde(rename = "ec2Instance", default, skip_serializing_if = "Option::is_none")]
-    pub ec2_instance: Option<Ec2Instance>,
+    pub ec2_instance: Option<Box<Ec2Instance>>,
     /// Contains information about the IAM access key details of a user that involved in the GuardDuty finding.
     #[serde(rename = "accessKey", default, skip_serializing_if = "Option::is_none")]
-    pub access_key: Option<AccessKey>,
+    pub access_key: Option<Box<AccessKey>>,
     /// Contains information about the elastic network interface of the Amazon EC2 instance.
     #[serde(rename = "ec2NetworkInterface", default, skip_serializing_if = "Option::is_none")]
-    pub ec2_network_interface: Option<Ec2NetworkInterface>,
+    pub ec2_network_interface: Option<Box<Ec2NetworkInterface>>,
     /// Contains information about the Amazon S3 object.
     #[serde(rename = "s3Object", default, skip_serializing_if = "Option::is_none")]
-    pub s3_object: Option<S3Object>,
+    pub s3_object: Option<Box<S3Object>>,
     /// Contains detailed information about the Amazon EKS cluster associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "eksCluster", default, skip_serializing_if = "Option::is_none")]
-    pub eks_cluster: Option<EksCluster>,
+    pub eks_cluster: Option<Box<EksCluster>>,
     /// Contains detailed information about the Kubernetes workload associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "kubernetesWorkload", default, skip_serializing_if = "Option::is_none")]
-    pub kubernetes_workload: Option<KubernetesWorkload>,
+    pub kubernetes_workload: Option<Box<KubernetesWorkload>>,
     /// Contains detailed information about the container associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "container", default, skip_serializing_if = "Option::is_none")]
-    pub container: Option<ContainerFindingResource>,
+    pub container: Option<Box<ContainerFindingResource>>,
     /// Contains detailed information about the Amazon ECS cluster associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "ecsCluster", default, skip_serializing_if = "Option::is_none")]
-    pub ecs_cluster: Option<EcsCluster>,
+    pub ecs_cluster: Option<Box<EcsCluster>>,
     /// Contains detailed information about the Amazon ECS task associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "ecsTask", default, skip_serializing_if = "Option::is_none")]
-    pub ecs_task: Option<EcsTask>,
+    pub ecs_task: Option<Box<EcsTask>>,
     /// Contains detailed information about the IAM instance profile associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "iamInstanceProfile", default, skip_serializing_if = "Option::is_none")]
-    pub iam_instance_profile: Option<IamInstanceProfileV2>,
+    pub iam_instance_profile: Option<Box<IamInstanceProfileV2>>,
     /// Contains detailed information about the Auto Scaling Group associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "autoscalingAutoScalingGroup", default, skip_serializing_if = "Option::is_none")]
-    pub autoscaling_auto_scaling_group: Option<AutoscalingAutoScalingGroup>,
+    pub autoscaling_auto_scaling_group: Option<Box<AutoscalingAutoScalingGroup>>,
     /// Contains detailed information about the EC2 launch template associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "ec2LaunchTemplate", default, skip_serializing_if = "Option::is_none")]
-    pub ec2_launch_template: Option<Ec2LaunchTemplate>,
+    pub ec2_launch_template: Option<Box<Ec2LaunchTemplate>>,
     /// Contains detailed information about the EC2 VPC associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "ec2Vpc", default, skip_serializing_if = "Option::is_none")]
-    pub ec2_vpc: Option<Ec2Vpc>,
+    pub ec2_vpc: Option<Box<Ec2Vpc>>,
     /// Contains detailed information about the EC2 Image associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "ec2Image", default, skip_serializing_if = "Option::is_none")]
-    pub ec2_image: Option<Ec2Image>,
+    pub ec2_image: Option<Box<Ec2Image>>,
     /// Contains detailed information about the CloudFormation stack associated with the activity that prompted GuardDuty to generate a finding.
     #[serde(rename = "cloudformationStack", default, skip_serializing_if = "Option::is_none")]
-    pub cloudformation_stack: Option<CloudformationStack>,
+    pub cloudformation_stack: Option<Box<CloudformationStack>>,
 }
 
 /// Contains information about the Amazon S3 bucket policies and encryption.
@@ -1957,10 +1957,10 @@ pub struct S3Bucket {
     pub public_write_access: Option<String>,
     /// Contains information about the public access policies that apply to the Amazon S3 bucket at the account level.
     #[serde(rename = "accountPublicAccess", default, skip_serializing_if = "Option::is_none")]
-    pub account_public_access: Option<PublicAccessConfiguration>,
+    pub account_public_access: Option<Box<PublicAccessConfiguration>>,
     /// Contains information about public access policies that apply to the Amazon S3 bucket.
     #[serde(rename = "bucketPublicAccess", default, skip_serializing_if = "Option::is_none")]
-    pub bucket_public_access: Option<PublicAccessConfiguration>,
+    pub bucket_public_access: Option<Box<PublicAccessConfiguration>>,
     /// Represents a list of Amazon S3 object identifiers.
     #[serde(rename = "s3ObjectUids", default, deserialize_with = "nullable", skip_serializing_if = "super::serde_helpers::is_empty")]
     pub s3_object_uids: Vec<String>,
@@ -1996,7 +1996,7 @@ pub struct Ec2Instance {
     #[serde(rename = "instanceState", default, skip_serializing_if = "Option::is_none")]
     pub instance_state: Option<String>,
     #[serde(rename = "iamInstanceProfile", alias = "IamInstanceProfile", default, skip_serializing_if = "Option::is_none")]
-    pub iam_instance_profile: Option<IamInstanceProfile>,
+    pub iam_instance_profile: Option<Box<IamInstanceProfile>>,
     /// Type of the Amazon EC2 instance.
     #[serde(rename = "instanceType", default, skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<String>,
@@ -2206,13 +2206,13 @@ pub struct NetworkEndpoint {
     pub port: Option<i64>,
     /// Information about the location of the network endpoint.
     #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<NetworkGeoLocation>,
+    pub location: Option<Box<NetworkGeoLocation>>,
     /// The Autonomous System (AS) of the network endpoint.
     #[serde(rename = "autonomousSystem", default, skip_serializing_if = "Option::is_none")]
-    pub autonomous_system: Option<AutonomousSystem>,
+    pub autonomous_system: Option<Box<AutonomousSystem>>,
     /// Information about the network connection.
     #[serde(rename = "connection", default, skip_serializing_if = "Option::is_none")]
-    pub connection: Option<NetworkConnection>,
+    pub connection: Option<Box<NetworkConnection>>,
 }
 
 /// Contains information about network endpoint location.
@@ -2329,7 +2329,7 @@ pub struct MalwareScanDetails {
     pub scan_category: Option<String>,
     /// The configuration settings used for the malware scan.
     #[serde(rename = "scanConfiguration", default, skip_serializing_if = "Option::is_none")]
-    pub scan_configuration: Option<MalwareProtectionFindingsScanConfiguration>,
+    pub scan_configuration: Option<Box<MalwareProtectionFindingsScanConfiguration>>,
     /// The number of unique malware threats detected during the scan.
     #[serde(rename = "uniqueThreatCount", default, skip_serializing_if = "Option::is_none")]
     pub unique_threat_count: Option<i64>,
@@ -2383,7 +2383,7 @@ pub struct ItemDetails {
     pub hash: Option<String>,
     /// Additional information about the detected threat item.
     #[serde(rename = "additionalInfo", default, skip_serializing_if = "Option::is_none")]
-    pub additional_info: Option<AdditionalInfo>,
+    pub additional_info: Option<Box<AdditionalInfo>>,
 }
 
 /// Contains additional information about the detected threat.
@@ -2404,7 +2404,7 @@ pub struct MalwareProtectionFindingsScanConfiguration {
     #[serde(rename = "triggerType", default, skip_serializing_if = "Option::is_none")]
     pub trigger_type: Option<String>,
     #[serde(rename = "incrementalScanDetails", default, skip_serializing_if = "Option::is_none")]
-    pub incremental_scan_details: Option<IncrementalScanDetails>,
+    pub incremental_scan_details: Option<Box<IncrementalScanDetails>>,
 }
 
 /// Contains information about the incremental scan configuration.

@@ -70,10 +70,23 @@ impl Invocation {
                     .as_str()
                     .map(|id| format!("; Detective investigation {id}"))
                     .unwrap_or_default();
-                if outcome == "alert" {
+                let said = if outcome == "alert" {
                     format!("alert to {}{investigation}", routes.join(", "))
                 } else {
                     format!("{outcome}: {}", f["reason"].as_str().unwrap_or_default())
+                };
+                // What the enricher could not do (its alert state, Detective) changes what
+                // it decided: say so beside the decision.
+                let notes: Vec<&str> = f["notes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                if notes.is_empty() {
+                    said
+                } else {
+                    format!("{said} ({})", notes.join("; "))
                 }
             })
             .collect();
@@ -130,5 +143,36 @@ impl Report {
     /// The follow-ups inbox subscribed to `route`.
     pub fn follow_ups_of(&self, route: &str) -> Option<&Inbox> {
         self.follow_ups.iter().find(|i| i.spec.route == route)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn invocation(answer: Value) -> Invocation {
+        Invocation {
+            input: "findings.jsonl:8".into(),
+            label: "a finding".into(),
+            result: InvocationResult::Ok(answer),
+        }
+    }
+
+    #[test]
+    fn an_outcome_says_what_the_enricher_could_not_do() {
+        let noted = invocation(json!({"findings": [{
+            "outcome": "alert", "routes_delivered": ["pager"],
+            "notes": ["deduplication unavailable: timed out"],
+        }]}));
+        assert_eq!(
+            noted.outcome(),
+            "alert to pager (deduplication unavailable: timed out)"
+        );
+        let plain = invocation(json!({"findings": [{
+            "outcome": "suppressed", "reason": "duplicate", "notes": [],
+        }]}));
+        assert_eq!(plain.outcome(), "suppressed: duplicate");
     }
 }

@@ -60,12 +60,7 @@ impl Invocation {
             .iter()
             .map(|f| {
                 let outcome = f["outcome"].as_str().unwrap_or("?");
-                let routes: Vec<&str> = f["routes_delivered"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .collect();
+                let routes = strings(&f["routes_delivered"]);
                 let investigation = f["investigation_id"]
                     .as_str()
                     .map(|id| format!("; Detective investigation {id}"))
@@ -77,12 +72,7 @@ impl Invocation {
                 };
                 // What the enricher could not do (its alert state, Detective) changes what
                 // it decided: say so beside the decision.
-                let notes: Vec<&str> = f["notes"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .collect();
+                let notes = strings(&f["notes"]);
                 if notes.is_empty() {
                     said
                 } else {
@@ -144,6 +134,16 @@ impl Report {
     pub fn follow_ups_of(&self, route: &str) -> Option<&Inbox> {
         self.follow_ups.iter().find(|i| i.spec.route == route)
     }
+}
+
+/// The strings of a JSON array (none when it is not one).
+fn strings(value: &Value) -> Vec<&str> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::decide::Outcome;
-use crate::event::{ParsedEvent, parse_event_text_with, parse_event_with};
+use crate::event::{ParsedEvent, parse_event_text_with, parse_event_with, parse_json};
 use crate::metrics::MetricCounts;
 use crate::pipeline::{evaluate, observed_at};
 use crate::render::{Enrichment, RenderedAlert};
@@ -38,7 +38,7 @@ impl InputEvent<'_> {
     /// The event as JSON, or why its text is not JSON.
     pub fn into_value(self) -> Result<Value, String> {
         match self.body {
-            Body::Text(text) => serde_json::from_slice(text).map_err(not_json),
+            Body::Text(text) => parse_json(text),
             Body::Value(value) => Ok(value),
         }
     }
@@ -50,10 +50,6 @@ impl InputEvent<'_> {
         };
         (self.input, parsed)
     }
-}
-
-fn not_json(err: serde_json::Error) -> String {
-    format!("not valid JSON: {err}")
 }
 
 /// Splits a source into events: a JSON array is its elements (by 0-based index), a single JSON

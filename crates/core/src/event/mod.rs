@@ -98,10 +98,16 @@ pub fn parse_event_text_with(bytes: &[u8], config: &Config) -> ParsedEvent {
     if let Some(finding) = direct::guardduty_finding(bytes) {
         return one_guardduty_finding(finding);
     }
-    match serde_json::from_slice::<Value>(bytes) {
+    match parse_json(bytes) {
         Ok(value) => parse_event_with(value, config),
-        Err(err) => ParsedEvent::Rejected(format!("not valid JSON: {err}")),
+        Err(reason) => ParsedEvent::Rejected(reason),
     }
+}
+
+/// An event's text as JSON, or the reason it is rejected: what every reader of event text
+/// (`parse_event`, replay and the demo's harness) says of text that is not JSON.
+pub fn parse_json(bytes: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice(bytes).map_err(|err| format!("not valid JSON: {err}"))
 }
 
 /// Parses one event that is already JSON; CloudTrail events and usage alarm state changes go

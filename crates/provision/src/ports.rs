@@ -530,6 +530,33 @@ pub struct RuleSpec {
     pub tags: Tags,
 }
 
+impl RuleSpec {
+    /// An enabled rule matching `pattern`: how Watchpost's own event rules are made.
+    pub fn on_events(description: String, pattern: Value, tags: Tags) -> Self {
+        Self::enabled(description, Some(pattern), None, tags)
+    }
+
+    /// An enabled rule on a schedule (`rate(…)` or `cron(…)`).
+    pub fn on_schedule(description: String, schedule: String, tags: Tags) -> Self {
+        Self::enabled(description, None, Some(schedule), tags)
+    }
+
+    fn enabled(
+        description: String,
+        event_pattern: Option<Value>,
+        schedule_expression: Option<String>,
+        tags: Tags,
+    ) -> Self {
+        RuleSpec {
+            description,
+            event_pattern,
+            schedule_expression,
+            state: "ENABLED".to_owned(),
+            tags,
+        }
+    }
+}
+
 /// One target of a rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetSpec {

@@ -305,29 +305,23 @@ pub(super) fn rule_specs(config: &Config) -> Vec<(String, RuleSpec)> {
     if let Some(pattern) = cloudtrail_pattern(config) {
         specs.push((
             names::cloudtrail_rule(stack),
-            RuleSpec {
-                description: format!(
+            RuleSpec::on_events(
+                format!(
                     "Bedrock and SageMaker CloudTrail management events to the Watchpost enricher's detections ({stack})"
                 ),
-                event_pattern: Some(pattern),
-                schedule_expression: None,
-                state: "ENABLED".to_owned(),
-                tags: tags.clone(),
-            },
+                pattern,
+                tags.clone(),
+            ),
         ));
     }
     if config.usage.enabled {
         specs.push((
             names::usage_alarms_rule(stack),
-            RuleSpec {
-                description: format!(
-                    "State changes of Watchpost's usage alarms to the enricher ({stack})"
-                ),
-                event_pattern: Some(usage_alarms_pattern(config)),
-                schedule_expression: None,
-                state: "ENABLED".to_owned(),
+            RuleSpec::on_events(
+                format!("State changes of Watchpost's usage alarms to the enricher ({stack})"),
+                usage_alarms_pattern(config),
                 tags,
-            },
+            ),
         ));
     }
     specs

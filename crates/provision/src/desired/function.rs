@@ -180,43 +180,32 @@ pub fn securityhub_pattern() -> Value {
 pub(super) fn rules(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
     let stack = &config.watchpost.stack;
     let tags = stack_tags(config, &Tags::new());
-    let enabled = || "ENABLED".to_owned();
     let mut specs = vec![(
         names::findings_rule(stack),
-        RuleSpec {
-            description: format!("GuardDuty findings to the Watchpost enricher ({stack})"),
-            event_pattern: Some(findings_pattern(config)),
-            schedule_expression: None,
-            state: enabled(),
-            tags: tags.clone(),
-        },
+        RuleSpec::on_events(
+            format!("GuardDuty findings to the Watchpost enricher ({stack})"),
+            findings_pattern(config),
+            tags.clone(),
+        ),
     )];
     if config.watchpost.security_hub {
         specs.push((
             names::securityhub_rule(stack),
-            RuleSpec {
-                description: format!(
-                    "Security Hub's GuardDuty findings to the Watchpost enricher ({stack})"
-                ),
-                event_pattern: Some(securityhub_pattern()),
-                schedule_expression: None,
-                state: enabled(),
-                tags: tags.clone(),
-            },
+            RuleSpec::on_events(
+                format!("Security Hub's GuardDuty findings to the Watchpost enricher ({stack})"),
+                securityhub_pattern(),
+                tags.clone(),
+            ),
         ));
     }
     if sweeps(config) {
         specs.push((
             names::sweep_rule(stack),
-            RuleSpec {
-                description: format!(
-                    "Watchpost's sweep of Detective investigations for follow-ups ({stack})"
-                ),
-                event_pattern: None,
-                schedule_expression: Some(config.enricher.sweep_schedule.clone()),
-                state: enabled(),
-                tags: tags.clone(),
-            },
+            RuleSpec::on_schedule(
+                format!("Watchpost's sweep of Detective investigations for follow-ups ({stack})"),
+                config.enricher.sweep_schedule.clone(),
+                tags.clone(),
+            ),
         ));
     }
     specs.extend(super::activity::rule_specs(config));

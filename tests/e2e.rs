@@ -14,10 +14,10 @@ use std::time::SystemTime;
 use watchpost_core::Config;
 use watchpost_core::decide::Outcome;
 use watchpost_core::replay::{Replay, ReplayRecord, split_events};
-use watchpost_e2e::function::{EnvSource, InvocationResult};
-use watchpost_e2e::inbox::MessageKind;
-use watchpost_e2e::report::Inbox;
-use watchpost_e2e::{Options, Quiet, Report, run};
+use watchpost_demo::function::{EnvSource, InvocationResult};
+use watchpost_demo::inbox::MessageKind;
+use watchpost_demo::report::Inbox;
+use watchpost_demo::{Options, Quiet, Report, run};
 
 const AI_COMPONENTS: [&str; 6] = [
     "model-invocation",

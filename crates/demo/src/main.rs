@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use clap::Parser;
-use watchpost_e2e::display::{report_text, terminal_safe};
-use watchpost_e2e::{Options, Progress, locate_enricher, run, short_path};
+use watchpost_demo::display::{report_text, terminal_safe};
+use watchpost_demo::{Options, Progress, locate_enricher, run, short_path};
 
 /// Run Watchpost end to end against the local AWS (moto and the Detective emulator): provision
 /// the demo config, send the bundled findings through EventBridge, run the real enricher, and
@@ -73,7 +73,7 @@ impl Progress for Printer {
     }
 }
 
-async fn demo(args: Args) -> Result<(), watchpost_e2e::DemoError> {
+async fn demo(args: Args) -> Result<(), watchpost_demo::DemoError> {
     let enricher = match args.enricher {
         Some(path) => path,
         None => locate_enricher()?,

@@ -1,11 +1,11 @@
-//! The harness of the end-to-end tests (`tests/e2e.rs`) and of `just demo` (whose binary,
-//! `crates/demo`, only parses arguments and prints): Watchpost's whole pipeline against the
-//! local AWS, and what each subscriber received. [`run`] starts moto and the Detective emulator, creates the subscribers' inbox
-//! queues, provisions the demo config exactly as `watchpost apply` does, sends the bundled
-//! findings through EventBridge, runs the real enricher binary on what the rules delivered,
-//! reads every inbox, sweeps the Detective investigations for follow-ups, sums the metrics, and
-//! stops everything it started. It reports progress through [`Progress`] and returns a
-//! [`Report`]; the binary prints both.
+//! The demo: Watchpost's whole pipeline against the local AWS, and what each subscriber
+//! received. `just demo` runs it through this crate's binary (`src/main.rs`, which only parses
+//! arguments and prints); the end-to-end tests (`tests/e2e.rs`) run it and check the report.
+//! [`run`] starts moto and the Detective emulator, creates the subscribers' inbox queues,
+//! provisions the demo config exactly as `watchpost apply` does, sends the bundled findings
+//! through EventBridge, runs the real enricher binary on what the rules delivered, reads every
+//! inbox, sweeps the Detective investigations for follow-ups, sums the metrics, and stops
+//! everything it started. It reports progress through [`Progress`] and returns a [`Report`].
 //!
 //! Two things differ from AWS, both because moto cannot run Lambda code: the enricher runs on
 //! this machine under a local Lambda Runtime API host (the package deployed to moto is that

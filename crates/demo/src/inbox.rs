@@ -396,7 +396,6 @@ fn json(document: &Value) -> Result<Digest, String> {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::path::Path;
 
     use watchpost_core::Config;
     use watchpost_core::render::RenderedAlert;
@@ -407,8 +406,8 @@ mod tests {
 
     use super::*;
 
-    fn root() -> &'static Path {
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+    fn root() -> std::path::PathBuf {
+        watchpost_localaws::workspace_root()
     }
 
     /// The demo findings' alerts, rendered by the core as the enricher renders them.

@@ -219,7 +219,7 @@ mod tests {
     use super::*;
 
     fn demo_findings() -> Vec<InputEvent> {
-        load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/demo/findings.jsonl")).unwrap()
+        load(&watchpost_localaws::workspace_root().join("infra/demo/findings.jsonl")).unwrap()
     }
 
     #[test]

@@ -216,7 +216,7 @@ format = "json"
     #[test]
     fn the_demo_config_subscribes_four_inboxes() {
         let text = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/watchpost.demo.toml"),
+            watchpost_localaws::workspace_root().join("infra/watchpost.demo.toml"),
         )
         .unwrap();
         let specs = inbox_specs(&config(&text), REGION, ACCOUNT).unwrap();

@@ -51,7 +51,7 @@ bench:
         grep '^table' "$target/bench.log" | cut -f2-
     } | awk -F'\t' '{ printf "%-44s %-14s %-40s %-7s %-20s %s\n", $1, $2, $3, $4, $5, $6 }'
 
-# --- Local AWS: moto and the Detective emulator on loopback (tools/local-aws/) ---
+# --- Local AWS: moto and the Detective emulator on loopback ---
 
 moto_port := env_var_or_default("MOTO_PORT", "5000")
 detective_port := env_var_or_default("DETECTIVE_PORT", "5005")
@@ -60,13 +60,16 @@ detective_port := env_var_or_default("DETECTIVE_PORT", "5005")
 local-venv:
     tools/local-aws/venv.sh
 
-# Start moto and the Detective emulator in the background; prints the env to export.
+# Start moto and the Detective emulator in the background (pids and logs in .local/run);
+# prints the environment to export.
 local-up: local-venv
-    MOTO_PORT={{moto_port}} DETECTIVE_PORT={{detective_port}} tools/local-aws/up.sh
+    {{build}} --bin watchpost-localaws --bin watchpost-detective-emulator
+    {{bin_dir}}/watchpost-localaws up --moto-port {{moto_port}} --detective-port {{detective_port}}
 
 # Stop what local-up started (by recorded pid); a no-op when nothing runs.
 local-down:
-    tools/local-aws/down.sh
+    {{build}} --bin watchpost-localaws
+    {{bin_dir}}/watchpost-localaws down
 
 # The Detective emulator through boto3 (pytest, from the venv).
 test-python: local-venv

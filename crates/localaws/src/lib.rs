@@ -10,6 +10,7 @@
 //! readiness checks and the emulator's control paths), no service SDK, and only the HTTP server
 //! crates the emulator already brings.
 
+pub mod background;
 pub mod runtime_api;
 
 use std::net::{SocketAddr, TcpListener};

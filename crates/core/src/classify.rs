@@ -3,13 +3,16 @@
 
 use serde::Serialize;
 
-use crate::component::Component;
+use crate::component::{Component, is_accelerated};
 use crate::config::Classification as Selectors;
+use crate::finding::Observation;
 use crate::guardduty::Finding;
 use crate::text::clip;
 
 /// Longest piece of a finding quoted in evidence.
 const EVIDENCE_VALUE_LIMIT: usize = 120;
+/// Longest piece of an observation quoted in evidence.
+const OBSERVATION_EVIDENCE_MAX_CHARS: usize = 160;
 
 /// The verdict: the winning component (by precedence) and every piece of evidence found, the
 /// winner's first, each written `component: why`.
@@ -161,20 +164,49 @@ pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
     }
 }
 
-/// `p4d.24xlarge` is in family `p`: the family is the instance type's leading letters, and it
-/// counts when it starts with a configured accelerated family (`p`, `g`, `trn`, …) followed
-/// directly by the generation digit.
-pub fn is_accelerated(instance_type: &str, families: &[String]) -> bool {
-    let class = instance_type.split('.').next().unwrap_or(instance_type);
-    let letters: String = class
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect();
-    let rest = &class[letters.len()..];
-    if !rest.starts_with(|c: char| c.is_ascii_digit()) {
-        return false;
+/// Classifies a finding Watchpost made itself: the component is the detection's (model
+/// invocation for usage alarms); the evidence says which detection, then what the
+/// classification selectors found besides.
+pub fn classify_observed(
+    observation: &Observation,
+    finding: &Finding,
+    selectors: &Selectors,
+) -> Classification {
+    let (component, why) = match observation {
+        Observation::ApiCall(call) => (
+            call.component,
+            format!(
+                "detection {} on CloudTrail {}",
+                call.detection,
+                clip(&call.api(), OBSERVATION_EVIDENCE_MAX_CHARS)
+            ),
+        ),
+        Observation::Usage(change) => (
+            Component::ModelInvocation,
+            format!(
+                "usage alarm on {}",
+                clip(&change.what(), OBSERVATION_EVIDENCE_MAX_CHARS)
+            ),
+        ),
+    };
+    let mut evidence = vec![format!("{component}: {why}")];
+    if let Observation::ApiCall(call) = observation {
+        for instance_type in &call.accelerated_instance_types {
+            evidence.push(format!(
+                "accelerated-compute: instance type {}",
+                clip(instance_type, 60)
+            ));
+        }
     }
-    families.iter().any(|f| letters.eq_ignore_ascii_case(f))
+    for line in classify(finding, selectors).evidence {
+        if !evidence.contains(&line) {
+            evidence.push(line);
+        }
+    }
+    Classification {
+        component: Some(component),
+        evidence,
+    }
 }
 
 #[cfg(test)]

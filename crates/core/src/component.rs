@@ -1,4 +1,6 @@
-//! The AI components a finding can touch: Watchpost's classification vocabulary.
+//! The AI components a finding can touch: Watchpost's classification vocabulary, and what makes
+//! an instance type accelerated compute (read by classification and by the CloudTrail
+//! detections alike).
 
 use serde::{Deserialize, Serialize};
 
@@ -57,3 +59,19 @@ impl std::fmt::Display for Component {
 
 /// The name for findings with no AI component, in metrics and route filters.
 pub const NOT_AI: &str = "none";
+
+/// `p4d.24xlarge` is in family `p`: the family is the instance type's leading letters, and it
+/// counts when it starts with a configured accelerated family (`p`, `g`, `trn`, …) followed
+/// directly by the generation digit.
+pub fn is_accelerated(instance_type: &str, families: &[String]) -> bool {
+    let class = instance_type.split('.').next().unwrap_or(instance_type);
+    let letters: String = class
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    let rest = &class[letters.len()..];
+    if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    families.iter().any(|f| letters.eq_ignore_ascii_case(f))
+}

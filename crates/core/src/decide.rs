@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::classify::Classification;
 use crate::component::NOT_AI;
 use crate::config::{Config, Route, SuppressionRule};
-use crate::event::Origin;
+use crate::finding::Origin;
 use crate::guardduty::Finding;
 use crate::severity::Severity;
 use crate::state::AlertRecord;

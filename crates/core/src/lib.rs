@@ -1,21 +1,43 @@
 //! Watchpost's core: everything that decides what to tell whom about a GuardDuty finding, with
-//! no clock, network or process in it. Events in ([`event`]), one finding model
-//! ([`guardduty`], [`asff`]), classification into AI components ([`classify`]), decisions
-//! ([`decide`]) over alert state ([`state`]), rendering ([`render`]), metric documents
-//! ([`metrics`]); [`pipeline`] ties them together and [`replay`] runs it over saved events.
-//! [`activity`] is what Watchpost sees itself: CloudTrail detections and usage alarms, made
-//! into findings of the same model. [`aws_error`] tells both AWS-facing crates what an AWS
-//! error code means for the caller.
+//! no clock, network or process in it. Events come in ([`event`]) and become findings of one
+//! model ([`guardduty`], carried as [`finding`]s), which are classified into AI components
+//! ([`classify`]) and decided on ([`decide`]) over alert state ([`state`]); [`pipeline`] ties
+//! these together, [`render`] writes the alerts and [`replay`] runs it all over saved events.
+//! CloudTrail detections and usage alarms are what Watchpost sees itself: their readers make
+//! findings of the same model, with an observation riding along.
+//!
+//! # Layers
+//!
+//! Each module imports only from the layers below it (no module imports one above it, and
+//! there is no cycle), lowest first:
+//!
+//! 1. Vocabulary, importing nothing of the crate: [`text`] (clipping and defanging hostile
+//!    strings), [`component`], [`severity`], [`guardduty`] (the finding model, generated from
+//!    GuardDuty's API model), [`metrics`] (EMF documents), [`aws_error`] (what an AWS error
+//!    code means for the AWS-facing crates).
+//! 2. The ground floor: [`links`] (console and Detective links of a finding), [`state`] (the
+//!    alert record and its key), and [`finding`]: what parsing an event gives (`ParsedEvent`,
+//!    `SourcedFinding`, `Origin`, the observations of Watchpost's own findings) and the
+//!    finding deserialiser.
+//! 3. [`config`], the schema, its defaults and its checks: only the vocabulary below it.
+//! 4. [`event`]: one reader per kind of event (GuardDuty, Security Hub's ASFF, CloudTrail,
+//!    usage alarms), from the finding model and the config.
+//! 5. [`classify`], then [`decide`], then [`pipeline`] (classify → decide: an `Evaluation`).
+//! 6. [`render`], on top: an evaluation's alerts (`Evaluation::render` is defined there).
+//! 7. [`replay`]: the pipeline over saved events, as the enricher runs it.
+//!
+//! A new kind of event touches [`event`] (its reader) and [`finding`] (what it observed); a new
+//! detection is a row of `config::detections`.
 
-pub mod activity;
-pub mod asff;
 pub mod aws_error;
 pub mod classify;
 pub mod component;
 pub mod config;
 pub mod decide;
 pub mod event;
+pub mod finding;
 pub mod guardduty;
+pub mod links;
 pub mod metrics;
 pub mod pipeline;
 pub mod render;

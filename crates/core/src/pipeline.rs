@@ -1,18 +1,15 @@
-//! The pipeline over one finding: classify → decide → render. The enricher and `replay` both
+//! The pipeline over one finding: classify → decide, into an [`Evaluation`]; its alerts are
+//! rendered on top of it ([`crate::render`]: `Evaluation::render`). The enricher and `replay` both
 //! run exactly this; they differ only in where alert state lives and what they do with the
 //! rendered alerts.
 
-use crate::activity::Observation;
-use crate::classify::{Classification, classify};
+use crate::classify::{Classification, classify, classify_observed};
 use crate::component::NOT_AI;
 use crate::config::Config;
 use crate::decide::{AlertKind, Decision, Outcome, decide};
-use crate::event::{Origin, SourcedFinding};
+use crate::finding::{Observation, Origin, SourcedFinding};
 use crate::guardduty::Finding;
 use crate::guardduty::timestamp::parse_time;
-use crate::render::{
-    AlertInput, Enrichment, Links, RenderedAlert, links, render_with_subject, subject,
-};
 use crate::severity::Severity;
 use crate::state::{AlertRecord, alert_key};
 
@@ -38,7 +35,7 @@ pub fn evaluate(
     let finding = sourced.finding;
     let observation = sourced.observation;
     let classification = match &observation {
-        Some(observed) => observed.classify(&finding, &config.classification),
+        Some(observed) => classify_observed(observed, &finding, &config.classification),
         None => classify(&finding, &config.classification),
     };
     let severity = Severity::from_score(finding.severity);
@@ -90,53 +87,6 @@ impl Evaluation {
 
     pub fn is_alert(&self) -> bool {
         self.decision.outcome == Outcome::Alert
-    }
-
-    /// The console and Detective links an alert about this finding carries. Written when an
-    /// alert is rendered, not for every finding: most are never alerted on, and a replay's
-    /// records need only the subject, which names no link.
-    pub fn links(&self) -> Links {
-        match &self.observation {
-            Some(observed) => observed.links(&self.finding),
-            None => links(&self.finding),
-        }
-    }
-
-    /// The alert rendered for each route the decision chose, in the route's format.
-    pub fn render(&self, config: &Config, enrichment: &Enrichment) -> Vec<RenderedAlert> {
-        let links = self.links();
-        let input = self.alert_input(enrichment, &links);
-        let subject = subject(&input);
-        self.decision
-            .routes
-            .iter()
-            .filter_map(|name| config.route(name))
-            .map(|route| render_with_subject(&input, route, subject.clone()))
-            .collect()
-    }
-
-    /// The subject [`Evaluation::render`]'s alerts carry (the same for every route), without
-    /// rendering any message; `None` when no route the decision chose is configured.
-    pub fn subject(&self, config: &Config) -> Option<String> {
-        // The subject names no link: none are written for it.
-        let no_links = Links::default();
-        self.decision
-            .routes
-            .iter()
-            .any(|name| config.route(name).is_some())
-            .then(|| subject(&self.alert_input(&Enrichment::default(), &no_links)))
-    }
-
-    fn alert_input<'a>(&'a self, enrichment: &'a Enrichment, links: &'a Links) -> AlertInput<'a> {
-        AlertInput {
-            finding: &self.finding,
-            classification: &self.classification,
-            severity: self.severity,
-            decision: &self.decision,
-            links,
-            enrichment,
-            observation: self.observation.as_ref(),
-        }
     }
 
     /// The routes an earlier copy of this very finding update reached (`prior` at the same

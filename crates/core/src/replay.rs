@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::decide::Outcome;
-use crate::event::{ParsedEvent, parse_event_text_with, parse_event_with, parse_json};
+use crate::event::{parse_event_text_with, parse_event_with, parse_json};
+use crate::finding::{ParsedEvent, SourcedFinding};
 use crate::metrics::MetricCounts;
 use crate::pipeline::{evaluate, observed_at};
 use crate::render::{Enrichment, RenderedAlert};
@@ -203,11 +204,7 @@ impl<'a> Replay<'a> {
         }
     }
 
-    fn process_finding(
-        &mut self,
-        input: String,
-        sourced: crate::event::SourcedFinding,
-    ) -> ReplayRecord {
+    fn process_finding(&mut self, input: String, sourced: SourcedFinding) -> ReplayRecord {
         let now = observed_at(&sourced.finding).unwrap_or(self.fallback_now);
         let key = crate::state::alert_key(&sourced.finding);
         let prior = self.state.get(&key).cloned();

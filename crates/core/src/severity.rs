@@ -1,4 +1,5 @@
-//! Severity scores and the bands GuardDuty names them by.
+//! Severity scores and the bands GuardDuty names them by, and moving a score one band up or
+//! down (how Watchpost's own detections escalate and soften).
 
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +84,39 @@ impl Severity {
     }
 }
 
+/// Raises a severity score one band (GuardDuty's bands: LOW < 4.0 ≤ MEDIUM < 7.0 ≤ HIGH < 9.0
+/// ≤ CRITICAL), keeping its place within the band; CRITICAL stays CRITICAL.
+pub fn raise_one_band(score: f64) -> f64 {
+    let raised = if score < 4.0 {
+        4.0 + score.max(0.0) * 3.0 / 4.0
+    } else if score < 7.0 {
+        7.0 + (score - 4.0) * 2.0 / 3.0
+    } else if score < 9.0 {
+        9.0 + (score - 7.0) / 2.0
+    } else {
+        score.min(10.0)
+    };
+    round1(raised)
+}
+
+/// Lowers a severity score one band, the inverse of [`raise_one_band`]; LOW stays LOW.
+pub fn lower_one_band(score: f64) -> f64 {
+    let lowered = if score >= 9.0 {
+        7.0 + (score.min(10.0) - 9.0) * 2.0
+    } else if score >= 7.0 {
+        4.0 + (score - 7.0) * 3.0 / 2.0
+    } else if score >= 4.0 {
+        (score - 4.0) * 4.0 / 3.0
+    } else {
+        score.max(0.0)
+    };
+    round1(lowered)
+}
+
+fn round1(score: f64) -> f64 {
+    (score * 10.0).round() / 10.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +151,33 @@ mod tests {
                 .unwrap_err()
                 .contains("LOW, MEDIUM")
         );
+    }
+
+    #[test]
+    fn raising_and_lowering_move_exactly_one_band() {
+        for (score, up) in [
+            (1.0, SeverityLabel::Medium),
+            (5.0, SeverityLabel::High),
+            (7.5, SeverityLabel::Critical),
+            (9.5, SeverityLabel::Critical),
+        ] {
+            assert_eq!(
+                SeverityLabel::from_score(raise_one_band(score)),
+                up,
+                "{score}"
+            );
+        }
+        for (score, down) in [
+            (2.0, SeverityLabel::Low),
+            (5.0, SeverityLabel::Low),
+            (7.7, SeverityLabel::Medium),
+            (9.0, SeverityLabel::High),
+        ] {
+            assert_eq!(
+                SeverityLabel::from_score(lower_one_band(score)),
+                down,
+                "{score}"
+            );
+        }
     }
 }

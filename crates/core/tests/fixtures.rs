@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use watchpost_core::Config;
 use watchpost_core::config::Format;
-use watchpost_core::event::{ParsedEvent, parse_event};
+use watchpost_core::event::parse_event;
+use watchpost_core::finding::ParsedEvent;
 use watchpost_core::replay::{Replay, ReplayRecord, split_events};
 
 /// The clock for findings whose update time cannot be read, so that replays are deterministic.
@@ -558,7 +559,7 @@ fn activity_config() -> Config {
 #[test]
 fn every_default_detection_has_a_firing_an_allowlisted_and_a_failed_case() {
     let config = activity_config();
-    for detection in watchpost_core::activity::detections::DEFAULTS {
+    for detection in watchpost_core::config::detections::DEFAULTS {
         let fixture = format!("cloudtrail-{}.jsonl", detection.id);
         let records = activity_records(&fixture, &config);
         assert_eq!(records.len(), 3, "{fixture}");

@@ -7,9 +7,8 @@ use serde_json::{Value, json};
 use watchpost_core::Config;
 use watchpost_core::config::ChatClient;
 use watchpost_core::config::Format;
-use watchpost_core::event::{
-    Origin, ParsedEvent, SourcedFinding, deserialize_finding, parse_event, parse_event_value,
-};
+use watchpost_core::event::{parse_event, parse_event_value};
+use watchpost_core::finding::{Origin, ParsedEvent, SourcedFinding, deserialize_finding};
 use watchpost_core::pipeline::evaluate;
 use watchpost_core::render::chat::{LINK_MAX_CHARS, check_custom_notification};
 use watchpost_core::render::markdown::Markdown;
@@ -1028,7 +1027,7 @@ proptest! {
     fn cloudtrail_alerts_are_safe_whatever_the_call_says(call in hostile_call()) {
         let config = all_formats_config();
         let parsed = watchpost_core::event::parse_event_with(call.event(), &config);
-        let watchpost_core::event::ParsedEvent::Findings { findings, .. } = parsed else {
+        let ParsedEvent::Findings { findings, .. } = parsed else {
             return Err(TestCaseError::fail(format!("not a finding: {parsed:?}")));
         };
         prop_assert_eq!(findings.len(), 1);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use watchpost_core::Config;
-use watchpost_core::event::ParsedEvent;
+use watchpost_core::finding::ParsedEvent;
 
 use crate::artifact::{Package, zip_of};
 use crate::desired::{self, names};
@@ -615,11 +615,11 @@ async fn a_provisioned_usage_alarm_firing_is_a_usage_finding_for_the_core() {
     for (name, alarm) in alarms.iter().filter(|(n, _)| n.starts_with("wp-usage-")) {
         let event = state_change(name, alarm);
         let Some(ParsedEvent::Findings { findings, .. }) =
-            watchpost_core::activity::parse("CloudWatch Alarm State Change", &event, &config)
+            watchpost_core::event::parse_activity("CloudWatch Alarm State Change", &event, &config)
         else {
             panic!("{name} is not a usage finding");
         };
-        let Some(watchpost_core::activity::Observation::Usage(change)) = &findings[0].observation
+        let Some(watchpost_core::finding::Observation::Usage(change)) = &findings[0].observation
         else {
             panic!("{name}: no usage observation");
         };
@@ -638,7 +638,7 @@ async fn a_provisioned_usage_alarm_firing_is_a_usage_finding_for_the_core() {
         .find(|(n, _)| !n.starts_with("wp-usage-"))
         .unwrap();
     assert!(matches!(
-        watchpost_core::activity::parse(
+        watchpost_core::event::parse_activity(
             "CloudWatch Alarm State Change",
             &state_change(name, alarm),
             &config

@@ -1,6 +1,6 @@
 //! `[detections]` and `[usage]`: what Watchpost watches itself, besides GuardDuty. The detection
 //! set over CloudTrail management events of AI services (defaults in
-//! [`crate::activity::detections`], overridden or extended by id), and the usage baselines:
+//! [`super::detections`], overridden or extended by id), and the usage baselines:
 //! anomaly-detection alarms on the AI services' own metrics, with the per-model price table that
 //! turns an alarm into an estimated cost.
 
@@ -238,7 +238,7 @@ impl super::Config {
                 file, text, key, needle, message, hint,
             ))
         };
-        if let Err(err) = crate::activity::detections::resolve(&self.detections) {
+        if let Err(err) = super::detections::resolve(&self.detections) {
             let id = &self.detections.rules[err.index].id;
             return fail(
                 format!("detections.rules[{}].{}", err.index, err.key),

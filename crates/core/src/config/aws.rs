@@ -14,9 +14,8 @@ use std::collections::BTreeSet;
 use super::error::did_you_mean;
 use super::limits::*;
 use super::locate::{Target, key_segment};
-use super::{Config, ConfigError, Protocol, Subscription, is_account_id};
+use super::{Config, ConfigError, MESSAGE_ATTRIBUTES, Protocol, Subscription, is_account_id};
 use crate::component::{Component, NOT_AI};
-use crate::render::MESSAGE_ATTRIBUTES;
 
 type Checked = Result<(), ConfigError>;
 

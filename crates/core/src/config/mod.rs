@@ -6,6 +6,7 @@ pub mod activity;
 mod aws;
 pub mod defaults;
 mod delivery;
+pub mod detections;
 mod error;
 pub mod limits;
 mod locate;
@@ -192,6 +193,19 @@ pub struct Subscription {
     #[serde(default)]
     pub raw_message_delivery: bool,
 }
+
+/// The SNS message attributes every alert carries, in order: what a subscription's
+/// `filter_policy` can match (the renderer writes exactly these).
+pub const MESSAGE_ATTRIBUTES: &[&str] = &[
+    "account",
+    "alert_kind",
+    "component",
+    "finding_type",
+    "format",
+    "region",
+    "sample",
+    "severity",
+];
 
 /// SNS subscription protocols Watchpost manages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]

@@ -1,79 +1,40 @@
-//! Incoming events: the EventBridge envelope and what it carries. GuardDuty findings come as
-//! `GuardDuty Finding` events, Security Hub's copies as `Security Hub Findings - Imported` (ASFF);
-//! bare findings (as saved from the console or an S3 export) are accepted too, so that people
-//! can replay what they have. CloudTrail management events and usage alarm state changes are
-//! Watchpost's own ([`crate::activity`]). Everything else is `Ignored`; input that cannot be a
-//! finding is `Rejected` with the field at fault.
+//! Incoming events: the EventBridge envelope, and the reader each kind goes to, one file each.
+//! GuardDuty findings come as `GuardDuty Finding` events (`guardduty.rs`, and `direct.rs` for the
+//! common event read straight from its text), Security Hub's copies as `Security Hub Findings -
+//! Imported` (ASFF, `asff.rs`); bare findings (as saved from the console or an S3 export) are
+//! accepted too, so that people can replay what they have. CloudTrail management events
+//! (`cloudtrail.rs`) and usage alarm state changes (`usage_alarm.rs`) are what Watchpost watches
+//! itself: each becomes a finding in the same model, carrying an
+//! [`Observation`](crate::finding::Observation). Everything else is `Ignored`; input that cannot
+//! be a finding is `Rejected` with the field at fault.
+//!
+//! Readers build the types of [`crate::finding`] from the event and the [`crate::config`]; a new
+//! kind of event is a reader here, its `detail-type` below, and its arm in [`parse_activity`]
+//! (or in the finding events'), with its observation in [`crate::finding`].
 
-use serde::Deserialize;
+mod asff;
+mod cloudtrail;
+mod direct;
+mod guardduty;
+mod usage_alarm;
+
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::activity::{self, Observation};
-use crate::asff;
 use crate::config::Config;
-use crate::guardduty::Finding;
+use crate::finding::ParsedEvent;
 use crate::text::clip;
-
-mod direct;
 
 /// `detail-type` of GuardDuty's findings on EventBridge.
 pub const GUARDDUTY_DETAIL_TYPE: &str = "GuardDuty Finding";
 /// `detail-type` of Security Hub's imported findings on EventBridge.
 pub const SECURITY_HUB_DETAIL_TYPE: &str = "Security Hub Findings - Imported";
-/// ASFF `SchemaVersion` (Security Hub user guide, "ASFF required attributes").
-const ASFF_SCHEMA_VERSION: &str = "2018-10-08";
+/// `detail-type` of CloudTrail management events on EventBridge.
+pub const CLOUDTRAIL_DETAIL_TYPE: &str = "AWS API Call via CloudTrail";
+/// `detail-type` of CloudWatch alarm state changes on EventBridge.
+pub const ALARM_DETAIL_TYPE: &str = "CloudWatch Alarm State Change";
 /// How much of a foreign value a rejection message quotes.
 const QUOTE_LIMIT: usize = 60;
-
-/// Where a finding reached Watchpost from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// GuardDuty's own event (or a bare GuardDuty finding).
-    GuardDuty,
-    /// Security Hub's copy of a GuardDuty finding, in ASFF.
-    SecurityHub,
-    /// A CloudTrail management event one of Watchpost's detections matched.
-    CloudTrail,
-    /// A state change of one of Watchpost's usage alarms.
-    UsageAlarm,
-}
-
-impl Origin {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Origin::GuardDuty => "guardduty",
-            Origin::SecurityHub => "securityhub",
-            Origin::CloudTrail => "cloudtrail",
-            Origin::UsageAlarm => "cloudwatch",
-        }
-    }
-}
-
-/// A finding and where it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SourcedFinding {
-    /// Boxed: a finding is about 7.5 KB, and the pipeline hands it on several times.
-    pub finding: Box<Finding>,
-    pub origin: Origin,
-    /// What Watchpost observed itself, for findings it made (CloudTrail, usage alarms).
-    pub observation: Option<Observation>,
-}
-
-/// What an input event turned out to be.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ParsedEvent {
-    /// One or more findings to decide on (Security Hub events may carry several), and why
-    /// each finding of the same batch that could not be read was rejected: one bad finding
-    /// does not hold back the others.
-    Findings {
-        findings: Vec<SourcedFinding>,
-        rejected: Vec<String>,
-    },
-    /// Not something Watchpost acts on; the reason says what it was.
-    Ignored(String),
-    /// Not usable; the reason names the field and what was expected.
-    Rejected(String),
-}
 
 /// Parses one event from its JSON text, with the default configuration for the events
 /// Watchpost watches itself ([`parse_event_text_with`] applies a config).
@@ -96,7 +57,7 @@ fn default_config() -> &'static Config {
 /// text, sooner for the common `GuardDuty Finding` event (read straight from the text).
 pub fn parse_event_text_with(bytes: &[u8], config: &Config) -> ParsedEvent {
     if let Some(finding) = direct::guardduty_finding(bytes) {
-        return one_guardduty_finding(finding);
+        return guardduty::one_finding(finding);
     }
     match parse_json(bytes) {
         Ok(value) => parse_event_with(value, config),
@@ -111,14 +72,24 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, String> {
 }
 
 /// Parses one event that is already JSON; CloudTrail events and usage alarm state changes go
-/// through `config`'s detections ([`activity`]).
+/// through `config`'s detections ([`parse_activity`]).
 pub fn parse_event_with(value: Value, config: &Config) -> ParsedEvent {
     if let Some(detail_type) = value.get("detail-type").and_then(Value::as_str)
-        && let Some(parsed) = activity::parse(detail_type, &value, config)
+        && let Some(parsed) = parse_activity(detail_type, &value, config)
     {
         return parsed;
     }
     parse_finding_event(value)
+}
+
+/// Parses the event kinds Watchpost watches itself, when `detail_type` is one of them (`None`
+/// otherwise).
+pub fn parse_activity(detail_type: &str, event: &Value, config: &Config) -> Option<ParsedEvent> {
+    match detail_type {
+        CLOUDTRAIL_DETAIL_TYPE => Some(cloudtrail::parse(event, config)),
+        ALARM_DETAIL_TYPE => Some(usage_alarm::parse(event, config)),
+        _ => None,
+    }
 }
 
 /// Parses a GuardDuty or Security Hub event, or a bare finding.
@@ -135,138 +106,30 @@ fn parse_finding_event(value: Value) -> ParsedEvent {
         };
         return match detail_type {
             GUARDDUTY_DETAIL_TYPE => match object.get("detail") {
-                Some(detail) => guardduty_finding(detail, "detail"),
+                Some(detail) => guardduty::finding(detail, "detail"),
                 None => ParsedEvent::Rejected(
                     "`detail`: missing; a GuardDuty Finding event carries the finding there".into(),
                 ),
             },
-            SECURITY_HUB_DETAIL_TYPE => security_hub_event(object.get("detail")),
+            SECURITY_HUB_DETAIL_TYPE => asff::security_hub_event(object.get("detail")),
             other => ParsedEvent::Ignored(format!(
                 "event type `{}` is not a finding",
                 clip(other, QUOTE_LIMIT)
             )),
         };
     }
-    if object.get("SchemaVersion").and_then(Value::as_str) == Some(ASFF_SCHEMA_VERSION)
+    if object.get("SchemaVersion").and_then(Value::as_str) == Some(asff::SCHEMA_VERSION)
         || object.contains_key("ProductArn")
     {
-        return security_hub_findings(std::slice::from_ref(&value), "");
+        return asff::security_hub_findings(std::slice::from_ref(&value), "");
     }
     if object.contains_key("schemaVersion") {
-        return guardduty_finding(&value, "");
+        return guardduty::finding(&value, "");
     }
     ParsedEvent::Rejected(
         "not an EventBridge event (no `detail-type`) nor a GuardDuty finding (no `schemaVersion`)"
             .into(),
     )
-}
-
-fn guardduty_finding(detail: &Value, path: &str) -> ParsedEvent {
-    // Read from the event in place; a finding at fault is read again to say where (tracking
-    // the path of every field costs time that well-formed findings need not spend).
-    let finding = Box::<Finding>::deserialize(detail)
-        .or_else(|_| serde_path_to_error::deserialize::<_, Box<Finding>>(detail));
-    match finding {
-        Ok(finding) => one_guardduty_finding(finding),
-        Err(err) => ParsedEvent::Rejected(describe_error(path, &err)),
-    }
-}
-
-fn one_guardduty_finding(finding: Box<Finding>) -> ParsedEvent {
-    ParsedEvent::Findings {
-        findings: vec![SourcedFinding {
-            finding,
-            origin: Origin::GuardDuty,
-            observation: None,
-        }],
-        rejected: Vec::new(),
-    }
-}
-
-/// Deserialises a GuardDuty finding, reporting the path of the first field at fault.
-pub fn deserialize_finding(
-    value: Value,
-) -> Result<Finding, serde_path_to_error::Error<serde_json::Error>> {
-    serde_path_to_error::deserialize(value)
-}
-
-/// `detail.severity: expected f64, found string "5.0"`-style messages from serde's errors.
-fn describe_error(prefix: &str, err: &serde_path_to_error::Error<serde_json::Error>) -> String {
-    let inner = err.inner().to_string();
-    let path = err.path().to_string();
-    // A missing field is reported at its parent; serde names it in the message.
-    let at = match (prefix.is_empty(), path.as_str()) {
-        (true, ".") => "the finding".to_owned(),
-        (false, ".") => format!("`{prefix}`"),
-        (true, p) => format!("`{p}`"),
-        (false, p) => format!("`{prefix}.{p}`"),
-    };
-    format!("{at}: {}", clip(&inner, 200))
-}
-
-fn security_hub_event(detail: Option<&Value>) -> ParsedEvent {
-    let Some(findings) = detail.and_then(|d| d.get("findings")) else {
-        return ParsedEvent::Rejected(
-            "`detail.findings`: missing; a Security Hub event carries its findings there".into(),
-        );
-    };
-    let Some(findings) = findings.as_array() else {
-        return ParsedEvent::Rejected(
-            "`detail.findings`: expected an array of ASFF findings".into(),
-        );
-    };
-    security_hub_findings(findings, "detail.findings")
-}
-
-fn security_hub_findings(findings: &[Value], path: &str) -> ParsedEvent {
-    let mut out = Vec::new();
-    let mut rejected = Vec::new();
-    let mut others = Vec::new();
-    for (index, finding) in findings.iter().enumerate() {
-        let at = if path.is_empty() {
-            String::new()
-        } else {
-            format!("{path}[{index}]")
-        };
-        match asff::product_of(finding) {
-            Err(what) => rejected.push(format!("{}{what}", prefix_of(&at))),
-            Ok(product) if asff::is_guardduty(product) => match asff::to_finding(finding) {
-                Ok(finding) => out.push(SourcedFinding {
-                    finding: Box::new(finding),
-                    origin: Origin::SecurityHub,
-                    observation: None,
-                }),
-                Err(what) => rejected.push(format!("{}{what}", prefix_of(&at))),
-            },
-            Ok(product) => others.push(clip(asff::product_name(product), QUOTE_LIMIT)),
-        }
-    }
-    if out.is_empty() && !rejected.is_empty() {
-        // Nothing usable: the event as a whole is rejected, naming every finding at fault.
-        return ParsedEvent::Rejected(clip(&rejected.join("; "), 1_000));
-    }
-    if out.is_empty() {
-        if others.is_empty() {
-            return ParsedEvent::Ignored("Security Hub event with no findings".into());
-        }
-        others.dedup();
-        return ParsedEvent::Ignored(format!(
-            "Security Hub finding from {} (not GuardDuty)",
-            others.join(", ")
-        ));
-    }
-    ParsedEvent::Findings {
-        findings: out,
-        rejected,
-    }
-}
-
-fn prefix_of(path: &str) -> String {
-    if path.is_empty() {
-        String::new()
-    } else {
-        format!("`{path}`: ")
-    }
 }
 
 fn json_kind(value: &Value) -> &'static str {
@@ -278,4 +141,24 @@ fn json_kind(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// The event's `detail` read as `T`, or the rejection that names where it went wrong (the
+/// path inside `detail`, and serde's reason, clipped). `carries` says what `detail` should hold.
+/// The readers of the kinds Watchpost watches itself use it.
+fn read_detail<T: DeserializeOwned>(event: &Value, carries: &str) -> Result<T, ParsedEvent> {
+    let Some(detail) = event.get("detail") else {
+        return Err(ParsedEvent::Rejected(format!(
+            "`detail`: missing; {carries}"
+        )));
+    };
+    serde_path_to_error::deserialize(detail).map_err(|err| {
+        let path = err.path().to_string();
+        let at = if path == "." {
+            "`detail`".to_owned()
+        } else {
+            format!("`detail.{path}`")
+        };
+        ParsedEvent::Rejected(format!("{at}: {}", clip(&err.inner().to_string(), 200)))
+    })
 }

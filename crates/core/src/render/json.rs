@@ -7,9 +7,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{AlertInput, Links, next_steps};
-use crate::activity::Observation;
 use crate::component::NOT_AI;
 use crate::decide::AlertKind;
+use crate::finding::Observation;
 use crate::severity::Severity;
 use crate::text::clip;
 

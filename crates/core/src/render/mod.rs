@@ -6,9 +6,9 @@
 //! values kept for machines (JSON). Every message fits SNS's 256 KiB.
 
 pub mod chat;
+mod evaluation;
 pub mod followup;
 mod json;
-pub mod links;
 pub mod markdown;
 mod text;
 
@@ -16,14 +16,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use links::{EntityLink, Links, links};
-
-use crate::activity::Observation;
 use crate::classify::Classification;
 use crate::component::NOT_AI;
-use crate::config::{Format, Route};
+use crate::config::{Format, MESSAGE_ATTRIBUTES, Route};
 use crate::decide::{AlertKind, Decision};
+use crate::finding::Observation;
 use crate::guardduty::Finding;
+use crate::links::Links;
 use crate::severity::Severity;
 use crate::text::{clip_ascii, clip_then_defang};
 
@@ -90,19 +89,6 @@ pub fn subject(input: &AlertInput<'_>) -> String {
     let whole = format!("{prefix}{finding_type} on {resource}");
     clip_then_defang(&whole, SUBJECT_MAX_CHARS, clip_ascii)
 }
-
-/// The SNS message attributes every alert carries, in order: what a subscription's filter
-/// policy can match.
-pub const MESSAGE_ATTRIBUTES: &[&str] = &[
-    "account",
-    "alert_kind",
-    "component",
-    "finding_type",
-    "format",
-    "region",
-    "sample",
-    "severity",
-];
 
 /// SNS message attributes subscribers can filter on.
 pub fn attributes(input: &AlertInput<'_>, format: Format) -> BTreeMap<String, String> {

@@ -4,7 +4,7 @@
 //! brings those alarms' state changes to the enricher, and the dashboard's "AI usage" row.
 //!
 //! One contract with the core: a usage alarm is named `<stack>` + [`USAGE_ALARM_INFIX`] + …,
-//! which is how `watchpost_core::activity::usage` tells the stack's usage alarms from any other,
+//! which is how `watchpost_core::event` tells the stack's usage alarms from any other,
 //! and it watches one metric (`MetricStat`) whose dimensions name the model or endpoint.
 //! Which models and endpoints: the config's lists, or what discovery found at plan time
 //! ([`UsageTargets`]; the I/O is the engine's, the choice and its plan line are here).
@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 use watchpost_core::Config;
-use watchpost_core::activity::{ALARM_DETAIL_TYPE, CLOUDTRAIL_DETAIL_TYPE, detections};
 use watchpost_core::config::defaults::USAGE_ALARM_INFIX;
+use watchpost_core::config::detections;
+use watchpost_core::event::{ALARM_DETAIL_TYPE, CLOUDTRAIL_DETAIL_TYPE};
 
 use super::{Context, names, stack_tags};
 use crate::model::Resource;

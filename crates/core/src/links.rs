@@ -1,5 +1,7 @@
 //! Console links: the GuardDuty finding, and Detective's finding and entity profiles with a scope
-//! around the activity (Detective user guide, "Navigating to a profile using a URL").
+//! around the activity (Detective user guide, "Navigating to a profile using a URL"), and the
+//! helpers every link is built with (the console's host, percent-encoding). On the ground floor:
+//! the parsers write the links of the findings they make, and alerts carry them.
 
 use serde::Serialize;
 
@@ -97,6 +99,14 @@ pub fn links(finding: &Finding) -> Links {
         detective_finding: Some(format!("{detective}findings/GuardDuty/{id}{scope}")),
         detective_entities: entities,
         console: Vec::new(),
+    }
+}
+
+/// A link to a console page, labelled.
+pub(crate) fn console_link(label: &str, url: String) -> EntityLink {
+    EntityLink {
+        entity: label.to_owned(),
+        url,
     }
 }
 

@@ -1,5 +1,6 @@
-//! Security Hub's copies of GuardDuty findings (ASFF) turned back into GuardDuty's own shape, so
-//! the rest of Watchpost sees one finding model and deduplicates the copy against the original.
+//! Security Hub's events and the copies of GuardDuty findings they carry (ASFF), turned back into
+//! GuardDuty's own shape, so the rest of Watchpost sees one finding model and deduplicates the
+//! copy against the original; the findings of other products are ignored.
 //!
 //! GuardDuty's integration writes the finding's `service` block into `ProductFields` as
 //! `aws/guardduty/service/<path>` keys with string values; those are rebuilt into the nested
@@ -8,10 +9,14 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::event::deserialize_finding;
+use super::QUOTE_LIMIT;
+use crate::finding::{Origin, ParsedEvent, SourcedFinding, deserialize_finding};
 use crate::guardduty::Finding;
 use crate::guardduty::serde_helpers::strip_nulls;
+use crate::text::clip;
 
+/// ASFF `SchemaVersion` (Security Hub user guide, "ASFF required attributes").
+pub(super) const SCHEMA_VERSION: &str = "2018-10-08";
 /// ProductFields prefix under which GuardDuty's integration writes the `service` block.
 const SERVICE_PREFIX: &str = "aws/guardduty/service/";
 /// ProductFields leaves that are numbers in GuardDuty's model.
@@ -399,6 +404,74 @@ fn resource_from_asff(resource: &Value) -> Value {
         }),
         other => json!({ "resourceType": if other.is_empty() { "Unknown" } else { other } }),
     })
+}
+
+/// The findings of a `Security Hub Findings - Imported` event's `detail`.
+pub(super) fn security_hub_event(detail: Option<&Value>) -> ParsedEvent {
+    let Some(findings) = detail.and_then(|d| d.get("findings")) else {
+        return ParsedEvent::Rejected(
+            "`detail.findings`: missing; a Security Hub event carries its findings there".into(),
+        );
+    };
+    let Some(findings) = findings.as_array() else {
+        return ParsedEvent::Rejected(
+            "`detail.findings`: expected an array of ASFF findings".into(),
+        );
+    };
+    security_hub_findings(findings, "detail.findings")
+}
+
+/// The GuardDuty findings among ASFF findings (at `path` of the event); Security Hub's own and
+/// other products' are ignored, those that cannot be read rejected one by one.
+pub(super) fn security_hub_findings(findings: &[Value], path: &str) -> ParsedEvent {
+    let mut out = Vec::new();
+    let mut rejected = Vec::new();
+    let mut others = Vec::new();
+    for (index, finding) in findings.iter().enumerate() {
+        let at = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}[{index}]")
+        };
+        match product_of(finding) {
+            Err(what) => rejected.push(format!("{}{what}", prefix_of(&at))),
+            Ok(product) if is_guardduty(product) => match to_finding(finding) {
+                Ok(finding) => out.push(SourcedFinding {
+                    finding: Box::new(finding),
+                    origin: Origin::SecurityHub,
+                    observation: None,
+                }),
+                Err(what) => rejected.push(format!("{}{what}", prefix_of(&at))),
+            },
+            Ok(product) => others.push(clip(product_name(product), QUOTE_LIMIT)),
+        }
+    }
+    if out.is_empty() && !rejected.is_empty() {
+        // Nothing usable: the event as a whole is rejected, naming every finding at fault.
+        return ParsedEvent::Rejected(clip(&rejected.join("; "), 1_000));
+    }
+    if out.is_empty() {
+        if others.is_empty() {
+            return ParsedEvent::Ignored("Security Hub event with no findings".into());
+        }
+        others.dedup();
+        return ParsedEvent::Ignored(format!(
+            "Security Hub finding from {} (not GuardDuty)",
+            others.join(", ")
+        ));
+    }
+    ParsedEvent::Findings {
+        findings: out,
+        rejected,
+    }
+}
+
+fn prefix_of(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("`{path}`: ")
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! The detection set: which CloudTrail management events of AI services mean something, how
 //! severe, and why. Data, not code: the defaults below are a table, and `[[detections.rules]]`
-//! overrides them by id or adds new ones ([`resolve`]).
+//! overrides them by id or adds new ones ([`resolve`]). Part of the config: reading a config
+//! resolves its rules (a rule that cannot be used is an error there), and the CloudTrail reader
+//! ([`crate::event`]) runs the resolved set.
 
+use super::activity::{DetectionRule, Detections};
+use super::values::{Cidr, Pattern};
 use crate::component::Component;
-use crate::config::values::{Cidr, Pattern};
-use crate::config::{Detections, activity::DetectionRule};
 
 /// One detection, with every setting filled in.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,34 +1,30 @@
 //! CloudTrail management events (`AWS API Call via CloudTrail`; `detail` is the CloudTrail
 //! record: CloudTrail user guide, "CloudTrail record contents" and "userIdentity element") run
-//! through the detection set. A match becomes a finding in the one model: the caller as its
-//! access key details, the call as its API-call action, the event id as its id; the
-//! [`ApiCall`] observation carries the detection, its rationale, why it was escalated, and the
-//! request parameters that matter. Every string here is the caller's to choose.
+//! through the detection set ([`crate::config::detections`]). A match becomes a finding in the
+//! one model: the caller as its access key details, the call as its API-call action, the event
+//! id as its id; the [`ApiCall`] observation carries the detection, its rationale, why it was
+//! escalated, and the request parameters that matter. Every string here is the caller's to
+//! choose.
 
 use std::net::IpAddr;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::detections::{Detection, resolve};
-use super::{Observation, console_link, lower_one_band, raise_one_band, read_detail};
-use crate::classify::is_accelerated;
-use crate::component::Component;
+use super::read_detail;
+use crate::component::is_accelerated;
+use crate::config::detections::{Detection, resolve};
 use crate::config::{Config, FailedCalls};
-use crate::event::{Origin, ParsedEvent, SourcedFinding};
+use crate::finding::api_call::{LONG_TERM_KEY_PREFIX, PARAMETER_MAX_CHARS, service_of};
+use crate::finding::{ApiCall, Observation, Origin, ParsedEvent, SourcedFinding};
 use crate::guardduty::serde_helpers::strip_nulls;
-use crate::render::EntityLink;
-use crate::render::links::encode;
+use crate::severity::{lower_one_band, raise_one_band};
 use crate::text::clip;
 
-/// Longest request parameter value an alert quotes.
-const PARAMETER_MAX_CHARS: usize = 200;
 /// Most request parameters an alert shows.
 const PARAMETERS_MAX: usize = 12;
 /// Longest id, name or address kept from a record (CloudTrail's own are far shorter).
 const FIELD_MAX_CHARS: usize = 512;
-/// Long-term IAM user access keys start with this (IAM user guide, "Unique identifiers").
-const LONG_TERM_KEY_PREFIX: &str = "AKIA";
 /// A `requestParameters` path is followed at most this deep.
 const PATH_MAX_DEPTH: usize = 8;
 
@@ -92,43 +88,15 @@ pub struct SessionContext {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionIssuer {
+    // Nothing reads it yet; it is kept so that a `type` of another shape rejects the record,
+    // as a wrong member anywhere else does.
+    #[allow(dead_code)]
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
     #[serde(default)]
     pub arn: Option<String>,
     #[serde(default)]
     pub user_name: Option<String>,
-}
-
-/// A detection's verdict on one CloudTrail event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ApiCall {
-    pub detection: String,
-    pub rationale: String,
-    #[serde(skip)]
-    pub component: Component,
-    pub event_id: String,
-    pub event_source: String,
-    pub event_name: String,
-    /// `IAMUser`, `AssumedRole`, `Root`, …
-    pub principal_type: Option<String>,
-    /// The caller's ARN as CloudTrail records it (a session ARN for roles).
-    pub principal_arn: Option<String>,
-    /// The role or user behind the call: the session issuer for roles.
-    pub principal_name: Option<String>,
-    pub access_key_id: Option<String>,
-    pub source_ip: Option<String>,
-    pub user_agent: Option<String>,
-    /// Why the severity was raised, one line each.
-    pub escalations: Vec<String>,
-    /// `errorCode: errorMessage` of a failed call.
-    pub failure: Option<String>,
-    /// The request parameters that matter, `(path, value)`.
-    pub parameters: Vec<(String, String)>,
-    /// Accelerated instance types the request named.
-    pub accelerated_instance_types: Vec<String>,
-    /// Why this is suppressed before anything else (an allowlist, a failed call).
-    pub suppressed: Option<String>,
 }
 
 /// Parses a CloudTrail event and runs the detections of `config` over it.
@@ -437,115 +405,6 @@ fn allowlisted(
     None
 }
 
-impl ApiCall {
-    /// `bedrock:DeleteGuardrail`.
-    pub fn api(&self) -> String {
-        format!(
-            "{}:{}",
-            service_of(&self.event_source),
-            clip(&self.event_name, 80)
-        )
-    }
-
-    pub(super) fn headline(&self) -> String {
-        let who = self
-            .principal_name
-            .as_deref()
-            .unwrap_or("unknown principal");
-        let failed = if self.failure.is_some() {
-            " (failed)"
-        } else {
-            ""
-        };
-        format!(
-            "{} by {}{failed} ({})",
-            self.detection,
-            clip(who, 40),
-            self.api()
-        )
-    }
-
-    pub(super) fn facts(&self) -> Vec<(&'static str, String)> {
-        let mut facts = vec![
-            ("Detection", self.detection.clone()),
-            ("Why it matters", clip(&self.rationale, 300)),
-        ];
-        if let Some(failure) = &self.failure {
-            facts.push(("Failed", clip(failure, 300)));
-        }
-        let who = [
-            self.principal_type.as_deref(),
-            self.principal_arn.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|s| clip(s, 200))
-        .collect::<Vec<_>>()
-        .join(" ");
-        if !who.is_empty() {
-            facts.push(("Principal", who));
-        }
-        if let Some(key) = &self.access_key_id {
-            facts.push(("Access key", clip(key, 40)));
-        }
-        for escalation in &self.escalations {
-            facts.push(("Escalated for", clip(escalation, 200)));
-        }
-        for (path, value) in &self.parameters {
-            facts.push((
-                "Request parameter",
-                format!("{} = {}", clip(path, 80), clip(value, PARAMETER_MAX_CHARS)),
-            ));
-        }
-        facts.push(("CloudTrail event id", clip(&self.event_id, 80)));
-        facts
-    }
-
-    pub(super) fn console_links(&self, finding: &crate::guardduty::Finding) -> Vec<EntityLink> {
-        let host =
-            crate::render::links::console_host(finding.partition.as_deref().unwrap_or("aws"));
-        let region = encode(&clip(&finding.region, 40));
-        vec![console_link(
-            "CloudTrail event",
-            format!(
-                "https://{host}/cloudtrailv2/home?region={region}#/events/{}",
-                encode(&clip(&self.event_id, 128))
-            ),
-        )]
-    }
-
-    pub(super) fn next_steps(&self) -> Vec<&'static str> {
-        let mut steps = Vec::new();
-        if self.failure.is_some() {
-            steps.push(
-                "The call failed: someone tried it without the permission; find out who holds these credentials.",
-            );
-        }
-        if self
-            .access_key_id
-            .as_deref()
-            .is_some_and(|k| k.starts_with(LONG_TERM_KEY_PREFIX))
-        {
-            steps.push(
-                "A long-term access key made the call: if it is not expected, deactivate the key now (IAM → Users → Security credentials).",
-            );
-        }
-        match self.detection.as_str() {
-            "model-access-granted" => steps.push(
-                "If nobody asked for this model, remove its access in the Bedrock console (Model access) and watch its token usage.",
-            ),
-            "invocation-logging-removed" | "invocation-logging-changed" => steps.push(
-                "Restore Bedrock model-invocation logging to its usual destination.",
-            ),
-            "guardrail-deleted" | "guardrail-updated" => steps.push(
-                "Compare the guardrail with its previous version and restore the filters.",
-            ),
-            _ => {}
-        }
-        steps
-    }
-}
-
 /// The value at a dotted path of the request parameters.
 fn lookup<'a>(parameters: &'a Value, path: &str) -> Option<&'a Value> {
     let mut at = parameters;
@@ -576,11 +435,6 @@ fn param(record: &Record, key: &str) -> Option<String> {
         .and_then(|p| p.get(key))
         .and_then(Value::as_str)
         .map(bounded)
-}
-
-/// `bedrock.amazonaws.com` → `bedrock`.
-fn service_of(event_source: &str) -> String {
-    clip(event_source.trim_end_matches(".amazonaws.com"), 60)
 }
 
 /// The last part of an ARN (`…:user/alice` → `alice`).

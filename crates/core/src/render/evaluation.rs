@@ -1,0 +1,57 @@
+//! An [`Evaluation`]'s alerts: its links, the subject, and the message for each route its
+//! decision chose. Rendering sits on top of the pipeline, so these methods of the pipeline's
+//! evaluation are defined here.
+
+use super::{AlertInput, Enrichment, RenderedAlert, render_with_subject, subject};
+use crate::config::Config;
+use crate::links::{Links, links};
+use crate::pipeline::Evaluation;
+
+impl Evaluation {
+    /// The console and Detective links an alert about this finding carries. Written when an
+    /// alert is rendered, not for every finding: most are never alerted on, and a replay's
+    /// records need only the subject, which names no link.
+    pub fn links(&self) -> Links {
+        match &self.observation {
+            Some(observed) => observed.links(&self.finding),
+            None => links(&self.finding),
+        }
+    }
+
+    /// The alert rendered for each route the decision chose, in the route's format.
+    pub fn render(&self, config: &Config, enrichment: &Enrichment) -> Vec<RenderedAlert> {
+        let links = self.links();
+        let input = self.alert_input(enrichment, &links);
+        let subject = subject(&input);
+        self.decision
+            .routes
+            .iter()
+            .filter_map(|name| config.route(name))
+            .map(|route| render_with_subject(&input, route, subject.clone()))
+            .collect()
+    }
+
+    /// The subject [`Evaluation::render`]'s alerts carry (the same for every route), without
+    /// rendering any message; `None` when no route the decision chose is configured.
+    pub fn subject(&self, config: &Config) -> Option<String> {
+        // The subject names no link: none are written for it.
+        let no_links = Links::default();
+        self.decision
+            .routes
+            .iter()
+            .any(|name| config.route(name).is_some())
+            .then(|| subject(&self.alert_input(&Enrichment::default(), &no_links)))
+    }
+
+    fn alert_input<'a>(&'a self, enrichment: &'a Enrichment, links: &'a Links) -> AlertInput<'a> {
+        AlertInput {
+            finding: &self.finding,
+            classification: &self.classification,
+            severity: self.severity,
+            decision: &self.decision,
+            links,
+            enrichment,
+            observation: self.observation.as_ref(),
+        }
+    }
+}

@@ -1,24 +1,28 @@
-//! The one TOML configuration read by the CLI and the enricher. Unknown keys are errors (with a
-//! did-you-mean); every error names the file, line, key and what to do. Defaults live in
-//! [`defaults`]; types with their own syntax (durations, patterns, CIDRs) live in [`values`].
+//! The one TOML configuration read by the CLI and the enricher: the schema (this file, and
+//! `[detections]` and `[usage]` in [`activity`]), its [`defaults`], the types with their own
+//! syntax (durations, patterns, CIDRs: [`values`]) and the default [`detections`]. Reading a
+//! config checks it ([`checks`]: Watchpost's own rules and what AWS would refuse, per area);
+//! unknown keys are errors (with a did-you-mean); every error names the file, line, key and what
+//! to do. [`environment`] is what a config puts in the enricher's environment.
 
 pub mod activity;
-mod aws;
+mod checks;
 pub mod defaults;
-mod delivery;
 pub mod detections;
+pub mod environment;
 mod error;
-pub mod limits;
 mod locate;
 pub mod values;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 pub use activity::{Detections, FailedCalls, Usage};
-pub use aws::enricher_environment_bound;
-pub use delivery::{GRAPH_ENV, TABLE_ENV, TOPIC_ENV_PREFIX, topic_env_var};
+pub use checks::check_operations_reach_someone;
+pub use environment::{
+    GRAPH_ENV, TABLE_ENV, TOPIC_ENV_PREFIX, enricher_environment_bound, topic_env_var,
+};
 pub use error::{ConfigError, Snippet};
 pub use values::{Cidr, Duration, Pattern};
 
@@ -533,8 +537,7 @@ impl Config {
             config.routes.push(Route::default_route());
         }
         let config = config.with_derived_names();
-        config.validate(file, text)?;
-        delivery::check_route_targets(&config, file, text)?;
+        checks::check(&config, file, text)?;
         Ok(config)
     }
 
@@ -565,166 +568,19 @@ impl Config {
         Config::from_toml(&text, &file)
     }
 
-    /// Checks what the types alone cannot: names, references, ranges.
-    fn validate(&self, file: &str, text: &str) -> Result<(), ConfigError> {
-        let fail = |key: String, needle: &str, message: String, hint: &str| {
-            Err(ConfigError::at_text(file, text, key, needle, message, hint))
-        };
-        if !is_resource_name(&self.watchpost.stack, 32) {
-            return fail(
-                "watchpost.stack".into(),
-                "stack",
-                format!("`{}` cannot name AWS resources", self.watchpost.stack),
-                "use 1–32 letters, digits, `-` or `_`",
-            );
-        }
-        let mut names = BTreeSet::new();
-        for (i, route) in self.routes.iter().enumerate() {
-            let key = format!("routes[{i}].name");
-            let needle = format!("\"{}\"", route.name);
-            if !is_resource_name(&route.name, 64) {
-                return fail(
-                    key,
-                    &needle,
-                    format!("route name `{}` cannot name an SNS topic", route.name),
-                    "use 1–64 letters, digits, `-` or `_`",
-                );
-            }
-            if let Some(problem) = delivery::reserved_route_name(&route.name) {
-                return fail(
-                    key,
-                    &needle,
-                    format!("route name `{}` {problem}", route.name),
-                    "rename the route",
-                );
-            }
-            if !names.insert(route.name.as_str()) {
-                return fail(
-                    key,
-                    &needle,
-                    format!("route `{}` is defined twice", route.name),
-                    "give each [[routes]] a distinct name",
-                );
-            }
-            if route.chat_client.is_some() && route.format != Format::Chat {
-                return fail(
-                    format!("routes[{i}].chat_client"),
-                    "chat_client",
-                    format!(
-                        "route `{}` sets chat_client but its format is `{}`",
-                        route.name,
-                        route.format.as_str()
-                    ),
-                    "chat_client applies to format = \"chat\" routes; remove it or set the format",
-                );
-            }
-            for (j, component) in route.components.iter().enumerate() {
-                if component != crate::component::NOT_AI
-                    && crate::component::Component::parse(component).is_none()
-                {
-                    let known: Vec<&str> = crate::component::Component::ALL
-                        .iter()
-                        .map(|c| c.as_str())
-                        .chain([crate::component::NOT_AI])
-                        .collect();
-                    let hint = match error::did_you_mean(component, &known) {
-                        Some(close) => format!("did you mean `{close}`?"),
-                        None => format!("use one of: {}", known.join(", ")),
-                    };
-                    return fail(
-                        format!("routes[{i}].components[{j}]"),
-                        &format!("\"{component}\""),
-                        format!("`{component}` is not a component"),
-                        &hint,
-                    );
-                }
-            }
-        }
-        for (i, rule) in self.suppress.iter().enumerate() {
-            let empty = rule.finding_types.is_empty()
-                && rule.accounts.is_empty()
-                && rule.resource_tags.is_empty()
-                && rule.ip_cidrs.is_empty();
-            if empty {
-                return fail(
-                    format!("suppress[{i}]"),
-                    &format!("\"{}\"", rule.name),
-                    format!(
-                        "suppression rule `{}` has no criteria and would suppress everything",
-                        rule.name
-                    ),
-                    "add finding_types, accounts, resource_tags or ip_cidrs",
-                );
-            }
-            for (j, account) in rule.accounts.iter().enumerate() {
-                if !is_account_id(account) {
-                    return fail(
-                        format!("suppress[{i}].accounts[{j}]"),
-                        &format!("\"{account}\""),
-                        format!("`{account}` is not an AWS account id"),
-                        "write the 12-digit account id as a string",
-                    );
-                }
-            }
-        }
-        for (i, member) in self.detective.members.iter().enumerate() {
-            if !is_account_id(&member.account_id) {
-                return fail(
-                    format!("detective.members[{i}].account_id"),
-                    &format!("\"{}\"", member.account_id),
-                    format!("`{}` is not an AWS account id", member.account_id),
-                    "write the 12-digit account id as a string",
-                );
-            }
-            if !member.email.contains('@') {
-                return fail(
-                    format!("detective.members[{i}].email"),
-                    &format!("\"{}\"", member.email),
-                    format!("`{}` is not an email address", member.email),
-                    "Detective sends the invitation to the account's root email address",
-                );
-            }
-        }
-        if !(60..=21_600).contains(&self.enricher.maximum_event_age_s) {
-            return fail(
-                "enricher.maximum_event_age_s".into(),
-                "maximum_event_age_s",
-                format!("{} is out of range", self.enricher.maximum_event_age_s),
-                "Lambda accepts 60 to 21600 seconds",
-            );
-        }
-        if self.enricher.maximum_retry_attempts > 2 {
-            return fail(
-                "enricher.maximum_retry_attempts".into(),
-                "maximum_retry_attempts",
-                format!("{} is out of range", self.enricher.maximum_retry_attempts),
-                "Lambda retries asynchronous invocations 0, 1 or 2 times",
-            );
-        }
-        // What AWS itself would refuse: one call, so that the checks above stay about
-        // Watchpost's own rules.
-        aws::check(self, file, text)?;
-        self.validate_activity(file, text)?;
-        Ok(())
+    /// Reads a config that is to be deployed (`validate`, `plan`, `apply`): what
+    /// [`Config::load`] checks, and that the alarms reach someone.
+    pub fn load_deployable(path: &std::path::Path) -> Result<Config, ConfigError> {
+        let config = Config::load(path)?;
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        checks::check_operations_reach_someone(&config, &path.display().to_string(), &text)?;
+        Ok(config)
     }
 
     /// The route with this name.
     pub fn route(&self, name: &str) -> Option<&Route> {
         self.routes.iter().find(|r| r.name == name)
     }
-}
-
-fn is_resource_name(name: &str, max: usize) -> bool {
-    !name.is_empty()
-        && name.len() <= max
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// A 12-digit AWS account id.
-pub fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -1,0 +1,101 @@
+//! The enricher's environment, as the deployment sets it: one `WATCHPOST_TOPIC_<ROUTE>` per
+//! route with the topic's ARN, `WATCHPOST_GRAPH_ARN`, `WATCHPOST_STATE_TABLE` (the names are the
+//! contract's), and the most bytes they can take, which Lambda limits. The deployment checks its
+//! own environment against [`enricher_environment_bound`] in its tests.
+
+use super::Config;
+
+/// The enricher's environment variable naming the Detective graph it investigates in.
+pub const GRAPH_ENV: &str = "WATCHPOST_GRAPH_ARN";
+/// The enricher's environment variable naming the alert-state table.
+pub const TABLE_ENV: &str = "WATCHPOST_STATE_TABLE";
+/// Prefix of the environment variables that carry a route's topic ARN to the enricher.
+pub const TOPIC_ENV_PREFIX: &str = "WATCHPOST_TOPIC_";
+
+/// The environment variable that carries a route's topic ARN: the name upper-cased, `-` → `_`.
+pub fn topic_env_var(route: &str) -> String {
+    format!(
+        "{TOPIC_ENV_PREFIX}{}",
+        route.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
+/// `ap-southeast-5`: the longest region code in use, for stacks that name no region.
+const LONGEST_REGION: usize = 14;
+/// A behavior graph's id: 32 hexadecimal digits.
+const GRAPH_ID_LEN: usize = 32;
+
+/// The most bytes the enricher's environment can take in any of the stack's regions (keys and
+/// values, the way Lambda counts them), with route topics and the graph in the longest
+/// partition and region the config allows. The deployment checks its own environment against
+/// this bound in its tests.
+pub fn enricher_environment_bound(config: &Config) -> usize {
+    route_bytes(config).iter().sum::<usize>() + base_bytes(config)
+}
+
+/// The partition a region belongs to (ARNs in it start `arn:<partition>:`).
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-isof-") {
+        "aws-iso-f"
+    } else if region.starts_with("eu-isoe-") {
+        "aws-iso-e"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
+}
+
+/// `arn:<partition>:<service>:<region>:<account>:` at its longest for the config's regions.
+fn arn_prefix_len(config: &Config, service: &str) -> usize {
+    let regional = if config.watchpost.regions.is_empty() {
+        "aws-us-gov".len() + LONGEST_REGION
+    } else {
+        config
+            .watchpost
+            .regions
+            .iter()
+            .map(|r| partition(r).len() + r.len())
+            .max()
+            .unwrap_or(0)
+    };
+    "arn:".len() + regional + service.len() + ":::".len() + 12 + ":".len()
+}
+
+pub(super) fn route_bytes(config: &Config) -> Vec<usize> {
+    config
+        .routes
+        .iter()
+        .map(|route| {
+            let arn = match &route.topic_arn {
+                Some(arn) => arn.len(),
+                None => {
+                    arn_prefix_len(config, "sns")
+                        + config.watchpost.stack.len()
+                        + 1
+                        + route.name.len()
+                }
+            };
+            TOPIC_ENV_PREFIX.len() + route.name.len() + arn
+        })
+        .collect()
+}
+
+pub(super) fn base_bytes(config: &Config) -> usize {
+    let graph = if config.detective.enabled {
+        let arn = match &config.detective.graph_arn {
+            Some(arn) => arn.len(),
+            None => arn_prefix_len(config, "detective") + "graph:".len() + GRAPH_ID_LEN,
+        };
+        GRAPH_ENV.len() + arn
+    } else {
+        0
+    };
+    graph + TABLE_ENV.len() + config.enricher.state_table.len()
+}

@@ -13,8 +13,7 @@
 //!
 //! 1. Vocabulary, importing nothing of the crate: [`text`] (clipping and defanging hostile
 //!    strings), [`component`], [`severity`], [`guardduty`] (the finding model, generated from
-//!    GuardDuty's API model), [`metrics`] (EMF documents), [`aws_error`] (what an AWS error
-//!    code means for the AWS-facing crates).
+//!    GuardDuty's API model), [`metrics`] (EMF documents).
 //! 2. The ground floor: [`links`] (console and Detective links of a finding), [`state`] (the
 //!    alert record and its key), and [`finding`]: what parsing an event gives (`ParsedEvent`,
 //!    `SourcedFinding`, `Origin`, the observations of Watchpost's own findings) and the
@@ -29,7 +28,6 @@
 //! A new kind of event touches [`event`] (its reader) and [`finding`] (what it observed); a new
 //! detection is a row of `config::detections`.
 
-pub mod aws_error;
 pub mod classify;
 pub mod component;
 pub mod config;

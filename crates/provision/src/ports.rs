@@ -98,7 +98,7 @@ impl PortError {
     /// denied and server errors stay `Other`: the engine stops on them either way, and the
     /// SDK has already retried what it could.
     pub fn classify(call: &'static str, code: &str, message: &str) -> PortError {
-        use watchpost_core::aws_error::{ErrorClass, classify};
+        use watchpost_aws_error::{ErrorClass, classify};
         let (code, message) = (code.to_owned(), message.to_owned());
         match classify(&code, None) {
             ErrorClass::NotFound => PortError::NotFound {

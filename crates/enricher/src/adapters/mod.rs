@@ -11,7 +11,7 @@ pub mod sns;
 use aws_sdk_sns::config::http::HttpResponse;
 use aws_sdk_sns::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-use watchpost_core::aws_error::ErrorClass;
+use watchpost_aws_error::ErrorClass;
 
 use crate::error::PortError;
 
@@ -37,14 +37,14 @@ where
     }
 }
 
-/// The variant for `code` by the core's classifier; what it cannot place is a refusal.
+/// The variant for `code` by the shared classifier; what it cannot place is a refusal.
 fn classify(
     service: &'static str,
     code: String,
     message: String,
     status: Option<u16>,
 ) -> PortError {
-    match watchpost_core::aws_error::classify(&code, status) {
+    match watchpost_aws_error::classify(&code, status) {
         ErrorClass::ServerError => PortError::Unavailable {
             service,
             message: format!("{code}: {message}"),

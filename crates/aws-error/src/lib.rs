@@ -1,10 +1,16 @@
 //! What an AWS error means for the caller, from the error code the service sent and the HTTP
-//! status: one classifier for the enricher's adapters and the deployer's. Pure: the adapters
-//! read the code and status off the SDK's error and pick their own error variant by class.
+//! status: one reading of an SDK error ([`AwsError::from_sdk`]: code, status, message) and one
+//! classifier ([`classify`]) for the enricher's adapters and the deployer's. Each side picks
+//! its own error variant by class.
 //!
 //! Exact codes first (the services' documented codes for throttling and access), then the code
 //! families AWS names consistently across services (`…NotFound…`, `NoSuchEntity`,
 //! `…AlreadyExists`, `…Conflict…`, `…InUse`, `Invalid…`, `Validation…`), then the status.
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// Codes that mean "slow down" or "try again soon", across the services Watchpost calls.
 const RETRY_LATER_CODES: &[&str] = &[
@@ -59,6 +65,52 @@ pub enum ErrorClass {
     Other,
 }
 
+/// What an SDK call's failure says, read the same way for every service and either side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsError {
+    /// The service's error code (`ThrottlingException`); `HTTP <status>` when the service
+    /// answered without one; `None` when no answer came (the request could not be sent or
+    /// timed out, or could not be built).
+    pub code: Option<String>,
+    /// The HTTP status of the service's answer, when there was one.
+    pub status: Option<u16>,
+    /// The service's message, else the SDK's account of what went wrong.
+    pub message: String,
+}
+
+impl AwsError {
+    /// Reads an SDK error: the code and message the service sent, and the HTTP status.
+    pub fn from_sdk<E>(err: &SdkError<E, HttpResponse>) -> AwsError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        let message = err
+            .message()
+            .map(str::to_owned)
+            .unwrap_or_else(|| DisplayErrorContext(err).to_string());
+        let code = match err {
+            SdkError::ServiceError(_) => err
+                .code()
+                .map(str::to_owned)
+                .or_else(|| status.map(|s| format!("HTTP {s}"))),
+            // An answer the SDK could not read: its status still says what happened.
+            SdkError::ResponseError(_) => status.map(|s| format!("HTTP {s}")),
+            _ => None,
+        };
+        AwsError {
+            code,
+            status,
+            message,
+        }
+    }
+
+    /// What the caller does about it; `None` when the service never answered.
+    pub fn class(&self) -> Option<ErrorClass> {
+        self.code.as_deref().map(|code| classify(code, self.status))
+    }
+}
+
 /// Classifies an error by the service's `code` and, when known, the HTTP `status`.
 pub fn classify(code: &str, status: Option<u16>) -> ErrorClass {
     if RETRY_LATER_CODES.contains(&code) {
@@ -92,7 +144,61 @@ pub fn classify(code: &str, status: Option<u16>) -> ErrorClass {
 
 #[cfg(test)]
 mod tests {
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
     use super::*;
+
+    fn answer(status: u16) -> HttpResponse {
+        HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty())
+    }
+
+    fn service_error(code: Option<&str>, status: u16) -> SdkError<ErrorMetadata, HttpResponse> {
+        let mut meta = ErrorMetadata::builder().message("the service says why");
+        if let Some(code) = code {
+            meta = meta.code(code);
+        }
+        SdkError::service_error(meta.build(), answer(status))
+    }
+
+    #[test]
+    fn a_service_error_keeps_its_code_message_and_status() {
+        let err = AwsError::from_sdk(&service_error(Some("ThrottlingException"), 400));
+        assert_eq!(err.code.as_deref(), Some("ThrottlingException"));
+        assert_eq!(err.status, Some(400));
+        assert_eq!(err.message, "the service says why");
+        assert_eq!(err.class(), Some(ErrorClass::RetryLater));
+    }
+
+    #[test]
+    fn an_answer_without_a_code_is_classified_by_its_status() {
+        let err = AwsError::from_sdk(&service_error(None, 429));
+        assert_eq!(err.code.as_deref(), Some("HTTP 429"));
+        assert_eq!(err.class(), Some(ErrorClass::RetryLater));
+        let unreadable: SdkError<ErrorMetadata, HttpResponse> =
+            SdkError::response_error("truncated body", answer(503));
+        let err = AwsError::from_sdk(&unreadable);
+        assert_eq!(err.code.as_deref(), Some("HTTP 503"));
+        assert_eq!(err.status, Some(503));
+        assert_eq!(err.class(), Some(ErrorClass::ServerError));
+    }
+
+    #[test]
+    fn no_answer_has_no_code_nor_class() {
+        let failures: [SdkError<ErrorMetadata, HttpResponse>; 3] = [
+            SdkError::timeout_error("took too long"),
+            SdkError::dispatch_failure(ConnectorError::io("connection refused".into())),
+            SdkError::construction_failure("a required field is missing"),
+        ];
+        for failure in failures {
+            let err = AwsError::from_sdk(&failure);
+            assert_eq!((err.code.as_deref(), err.status), (None, None), "{err:?}");
+            assert_eq!(err.class(), None);
+            assert!(!err.message.is_empty());
+        }
+    }
 
     #[test]
     fn services_codes_sort_into_what_the_caller_does() {

@@ -94,13 +94,31 @@ impl PortError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, PortError::NotFound { .. })
     }
+    /// An SDK error, read as the enricher's adapters read it (`Unknown` when no answer came).
+    pub fn from_aws(call: &'static str, err: watchpost_aws_error::AwsError) -> PortError {
+        use watchpost_aws_error::ErrorClass;
+        let class = err.class().unwrap_or(ErrorClass::Other);
+        let code = err.code.unwrap_or_else(|| "Unknown".to_owned());
+        PortError::of_class(call, class, code, err.message)
+    }
+
+    /// An error an answer reports for one entry of a batch (no HTTP status of its own).
+    pub fn classify(call: &'static str, code: &str, message: &str) -> PortError {
+        let class = watchpost_aws_error::classify(code, None);
+        PortError::of_class(call, class, code.to_owned(), message.to_owned())
+    }
+
     /// Sorts an AWS error into a variant, by the classifier the enricher uses too. Access
     /// denied and server errors stay `Other`: the engine stops on them either way, and the
     /// SDK has already retried what it could.
-    pub fn classify(call: &'static str, code: &str, message: &str) -> PortError {
-        use watchpost_aws_error::{ErrorClass, classify};
-        let (code, message) = (code.to_owned(), message.to_owned());
-        match classify(&code, None) {
+    fn of_class(
+        call: &'static str,
+        class: watchpost_aws_error::ErrorClass,
+        code: String,
+        message: String,
+    ) -> PortError {
+        use watchpost_aws_error::ErrorClass;
+        match class {
             ErrorClass::NotFound => PortError::NotFound {
                 call,
                 code,

@@ -9,31 +9,27 @@ pub mod http;
 pub mod sns;
 
 use aws_sdk_sns::config::http::HttpResponse;
-use aws_sdk_sns::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 
-use watchpost_aws_error::ErrorClass;
+use watchpost_aws_error::{AwsError, ErrorClass};
 
 use crate::error::PortError;
 
-/// Maps any SDK error to a [`PortError`], by AWS's error code where there is one.
+/// Maps any SDK error to a [`PortError`], by AWS's error code where there is one (the HTTP
+/// status where there is none); no answer at all is the service unavailable.
 pub(crate) fn port_error<E>(service: &'static str, err: SdkError<E, HttpResponse>) -> PortError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let code = err.code().map(str::to_owned);
-    let status = err.raw_response().map(|r| r.status().as_u16());
-    let message = err
-        .message()
-        .map(str::to_owned)
-        .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+    let AwsError {
+        code,
+        status,
+        message,
+    } = AwsError::from_sdk(&err);
     let message = watchpost_core::text::clip(&message, 500);
-    match (err, code) {
-        (SdkError::ServiceError(_), Some(code)) => classify(service, code, message, status),
-        (SdkError::ServiceError(_), None) | (SdkError::ResponseError(_), _) if status.is_some() => {
-            let code = format!("HTTP {}", status.unwrap_or_default());
-            classify(service, code, message, status)
-        }
-        _ => PortError::Unavailable { service, message },
+    match code {
+        Some(code) => classify(service, code, message, status),
+        None => PortError::Unavailable { service, message },
     }
 }
 

@@ -1,5 +1,6 @@
 //! SDK adapters: the only code that names `aws_sdk_*` types. Each owns its client and maps
-//! SDK errors with `into_service_error()`, keeping AWS's error code and message.
+//! SDK errors as the enricher's adapters do (`watchpost_aws_error`), keeping AWS's error code,
+//! message and HTTP status.
 
 mod cloudwatch;
 mod detective;
@@ -32,20 +33,10 @@ pub use sts::StsAdapter;
 use crate::engine::Ports;
 use crate::ports::{PortError, Tags};
 
-/// Maps an SDK error to a [`crate::ports::PortError`] naming the call: AWS's code and message
-/// when the service answered, the dispatch failure otherwise.
+/// Maps an SDK error to a [`crate::ports::PortError`] naming the call: AWS's code, message and
+/// HTTP status when the service answered, the dispatch failure otherwise.
 macro_rules! sdk_err {
-    ($call:literal, $err:expr) => {{
-        #[allow(unused_imports)]
-        use aws_sdk_sns::error::ProvideErrorMetadata as _;
-        let service = $err.into_service_error();
-        let code = service.code().unwrap_or("Unknown").to_owned();
-        let message = service
-            .message()
-            .map(str::to_owned)
-            .unwrap_or_else(|| aws_sdk_sns::error::DisplayErrorContext(&service).to_string());
-        $crate::ports::PortError::classify($call, &code, &message)
-    }};
+    ($call:literal, $err:expr) => {{ $crate::ports::PortError::from_aws($call, watchpost_aws_error::AwsError::from_sdk(&$err)) }};
     ($call:literal) => {
         |err| $crate::adapters::sdk_err!($call, err)
     };

@@ -8,6 +8,11 @@
 
 use serde_json::{Value, json};
 
+use crate::names::{
+    DEFAULT_METRICS_NAMESPACE, DEFAULT_ROUTE, DEFAULT_STACK, FUNCTION_NAME_SUFFIX,
+    STATE_TABLE_SUFFIX,
+};
+
 /// What the policy is scoped to.
 #[derive(Debug, Clone)]
 pub struct PolicyScope<'a> {
@@ -127,32 +132,23 @@ pub fn enricher_policy(scope: &PolicyScope<'_>) -> Value {
 }
 
 /// The policy with CloudFormation-style placeholders for what is only known per deployment,
-/// for the default stack (`watchpost`) and its default route; as in `infra/iam/`.
+/// for the default stack ([`crate::names`]) and its default route; as in `infra/iam/`.
 pub fn placeholder_policy() -> Value {
-    let config = watchpost_core::Config::default();
-    let topics: Vec<String> = config
-        .routes
-        .iter()
-        .map(|r| {
-            format!(
-                "arn:${{Partition}}:sns:${{Region}}:${{AccountId}}:{}-{}",
-                config.watchpost.stack, r.name
-            )
-        })
-        .collect();
+    let topics = [format!(
+        "arn:${{Partition}}:sns:${{Region}}:${{AccountId}}:{DEFAULT_STACK}-{DEFAULT_ROUTE}"
+    )];
     enricher_policy(&PolicyScope {
         partition: "${Partition}",
         account_id: "${AccountId}",
         region: "${Region}",
-        function_name: &config.enricher.function_name,
-        table: &config.enricher.state_table,
+        function_name: &format!("{DEFAULT_STACK}{FUNCTION_NAME_SUFFIX}"),
+        table: &format!("{DEFAULT_STACK}{STATE_TABLE_SUFFIX}"),
         topic_arns: &topics,
         graph_arn: Some("arn:${Partition}:detective:${Region}:${AccountId}:graph:${GraphId}"),
-        metrics_namespace: &config.metrics.namespace,
+        metrics_namespace: DEFAULT_METRICS_NAMESPACE,
         topic_kms_key_arn: Some("arn:${Partition}:kms:${Region}:${AccountId}:key/${TopicKeyId}"),
         dead_letter_queue_arn: Some(&format!(
-            "arn:${{Partition}}:sqs:${{Region}}:${{AccountId}}:{}-enricher-dlq",
-            config.watchpost.stack
+            "arn:${{Partition}}:sqs:${{Region}}:${{AccountId}}:{DEFAULT_STACK}-enricher-dlq"
         )),
     })
 }

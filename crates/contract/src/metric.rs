@@ -1,7 +1,11 @@
-//! Metric names the enricher counts besides findings (those are the core's
-//! `watchpost_core::metrics`), in the config's namespace; the deployer's alarms and dashboard
-//! read them.
+//! Metric names, in the config's namespace: what the enricher emits (the core writes the
+//! findings counts' documents), and what the deployer's alarms and dashboard read.
 
+/// Findings by outcome, severity and component.
+pub const FINDINGS: &str = "Findings";
+/// Findings Watchpost made itself, by `Detection` (a CloudTrail detection's id, or
+/// `usage-<service>-<metric>`), whatever was decided about them.
+pub const DETECTIONS: &str = "Detections";
 pub const ALERTS_DELIVERED: &str = "AlertsDelivered";
 pub const DELIVERY_FAILED: &str = "DeliveryFailed";
 pub const ENRICHMENT_UNAVAILABLE: &str = "EnrichmentUnavailable";
@@ -17,3 +21,5 @@ pub const CLAIMS_LOST: &str = "ClaimsLost";
 pub const FINDINGS_REJECTED: &str = "FindingsRejected";
 /// Follow-ups given up after failing too many sweeps.
 pub const FOLLOW_UPS_ABANDONED: &str = "FollowUpsAbandoned";
+/// Alerts `watchpost replay` rendered, by route: what the enricher would have delivered.
+pub const ALERTS_RENDERED: &str = "AlertsRendered";

@@ -11,6 +11,9 @@
 //! Each module imports only from the layers below it (no module imports one above it, and
 //! there is no cycle), lowest first:
 //!
+//! 0. Below the crate: `watchpost_contract`, the names shared with the deployer and the
+//!    enricher (environment variables, the stack's tag, metric names); it imports nothing of
+//!    the core.
 //! 1. Vocabulary, importing nothing of the crate: [`text`] (clipping and defanging hostile
 //!    strings), [`component`], [`severity`], [`guardduty`] (the finding model, generated from
 //!    GuardDuty's API model), [`metrics`] (EMF documents).

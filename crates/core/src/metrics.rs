@@ -1,20 +1,16 @@
 //! Metric documents in CloudWatch Embedded Metric Format: findings by outcome, severity and
-//! component, and the pipeline's own counters. One document per distinct set of dimension values,
+//! component, and the pipeline's own counters (metric names from `watchpost_contract::metric`). One document per distinct set of dimension values,
 //! within EMF's limits (CloudWatch user guide, "Embedded metric format specification").
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
+use watchpost_contract::metric::FINDINGS;
 
 /// EMF allows at most 100 metrics per document.
 pub const EMF_MAX_METRICS: usize = 100;
 /// EMF allows at most 30 dimensions per dimension set.
 pub const EMF_MAX_DIMENSIONS: usize = 30;
-/// Name of the findings counter.
-pub const FINDINGS: &str = "Findings";
-/// Findings Watchpost made itself, by `Detection` (a CloudTrail detection's id, or
-/// `usage-<service>-<metric>`), whatever was decided about them.
-pub const DETECTIONS: &str = "Detections";
 
 /// Dimension sets every findings document declares: each view the dashboard needs.
 const FINDING_DIMENSION_SETS: &[&[&str]] = &[

@@ -5,6 +5,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use watchpost_contract::metric;
+
 use crate::config::Config;
 use crate::decide::Outcome;
 use crate::event::{parse_event_text_with, parse_event_with, parse_json};
@@ -216,7 +218,7 @@ impl<'a> Replay<'a> {
         );
         if let Some(detection) = evaluation.detection() {
             self.metrics
-                .count(crate::metrics::DETECTIONS, "Detection", &detection);
+                .count(metric::DETECTIONS, "Detection", &detection);
         }
         let (mut subject, mut alerts) = (None, None);
         if evaluation.is_alert() {
@@ -226,7 +228,8 @@ impl<'a> Replay<'a> {
             let config = self.config;
             let routes = evaluation.decision.routes.iter();
             for route in routes.filter_map(|name| config.route(name)) {
-                self.metrics.count("AlertsRendered", "Route", &route.name);
+                self.metrics
+                    .count(metric::ALERTS_RENDERED, "Route", &route.name);
             }
             // Rendering every route's message is most of a replay's time: a record without the
             // alerts needs only their subject, the same for every route.

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use watchpost_core::metrics::FINDINGS;
+use watchpost_contract::metric::FINDINGS;
 
 /// Counts summed over every EMF document.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -1,7 +1,11 @@
-//! Every default of the configuration, in one place: what a config that says nothing gets.
+//! Every default of the configuration, in one place: what a config that says nothing gets. The
+//! default stack's names are the contract's (`watchpost_contract::names`), which renders the
+//! placeholder policy for them.
+
+use watchpost_contract::names;
 
 /// Stack name: tags and names every provisioned resource.
-pub const STACK: &str = "watchpost";
+pub const STACK: &str = names::DEFAULT_STACK;
 /// Tag key that marks a resource as part of an AI workflow.
 pub const AI_TAG_KEY: &str = "ai-workflow";
 /// Tag key whose value names the component outright (`watchpost:component=ml-data`).
@@ -41,9 +45,9 @@ pub const OTHER_MIN_SEVERITY: &str = "HIGH";
 /// updates every 6 hours by default, so a day keeps a lingering finding visible daily).
 pub const RENOTIFY_AFTER: &str = "24h";
 /// CloudWatch namespace of Watchpost's metrics.
-pub const METRICS_NAMESPACE: &str = "Watchpost";
+pub const METRICS_NAMESPACE: &str = names::DEFAULT_METRICS_NAMESPACE;
 /// The route a config without routes gets.
-pub const DEFAULT_ROUTE: &str = "default";
+pub const DEFAULT_ROUTE: &str = names::DEFAULT_ROUTE;
 /// Start investigations for AI findings from this band up.
 pub const INVESTIGATION_MIN_SEVERITY: &str = "HIGH";
 /// Longest Detective may hold an alert up.
@@ -51,13 +55,13 @@ pub const DETECTIVE_BUDGET_MS: u64 = 2_000;
 /// An investigation of the same entity started within this window is reused.
 pub const REUSE_INVESTIGATION_WITHIN: &str = "24h";
 /// Enricher function name: `<stack>` and this, so that stacks in one account do not collide.
-pub const FUNCTION_NAME_SUFFIX: &str = "-enricher";
+pub const FUNCTION_NAME_SUFFIX: &str = names::FUNCTION_NAME_SUFFIX;
 /// Enricher memory (MiB): the function is small; this keeps cold starts short.
 pub const FUNCTION_MEMORY_MB: u32 = 256;
 /// Enricher timeout (seconds).
 pub const FUNCTION_TIMEOUT_S: u32 = 30;
 /// Alert-state table name: `<stack>` and this.
-pub const STATE_TABLE_SUFFIX: &str = "-alert-state";
+pub const STATE_TABLE_SUFFIX: &str = names::STATE_TABLE_SUFFIX;
 /// Alert state is forgotten after this long (DynamoDB TTL).
 pub const STATE_TTL: &str = "30d";
 /// Lambda async retries (0–2, Lambda developer guide, "Asynchronous invocation").

@@ -1,24 +1,12 @@
-//! The enricher's environment, as the deployment sets it: one `WATCHPOST_TOPIC_<ROUTE>` per
-//! route with the topic's ARN, `WATCHPOST_GRAPH_ARN`, `WATCHPOST_STATE_TABLE` (the names are the
-//! contract's), and the most bytes they can take, which Lambda limits. The deployment checks its
-//! own environment against [`enricher_environment_bound`] in its tests.
+//! The enricher's environment, as the deployment sets it for a config: one
+//! `WATCHPOST_TOPIC_<ROUTE>` per route with the topic's ARN, `WATCHPOST_GRAPH_ARN`,
+//! `WATCHPOST_STATE_TABLE` (names from `watchpost_contract::env`), and the most bytes they can
+//! take, which Lambda limits. The deployment checks its own environment against
+//! [`enricher_environment_bound`] in its tests.
+
+use watchpost_contract::env::{GRAPH_ENV, TABLE_ENV, TOPIC_ENV_PREFIX};
 
 use super::Config;
-
-/// The enricher's environment variable naming the Detective graph it investigates in.
-pub const GRAPH_ENV: &str = "WATCHPOST_GRAPH_ARN";
-/// The enricher's environment variable naming the alert-state table.
-pub const TABLE_ENV: &str = "WATCHPOST_STATE_TABLE";
-/// Prefix of the environment variables that carry a route's topic ARN to the enricher.
-pub const TOPIC_ENV_PREFIX: &str = "WATCHPOST_TOPIC_";
-
-/// The environment variable that carries a route's topic ARN: the name upper-cased, `-` → `_`.
-pub fn topic_env_var(route: &str) -> String {
-    format!(
-        "{TOPIC_ENV_PREFIX}{}",
-        route.to_ascii_uppercase().replace('-', "_")
-    )
-}
 
 /// `ap-southeast-5`: the longest region code in use, for stacks that name no region.
 const LONGEST_REGION: usize = 14;

@@ -20,9 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use activity::{Detections, FailedCalls, Usage};
 pub use checks::check_operations_reach_someone;
-pub use environment::{
-    GRAPH_ENV, TABLE_ENV, TOPIC_ENV_PREFIX, enricher_environment_bound, topic_env_var,
-};
+pub use environment::enricher_environment_bound;
 pub use error::{ConfigError, Snippet};
 pub use values::{Cidr, Duration, Pattern};
 

@@ -3,7 +3,7 @@
 //! with its resolved follow-up on the same chat thread.
 
 use serde_json::Value;
-use watchpost_core::metrics::DETECTIONS;
+use watchpost_contract::metric::DETECTIONS;
 
 use crate::common::*;
 

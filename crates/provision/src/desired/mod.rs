@@ -21,7 +21,7 @@ pub use function::{enricher_environment, findings_pattern, role_policy, security
 pub use monitoring::{dashboard_body, dashboard_body_with, dashboard_url};
 
 /// The tag on everything Watchpost owns.
-pub const STACK_TAG: &str = "watchpost:stack";
+pub use watchpost_contract::stack::STACK_TAG;
 
 /// What the desired state depends on besides the config.
 #[derive(Debug, Clone, PartialEq)]

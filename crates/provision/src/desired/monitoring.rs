@@ -7,8 +7,8 @@
 
 use serde_json::{Value, json};
 use watchpost_contract::metric;
+use watchpost_contract::metric::FINDINGS;
 use watchpost_core::component::Component;
-use watchpost_core::metrics::FINDINGS;
 use watchpost_core::severity::SeverityLabel;
 use watchpost_core::{Config, decide::Outcome};
 

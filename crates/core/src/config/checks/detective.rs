@@ -4,6 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use watchpost_contract::stack::STACK_TAG;
+
 use super::arn::{in_every_region, regional_arn};
 use super::{Checked, Source, Target, is_account_id, suggest};
 use crate::config::Config;
@@ -129,10 +131,6 @@ pub(super) fn graph(config: &Config, src: &Source<'_>) -> Checked {
     }
     tags(src, "detective.tags", &detective.tags)
 }
-
-/// The tag that marks what a stack owns (the provisioning engine sets it on what it creates,
-/// and destroys only what carries it).
-const STACK_TAG: &str = "watchpost:stack";
 
 /// Tags Watchpost puts on a behavior graph, besides its own `watchpost:stack`.
 fn tags(src: &Source<'_>, key: &str, tags: &std::collections::BTreeMap<String, String>) -> Checked {

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use watchpost_contract::stack::ADOPTABLE_KINDS;
+
 use super::{Checked, Source, did_you_mean, is_resource_name, suggest};
 use crate::config::Config;
 
@@ -59,19 +61,6 @@ const KNOWN_REGIONS: &[&str] = &[
     "us-gov-west-1",
     "cn-north-1",
     "cn-northwest-1",
-];
-
-/// Kinds of resources a stack finds by name and may adopt (as the plan names them).
-const ADOPTABLE_KINDS: &[&str] = &[
-    "iam-role",
-    "kms-key",
-    "sns-topic",
-    "sqs-queue",
-    "dynamodb-table",
-    "lambda-function",
-    "events-rule",
-    "cloudwatch-alarm",
-    "cloudwatch-dashboard",
 ];
 
 /// The stack names and tags everything: Watchpost's own rule for its shape.

@@ -7,15 +7,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use watchpost_contract::env::topic_env_var;
+
 use super::arn::{in_every_region, regional_arn};
 use super::enricher::LAMBDA_FUNCTION_NAME_MAX;
 use super::{Checked, Source, Target, did_you_mean, is_name, is_resource_name, suggest};
 use crate::component::{Component, NOT_AI};
 use crate::config::defaults::USAGE_ALARM_INFIX;
 use crate::config::locate::key_segment;
-use crate::config::{
-    Config, ConfigError, Format, MESSAGE_ATTRIBUTES, Protocol, Subscription, topic_env_var,
-};
+use crate::config::{Config, ConfigError, Format, MESSAGE_ATTRIBUTES, Protocol, Subscription};
 
 /// Keys in one SNS filter policy (SNS developer guide, "Filter policy constraints": "A filter
 /// policy can have a maximum of five keys").

@@ -106,8 +106,10 @@ try *args:
 
 # --- Provisioning (watchpost plan | apply | destroy | outputs) ---
 
-# The config `plan`, `apply`, `destroy`, `outputs` and `provision` read.
-config := env_var_or_default("WATCHPOST_CONFIG_FILE", "watchpost.toml")
+# The config `plan`, `apply`, `destroy`, `outputs`, `provision` and `redrive` read:
+# `WATCHPOST_CONFIG`, the name the enricher reads its config by too. The variable's former name
+# is refused rather than ignored, so that a stale setting never deploys another config.
+config := if env_var_or_default("WATCHPOST_CONFIG_FILE", "") != "" { error("WATCHPOST_CONFIG_FILE is now WATCHPOST_CONFIG: set that instead") } else { env_var_or_default("WATCHPOST_CONFIG", "watchpost.toml") }
 
 # Build the enricher's deployment zip (target/lambda/watchpost-enricher/bootstrap.zip; cargo-lambda
 # comes with ./dev) with the size-oriented `deploy` profile (Cargo.toml says why each setting).

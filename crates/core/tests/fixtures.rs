@@ -166,7 +166,7 @@ fn activity_fixtures_replay_to_their_expected_records() {
     check_folder("activity");
 }
 
-/// Fields of the replay contract (DESIGN.md, `watchpost replay`).
+/// Fields of the replay contract (`watchpost replay --format json`, docs/how-it-works.md).
 const CONTRACT_FIELDS: &[&str] = &[
     "input",
     "outcome",

@@ -116,6 +116,21 @@ config := if env_var_or_default("WATCHPOST_CONFIG_FILE", "") != "" { error("WATC
 lambda:
     cargo lambda build --profile deploy --arm64 --output-format zip -p watchpost-enricher
 
+# Build the deployment zip and fail when it is over 5 MiB, the size the benchmarks hold it to
+# (CI runs this after the tests).
+lambda-size: lambda
+    #!/usr/bin/env bash
+    set -euo pipefail
+    zip="${CARGO_TARGET_DIR:-{{justfile_directory()}}/target}/lambda/watchpost-enricher/bootstrap.zip"
+    bytes=$(stat -c %s "$zip")
+    limit=$((5 * 1024 * 1024))
+    awk -v z="$zip" -v b="$bytes" -v l="$limit" \
+        'BEGIN { printf "lambda-size: %s is %d bytes (%.2f MiB), limit %d bytes (5 MiB)\n", z, b, b / 1048576, l }'
+    if ((bytes > limit)); then
+        echo "lambda-size: the zip is over 5 MiB" >&2
+        exit 1
+    fi
+
 # Show what apply would change, and why (extra args, e.g. `--output json --detailed-exitcode`).
 plan *args:
     {{build}} --bin watchpost && {{bin_dir}}/watchpost plan --config {{config}} {{args}}

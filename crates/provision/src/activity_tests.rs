@@ -13,10 +13,11 @@ use crate::artifact::{Package, zip_of};
 use crate::desired::{self, names};
 use crate::engine::{apply_region, plan_region};
 use crate::fake::FakeAccount;
-use crate::model::{Action, Kind, Mode, Plan};
-use crate::ports::*;
+use crate::model::{Action, Mode, Plan};
 use crate::render;
+use crate::spec::Kind;
 use crate::spec::Spec;
+use crate::spec::*;
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -144,7 +145,7 @@ endpoints = ["churn", "fraud/blue"]
         .iter()
         .find(|c| c.id.name == "wp-usage-sagemaker-Invocation4XXErrors-fraud/blue")
         .unwrap();
-    let Some(Spec::CloudwatchAlarm(alarm)) = change.spec.after() else {
+    let Some(Spec::CloudwatchAlarm(alarm)) = change.spec.want() else {
         panic!("an alarm: {change:?}");
     };
     assert_eq!(alarm.comparison_operator, "GreaterThanUpperThreshold");
@@ -195,7 +196,7 @@ enabled = false
         .iter()
         .find(|c| c.id.name == "wp-usage-bedrock-InputTokenCount-m1")
         .unwrap();
-    let Some(Spec::CloudwatchAlarm(alarm)) = change.spec.after() else {
+    let Some(Spec::CloudwatchAlarm(alarm)) = change.spec.want() else {
         panic!("an alarm");
     };
     assert_eq!(
@@ -369,7 +370,7 @@ async fn usage_and_activity_rules_converge_and_destroy_removes_them() {
     let deleted: Vec<&str> = shrink
         .changes
         .iter()
-        .filter(|c| c.action == Action::Delete)
+        .filter(|c| c.action() == Action::Delete)
         .map(|c| c.id.name.as_str())
         .collect();
     assert_eq!(deleted.len(), 5, "{deleted:?}");
@@ -393,7 +394,7 @@ async fn turning_usage_and_detections_off_removes_their_rules_and_alarms() {
     let deleted: Vec<String> = plan_off
         .changes
         .iter()
-        .filter(|c| c.action == Action::Delete)
+        .filter(|c| c.action() == Action::Delete)
         .map(|c| c.id.to_string())
         .collect();
     for gone in [

@@ -1,52 +1,60 @@
 //! Diffing: desired and observed resources in, a plan out. Pure. Specs are compared as typed
-//! values; a difference AWS cannot apply in place ([`crate::spec::Spec::replacement_reason`])
-//! plans as a replacement of an owned resource.
+//! values; a difference AWS cannot apply in place ([`crate::spec::Spec::replacement`]) plans
+//! as a replacement of an owned resource.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::model::{Action, Change, Mode, Plan, Resource, ResourceId};
+use crate::model::{Change, Mode, Observed, Plan, Reason, Resource, ResourceId};
 use crate::spec::SpecChange;
 
 /// The changes that turn `observed` into `desired` (or, in [`Mode::Destroy`], that remove every
 /// owned resource), in apply order: creates and updates by kind, then deletes in reverse.
-pub fn diff(desired: &[Resource], observed: &[Resource], mode: Mode) -> Plan {
-    let observed_by_id: BTreeMap<&ResourceId, &Resource> =
+/// `pending` are resources that exist but cannot be read yet (subscriptions awaiting
+/// confirmation): they count as what the config asks for and are never changed.
+pub fn diff(
+    desired: &[Resource],
+    observed: &[Observed],
+    pending: &BTreeSet<ResourceId>,
+    mode: Mode,
+) -> Plan {
+    let observed_by_id: BTreeMap<&ResourceId, &Observed> =
         observed.iter().map(|r| (&r.id, r)).collect();
     let mut forward = Vec::new();
     let mut deletes = Vec::new();
     let desired: &[Resource] = if mode == Mode::Destroy { &[] } else { desired };
-    let desired_ids: std::collections::BTreeSet<&ResourceId> =
-        desired.iter().map(|r| &r.id).collect();
+    let desired_ids: BTreeSet<&ResourceId> = desired.iter().map(|r| &r.id).collect();
     for want in desired {
         match observed_by_id.get(&want.id) {
+            None if pending.contains(&want.id) => {}
             None => forward.push(Change {
                 id: want.id.clone(),
-                action: Action::Create,
-                physical_id: None,
-                spec: SpecChange::new(None, Some(want.spec.clone())),
-                reason: "not found".into(),
+                spec: SpecChange::create(want.spec.clone()),
+                reason: Reason::Missing,
             }),
             Some(have) if have.spec != want.spec => {
                 // Only what Watchpost owns is ever deleted, so a resource it does not own is
                 // updated, and apply says why it cannot be.
                 let replacement = have
                     .owned
-                    .then(|| have.spec.replacement_reason(&want.spec))
+                    .then(|| have.spec.replacement(&want.spec))
                     .flatten();
-                let (action, reason) = match replacement {
-                    Some(reason) => (Action::Replace, reason),
-                    None => (
-                        Action::Update,
-                        changed_keys(&have.spec.to_json(), &want.spec.to_json()),
-                    ),
+                let replace = replacement.is_some();
+                let reason = match replacement {
+                    Some(replacement) => Reason::CannotUpdateInPlace(replacement),
+                    None => Reason::Drift {
+                        fields: changed_fields(&have.spec.to_json(), &want.spec.to_json()),
+                    },
                 };
                 forward.push(Change {
                     id: want.id.clone(),
-                    action,
-                    physical_id: have.physical_id.clone(),
-                    spec: SpecChange::new(Some(have.spec.clone()), Some(want.spec.clone())),
+                    spec: SpecChange::update(
+                        have.spec.clone(),
+                        want.spec.clone(),
+                        have.physical_id.clone(),
+                        replace,
+                    ),
                     reason,
                 })
             }
@@ -57,13 +65,11 @@ pub fn diff(desired: &[Resource], observed: &[Resource], mode: Mode) -> Plan {
         if have.owned && !desired_ids.contains(&have.id) {
             deletes.push(Change {
                 id: have.id.clone(),
-                action: Action::Delete,
-                physical_id: have.physical_id.clone(),
-                spec: SpecChange::new(Some(have.spec.clone()), None),
+                spec: SpecChange::delete(have.spec.clone(), have.physical_id.clone()),
                 reason: if mode == Mode::Destroy {
-                    "destroy".into()
+                    Reason::Destroy
                 } else {
-                    "no longer in the config".into()
+                    Reason::NotInConfig
                 },
             });
         }
@@ -82,20 +88,20 @@ pub fn diff(desired: &[Resource], observed: &[Resource], mode: Mode) -> Plan {
     }
 }
 
-/// "policy, tags changed", from the top-level keys that differ.
-fn changed_keys(before: &Value, after: &Value) -> String {
+/// The top-level keys that differ, sorted.
+fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
     match (before, after) {
         (Value::Object(b), Value::Object(a)) => {
-            let mut keys: Vec<&str> = a
+            let mut keys: Vec<String> = a
                 .iter()
                 .filter(|(k, v)| b.get(*k) != Some(v))
-                .map(|(k, _)| k.as_str())
-                .chain(b.keys().filter(|k| !a.contains_key(*k)).map(|k| k.as_str()))
+                .map(|(k, _)| k.clone())
+                .chain(b.keys().filter(|k| !a.contains_key(*k)).cloned())
                 .collect();
             keys.sort();
             keys.dedup();
-            format!("{} changed", keys.join(", "))
+            keys
         }
-        _ => "changed".into(),
+        _ => Vec::new(),
     }
 }

@@ -23,8 +23,10 @@ pub mod redrive;
 pub mod render;
 pub mod spec;
 
-pub use engine::{ApplyError, ApplyReport, Cause, Observation, Ports, RegionOutputs, chain};
-pub use model::{Action, Change, Kind, Mode, Plan, Resource, ResourceId};
+pub use engine::{ApplyError, ApplyReport, Cause, Observation, RegionOutputs, chain};
+pub use model::{Action, Change, Mode, Plan, Resource, ResourceId};
+pub use ports::Ports;
+pub use spec::Kind;
 
 #[cfg(test)]
 mod activity_tests;

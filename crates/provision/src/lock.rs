@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Ports;
+use crate::ports::Ports;
 use crate::ports::{ParametersPort, PortError};
 
 /// Who holds a lock, and since when.

@@ -1,73 +1,14 @@
-//! The plan's vocabulary: resources (desired or observed), changes between them, and the plan.
-//! Properties are typed: a resource carries its kind's [`Spec`], a change a [`SpecChange`] with
-//! both sides (see [`crate::spec`]).
+//! The plan's vocabulary: resources desired and observed, the changes between them with why,
+//! and the plan. Properties are typed: a resource carries its kind's [`Spec`], a change a
+//! [`SpecChange`] in its action's shape (see [`crate::spec`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::{Spec, SpecChange};
-
-/// The kinds of resources Watchpost manages, in the order they are created. Deletion runs in
-/// the reverse order, so everything is removed before what it depends on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Kind {
-    /// The enricher's execution role (trust policy and tags; its policies come later, once
-    /// what they name exists).
-    IamRole,
-    KmsKey,
-    SnsTopic,
-    SnsSubscription,
-    DetectiveGraph,
-    DetectiveMember,
-    DetectiveDatasources,
-    DetectiveOrganization,
-    SqsQueue,
-    DynamodbTable,
-    IamRolePolicy,
-    LambdaFunction,
-    LambdaInvokeConfig,
-    EventsRule,
-    EventsTargets,
-    LambdaPermission,
-    CloudwatchAlarm,
-    CloudwatchDashboard,
-    GuarddutyDetector,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::IamRole => "iam-role",
-            Kind::KmsKey => "kms-key",
-            Kind::SnsTopic => "sns-topic",
-            Kind::SnsSubscription => "sns-subscription",
-            Kind::DetectiveGraph => "detective-graph",
-            Kind::DetectiveMember => "detective-member",
-            Kind::DetectiveDatasources => "detective-datasources",
-            Kind::DetectiveOrganization => "detective-organization",
-            Kind::SqsQueue => "sqs-queue",
-            Kind::DynamodbTable => "dynamodb-table",
-            Kind::IamRolePolicy => "iam-role-policy",
-            Kind::LambdaFunction => "lambda-function",
-            Kind::LambdaInvokeConfig => "lambda-invoke-config",
-            Kind::EventsRule => "events-rule",
-            Kind::EventsTargets => "events-targets",
-            Kind::LambdaPermission => "lambda-permission",
-            Kind::CloudwatchAlarm => "cloudwatch-alarm",
-            Kind::CloudwatchDashboard => "cloudwatch-dashboard",
-            Kind::GuarddutyDetector => "guardduty-detector",
-        }
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::spec::Action;
+use crate::spec::{Kind, Replacement, Spec, SpecChange};
 
 /// Which resource: unique within a plan.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -85,28 +26,17 @@ impl fmt::Display for ResourceId {
     }
 }
 
-/// A resource as desired or as observed.
+/// A resource as the config wants it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
     /// Its region, kind (always its spec's) and name.
     pub id: ResourceId,
-    /// What the resource is identified by in AWS once it exists (ARN, URL, key id, …).
-    pub physical_id: Option<String>,
     pub spec: Spec,
-    /// Whether Watchpost owns it (tagged `watchpost:stack=<stack>` or named by the stack).
-    /// Only owned resources are ever deleted.
-    pub owned: bool,
 }
 
 impl Resource {
     /// A resource named `name` in `region`, of its spec's kind.
-    pub fn new(
-        region: &str,
-        name: &str,
-        physical_id: Option<String>,
-        spec: impl Into<Spec>,
-        owned: bool,
-    ) -> Resource {
+    pub fn new(region: &str, name: &str, spec: impl Into<Spec>) -> Resource {
         let spec = spec.into();
         Resource {
             id: ResourceId {
@@ -114,31 +44,67 @@ impl Resource {
                 kind: spec.kind(),
                 name: name.to_owned(),
             },
-            physical_id,
+            spec,
+        }
+    }
+}
+
+/// A resource as found in the account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    /// Its region, kind (always its spec's) and name.
+    pub id: ResourceId,
+    /// What the resource is identified by in AWS (ARN, URL, key id, …).
+    pub physical_id: String,
+    pub spec: Spec,
+    /// Whether Watchpost owns it (tagged `watchpost:stack=<stack>`, named by the stack, or
+    /// recorded as created by it). Only owned resources are ever deleted.
+    pub owned: bool,
+}
+
+impl Observed {
+    /// A resource named `name` in `region`, of its spec's kind, that AWS knows as `physical_id`.
+    pub fn new(
+        region: &str,
+        name: &str,
+        physical_id: impl Into<String>,
+        spec: impl Into<Spec>,
+        owned: bool,
+    ) -> Observed {
+        let Resource { id, spec } = Resource::new(region, name, spec);
+        Observed {
+            id,
+            physical_id: physical_id.into(),
             spec,
             owned,
         }
     }
 }
 
-/// What a change does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    Create,
-    Update,
-    /// Delete the resource, then create it anew: AWS cannot make the change in place.
-    Replace,
-    Delete,
+/// Why a change is in the plan. Shown to people; never read by apply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// The config asks for it and nothing exists under its name.
+    Missing,
+    /// It exists and differs from the config in these properties (its spec's fields).
+    Drift { fields: Vec<String> },
+    /// It exists, and AWS cannot make the change in place.
+    CannotUpdateInPlace(Replacement),
+    /// The stack's, and the config no longer asks for it.
+    NotInConfig,
+    /// Destroy removes everything the stack owns.
+    Destroy,
 }
 
-impl Action {
-    pub fn symbol(self) -> &'static str {
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Action::Create => "+",
-            Action::Update => "~",
-            Action::Replace => "-/+",
-            Action::Delete => "-",
+            Reason::Missing => f.write_str("not found"),
+            Reason::Drift { fields } if fields.is_empty() => f.write_str("changed"),
+            Reason::Drift { fields } => write!(f, "{} changed", fields.join(", ")),
+            Reason::CannotUpdateInPlace(replacement) => replacement.fmt(f),
+            Reason::NotInConfig => f.write_str("no longer in the config"),
+            Reason::Destroy => f.write_str("destroy"),
         }
     }
 }
@@ -147,12 +113,20 @@ impl Action {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub id: ResourceId,
-    pub action: Action,
-    pub physical_id: Option<String>,
-    /// The properties before (observed) and after (desired), typed by kind.
+    /// What it does, with the properties its action needs, typed by kind.
     pub spec: SpecChange,
-    /// Why, for people; never read by the apply.
-    pub reason: String,
+    pub reason: Reason,
+}
+
+impl Change {
+    pub fn action(&self) -> Action {
+        self.spec.action()
+    }
+
+    /// The resource AWS knows, for updates, replacements and deletes.
+    pub fn physical_id(&self) -> Option<&str> {
+        self.spec.id()
+    }
 }
 
 /// A plan: the changes, in the order apply runs them, and notes for the reader (missing
@@ -170,7 +144,7 @@ impl Plan {
 
     /// How many creates, updates and deletes; a replacement is one delete and one create.
     pub fn counts(&self) -> (usize, usize, usize) {
-        let n = |a| self.changes.iter().filter(|c| c.action == a).count();
+        let n = |a| self.changes.iter().filter(|c| c.action() == a).count();
         let replace = n(Action::Replace);
         (
             n(Action::Create) + replace,

@@ -29,15 +29,15 @@ pub fn text(plan: &Plan) -> String {
             let _ = writeln!(
                 out,
                 "{} {:w_region$}  {:w_kind$}  {:w_name$}  {}",
-                change.action.symbol(),
+                change.action().symbol(),
                 change.id.region,
                 change.id.kind.as_str(),
                 change.id.name,
                 change.reason
             );
-            if matches!(change.action, Action::Update | Action::Replace)
+            if matches!(change.action(), Action::Update | Action::Replace)
                 && let (Some(Value::Object(before)), Some(Value::Object(after))) =
-                    (change.spec.before_json(), change.spec.after_json())
+                    (change.spec.had_json(), change.spec.want_json())
             {
                 {
                     for (key, new) in &after {
@@ -82,11 +82,11 @@ pub fn json(plan: &Plan) -> Value {
             "region": c.id.region,
             "kind": c.id.kind,
             "name": c.id.name,
-            "action": c.action,
-            "physical_id": c.physical_id,
-            "before": c.spec.before_json(),
-            "after": c.spec.after_json(),
-            "reason": c.reason,
+            "action": c.action(),
+            "physical_id": c.physical_id(),
+            "before": c.spec.had_json(),
+            "after": c.spec.want_json(),
+            "reason": c.reason.to_string(),
         })).collect::<Vec<_>>(),
         "notes": plan.notes,
         "summary": { "create": create, "update": update, "delete": delete },

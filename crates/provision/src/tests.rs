@@ -6,9 +6,11 @@ use crate::artifact::{Package, zip_of};
 use crate::desired::Context;
 use crate::engine::{apply_region, chain, plan_region};
 use crate::fake::FakeAccount;
-use crate::model::{Action, Kind, Mode, Plan};
+use crate::model::{Action, Mode, Plan};
 use crate::ports::*;
 use crate::render;
+use crate::spec::Kind;
+use crate::spec::*;
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -125,7 +127,7 @@ async fn plan_apply_plan_is_empty() {
     let account = FakeAccount::new(ACCOUNT, REGION);
     let config = config("");
     let first = plan(&account, &config, Mode::Apply).await;
-    assert!(first.changes.iter().all(|c| c.action == Action::Create));
+    assert!(first.changes.iter().all(|c| c.action() == Action::Create));
     apply(&account, &config, &first).await;
     let second = plan(&account, &config, Mode::Apply).await;
     assert!(second.is_empty(), "{}", render::text(&second));
@@ -150,7 +152,7 @@ async fn a_deleted_subscription_and_a_changed_topic_policy_are_repaired() {
         let https = state
             .subscriptions
             .iter()
-            .find(|(_, s)| s.protocol == "https")
+            .find(|(_, s)| s.protocol == Protocol::Https)
             .map(|(arn, _)| arn.clone())
             .unwrap();
         state.subscriptions.remove(&https);
@@ -158,13 +160,15 @@ async fn a_deleted_subscription_and_a_changed_topic_policy_are_repaired() {
             .topics
             .get_mut("arn:aws:sns:us-east-1:123456789012:wp-pager")
             .unwrap();
-        topic.policy = Some(serde_json::json!({"Version": "2012-10-17", "Statement": []}));
+        topic.policy = Some(PolicyDocument::new(
+            serde_json::json!({"Version": "2012-10-17", "Statement": []}),
+        ));
     }
     let drift = plan(&account, &config, Mode::Apply).await;
     let summary: Vec<(Action, Kind, &str)> = drift
         .changes
         .iter()
-        .map(|c| (c.action, c.id.kind, c.id.name.as_str()))
+        .map(|c| (c.action(), c.id.kind, c.id.name.as_str()))
         .collect();
     assert_eq!(
         summary,
@@ -177,7 +181,7 @@ async fn a_deleted_subscription_and_a_changed_topic_policy_are_repaired() {
             ),
         ]
     );
-    assert_eq!(drift.changes[0].reason, "policy changed");
+    assert_eq!(drift.changes[0].reason.to_string(), "policy changed");
     apply(&account, &config, &drift).await;
     assert!(plan(&account, &config, Mode::Apply).await.is_empty());
 }
@@ -197,7 +201,7 @@ async fn destroy_removes_exactly_what_the_stack_owns() {
         },
     );
     let destroy = plan(&account, &config, Mode::Destroy).await;
-    assert!(destroy.changes.iter().all(|c| c.action == Action::Delete));
+    assert!(destroy.changes.iter().all(|c| c.action() == Action::Delete));
     assert!(
         !destroy
             .changes
@@ -229,8 +233,8 @@ async fn a_graph_that_exists_is_adopted_not_created() {
         .iter()
         .find(|c| c.id.kind == Kind::DetectiveGraph)
         .unwrap();
-    assert_eq!(graph.action, Action::Update);
-    assert_eq!(graph.physical_id.as_deref(), Some(existing.as_str()));
+    assert_eq!(graph.action(), Action::Update);
+    assert_eq!(graph.physical_id(), Some(existing.as_str()));
     apply(&account, &config, &first).await;
     assert_eq!(account.count("CreateGraph"), 1);
     assert!(plan(&account, &config, Mode::Apply).await.is_empty());
@@ -348,7 +352,7 @@ async fn the_state_table_and_dead_letter_queue_are_created_as_the_enricher_needs
             )
         );
         assert_eq!(table.partition_key, "pk");
-        assert_eq!(table.billing_mode, "PAY_PER_REQUEST");
+        assert_eq!(table.billing_mode, BillingMode::PayPerRequest);
         assert!(table.sse_enabled);
         assert_eq!(table.ttl_attribute.as_deref(), Some("expires_at"));
         assert_eq!(table.tags["watchpost:stack"], "wp");
@@ -390,10 +394,12 @@ async fn a_disabled_ttl_and_a_changed_queue_are_repaired() {
         queue.1.sqs_managed_sse = false;
     }
     let drift = plan(&account, &config, Mode::Apply).await;
+    let reasons: Vec<String> = drift.changes.iter().map(|c| c.reason.to_string()).collect();
     let summary: Vec<(Action, Kind, &str)> = drift
         .changes
         .iter()
-        .map(|c| (c.action, c.id.kind, c.reason.as_str()))
+        .zip(&reasons)
+        .map(|(c, reason)| (c.action(), c.id.kind, reason.as_str()))
         .collect();
     assert_eq!(
         summary,
@@ -487,7 +493,10 @@ async fn the_enricher_is_deployed_with_its_role_rules_alarms_and_dashboard() {
         let function = &state.functions[&config.enricher.function_name];
         assert_eq!(function.code_sha256, package("1").sha256().unwrap());
         assert_eq!(function.runtime, "provided.al2023");
-        assert_eq!(function.architecture, "arm64");
+        assert_eq!(
+            function.architecture,
+            watchpost_core::config::Architecture::Arm64
+        );
         assert_eq!(
             function.environment["WATCHPOST_TOPIC_PAGER"],
             "arn:aws:sns:us-east-1:123456789012:wp-pager"
@@ -774,10 +783,12 @@ async fn a_new_package_updates_only_the_code() {
     let (plan, _) = plan_region(&account, &config, &package("2"), REGION, Mode::Apply)
         .await
         .unwrap();
+    let reasons: Vec<String> = plan.changes.iter().map(|c| c.reason.to_string()).collect();
     let summary: Vec<(Action, Kind, &str)> = plan
         .changes
         .iter()
-        .map(|c| (c.action, c.id.kind, c.reason.as_str()))
+        .zip(&reasons)
+        .map(|(c, reason)| (c.action(), c.id.kind, reason.as_str()))
         .collect();
     assert_eq!(
         summary,
@@ -869,7 +880,7 @@ async fn a_target_replaced_by_hand_is_restored_and_a_dropped_rule_is_removed() {
     let summary: Vec<(Action, Kind, &str)> = drift
         .changes
         .iter()
-        .map(|c| (c.action, c.id.kind, c.id.name.as_str()))
+        .map(|c| (c.action(), c.id.kind, c.id.name.as_str()))
         .collect();
     assert_eq!(
         summary,
@@ -922,8 +933,8 @@ async fn a_detector_that_was_there_is_managed_but_never_deleted() {
         .iter()
         .find(|c| c.id.kind == Kind::GuarddutyDetector)
         .unwrap();
-    assert_eq!(detector.action, Action::Update);
-    assert_eq!(detector.physical_id.as_deref(), Some(id.as_str()));
+    assert_eq!(detector.action(), Action::Update);
+    assert_eq!(detector.physical_id(), Some(id.as_str()));
     apply(&account, &config, &first).await;
     assert_eq!(
         account.state().detector.as_ref().unwrap().spec,
@@ -1108,11 +1119,16 @@ async fn a_table_of_the_stack_with_another_key_is_planned_as_a_replacement_and_r
         .1
         .partition_key = "id".into();
     let plan = plan(&account, &config, Mode::Apply).await;
-    let changes: Vec<(Action, Kind)> = plan.changes.iter().map(|c| (c.action, c.id.kind)).collect();
+    let changes: Vec<(Action, Kind)> = plan
+        .changes
+        .iter()
+        .map(|c| (c.action(), c.id.kind))
+        .collect();
     assert_eq!(changes, vec![(Action::Replace, Kind::DynamodbTable)]);
     assert!(
         plan.changes[0]
             .reason
+            .to_string()
             .contains("cannot change a table's key"),
         "{}",
         plan.changes[0].reason
@@ -1162,7 +1178,7 @@ async fn a_table_of_someone_else_with_another_key_is_never_replaced() {
         .iter()
         .find(|c| c.id.kind == Kind::DynamodbTable)
         .unwrap();
-    assert_eq!(table.action, Action::Update);
+    assert_eq!(table.action(), Action::Update);
     let report = apply_region(
         &account,
         &config,
@@ -1194,7 +1210,7 @@ async fn values_known_only_after_apply_are_typed_and_shown_as_such() {
         .changes
         .iter()
         .find_map(|c| match &c.spec {
-            crate::spec::SpecChange::LambdaFunction(diff) => diff.after.clone(),
+            crate::spec::SpecChange::LambdaFunction(diff) => diff.want().cloned(),
             _ => None,
         })
         .unwrap();
@@ -1224,7 +1240,7 @@ async fn a_subscription_added_by_hand_survives_apply_and_destroy_plans() {
     converge(&account, &config).await;
     let chatbot = SubscriptionSpec {
         topic_arn: "arn:aws:sns:us-east-1:123456789012:wp-pager".into(),
-        protocol: "https".into(),
+        protocol: Protocol::Https,
         endpoint: "https://global.sns-api.chatbot.amazonaws.com".into(),
         filter_policy: None,
         raw_message_delivery: false,
@@ -1255,7 +1271,7 @@ async fn a_subscription_added_by_hand_survives_apply_and_destroy_plans() {
         !destroy
             .changes
             .iter()
-            .any(|c| c.physical_id.as_deref() == Some(arn.as_str())),
+            .any(|c| c.physical_id() == Some(arn.as_str())),
         "{}",
         render::text(&destroy)
     );
@@ -1282,7 +1298,7 @@ async fn a_subscription_dropped_from_the_config_is_removed_with_its_record() {
     let deletes: Vec<&str> = change
         .changes
         .iter()
-        .filter(|c| c.action == Action::Delete && c.id.kind == Kind::SnsSubscription)
+        .filter(|c| c.action() == Action::Delete && c.id.kind == Kind::SnsSubscription)
         .map(|c| c.id.name.as_str())
         .collect();
     assert_eq!(
@@ -1412,7 +1428,7 @@ async fn an_untagged_resource_with_a_configured_name_stops_the_plan_until_adopte
             .iter()
             .find(|c| c.id.kind == kind && c.id.name == name)
             .unwrap();
-        assert_eq!(change.action, Action::Update, "{kind}");
+        assert_eq!(change.action(), Action::Update, "{kind}");
     }
     apply(&account, &adopting, &adoption).await;
     // Now the stack's: the original config plans without stopping.
@@ -1442,7 +1458,7 @@ async fn an_untagged_alarm_is_not_created_forever() {
     adopting.watchpost.adopt = vec![format!("cloudwatch-alarm:{name}")];
     let adoption = plan(&account, &adopting, Mode::Apply).await;
     assert_eq!(adoption.changes.len(), 1, "{}", render::text(&adoption));
-    assert_eq!(adoption.changes[0].action, Action::Update);
+    assert_eq!(adoption.changes[0].action(), Action::Update);
     apply(&account, &adopting, &adoption).await;
     assert!(plan(&account, &config, Mode::Apply).await.is_empty());
 }
@@ -1475,7 +1491,7 @@ async fn organization_members_and_an_earlier_administrator_are_left_alone() {
                 account_id: "777788889999".into(),
                 email: "auto@example.com".into(),
                 status: "ENABLED".into(),
-                invitation_type: "ORGANIZATION".into(),
+                invitation_type: InvitationType::Organization,
             },
         );
     }
@@ -1551,7 +1567,7 @@ async fn a_key_left_without_its_alias_is_found_by_its_tag_and_not_created_again(
     let summary: Vec<(Action, Kind)> = repair
         .changes
         .iter()
-        .map(|c| (c.action, c.id.kind))
+        .map(|c| (c.action(), c.id.kind))
         .collect();
     assert_eq!(
         summary,
@@ -1559,11 +1575,8 @@ async fn a_key_left_without_its_alias_is_found_by_its_tag_and_not_created_again(
         "{}",
         render::text(&repair)
     );
-    assert_eq!(
-        repair.changes[0].physical_id.as_deref(),
-        Some(key_id.as_str())
-    );
-    assert_eq!(repair.changes[0].reason, "aliased changed");
+    assert_eq!(repair.changes[0].physical_id(), Some(key_id.as_str()));
+    assert_eq!(repair.changes[0].reason.to_string(), "aliased changed");
     apply(&account, &config, &repair).await;
     assert_eq!(account.count("CreateKey"), 1);
     assert_eq!(account.state().aliases["alias/wp-sns"], key_id);
@@ -1575,7 +1588,7 @@ async fn a_key_left_without_its_alias_is_found_by_its_tag_and_not_created_again(
         destroy
             .changes
             .iter()
-            .any(|c| c.id.kind == Kind::KmsKey && c.physical_id.as_deref() == Some(&key_id)),
+            .any(|c| c.id.kind == Kind::KmsKey && c.physical_id() == Some(key_id.as_str())),
         "{}",
         render::text(&destroy)
     );
@@ -1592,7 +1605,7 @@ async fn a_disabled_key_is_enabled_again() {
     }
     let repair = plan(&account, &config, Mode::Apply).await;
     assert_eq!(repair.changes.len(), 1, "{}", render::text(&repair));
-    assert_eq!(repair.changes[0].reason, "enabled changed");
+    assert_eq!(repair.changes[0].reason.to_string(), "enabled changed");
     apply(&account, &config, &repair).await;
     assert_eq!(account.count("EnableKey"), 1);
     assert!(plan(&account, &config, Mode::Apply).await.is_empty());
@@ -1624,7 +1637,7 @@ async fn drift_in_every_field_watchpost_sets_is_seen_and_repaired() {
         let sqs = state
             .subscriptions
             .values_mut()
-            .find(|s| s.protocol == "sqs")
+            .find(|s| s.protocol == Protocol::Sqs)
             .unwrap();
         sqs.filter_policy_scope = Some("MessageBody".into());
         sqs.redrive_policy = Some(serde_json::json!({
@@ -1632,10 +1645,16 @@ async fn drift_in_every_field_watchpost_sets_is_seen_and_repaired() {
         }));
     }
     let repair = plan(&account, &config, Mode::Apply).await;
+    let reasons: Vec<String> = repair
+        .changes
+        .iter()
+        .map(|c| c.reason.to_string())
+        .collect();
     let summary: Vec<(Action, Kind, &str)> = repair
         .changes
         .iter()
-        .map(|c| (c.action, c.id.kind, c.reason.as_str()))
+        .zip(&reasons)
+        .map(|(c, reason)| (c.action(), c.id.kind, reason.as_str()))
         .collect();
     assert_eq!(
         summary,

@@ -19,10 +19,9 @@ use aws_sdk_sns::types::Subscription;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use watchpost_provision::adapters::{DetectiveAdapter, EventsAdapter, LambdaAdapter, SnsAdapter};
 use watchpost_provision::ports::{
-    DetectivePort, EventsPort, FunctionSpec, Invite, LambdaPort, PortError, SnsPort,
-    SubscriptionSpec, TargetSpec,
+    DetectivePort, EventsPort, Invite, LambdaPort, PortError, SnsPort,
 };
-use watchpost_provision::spec::Deferred;
+use watchpost_provision::spec::{Deferred, FunctionSpec, Protocol, SubscriptionSpec, TargetSpec};
 
 const GRAPH: &str = "arn:aws:detective:us-east-1:111122223333:graph:0123456789abcdef";
 const TOPIC: &str = "arn:aws:sns:us-east-1:111122223333:watchpost-pager";
@@ -174,7 +173,7 @@ async fn a_subscription_awaiting_confirmation_has_no_arn_and_its_attributes_are_
     ));
     let spec = SubscriptionSpec {
         topic_arn: TOPIC.into(),
-        protocol: "email".into(),
+        protocol: Protocol::Email,
         endpoint: "oncall@example.com".into(),
         filter_policy: None,
         raw_message_delivery: false,
@@ -239,7 +238,7 @@ async fn lambda_refusing_a_role_iam_has_not_propagated_keeps_code_and_message() 
         role_arn: "arn:aws:iam::111122223333:role/watchpost-enricher-us-east-1".into(),
         runtime: "provided.al2023".into(),
         handler: "bootstrap".into(),
-        architecture: "arm64".into(),
+        architecture: watchpost_core::config::Architecture::Arm64,
         memory_mb: 256,
         timeout_s: 60,
         environment: [(

@@ -13,9 +13,10 @@ use watchpost_provision::adapters::{
     StsAdapter,
 };
 use watchpost_provision::artifact::{Package, zip_of};
-use watchpost_provision::engine::{self, Ports};
+use watchpost_provision::engine;
 use watchpost_provision::ports::*;
 use watchpost_provision::redrive::Outcome;
+use watchpost_provision::spec::*;
 use watchpost_provision::{Action, Kind, Mode, Plan, render};
 
 /// The SDK adapters, with CreateMembers calls counted.
@@ -255,7 +256,7 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
     let config = config_with(2, false);
     let first = plan(&ports, &config, Mode::Apply).await;
     assert!(
-        first.changes.iter().all(|c| c.action == Action::Create),
+        first.changes.iter().all(|c| c.action() == Action::Create),
         "{}",
         render::text(&first)
     );
@@ -389,7 +390,7 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
     let summary: Vec<(Action, Kind, String)> = third
         .changes
         .iter()
-        .map(|c| (c.action, c.id.kind, c.id.name.clone()))
+        .map(|c| (c.action(), c.id.kind, c.id.name.clone()))
         .collect();
     assert_eq!(
         summary,
@@ -442,7 +443,7 @@ async fn provision_converge_grow_and_destroy_against_the_local_aws() {
 
     // Destroy leaves nothing the stack owns.
     let destroy = plan(&ports, &many, Mode::Destroy).await;
-    assert!(destroy.changes.iter().all(|c| c.action == Action::Delete));
+    assert!(destroy.changes.iter().all(|c| c.action() == Action::Delete));
     apply(&ports, &many, &destroy).await;
     let left = plan(&ports, &many, Mode::Destroy).await;
     assert!(left.is_empty(), "{}", render::text(&left));
@@ -795,7 +796,7 @@ async fn a_subscription_added_by_hand_survives_apply() {
     let deletes: Vec<&str> = change
         .changes
         .iter()
-        .filter(|c| c.action == Action::Delete)
+        .filter(|c| c.action() == Action::Delete)
         .map(|c| c.id.name.as_str())
         .collect();
     assert_eq!(
@@ -821,8 +822,8 @@ async fn a_subscription_added_by_hand_survives_apply() {
     let dropped = change
         .changes
         .iter()
-        .find(|c| c.action == Action::Delete)
-        .and_then(|c| c.physical_id.clone())
+        .find(|c| c.action() == Action::Delete)
+        .and_then(|c| c.physical_id().map(str::to_owned))
         .unwrap();
     assert!(records().await.contains(&dropped));
     assert!(!records().await.contains(&by_hand));
@@ -952,7 +953,12 @@ async fn an_untagged_table_with_the_configured_name_stops_the_plan() {
         .iter()
         .find(|c| c.id.kind == Kind::DynamodbTable)
         .unwrap();
-    assert_eq!(change.action, Action::Update, "{}", render::text(&adoption));
+    assert_eq!(
+        change.action(),
+        Action::Update,
+        "{}",
+        render::text(&adoption)
+    );
 }
 
 /// Usage baselines and the activity rules against moto: models and endpoints discovered from

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::{json_document, sdk_err};
 use crate::ports::*;
+use crate::spec::*;
 
 #[derive(Debug, Clone)]
 pub struct CloudwatchAdapter {

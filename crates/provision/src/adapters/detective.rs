@@ -8,6 +8,7 @@ use aws_sdk_detective::types::{Account, DatasourcePackage};
 
 use super::sdk_err;
 use crate::ports::*;
+use crate::spec::*;
 
 #[derive(Debug, Clone)]
 pub struct DetectiveAdapter {
@@ -137,10 +138,9 @@ impl DetectivePort for DetectiveAdapter {
                         .status()
                         .map(|s| s.as_str().to_owned())
                         .unwrap_or_default(),
-                    invitation_type: m
-                        .invitation_type()
-                        .map(|t| t.as_str().to_owned())
-                        .unwrap_or_else(|| "INVITATION".to_owned()),
+                    invitation_type: m.invitation_type().map_or(InvitationType::Invitation, |t| {
+                        InvitationType::from(t.as_str())
+                    }),
                 }
             }));
             token = page.next_token().map(str::to_owned);

@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::{build_err, sdk_err};
 use crate::ports::*;
+use crate::spec::*;
 
 #[derive(Debug, Clone)]
 pub struct DynamodbAdapter {
@@ -62,8 +63,9 @@ impl DynamodbPort for DynamodbAdapter {
         let billing_mode = table
             .billing_mode_summary()
             .and_then(|b| b.billing_mode())
-            .map(|b| b.as_str().to_owned())
-            .unwrap_or_else(|| BillingMode::Provisioned.as_str().to_owned());
+            .map_or(crate::spec::BillingMode::Provisioned, |b| {
+                crate::spec::BillingMode::from(b.as_str())
+            });
         let sse_enabled = table
             .sse_description()
             .and_then(|s| s.status())
@@ -159,11 +161,15 @@ impl DynamodbPort for DynamodbAdapter {
         Ok(arn)
     }
 
-    async fn set_billing_mode(&self, name: &str, billing_mode: &str) -> PortResult<()> {
+    async fn set_billing_mode(
+        &self,
+        name: &str,
+        billing_mode: &crate::spec::BillingMode,
+    ) -> PortResult<()> {
         self.client
             .update_table()
             .table_name(name)
-            .billing_mode(BillingMode::from(billing_mode))
+            .billing_mode(BillingMode::from(billing_mode.as_str()))
             .send()
             .await
             .map_err(sdk_err!("UpdateTable"))?;

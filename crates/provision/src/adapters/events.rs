@@ -6,6 +6,7 @@ use aws_sdk_eventbridge::types::{DeadLetterConfig, RetryPolicy, RuleState, Tag, 
 
 use super::{build_err, json_document, sdk_err};
 use crate::ports::*;
+use crate::spec::*;
 
 #[derive(Debug, Clone)]
 pub struct EventsAdapter {
@@ -88,10 +89,7 @@ impl EventsPort for EventsAdapter {
             description: described.description().unwrap_or_default().to_owned(),
             event_pattern: described.event_pattern().map(json_document),
             schedule_expression: described.schedule_expression().map(str::to_owned),
-            state: described
-                .state()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
+            state: crate::spec::RuleState::from(described.state().map_or("", |s| s.as_str())),
             tags: tags
                 .tags()
                 .iter()

@@ -8,6 +8,7 @@ use aws_sdk_guardduty::types::{
 
 use super::{hash_tags, sdk_err};
 use crate::ports::*;
+use crate::spec::*;
 
 #[derive(Debug, Clone)]
 pub struct GuarddutyAdapter {

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::{absent_if_not_found, build_err, json_document, sdk_err};
 use crate::ports::*;
+use crate::spec::*;
 
 #[derive(Debug, Clone)]
 pub struct IamAdapter {
@@ -81,7 +82,7 @@ impl IamPort for IamAdapter {
             trust_policy: role
                 .assume_role_policy_document()
                 .map(json_document)
-                .unwrap_or(Value::Null),
+                .map_or(PolicyDocument::new(Value::Null), PolicyDocument::new),
             tags: listed
                 .tags()
                 .iter()
@@ -105,7 +106,7 @@ impl IamPort for IamAdapter {
         Ok(out.role().map(|r| r.arn().to_owned()).unwrap_or_default())
     }
 
-    async fn update_trust_policy(&self, name: &str, policy: &Value) -> PortResult<()> {
+    async fn update_trust_policy(&self, name: &str, policy: &PolicyDocument) -> PortResult<()> {
         self.client
             .update_assume_role_policy()
             .role_name(name)
@@ -159,7 +160,11 @@ impl IamPort for IamAdapter {
         Ok(())
     }
 
-    async fn role_policy(&self, role: &str, policy_name: &str) -> PortResult<Option<Value>> {
+    async fn role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+    ) -> PortResult<Option<PolicyDocument>> {
         let got = absent_if_not_found(
             self.client
                 .get_role_policy()
@@ -169,14 +174,14 @@ impl IamPort for IamAdapter {
                 .await
                 .map_err(sdk_err!("GetRolePolicy")),
         )?;
-        Ok(got.map(|out| json_document(out.policy_document())))
+        Ok(got.map(|out| PolicyDocument::new(json_document(out.policy_document()))))
     }
 
     async fn put_role_policy(
         &self,
         role: &str,
         policy_name: &str,
-        policy: &Value,
+        policy: &PolicyDocument,
     ) -> PortResult<()> {
         self.client
             .put_role_policy()

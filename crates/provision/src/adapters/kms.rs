@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::{build_err, sdk_err};
 use crate::limits;
 use crate::ports::*;
+use crate::spec::*;
 
 /// The only key policy name KMS supports.
 const POLICY_NAME: &str = "default";
@@ -125,7 +126,7 @@ impl KmsPort for KmsAdapter {
         Ok(meta.arn().unwrap_or_default().to_owned())
     }
 
-    async fn put_key_policy(&self, key_id: &str, policy: &Value) -> PortResult<()> {
+    async fn put_key_policy(&self, key_id: &str, policy: &PolicyDocument) -> PortResult<()> {
         self.client
             .put_key_policy()
             .key_id(key_id)
@@ -200,10 +201,12 @@ impl KmsAdapter {
             .send()
             .await
             .map_err(sdk_err!("GetKeyPolicy"))?;
-        let policy: Value = policy
-            .policy()
-            .and_then(|p| serde_json::from_str(p).ok())
-            .unwrap_or(Value::Null);
+        let policy = PolicyDocument::new(
+            policy
+                .policy()
+                .and_then(|p| serde_json::from_str(p).ok())
+                .unwrap_or(Value::Null),
+        );
         let listed = self
             .client
             .list_resource_tags()

@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::{absent_if_not_found, hash_tags, json_document, sdk_err};
 use crate::ports::*;
 use crate::spec::Deferred;
+use crate::spec::*;
 
 #[derive(Debug, Clone)]
 pub struct LambdaAdapter {
@@ -118,11 +119,11 @@ impl LambdaPort for LambdaAdapter {
                 .map(|r| r.as_str().to_owned())
                 .unwrap_or_default(),
             handler: config.handler().unwrap_or_default().to_owned(),
-            architecture: config
-                .architectures()
-                .first()
-                .map(|a| a.as_str().to_owned())
-                .unwrap_or_else(|| "x86_64".to_owned()),
+            // Lambda runs on these two; a function that reports none runs on x86_64.
+            architecture: match config.architectures().first() {
+                Some(Architecture::Arm64) => watchpost_core::config::Architecture::Arm64,
+                _ => watchpost_core::config::Architecture::X86_64,
+            },
             memory_mb: config.memory_size().unwrap_or_default().max(0) as u32,
             timeout_s: config.timeout().unwrap_or_default().max(0) as u32,
             environment: config
@@ -159,7 +160,10 @@ impl LambdaPort for LambdaAdapter {
             .role(&spec.role_arn)
             .runtime(Runtime::from(spec.runtime.as_str()))
             .handler(&spec.handler)
-            .architectures(Architecture::from(spec.architecture.as_str()))
+            .architectures(match spec.architecture {
+                watchpost_core::config::Architecture::Arm64 => Architecture::Arm64,
+                watchpost_core::config::Architecture::X86_64 => Architecture::X8664,
+            })
             .memory_size(spec.memory_mb as i32)
             .timeout(spec.timeout_s as i32)
             .environment(environment(spec))

@@ -30,8 +30,9 @@ pub use sqs::SqsAdapter;
 pub use ssm::SsmAdapter;
 pub use sts::StsAdapter;
 
-use crate::engine::Ports;
-use crate::ports::{PortError, Tags};
+use crate::ports::PortError;
+use crate::ports::Ports;
+use crate::spec::Tags;
 
 /// Maps an SDK error to a [`crate::ports::PortError`] naming the call: AWS's code, message and
 /// HTTP status when the service answered, the dispatch failure otherwise.

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::{build_err, sdk_err};
 use crate::ports::*;
+use crate::spec::*;
 
 /// What SNS lists instead of an ARN while a subscription awaits confirmation.
 const PENDING: &str = "PendingConfirmation";
@@ -125,7 +126,8 @@ impl SnsPort for SnsAdapter {
                 .cloned(),
             policy: attributes
                 .get("Policy")
-                .and_then(|p| serde_json::from_str::<Value>(p).ok()),
+                .and_then(|p| serde_json::from_str::<Value>(p).ok())
+                .map(PolicyDocument::new),
             tags: listed
                 .tags()
                 .iter()
@@ -202,7 +204,7 @@ impl SnsPort for SnsAdapter {
             listed.extend(page.subscriptions().iter().map(|s| {
                 (
                     s.subscription_arn().unwrap_or_default().to_owned(),
-                    s.protocol().unwrap_or_default().to_owned(),
+                    Protocol::from(s.protocol().unwrap_or_default()),
                     s.endpoint().unwrap_or_default().to_owned(),
                 )
             }));
@@ -271,7 +273,7 @@ impl SnsPort for SnsAdapter {
             .client
             .subscribe()
             .topic_arn(&spec.topic_arn)
-            .protocol(&spec.protocol)
+            .protocol(spec.protocol.as_str())
             .endpoint(&spec.endpoint)
             .set_attributes(Some(subscription_attributes(spec)))
             .return_subscription_arn(true)

@@ -8,6 +8,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 
 use super::sdk_err;
 use crate::ports::*;
+use crate::spec::*;
 
 #[derive(Debug, Clone)]
 pub struct SqsAdapter {
@@ -89,7 +90,8 @@ impl SqsPort for SqsAdapter {
                 policy: attributes
                     .get(&QueueAttributeName::Policy)
                     .filter(|p| !p.is_empty())
-                    .and_then(|p| serde_json::from_str(p).ok()),
+                    .and_then(|p| serde_json::from_str(p).ok())
+                    .map(PolicyDocument::new),
                 tags: tags
                     .tags()
                     .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())

@@ -19,7 +19,7 @@ use watchpost_core::event::{ALARM_DETAIL_TYPE, CLOUDTRAIL_DETAIL_TYPE};
 
 use super::{Context, names, stack_tags};
 use crate::model::Resource;
-use crate::ports::*;
+use crate::spec::*;
 
 /// Longest event pattern EventBridge takes by default (EventBridge quotas, "Event pattern
 /// size": 2048 characters, adjustable to 4096).
@@ -421,9 +421,7 @@ pub(super) fn usage_alarms(
                 out.push(Resource::new(
                     &ctx.region,
                     &usage_alarm_name(stack, ns, metric, target),
-                    None,
                     spec,
-                    true,
                 ));
             }
         }

@@ -9,13 +9,12 @@ use serde_json::{Value, json};
 use watchpost_contract::env::{GRAPH_ENV, TABLE_ENV, topic_env_var};
 use watchpost_contract::iam::{PolicyScope, enricher_policy};
 use watchpost_core::Config;
-use watchpost_core::config::Architecture;
 
 use super::{Context, enricher_rules, names, resource, route_topics, stack_tags, sweeps};
 use crate::limits;
 use crate::model::Resource;
-use crate::ports::*;
 use crate::spec::Deferred;
+use crate::spec::*;
 
 /// The runtime for a Rust binary named `bootstrap` (Lambda developer guide, "OS-only runtimes").
 pub const RUNTIME: &str = "provided.al2023";
@@ -38,7 +37,7 @@ fn trust_policy(ctx: &Context) -> Value {
 /// its deployment needs: the on-failure destination sends failed events to the dead-letter
 /// queue with the function's own role), scoped to what exists. Unknown until the graph (when
 /// Detective is on) and the topics' key exist.
-pub fn role_policy(config: &Config, ctx: &Context) -> Deferred<Value> {
+pub fn role_policy(config: &Config, ctx: &Context) -> Deferred<PolicyDocument> {
     let topic_arns: Vec<String> = route_topics(config, ctx)
         .into_iter()
         .map(|t| t.arn)
@@ -65,7 +64,7 @@ pub fn role_policy(config: &Config, ctx: &Context) -> Deferred<Value> {
         topic_kms_key_arn: Some(&key),
         dead_letter_queue_arn: Some(&queue),
     });
-    Deferred::Known(policy)
+    Deferred::Known(PolicyDocument::new(policy))
 }
 
 /// What the function reads from its environment: every route's topic, the graph, the table.
@@ -96,7 +95,7 @@ pub(super) fn function(config: &Config, ctx: &Context, out: &mut Vec<Resource>) 
         &role,
         RoleSpec {
             description: format!("Runs the enricher of Watchpost stack {stack}"),
-            trust_policy: trust_policy(ctx),
+            trust_policy: PolicyDocument::new(trust_policy(ctx)),
             tags: tags.clone(),
             managed_policies: Vec::new(),
         },
@@ -109,10 +108,6 @@ pub(super) fn function(config: &Config, ctx: &Context, out: &mut Vec<Resource>) 
             policy: role_policy(config, ctx),
         },
     ));
-    let architecture = match enricher.architecture {
-        Architecture::Arm64 => "arm64",
-        Architecture::X86_64 => "x86_64",
-    };
     out.push(resource(
         ctx,
         &enricher.function_name,
@@ -120,7 +115,7 @@ pub(super) fn function(config: &Config, ctx: &Context, out: &mut Vec<Resource>) 
             role_arn: ctx.role_arn(&role),
             runtime: RUNTIME.to_owned(),
             handler: HANDLER.to_owned(),
-            architecture: architecture.to_owned(),
+            architecture: enricher.architecture,
             memory_mb: enricher.memory_mb,
             timeout_s: enricher.timeout_s,
             environment: enricher_environment(config, ctx),

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use watchpost_core::Config;
 
 use crate::model::Resource;
-use crate::ports::*;
+use crate::spec::*;
 use crate::spec::{Deferred, Spec, Unknown};
 
 mod activity;
@@ -164,7 +164,7 @@ pub fn is_owned(config: &Config, tags: &Tags) -> bool {
 }
 
 fn resource(ctx: &Context, name: &str, spec: impl Into<Spec>) -> Resource {
-    Resource::new(&ctx.region, name, None, spec, true)
+    Resource::new(&ctx.region, name, spec)
 }
 
 /// A route's topic: its name and ARN, and whether Watchpost creates it.
@@ -265,7 +265,7 @@ pub fn state_table(config: &Config) -> TableSpec {
     use watchpost_contract::table::{PARTITION_KEY, TTL_ATTRIBUTE};
     TableSpec {
         partition_key: PARTITION_KEY.to_owned(),
-        billing_mode: "PAY_PER_REQUEST".to_owned(),
+        billing_mode: BillingMode::PayPerRequest,
         sse_enabled: true,
         ttl_attribute: Some(TTL_ATTRIBUTE.to_owned()),
         tags: stack_tags(config, &Tags::new()),
@@ -284,7 +284,7 @@ pub fn dead_letter_queue(config: &Config, ctx: &Context) -> QueueSpec {
     QueueSpec {
         sqs_managed_sse: true,
         message_retention_seconds: crate::limits::SQS_MAX_RETENTION_SECONDS,
-        policy: Some(json!({
+        policy: Some(PolicyDocument::new(json!({
             "Version": "2012-10-17",
             "Statement": [{
                 "Sid": "StackRulesSendFailedEvents",
@@ -294,7 +294,7 @@ pub fn dead_letter_queue(config: &Config, ctx: &Context) -> QueueSpec {
                 "Resource": queue_arn,
                 "Condition": { "ArnEquals": { "aws:SourceArn": rules } }
             }]
-        })),
+        }))),
         tags: stack_tags(config, &Tags::new()),
     }
 }
@@ -362,9 +362,9 @@ fn detective(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
 /// publish to the operations topic) and the enricher's role may use it, and nothing else. No
 /// EventBridge rule targets a topic, so EventBridge gets no use of it: a grant to it would let
 /// anyone who can create a rule publish forged alerts.
-pub fn key_policy(config: &Config, ctx: &Context) -> Value {
+pub fn key_policy(config: &Config, ctx: &Context) -> PolicyDocument {
     let stack = &config.watchpost.stack;
-    json!({
+    PolicyDocument::new(json!({
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -396,7 +396,7 @@ pub fn key_policy(config: &Config, ctx: &Context) -> Value {
                 "Condition": { "StringEquals": { "kms:ViaService": format!("sns.{}.amazonaws.com", ctx.region) } }
             }
         ]
-    })
+    }))
 }
 
 fn owner_statement(ctx: &Context, topic_arn: &str) -> Value {
@@ -415,9 +415,9 @@ fn owner_statement(ctx: &Context, topic_arn: &str) -> Value {
 
 /// A route topic's policy: only the enricher's role publishes (no rule targets a route topic,
 /// so no service may publish: that would let anyone able to create a rule forge alerts).
-pub fn route_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) -> Value {
+pub fn route_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) -> PolicyDocument {
     let stack = &config.watchpost.stack;
-    json!({
+    PolicyDocument::new(json!({
         "Version": "2012-10-17",
         "Statement": [
             owner_statement(ctx, topic_arn),
@@ -429,13 +429,13 @@ pub fn route_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) -> Va
                 "Resource": topic_arn
             }
         ]
-    })
+    }))
 }
 
 /// The operations topic's policy: only this stack's CloudWatch alarms publish.
-pub fn operations_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) -> Value {
+pub fn operations_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) -> PolicyDocument {
     let stack = &config.watchpost.stack;
-    json!({
+    PolicyDocument::new(json!({
         "Version": "2012-10-17",
         "Statement": [
             owner_statement(ctx, topic_arn),
@@ -451,7 +451,7 @@ pub fn operations_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) 
                 }
             }
         ]
-    })
+    }))
 }
 
 fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
@@ -469,13 +469,13 @@ fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
             aliased: true,
         },
     ));
-    let mut subscribe = |topic: &RouteTopic, protocol: &str, endpoint: &str, filter, raw| {
+    let mut subscribe = |topic: &RouteTopic, protocol: Protocol, endpoint: &str, filter, raw| {
         out.push(resource(
             ctx,
-            &names::subscription(&topic.name, protocol, endpoint),
+            &names::subscription(&topic.name, protocol.as_str(), endpoint),
             SubscriptionSpec {
                 topic_arn: topic.arn.clone(),
-                protocol: protocol.to_owned(),
+                protocol,
                 endpoint: endpoint.to_owned(),
                 filter_policy: filter,
                 raw_message_delivery: raw,
@@ -493,7 +493,7 @@ fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
                 .map(|t| serde_json::to_value(t).expect("TOML tables are JSON"));
             subscribe(
                 &topic,
-                sub.protocol.as_str(),
+                sub.protocol.into(),
                 &sub.endpoint,
                 filter,
                 sub.raw_message_delivery,
@@ -512,7 +512,7 @@ fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
         managed: true,
     };
     if let Some(email) = &config.alarms.operations_email {
-        subscribe(&ops, "email", email, None, false);
+        subscribe(&ops, Protocol::Email, email, None, false);
     }
     for sub in &config.alarms.operations_subscriptions {
         let filter = sub
@@ -521,7 +521,7 @@ fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
             .map(|t| serde_json::to_value(t).expect("TOML tables are JSON"));
         subscribe(
             &ops,
-            sub.protocol.as_str(),
+            sub.protocol.into(),
             &sub.endpoint,
             filter,
             sub.raw_message_delivery,

@@ -14,7 +14,7 @@ use watchpost_core::{Config, decide::Outcome};
 
 use super::{Context, UsageTargets, enricher_rules, names, resource, route_topics, stack_tags};
 use crate::model::Resource;
-use crate::ports::*;
+use crate::spec::*;
 
 /// Alarms evaluate five-minute periods.
 pub(super) const PERIOD_S: u32 = 300;

@@ -3,11 +3,10 @@
 //! models and endpoints that have usage metrics ([`discover`]).
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Ports, Step, e, physical};
+use super::{Apply, Cause, Step, e};
 use crate::desired::{self, names};
-use crate::model::Change;
 use crate::ports::*;
-use crate::spec::Diff;
+use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let stack = o.stack();
@@ -15,7 +14,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     let prefix = format!("{stack}-");
     let wanted: Vec<String> = desired::desired(o.config, &o.ctx)
         .into_iter()
-        .filter(|r| r.id.kind == crate::model::Kind::CloudwatchAlarm)
+        .filter(|r| r.id.kind == crate::spec::Kind::CloudwatchAlarm)
         .map(|r| r.id.name)
         .collect();
     for (name, Found { id: arn, spec, .. }) in cloudwatch
@@ -28,7 +27,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         // would overwrite it, so the plan stops until the config adopts it. Skipping it planned
         // "create" on every run, since PutMetricAlarm does not tag an alarm that exists.
         if owned || wanted.contains(&name) {
-            o.found(&name, Some(arn), spec, owned);
+            o.found(&name, arn, spec, owned);
         }
     }
     let dashboard = names::dashboard(stack);
@@ -43,7 +42,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             .to_string()
             .contains(&format!("# Watchpost {stack}\\n"));
         o.outputs.dashboard_url = Some(desired::dashboard_url(&o.ctx, &dashboard));
-        o.found(&dashboard, Some(dashboard.clone()), spec, owned);
+        o.found(&dashboard, dashboard.clone(), spec, owned);
     }
     Ok(())
 }
@@ -116,29 +115,23 @@ pub(super) async fn discover<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Ob
 
 pub(super) async fn alarm<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<AlarmSpec>,
+    name: &str,
+    step: Step<'_, AlarmSpec>,
 ) -> Result<(), Cause> {
     let cloudwatch = apply.ports.cloudwatch();
-    let name = change.id.name.as_str();
     match step {
-        Step::Create => {
-            cloudwatch.put_alarm(name, diff.want()?).await.map_err(e)?;
+        Step::Create { want, .. } => {
+            cloudwatch.put_alarm(name, want).await.map_err(e)?;
         }
-        Step::Update => {
-            let (want, had) = (diff.want()?, diff.had()?);
+        Step::Update { had, want, id: arn } => {
             cloudwatch.put_alarm(name, want).await.map_err(e)?;
             // PutMetricAlarm ignores tags on an alarm that exists: without this an alarm
             // adopted (or whose tags were removed) would stay untagged.
             if want.tags != had.tags {
-                cloudwatch
-                    .tag_alarm(physical(change)?, &want.tags)
-                    .await
-                    .map_err(e)?;
+                cloudwatch.tag_alarm(arn, &want.tags).await.map_err(e)?;
             }
         }
-        Step::Delete => cloudwatch
+        Step::Delete { .. } => cloudwatch
             .delete_alarms(&[name.to_owned()])
             .await
             .map_err(e)?,
@@ -148,20 +141,15 @@ pub(super) async fn alarm<P: Ports>(
 
 pub(super) async fn dashboard<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<DashboardSpec>,
+    name: &str,
+    step: Step<'_, DashboardSpec>,
 ) -> Result<(), Cause> {
     let cloudwatch = apply.ports.cloudwatch();
-    let name = change.id.name.as_str();
     match step {
-        Step::Create | Step::Update => {
-            cloudwatch
-                .put_dashboard(name, diff.want()?)
-                .await
-                .map_err(e)?;
+        Step::Create { want, .. } | Step::Update { want, .. } => {
+            cloudwatch.put_dashboard(name, want).await.map_err(e)?;
         }
-        Step::Delete => cloudwatch.delete_dashboard(name).await.map_err(e)?,
+        Step::Delete { .. } => cloudwatch.delete_dashboard(name).await.map_err(e)?,
     }
     Ok(())
 }

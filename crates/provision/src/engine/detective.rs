@@ -6,12 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, ApplyError, ApplyReport, Cause, Ports, Step, e, physical};
+use super::{Apply, ApplyError, ApplyReport, Cause, Step, e};
 use crate::limits;
 use crate::model::{Action, Change};
 use crate::ports::*;
 use crate::records;
-use crate::spec::{Diff, SpecChange};
+use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let config = o.config;
@@ -41,12 +41,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             .map_err(o.err(format!("the tags of {graph_arn}")))?;
         graph_owned = o.owns(&tags);
         o.ctx.graph_adopted = !graph_owned;
-        o.found(
-            "graph",
-            Some(graph_arn.clone()),
-            GraphSpec { tags },
-            graph_owned,
-        );
+        o.found("graph", graph_arn.clone(), GraphSpec { tags }, graph_owned);
     }
     let members = detective
         .list_members(&graph_arn)
@@ -60,10 +55,10 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             .any(|m| m.account_id == member.account_id);
         // An account the organization enabled (auto-enable) was not invited by Watchpost: it
         // is never removed for being absent from the config.
-        let invited = member.invitation_type != "ORGANIZATION";
+        let invited = member.invitation_type != InvitationType::Organization;
         o.found(
             &member.account_id,
-            Some(member.account_id.clone()),
+            member.account_id.clone(),
             MemberSpec {
                 email: member.email,
             },
@@ -87,7 +82,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         // Detective cannot turn a package off: never owned, never deleted.
         o.found(
             "graph",
-            Some(graph_arn.clone()),
+            graph_arn.clone(),
             DatasourcesSpec { enabled },
             false,
         );
@@ -127,7 +122,7 @@ async fn observe_organization<P: Ports>(
             };
             o.found(
                 "organization",
-                Some(org.admin_account_id.clone()),
+                org.admin_account_id.clone(),
                 OrganizationSpec {
                     admin_account_id: org.admin_account_id.clone(),
                     auto_enable,
@@ -141,22 +136,15 @@ async fn observe_organization<P: Ports>(
 
 pub(super) async fn graph<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<GraphSpec>,
+    step: Step<'_, GraphSpec>,
 ) -> Result<(), Cause> {
     let detective = apply.ports.detective();
     match step {
-        Step::Create => {
-            let arn = detective
-                .create_graph(&diff.want()?.tags)
-                .await
-                .map_err(e)?;
+        Step::Create { want, .. } => {
+            let arn = detective.create_graph(&want.tags).await.map_err(e)?;
             apply.ctx.graph_arn = Some(arn);
         }
-        Step::Update => {
-            let (want, had) = (diff.want()?, diff.had()?);
-            let arn = physical(change)?;
+        Step::Update { had, want, id: arn } => {
             let gone: Vec<String> = had
                 .tags
                 .keys()
@@ -168,8 +156,8 @@ pub(super) async fn graph<P: Ports>(
             }
             detective.tag_graph(arn, &want.tags).await.map_err(e)?;
         }
-        Step::Delete => {
-            detective.delete_graph(physical(change)?).await.map_err(e)?;
+        Step::Delete { id: arn, .. } => {
+            detective.delete_graph(arn).await.map_err(e)?;
             apply.ctx.graph_arn = None;
         }
     }
@@ -178,55 +166,34 @@ pub(super) async fn graph<P: Ports>(
 
 pub(super) async fn datasources<P: Ports>(
     apply: &mut Apply<'_, P>,
-    step: Step,
-    diff: &Diff<DatasourcesSpec>,
+    step: Step<'_, DatasourcesSpec>,
 ) -> Result<(), Cause> {
     match step {
-        Step::Create | Step::Update => {
+        Step::Create { want, .. } | Step::Update { want, .. } => {
             let graph = apply.ctx.graph_arn.clone().ok_or("no Detective graph")?;
             apply
                 .ports
                 .detective()
-                .enable_datasource_packages(&graph, &diff.want()?.enabled)
+                .enable_datasource_packages(&graph, &want.enabled)
                 .await
                 .map_err(e)?;
         }
         // Detective cannot turn a package off, and the packages are never owned: never planned.
-        Step::Delete => {}
+        Step::Delete { .. } => {}
     }
     Ok(())
 }
 
 pub(super) async fn organization<P: Ports>(
     apply: &mut Apply<'_, P>,
-    step: Step,
-    diff: &Diff<OrganizationSpec>,
+    step: Step<'_, OrganizationSpec>,
 ) -> Result<(), Cause> {
     let detective = apply.ports.detective();
     let record = records::organization_admin(&apply.config.watchpost.stack);
-    match step {
-        Step::Create | Step::Update => {
-            let want = diff.want()?;
-            if diff.before.as_ref().map(|h| &h.admin_account_id) != Some(&want.admin_account_id) {
-                detective
-                    .enable_organization_admin(&want.admin_account_id)
-                    .await
-                    .map_err(e)?;
-                // Recorded, so that destroy disables only an administrator it enabled.
-                apply
-                    .ports
-                    .ssm()
-                    .create_parameter(&record, &want.admin_account_id)
-                    .await
-                    .map_err(e)?;
-            }
-            let graph = apply.ctx.graph_arn.clone().ok_or("no Detective graph")?;
-            detective
-                .set_auto_enable(&graph, want.auto_enable)
-                .await
-                .map_err(e)?;
-        }
-        Step::Delete => {
+    let (had, want) = match step {
+        Step::Create { want, .. } => (None, want),
+        Step::Update { had, want, .. } => (Some(had), want),
+        Step::Delete { .. } => {
             detective.disable_organization_admin().await.map_err(e)?;
             apply
                 .ports
@@ -234,8 +201,27 @@ pub(super) async fn organization<P: Ports>(
                 .delete_parameter(&record)
                 .await
                 .map_err(e)?;
+            return Ok(());
         }
+    };
+    if had.map(|h| &h.admin_account_id) != Some(&want.admin_account_id) {
+        detective
+            .enable_organization_admin(&want.admin_account_id)
+            .await
+            .map_err(e)?;
+        // Recorded, so that destroy disables only an administrator it enabled.
+        apply
+            .ports
+            .ssm()
+            .create_parameter(&record, &want.admin_account_id)
+            .await
+            .map_err(e)?;
     }
+    let graph = apply.ctx.graph_arn.clone().ok_or("no Detective graph")?;
+    detective
+        .set_auto_enable(&graph, want.auto_enable)
+        .await
+        .map_err(e)?;
     Ok(())
 }
 
@@ -263,7 +249,7 @@ pub(super) async fn members<P: Ports>(
         for change in changes {
             report.errors.push(ApplyError {
                 id: change.id.clone(),
-                action: change.action,
+                action: change.action(),
                 cause: "no Detective graph to invite members into: see the graph's error".into(),
             });
         }
@@ -275,14 +261,19 @@ pub(super) async fn members<P: Ports>(
         if let Some(change) = by_account.get(account) {
             report.errors.push(ApplyError {
                 id: change.id.clone(),
-                action: change.action,
+                action: change.action(),
                 cause,
             });
         }
     };
     let removals: Vec<String> = changes
         .iter()
-        .filter(|c| matches!(c.action, Action::Delete | Action::Update | Action::Replace))
+        .filter(|c| {
+            matches!(
+                c.action(),
+                Action::Delete | Action::Update | Action::Replace
+            )
+        })
         .map(|c| c.id.name.clone())
         .collect();
     let mut failed: BTreeSet<String> = BTreeSet::new();
@@ -318,9 +309,7 @@ pub(super) async fn members<P: Ports>(
         .iter()
         .filter(|c| !failed.contains(&c.id.name))
         .filter_map(|c| match &c.spec {
-            SpecChange::DetectiveMember(Diff {
-                after: Some(want), ..
-            }) => Some(Invite {
+            SpecChange::DetectiveMember(diff) => diff.want().map(|want| Invite {
                 account_id: c.id.name.clone(),
                 email: want.email.clone(),
             }),

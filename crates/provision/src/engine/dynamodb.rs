@@ -2,10 +2,9 @@
 //! a table of the stack's with another key is replaced (the plan says so).
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Ports, Step, e, physical, retrying};
-use crate::model::Change;
+use super::{Apply, Cause, Step, e, retrying};
 use crate::ports::*;
-use crate::spec::Diff;
+use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let name = &o.config.enricher.state_table;
@@ -18,7 +17,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     {
         o.outputs.state_table = Some(name.clone());
         let owned = o.owns(&table.spec.tags);
-        o.found(name, Some(table.id), table.spec, owned);
+        o.found(name, table.id, table.spec, owned);
     }
     Ok(())
 }
@@ -30,26 +29,24 @@ fn still_deleting(err: &PortError) -> bool {
 
 pub(super) async fn table<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<TableSpec>,
+    name: &str,
+    step: Step<'_, TableSpec>,
 ) -> Result<(), Cause> {
     let dynamodb = apply.ports.dynamodb();
-    let name = change.id.name.as_str();
     match step {
         // A replacement's create: DeleteTable returns while the table is still being deleted.
-        Step::Create if diff.before.is_some() => {
-            let want = diff.want()?;
+        Step::Create {
+            want,
+            replacing: true,
+        } => {
             retrying(still_deleting, || dynamodb.create_table(name, want))
                 .await
                 .map_err(e)?;
         }
-        Step::Create => {
-            dynamodb.create_table(name, diff.want()?).await.map_err(e)?;
+        Step::Create { want, .. } => {
+            dynamodb.create_table(name, want).await.map_err(e)?;
         }
-        Step::Update => {
-            let (want, had) = (diff.want()?, diff.had()?);
-            let arn = physical(change)?;
+        Step::Update { had, want, id: arn } => {
             if want.partition_key != had.partition_key {
                 // Only a table the stack owns is replaced; this one is someone else's.
                 return Err(Cause::Refused(format!(
@@ -79,7 +76,7 @@ pub(super) async fn table<P: Ports>(
                 dynamodb.tag_table(arn, &want.tags).await.map_err(e)?;
             }
         }
-        Step::Delete => dynamodb.delete_table(name).await.map_err(e)?,
+        Step::Delete { .. } => dynamodb.delete_table(name).await.map_err(e)?,
     }
     Ok(())
 }

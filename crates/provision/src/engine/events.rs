@@ -3,12 +3,12 @@
 //! targets, managed as one resource per rule.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Ports, Step, e};
+use super::{Apply, Cause, Step, e};
 use crate::desired::names;
 use crate::limits;
-use crate::model::Change;
 use crate::ports::*;
 use crate::spec::Diff;
+use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let stack = o.stack();
@@ -29,14 +29,14 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             continue;
         };
         let owned = o.owns(&spec.tags);
-        o.found(&rule, Some(arn), spec, owned);
+        o.found(&rule, arn, spec, owned);
         let mut targets = events
             .targets(&rule)
             .await
             .map_err(o.err(format!("the targets of {rule}")))?;
         if !targets.is_empty() {
             targets.sort_by(|a, b| a.id.cmp(&b.id));
-            o.found(&rule, Some(rule.clone()), TargetsSpec { targets }, owned);
+            o.found(&rule, rule.clone(), TargetsSpec { targets }, owned);
         }
     }
     Ok(())
@@ -44,35 +44,31 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
 
 pub(super) async fn rule<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<RuleSpec>,
+    name: &str,
+    step: Step<'_, RuleSpec>,
 ) -> Result<(), Cause> {
     let events = apply.ports.events();
-    let name = change.id.name.as_str();
     match step {
-        Step::Create | Step::Update => {
-            let want = diff.want()?;
+        Step::Create { want, .. } | Step::Update { want, .. } => {
             let arn = events.put_rule(name, want).await.map_err(e)?;
             events.tag_rule(&arn, &want.tags).await.map_err(e)?;
         }
-        Step::Delete => events.delete_rule(name).await.map_err(e)?,
+        Step::Delete { .. } => events.delete_rule(name).await.map_err(e)?,
     }
     Ok(())
 }
 
-/// Whatever the step, the targets become the desired ones: those no longer wanted are removed,
-/// the rest put, [`limits::PUT_TARGETS_MAX`] per call.
+/// Whatever the change, the targets become the desired ones: those no longer wanted are
+/// removed, the rest put, [`limits::PUT_TARGETS_MAX`] per call.
 pub(super) async fn targets<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
+    rule: &str,
     diff: &Diff<TargetsSpec>,
 ) -> Result<(), Cause> {
     let events = apply.ports.events();
-    let rule = change.id.name.as_str();
     let none = Vec::new();
-    let had = diff.before.as_ref().map_or(&none, |t| &t.targets);
-    let want = diff.after.as_ref().map_or(&none, |t| &t.targets);
+    let had = diff.had().map_or(&none, |t| &t.targets);
+    let want = diff.want().map_or(&none, |t| &t.targets);
     let gone: Vec<String> = had
         .iter()
         .filter(|t| !want.iter().any(|w| w.id == t.id))

@@ -2,11 +2,10 @@
 //! existed before is managed but never tagged, so destroy never deletes it.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Ports, Step, e, physical};
+use super::{Apply, Cause, Step, e};
 use crate::desired::{names, stack_tags};
-use crate::model::Change;
 use crate::ports::*;
-use crate::spec::Diff;
+use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let config = o.config;
@@ -21,36 +20,25 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         .map_err(o.err("the GuardDuty detector"))?
     {
         let owned = o.owns(&detector.extra);
-        o.found(names::DETECTOR, Some(detector.id), detector.spec, owned);
+        o.found(names::DETECTOR, detector.id, detector.spec, owned);
     }
     Ok(())
 }
 
 pub(super) async fn detector<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<DetectorSpec>,
+    step: Step<'_, DetectorSpec>,
 ) -> Result<(), Cause> {
     let guardduty = apply.ports.guardduty();
     match step {
-        Step::Create => {
+        Step::Create { want, .. } => {
             let tags = stack_tags(apply.config, &Tags::new());
-            guardduty
-                .create_detector(diff.want()?, &tags)
-                .await
-                .map_err(e)?;
+            guardduty.create_detector(want, &tags).await.map_err(e)?;
         }
-        Step::Update => {
-            guardduty
-                .update_detector(physical(change)?, diff.want()?)
-                .await
-                .map_err(e)?;
+        Step::Update { want, id, .. } => {
+            guardduty.update_detector(id, want).await.map_err(e)?;
         }
-        Step::Delete => guardduty
-            .delete_detector(physical(change)?)
-            .await
-            .map_err(e)?,
+        Step::Delete { id, .. } => guardduty.delete_detector(id).await.map_err(e)?,
     }
     Ok(())
 }

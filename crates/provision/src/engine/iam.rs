@@ -1,11 +1,10 @@
 //! AWS IAM: the enricher's execution role (one per region) and its inline policy.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Ports, Step, e};
+use super::{Apply, Cause, Step, e};
 use crate::desired::names;
-use crate::model::Change;
 use crate::ports::*;
-use crate::spec::{Deferred, Diff};
+use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let stack = o.stack();
@@ -19,7 +18,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         return Ok(());
     };
     let owned = o.owns(&spec.tags);
-    o.found(&role, Some(arn), spec, owned);
+    o.found(&role, arn, spec, owned);
     let policy_name = names::role_policy(stack);
     if let Some(policy) = iam
         .role_policy(&role, &policy_name)
@@ -28,7 +27,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     {
         o.found(
             &policy_name,
-            Some(policy_name.clone()),
+            policy_name.clone(),
             RolePolicySpec {
                 role: role.clone(),
                 policy: Deferred::Known(policy),
@@ -41,18 +40,15 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
 
 pub(super) async fn role<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<RoleSpec>,
+    name: &str,
+    step: Step<'_, RoleSpec>,
 ) -> Result<(), Cause> {
     let iam = apply.ports.iam();
-    let name = change.id.name.as_str();
     match step {
-        Step::Create => {
-            iam.create_role(name, diff.want()?).await.map_err(e)?;
+        Step::Create { want, .. } => {
+            iam.create_role(name, want).await.map_err(e)?;
         }
-        Step::Update => {
-            let (want, had) = (diff.want()?, diff.had()?);
+        Step::Update { had, want, .. } => {
             if want.trust_policy != had.trust_policy {
                 iam.update_trust_policy(name, &want.trust_policy)
                     .await
@@ -73,9 +69,9 @@ pub(super) async fn role<P: Ports>(
                 }
             }
         }
-        Step::Delete => {
+        Step::Delete { had, .. } => {
             // IAM refuses to delete a role with managed policies attached.
-            for policy in &diff.had()?.managed_policies {
+            for policy in &had.managed_policies {
                 iam.detach_role_policy(name, policy).await.map_err(e)?;
             }
             iam.delete_role(name).await.map_err(e)?;
@@ -86,16 +82,13 @@ pub(super) async fn role<P: Ports>(
 
 pub(super) async fn role_policy<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<RolePolicySpec>,
+    name: &str,
+    step: Step<'_, RolePolicySpec>,
 ) -> Result<(), Cause> {
     let iam = apply.ports.iam();
-    let name = change.id.name.as_str();
     match step {
-        Step::Create | Step::Update => {
-            let want = diff.want()?;
-            // Apply derived every unknown value before this step (see `resolve`).
+        Step::Create { want, .. } | Step::Update { want, .. } => {
+            // Apply derived every unknown value before this step (see `resolve_policy`).
             let policy = want
                 .policy
                 .known()
@@ -104,10 +97,8 @@ pub(super) async fn role_policy<P: Ports>(
                 .await
                 .map_err(e)?;
         }
-        Step::Delete => {
-            iam.delete_role_policy(&diff.had()?.role, name)
-                .await
-                .map_err(e)?;
+        Step::Delete { had, .. } => {
+            iam.delete_role_policy(&had.role, name).await.map_err(e)?;
         }
     }
     Ok(())

@@ -4,11 +4,10 @@
 //! before: KMS refuses it until IAM has propagated the role, so those calls are retried.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Ports, Step, e, physical, retrying};
+use super::{Apply, Cause, Step, e, retrying};
 use crate::desired::{STACK_TAG, names};
-use crate::model::Change;
 use crate::ports::*;
-use crate::spec::Diff;
+use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let alias = names::key_alias(o.stack());
@@ -22,7 +21,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     {
         o.ctx.key_arn = Some(key.id);
         let owned = o.owns(&key.spec.tags);
-        o.found(&alias, Some(key.extra.key_id), key.spec, owned);
+        o.found(&alias, key.extra.key_id, key.spec, owned);
     } else if let Some(key) = o
         .ports
         .kms()
@@ -36,7 +35,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         // Its ARN is known, so what names the key needs nothing from apply.
         o.ctx.key_arn = Some(key.id);
         let owned = o.owns(&key.spec.tags);
-        o.found(&alias, Some(key.extra.key_id), key.spec, owned);
+        o.found(&alias, key.extra.key_id, key.spec, owned);
     }
     Ok(())
 }
@@ -49,15 +48,12 @@ fn principal_not_ready(err: &PortError) -> bool {
 
 pub(super) async fn key<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<KeySpec>,
+    alias: &str,
+    step: Step<'_, KeySpec>,
 ) -> Result<(), Cause> {
     let kms = apply.ports.kms();
-    let alias = change.id.name.as_str();
     match step {
-        Step::Create => {
-            let want = diff.want()?;
+        Step::Create { want, .. } => {
             let arn = retrying(principal_not_ready, || kms.create_key(alias, want))
                 .await
                 .map_err(|err| {
@@ -72,9 +68,11 @@ pub(super) async fn key<P: Ports>(
                 })?;
             apply.ctx.key_arn = Some(arn);
         }
-        Step::Update => {
-            let (want, had) = (diff.want()?, diff.had()?);
-            let key_id = physical(change)?;
+        Step::Update {
+            had,
+            want,
+            id: key_id,
+        } => {
             if want.policy != had.policy {
                 retrying(principal_not_ready, || {
                     kms.put_key_policy(key_id, &want.policy)
@@ -92,8 +90,8 @@ pub(super) async fn key<P: Ports>(
                 kms.enable_key(key_id).await.map_err(e)?;
             }
         }
-        Step::Delete => {
-            kms.delete_key(alias, physical(change)?).await.map_err(e)?;
+        Step::Delete { id: key_id, .. } => {
+            kms.delete_key(alias, key_id).await.map_err(e)?;
             apply.ctx.key_arn = None;
         }
     }

@@ -3,11 +3,10 @@
 //! invocation config, and the resource-policy statements that let the stack's rules invoke it.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Ports, Step, e, physical, retrying};
+use super::{Apply, Cause, Step, e, retrying};
 use crate::artifact::Package;
-use crate::model::Change;
 use crate::ports::*;
-use crate::spec::Diff;
+use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let function = &o.config.enricher.function_name;
@@ -22,13 +21,13 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     o.outputs.function_arn = Some(arn.clone());
     let owned = o.owns(&spec.tags);
     o.ctx.code_sha256 = spec.code_sha256.known().cloned();
-    o.found(function, Some(arn), spec, owned);
+    o.found(function, arn, spec, owned);
     if let Some(invoke) = lambda
         .invoke_config(function)
         .await
         .map_err(o.err(format!("the invoke config of {function}")))?
     {
-        o.found(function, Some(function.clone()), invoke, owned);
+        o.found(function, function.clone(), invoke, owned);
     }
     let prefix = format!("{}-", o.stack());
     for (sid, permission) in lambda
@@ -38,7 +37,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     {
         // Only the statements Watchpost adds (named after its rules); others are left alone.
         if sid.starts_with(&prefix) {
-            o.found(&sid, Some(function.clone()), permission, owned);
+            o.found(&sid, function.clone(), permission, owned);
         }
     }
     Ok(())
@@ -58,26 +57,22 @@ fn function_busy(err: &PortError) -> bool {
 
 pub(super) async fn function<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<FunctionSpec>,
+    name: &str,
+    step: Step<'_, FunctionSpec>,
 ) -> Result<(), Cause> {
     let lambda = apply.ports.lambda();
-    let name = change.id.name.as_str();
     let bytes = || match apply.package {
         Package::Ready { bytes, .. } => Ok(bytes.as_slice()),
         Package::Missing(why) => Err(why.clone()),
     };
     match step {
-        Step::Create => {
-            let want = diff.want()?;
+        Step::Create { want, .. } => {
             let zip = bytes()?;
             retrying(role_not_ready, || lambda.create_function(name, want, zip))
                 .await
                 .map_err(e)?;
         }
-        Step::Update => {
-            let (want, had) = (diff.want()?, diff.had()?);
+        Step::Update { had, want, id: arn } => {
             if want.code_sha256 != had.code_sha256 {
                 let zip = bytes()?;
                 retrying(function_busy, || lambda.update_code(name, zip))
@@ -85,7 +80,7 @@ pub(super) async fn function<P: Ports>(
                     .map_err(e)?;
             }
             let config_of = |f: &FunctionSpec| FunctionSpec {
-                code_sha256: crate::spec::Deferred::Known(String::new()),
+                code_sha256: Deferred::Known(String::new()),
                 tags: Tags::new(),
                 ..f.clone()
             };
@@ -95,61 +90,57 @@ pub(super) async fn function<P: Ports>(
                     .map_err(e)?;
             }
             if want.tags != had.tags {
-                lambda
-                    .tag_function(physical(change)?, &want.tags)
-                    .await
-                    .map_err(e)?;
+                lambda.tag_function(arn, &want.tags).await.map_err(e)?;
             }
         }
-        Step::Delete => lambda.delete_function(name).await.map_err(e)?,
+        Step::Delete { .. } => lambda.delete_function(name).await.map_err(e)?,
     }
     Ok(())
 }
 
 pub(super) async fn invoke_config<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<InvokeConfigSpec>,
+    name: &str,
+    step: Step<'_, InvokeConfigSpec>,
 ) -> Result<(), Cause> {
     let lambda = apply.ports.lambda();
-    let name = change.id.name.as_str();
     match step {
-        Step::Create | Step::Update => {
-            let want = diff.want()?;
+        Step::Create { want, .. } | Step::Update { want, .. } => {
             retrying(function_busy, || lambda.put_invoke_config(name, want))
                 .await
                 .map_err(e)?;
         }
-        Step::Delete => lambda.delete_invoke_config(name).await.map_err(e)?,
+        Step::Delete { .. } => lambda.delete_invoke_config(name).await.map_err(e)?,
     }
     Ok(())
 }
 
+/// A statement cannot be changed, only removed and added again. Its id names the function it
+/// is on (the observed one, for updates and deletes).
 pub(super) async fn permission<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<PermissionSpec>,
+    sid: &str,
+    step: Step<'_, PermissionSpec>,
 ) -> Result<(), Cause> {
     let lambda = apply.ports.lambda();
-    let sid = change.id.name.as_str();
-    // The function the statement is on: the observed one for updates and deletes.
-    let function = change
-        .physical_id
-        .clone()
-        .unwrap_or_else(|| apply.config.enricher.function_name.clone());
-    // A statement cannot be changed, only removed and added again.
-    if matches!(step, Step::Update | Step::Delete) {
-        lambda.remove_permission(&function, sid).await.map_err(e)?;
+    let function = apply.config.enricher.function_name.as_str();
+    match step {
+        Step::Create { want, .. } => add_permission(lambda, function, sid, want).await,
+        Step::Update { want, id, .. } => {
+            lambda.remove_permission(id, sid).await.map_err(e)?;
+            add_permission(lambda, id, sid, want).await
+        }
+        Step::Delete { id, .. } => lambda.remove_permission(id, sid).await.map_err(e),
     }
-    if matches!(step, Step::Create | Step::Update) {
-        let want = diff.want()?;
-        retrying(function_busy, || {
-            lambda.add_permission(&function, sid, want)
-        })
+}
+
+async fn add_permission<L: LambdaPort>(
+    lambda: &L,
+    function: &str,
+    sid: &str,
+    want: &PermissionSpec,
+) -> Result<(), Cause> {
+    retrying(function_busy, || lambda.add_permission(function, sid, want))
         .await
-        .map_err(e)?;
-    }
-    Ok(())
+        .map_err(e)
 }

@@ -16,9 +16,9 @@ use crate::artifact::Package;
 use crate::desired::{self, Context};
 use crate::diff::diff;
 use crate::limits;
-use crate::model::{Action, Change, Kind, Mode, Plan, Resource, ResourceId};
+use crate::model::{Action, Change, Mode, Observed, Plan, Resource, ResourceId};
 use crate::ports::*;
-use crate::spec::{Deferred, Spec, SpecChange, Unknown};
+use crate::spec::*;
 
 mod cloudwatch;
 mod detective;
@@ -33,34 +33,6 @@ mod sns;
 mod sqs;
 
 pub use observe::{Observation, ObserveError, RegionOutputs, observe};
-
-/// Every port, for one region.
-pub trait Ports {
-    type Sts: StsPort;
-    type Detective: DetectivePort;
-    type Kms: KmsPort;
-    type Sns: SnsPort;
-    type Dynamodb: DynamodbPort;
-    type Sqs: SqsPort;
-    type Iam: IamPort;
-    type Lambda: LambdaPort;
-    type Events: EventsPort;
-    type Cloudwatch: CloudwatchPort;
-    type Guardduty: GuarddutyPort;
-    type Ssm: ParametersPort;
-    fn sts(&self) -> &Self::Sts;
-    fn detective(&self) -> &Self::Detective;
-    fn kms(&self) -> &Self::Kms;
-    fn sns(&self) -> &Self::Sns;
-    fn dynamodb(&self) -> &Self::Dynamodb;
-    fn sqs(&self) -> &Self::Sqs;
-    fn iam(&self) -> &Self::Iam;
-    fn lambda(&self) -> &Self::Lambda;
-    fn events(&self) -> &Self::Events;
-    fn cloudwatch(&self) -> &Self::Cloudwatch;
-    fn guardduty(&self) -> &Self::Guardduty;
-    fn ssm(&self) -> &Self::Ssm;
-}
 
 /// Why a region cannot be planned.
 #[derive(Debug, thiserror::Error)]
@@ -85,27 +57,11 @@ pub enum PlanError {
     },
 }
 
-/// Kinds found by their configured or derived name whose ownership is the stack's tag (or the
-/// dashboard's title): one that exists without it is someone else's until the config adopts
-/// it. A graph or a detector that existed before is used on purpose and never deleted; the
-/// parts of a resource (a role's policy, a rule's targets, a function's permissions) follow it.
-const CLAIMED_BY_NAME: &[Kind] = &[
-    Kind::IamRole,
-    Kind::KmsKey,
-    Kind::SnsTopic,
-    Kind::SqsQueue,
-    Kind::DynamodbTable,
-    Kind::LambdaFunction,
-    Kind::EventsRule,
-    Kind::CloudwatchAlarm,
-    Kind::CloudwatchDashboard,
-];
-
 /// The desired resources that exist but are not the stack's, and that the config does not
 /// adopt, as `kind:name`.
-fn not_ours(want: &[Resource], observed: &[Resource], config: &Config) -> Vec<String> {
+fn not_ours(want: &[Resource], observed: &[Observed], config: &Config) -> Vec<String> {
     want.iter()
-        .filter(|w| CLAIMED_BY_NAME.contains(&w.id.kind))
+        .filter(|w| w.id.kind.adoptable())
         .filter(|w| observed.iter().any(|o| o.id == w.id && !o.owned))
         .map(|w| format!("{}:{}", w.id.kind, w.id.name))
         .filter(|name| !config.watchpost.adopt.contains(name))
@@ -146,7 +102,7 @@ pub async fn plan_region<P: Ports>(
             });
         }
     }
-    let mut plan = diff(&want, &observation.resources, mode);
+    let mut plan = diff(&want, &observation.resources, &observation.pending, mode);
     plan.notes.extend(notes);
     Ok((plan, observation))
 }
@@ -286,12 +242,42 @@ pub(crate) struct Apply<'a, P> {
     pub ctx: Context,
 }
 
-/// One API-level step of a change: a replacement is a delete, then a create.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Step {
-    Create,
-    Update,
-    Delete,
+/// One API-level step of a change, with what it needs: a replacement is a delete, then a
+/// create (`replacing` says so).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Step<'a, T> {
+    Create {
+        want: &'a T,
+        replacing: bool,
+    },
+    Update {
+        had: &'a T,
+        want: &'a T,
+        id: &'a str,
+    },
+    Delete {
+        had: &'a T,
+        id: &'a str,
+    },
+}
+
+/// The steps of `diff`, in order.
+fn steps<T>(diff: &Diff<T>) -> Vec<Step<'_, T>> {
+    match diff {
+        Diff::Create { want } => vec![Step::Create {
+            want,
+            replacing: false,
+        }],
+        Diff::Update { had, want, id } => vec![Step::Update { had, want, id }],
+        Diff::Replace { had, want, id } => vec![
+            Step::Delete { had, id },
+            Step::Create {
+                want,
+                replacing: true,
+            },
+        ],
+        Diff::Delete { had, id } => vec![Step::Delete { had, id }],
+    }
 }
 
 /// Applies exactly `changes` (one region's part of a plan, in order). Every change is tried;
@@ -316,7 +302,7 @@ pub async fn apply_region<P: Ports>(
             for change in changes {
                 report.errors.push(ApplyError {
                     id: change.id.clone(),
-                    action: change.action,
+                    action: change.action(),
                     cause: e(err.clone()),
                 });
             }
@@ -342,12 +328,12 @@ pub async fn apply_region<P: Ports>(
             continue;
         }
         let change = &changes[i];
-        progress(&format!("{} {}", change.action.symbol(), change.id));
+        progress(&format!("{} {}", change.action().symbol(), change.id));
         match apply_change(&mut apply, change).await {
             Ok(()) => report.applied.push(change.id.clone()),
             Err(cause) => report.errors.push(ApplyError {
                 id: change.id.clone(),
-                action: change.action,
+                action: change.action(),
                 cause,
             }),
         }
@@ -356,102 +342,120 @@ pub async fn apply_region<P: Ports>(
     report
 }
 
-/// One change: its unknown values derived now, then its steps.
-async fn apply_change<P: Ports>(apply: &mut Apply<'_, P>, change: &Change) -> Result<(), Cause> {
-    let resolved;
-    let change = match change.spec.after().as_ref().and_then(Spec::unknown) {
-        Some(_) => {
-            resolved = resolve(apply, change)?;
-            &resolved
+/// Runs every step of `$diff` through `$apply_step`, stopping at the first error.
+macro_rules! each_step {
+    ($diff:expr, |$step:ident| $apply_step:expr) => {{
+        for $step in steps($diff) {
+            $apply_step.await?;
         }
-        None => change,
-    };
-    let steps: &[Step] = match change.action {
-        Action::Create => &[Step::Create],
-        Action::Update => &[Step::Update],
-        Action::Delete => &[Step::Delete],
-        Action::Replace => &[Step::Delete, Step::Create],
-    };
-    for step in steps {
-        apply_step(apply, change, *step).await?;
-    }
-    Ok(())
+        Ok(())
+    }};
 }
 
-/// `change` with its desired spec derived again from the config, now that apply has created
-/// what was unknown when planning (a graph, a key); an error when it still is.
-fn resolve<P>(apply: &Apply<'_, P>, change: &Change) -> Result<Change, String> {
+/// One change, by its kind: every kind is listed, each with its service's module. Values that
+/// were unknown when planning are derived first, now that apply has created what they come
+/// from (a graph, a key).
+async fn apply_change<P: Ports>(apply: &mut Apply<'_, P>, change: &Change) -> Result<(), Cause> {
+    let name = change.id.name.as_str();
+    match &change.spec {
+        SpecChange::IamRole(diff) => each_step!(diff, |step| iam::role(apply, name, step)),
+        SpecChange::IamRolePolicy(diff) => {
+            let diff = diff.try_map_want(|want| resolve_policy(apply, want))?;
+            each_step!(&diff, |step| iam::role_policy(apply, name, step))
+        }
+        SpecChange::KmsKey(diff) => each_step!(diff, |step| kms::key(apply, name, step)),
+        SpecChange::SnsTopic(diff) => each_step!(diff, |step| sns::topic(apply, name, step)),
+        SpecChange::SnsSubscription(diff) => {
+            each_step!(diff, |step| sns::subscription(apply, step))
+        }
+        SpecChange::DetectiveGraph(diff) => {
+            each_step!(diff, |step| detective::graph(apply, step))
+        }
+        SpecChange::DetectiveMember(_) => detective::member(apply, change).await,
+        SpecChange::DetectiveDatasources(diff) => {
+            each_step!(diff, |step| detective::datasources(apply, step))
+        }
+        SpecChange::DetectiveOrganization(diff) => {
+            each_step!(diff, |step| detective::organization(apply, step))
+        }
+        SpecChange::SqsQueue(diff) => each_step!(diff, |step| sqs::queue(apply, name, step)),
+        SpecChange::DynamodbTable(diff) => {
+            each_step!(diff, |step| dynamodb::table(apply, name, step))
+        }
+        SpecChange::LambdaFunction(diff) => {
+            let diff = diff.try_map_want(|want| resolve_function(apply, want))?;
+            each_step!(&diff, |step| lambda::function(apply, name, step))
+        }
+        SpecChange::LambdaInvokeConfig(diff) => {
+            each_step!(diff, |step| lambda::invoke_config(apply, name, step))
+        }
+        SpecChange::LambdaPermission(diff) => {
+            each_step!(diff, |step| lambda::permission(apply, name, step))
+        }
+        SpecChange::EventsRule(diff) => each_step!(diff, |step| events::rule(apply, name, step)),
+        SpecChange::EventsTargets(diff) => events::targets(apply, name, diff).await,
+        SpecChange::CloudwatchAlarm(diff) => {
+            each_step!(diff, |step| cloudwatch::alarm(apply, name, step))
+        }
+        SpecChange::CloudwatchDashboard(diff) => {
+            each_step!(diff, |step| cloudwatch::dashboard(apply, name, step))
+        }
+        SpecChange::GuarddutyDetector(diff) => {
+            each_step!(diff, |step| guardduty::detector(apply, step))
+        }
+    }
+}
+
+/// The role's policy with what it names now known (the graph, the key); an error when it
+/// still is not.
+fn resolve_policy<P>(apply: &Apply<'_, P>, want: &RolePolicySpec) -> Result<RolePolicySpec, Cause> {
+    if want.policy.unknown().is_none() {
+        return Ok(want.clone());
+    }
+    let policy = desired::role_policy(apply.config, &apply.ctx);
+    still_unknown(apply, policy.unknown())?;
+    Ok(RolePolicySpec {
+        policy,
+        ..want.clone()
+    })
+}
+
+/// The function's environment with the graph's ARN now known, and its code the plan's (without
+/// a package, the deployed one); an error when a value still is not known.
+fn resolve_function<P>(apply: &Apply<'_, P>, want: &FunctionSpec) -> Result<FunctionSpec, Cause> {
+    if want.unknown().is_none() {
+        return Ok(want.clone());
+    }
     let mut ctx = apply.ctx.clone();
-    // The code the plan deploys stays the plan's (without a package, the deployed one).
-    if let SpecChange::LambdaFunction(diff) = &change.spec
-        && let Some(Deferred::Known(code)) = diff.after.as_ref().map(|f| &f.code_sha256)
-    {
+    if let Deferred::Known(code) = &want.code_sha256 {
         ctx.code_sha256 = Some(code.clone());
     }
-    let after = desired::desired(apply.config, &ctx)
-        .into_iter()
-        .find(|r| r.id == change.id)
-        .map(|r| r.spec)
-        .ok_or("the config no longer asks for it: plan again")?;
-    match after.unknown() {
-        Some(Unknown::Package) => Err(match apply.package {
-            Package::Missing(why) => why.clone(),
-            Package::Ready { .. } => Unknown::Package.to_string(),
-        }),
-        Some(unknown) => Err(format!(
-            "{unknown} is still unknown: the resource it comes from failed; fix that error and apply again"
-        )),
-        None => Ok(Change {
-            spec: SpecChange::new(change.spec.before(), Some(after)),
-            ..change.clone()
-        }),
-    }
+    let resolved = FunctionSpec {
+        environment: desired::enricher_environment(apply.config, &ctx),
+        code_sha256: ctx.code(),
+        ..want.clone()
+    };
+    still_unknown(apply, resolved.unknown())?;
+    Ok(resolved)
 }
 
-/// One step of one change, by its kind: every kind is listed, each with its service's module.
-async fn apply_step<P: Ports>(
-    apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-) -> Result<(), Cause> {
-    match &change.spec {
-        SpecChange::IamRole(diff) => iam::role(apply, change, step, diff).await,
-        SpecChange::IamRolePolicy(diff) => iam::role_policy(apply, change, step, diff).await,
-        SpecChange::KmsKey(diff) => kms::key(apply, change, step, diff).await,
-        SpecChange::SnsTopic(diff) => sns::topic(apply, change, step, diff).await,
-        SpecChange::SnsSubscription(diff) => sns::subscription(apply, change, step, diff).await,
-        SpecChange::DetectiveGraph(diff) => detective::graph(apply, change, step, diff).await,
-        SpecChange::DetectiveMember(_) => detective::member(apply, change).await,
-        SpecChange::DetectiveDatasources(diff) => detective::datasources(apply, step, diff).await,
-        SpecChange::DetectiveOrganization(diff) => detective::organization(apply, step, diff).await,
-        SpecChange::SqsQueue(diff) => sqs::queue(apply, change, step, diff).await,
-        SpecChange::DynamodbTable(diff) => dynamodb::table(apply, change, step, diff).await,
-        SpecChange::LambdaFunction(diff) => lambda::function(apply, change, step, diff).await,
-        SpecChange::LambdaInvokeConfig(diff) => {
-            lambda::invoke_config(apply, change, step, diff).await
-        }
-        SpecChange::LambdaPermission(diff) => lambda::permission(apply, change, step, diff).await,
-        SpecChange::EventsRule(diff) => events::rule(apply, change, step, diff).await,
-        SpecChange::EventsTargets(diff) => events::targets(apply, change, diff).await,
-        SpecChange::CloudwatchAlarm(diff) => cloudwatch::alarm(apply, change, step, diff).await,
-        SpecChange::CloudwatchDashboard(diff) => {
-            cloudwatch::dashboard(apply, change, step, diff).await
-        }
-        SpecChange::GuarddutyDetector(diff) => guardduty::detector(apply, change, step, diff).await,
+/// Why apply cannot go on with a value that is still unknown, if one is.
+fn still_unknown<P>(apply: &Apply<'_, P>, unknown: Option<Unknown>) -> Result<(), Cause> {
+    match unknown {
+        None => Ok(()),
+        Some(Unknown::Package) => Err(Cause::Refused(match apply.package {
+            Package::Missing(why) => why.clone(),
+            Package::Ready { .. } => Unknown::Package.to_string(),
+        })),
+        Some(unknown) => Err(Cause::Refused(format!(
+            "{unknown} is still unknown: the resource it comes from failed; fix that error and apply again"
+        ))),
     }
 }
 
 /// A port error as apply reports it.
 pub(crate) fn e(err: PortError) -> Cause {
     Cause::Port(err)
-}
-
-/// The observed resource a change is on.
-pub(crate) fn physical(change: &Change) -> Result<&str, String> {
-    change
-        .physical_id
-        .as_deref()
-        .ok_or_else(|| "the plan does not say which resource to change".to_owned())
 }
 
 /// Runs `call` again after each pause of [`limits::IAM_PROPAGATION_BACKOFF_S`] while `transient`

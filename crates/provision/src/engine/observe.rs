@@ -2,16 +2,17 @@
 //! into, in dependency order (what the graph and the key are is known before the resources
 //! that name them are derived), and the smaller context apply re-reads before it starts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use watchpost_core::Config;
 
-use super::Ports;
 use crate::artifact::Package;
 use crate::desired::{Context, UsageTargets, is_owned, names};
-use crate::model::Resource;
+use crate::model::{Observed, ResourceId};
+use crate::ports::Ports;
 use crate::ports::*;
 use crate::spec::Spec;
+use crate::spec::*;
 
 /// A failure to observe: nothing can be planned for the region.
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +28,10 @@ pub struct ObserveError {
 #[derive(Debug, Clone)]
 pub struct Observation {
     pub ctx: Context,
-    pub resources: Vec<Resource>,
+    pub resources: Vec<Observed>,
+    /// Subscriptions awaiting confirmation: they exist, but SNS shows neither their ARN nor
+    /// their attributes, so they count as what the config asks for and are never changed.
+    pub pending: BTreeSet<ResourceId>,
     pub notes: Vec<String>,
     pub outputs: RegionOutputs,
     /// The models and endpoints usage alarms watch (listed, or discovered now).
@@ -60,7 +64,8 @@ pub(crate) struct Observer<'a, P> {
     pub ports: &'a P,
     pub config: &'a Config,
     pub ctx: Context,
-    pub resources: Vec<Resource>,
+    pub resources: Vec<Observed>,
+    pub pending: BTreeSet<ResourceId>,
     pub notes: Vec<String>,
     pub outputs: RegionOutputs,
     pub usage: UsageTargets,
@@ -80,11 +85,11 @@ impl<'a, P: Ports> Observer<'a, P> {
     pub fn found(
         &mut self,
         name: &str,
-        physical_id: Option<String>,
+        physical_id: impl Into<String>,
         spec: impl Into<Spec>,
         owned: bool,
     ) {
-        self.resources.push(Resource::new(
+        self.resources.push(Observed::new(
             &self.ctx.region,
             name,
             physical_id,
@@ -136,6 +141,7 @@ pub async fn observe<P: Ports>(
             code_sha256: None,
         },
         resources: Vec::new(),
+        pending: BTreeSet::new(),
         notes: Vec::new(),
         outputs: RegionOutputs {
             region: region.to_owned(),
@@ -159,6 +165,7 @@ pub async fn observe<P: Ports>(
     Ok(Observation {
         ctx: observer.ctx,
         resources: observer.resources,
+        pending: observer.pending,
         notes: observer.notes,
         outputs: observer.outputs,
         usage: observer.usage,

@@ -5,15 +5,13 @@
 //! [`crate::records`]); any other on the same topics (AWS Chatbot's, a team's queue) is left
 //! alone and listed in the outputs.
 
-use serde_json::Value;
-
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Ports, Step, e, physical};
+use super::{Apply, Cause, Step, e};
 use crate::desired::{self, names};
-use crate::model::{Change, Resource, ResourceId};
+use crate::model::ResourceId;
 use crate::ports::*;
 use crate::records;
-use crate::spec::Diff;
+use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let config = o.config;
@@ -46,16 +44,16 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             // quietly returning it to be tagged as the stack's.
             if want
                 .iter()
-                .any(|r| r.id.kind == crate::model::Kind::SnsTopic && r.id.name == name)
+                .any(|r| r.id.kind == crate::spec::Kind::SnsTopic && r.id.name == name)
             {
-                o.found(&name, Some(arn.clone()), spec, false);
+                o.found(&name, arn.clone(), spec, false);
             }
             continue;
         }
         if name == names::operations_topic(stack) {
             o.outputs.operations_topic = Some(arn.clone());
         }
-        o.found(&name, Some(arn.clone()), spec, owned);
+        o.found(&name, arn.clone(), spec, owned);
         topic_arns.push((arn, true));
     }
     for topic in desired::route_topics(config, &o.ctx) {
@@ -90,12 +88,13 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         };
         let topic_name = names::arn_name(topic_arn);
         for sub in subs {
-            let name = names::subscription(topic_name, &sub.spec.protocol, &sub.spec.endpoint);
+            let name =
+                names::subscription(topic_name, sub.spec.protocol.as_str(), &sub.spec.endpoint);
             match sub.arn {
                 Some(arn) => {
                     let ours = recorded.contains(&arn);
                     let wanted = want.iter().any(|r| {
-                        r.id.kind == crate::model::Kind::SnsSubscription && r.id.name == name
+                        r.id.kind == crate::spec::Kind::SnsSubscription && r.id.name == name
                     });
                     if !ours && !wanted {
                         o.outputs.other_subscriptions.push(format!(
@@ -103,21 +102,11 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
                             sub.spec.protocol, sub.spec.endpoint
                         ));
                     }
-                    o.found(&name, Some(arn), sub.spec, ours);
+                    o.found(&name, arn, sub.spec, ours);
                 }
                 None => {
                     // Awaiting confirmation: SNS shows no attributes and cannot remove it, so
-                    // it counts as what the config asks for and is never deleted.
-                    let id = ResourceId {
-                        region: region.clone(),
-                        kind: crate::model::Kind::SnsSubscription,
-                        name: name.clone(),
-                    };
-                    let spec = want
-                        .iter()
-                        .find(|r| r.id == id)
-                        .map(|r| r.spec.clone())
-                        .unwrap_or_else(|| sub.spec.clone().into());
+                    // it counts as what the config asks for and is never changed.
                     let pending = format!(
                         "{}:{} on {topic_name}",
                         sub.spec.protocol, sub.spec.endpoint
@@ -126,11 +115,10 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
                         "{region}: subscription {pending} is pending confirmation (PendingConfirmation)"
                     ));
                     o.outputs.pending_subscriptions.push(pending);
-                    o.resources.push(Resource {
-                        id,
-                        physical_id: None,
-                        spec,
-                        owned: false,
+                    o.pending.insert(ResourceId {
+                        region: region.clone(),
+                        kind: crate::spec::Kind::SnsSubscription,
+                        name,
                     });
                 }
             }
@@ -141,25 +129,20 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
 
 pub(super) async fn topic<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<TopicSpec>,
+    name: &str,
+    step: Step<'_, TopicSpec>,
 ) -> Result<(), Cause> {
     let sns = apply.ports.sns();
     match step {
-        Step::Create => {
-            sns.create_topic(&change.id.name, diff.want()?)
-                .await
-                .map_err(e)?;
+        Step::Create { want, .. } => {
+            sns.create_topic(name, want).await.map_err(e)?;
         }
-        Step::Update => {
-            let (want, had) = (diff.want()?, diff.had()?);
-            let arn = physical(change)?;
+        Step::Update { had, want, id: arn } => {
             if want.policy != had.policy {
                 let policy = want
                     .policy
                     .as_ref()
-                    .map(Value::to_string)
+                    .map(PolicyDocument::to_string)
                     .unwrap_or_default();
                 sns.set_topic_attribute(arn, "Policy", &policy)
                     .await
@@ -175,23 +158,21 @@ pub(super) async fn topic<P: Ports>(
                 sns.tag_topic(arn, &want.tags).await.map_err(e)?;
             }
         }
-        Step::Delete => sns.delete_topic(physical(change)?).await.map_err(e)?,
+        Step::Delete { id: arn, .. } => sns.delete_topic(arn).await.map_err(e)?,
     }
     Ok(())
 }
 
 pub(super) async fn subscription<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<SubscriptionSpec>,
+    step: Step<'_, SubscriptionSpec>,
 ) -> Result<(), Cause> {
     let sns = apply.ports.sns();
     let stack = &apply.config.watchpost.stack;
     match step {
-        Step::Create => {
+        Step::Create { want, .. } => {
             // Recorded at once: without its record the subscription would not be the stack's.
-            if let Some(arn) = sns.subscribe(diff.want()?).await.map_err(e)? {
+            if let Some(arn) = sns.subscribe(want).await.map_err(e)? {
                 apply
                     .ports
                     .ssm()
@@ -205,16 +186,12 @@ pub(super) async fn subscription<P: Ports>(
                     })?;
             }
         }
-        Step::Update => {
-            let arn = change.physical_id.as_deref().ok_or(
-                "the subscription is pending confirmation: confirm it (or delete it in the console) and apply again",
-            )?;
-            sns.set_subscription_attributes(arn, diff.want()?)
+        Step::Update { want, id: arn, .. } => {
+            sns.set_subscription_attributes(arn, want)
                 .await
                 .map_err(e)?;
         }
-        Step::Delete => {
-            let arn = physical(change)?;
+        Step::Delete { id: arn, .. } => {
             sns.unsubscribe(arn).await.map_err(e)?;
             apply
                 .ports

@@ -1,11 +1,10 @@
 //! Amazon SQS: the enricher's dead-letter queue, found by its name.
 
 use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Ports, Step, e, physical};
+use super::{Apply, Cause, Step, e};
 use crate::desired::names;
-use crate::model::Change;
 use crate::ports::*;
-use crate::spec::Diff;
+use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let name = names::dlq(o.stack());
@@ -18,27 +17,22 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     {
         o.outputs.dead_letter_queue = Some(queue.id.clone());
         let owned = o.owns(&queue.spec.tags);
-        o.found(&name, Some(queue.id), queue.spec, owned);
+        o.found(&name, queue.id, queue.spec, owned);
     }
     Ok(())
 }
 
 pub(super) async fn queue<P: Ports>(
     apply: &mut Apply<'_, P>,
-    change: &Change,
-    step: Step,
-    diff: &Diff<QueueSpec>,
+    name: &str,
+    step: Step<'_, QueueSpec>,
 ) -> Result<(), Cause> {
     let sqs = apply.ports.sqs();
     match step {
-        Step::Create => {
-            sqs.create_queue(&change.id.name, diff.want()?)
-                .await
-                .map_err(e)?;
+        Step::Create { want, .. } => {
+            sqs.create_queue(name, want).await.map_err(e)?;
         }
-        Step::Update => {
-            let (want, had) = (diff.want()?, diff.had()?);
-            let url = physical(change)?;
+        Step::Update { had, want, id: url } => {
             if (
                 want.sqs_managed_sse,
                 want.message_retention_seconds,
@@ -54,7 +48,7 @@ pub(super) async fn queue<P: Ports>(
                 sqs.tag_queue(url, &want.tags).await.map_err(e)?;
             }
         }
-        Step::Delete => sqs.delete_queue(physical(change)?).await.map_err(e)?,
+        Step::Delete { id: url, .. } => sqs.delete_queue(url).await.map_err(e)?,
     }
     Ok(())
 }

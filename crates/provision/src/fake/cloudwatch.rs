@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{FakeAccount, not_found};
 use crate::ports::*;
+use crate::spec::*;
 
 impl CloudwatchPort for FakeAccount {
     async fn alarms(&self, prefix: &str) -> PortResult<BTreeMap<String, Found<AlarmSpec>>> {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{FakeAccount, not_found};
 use crate::ports::*;
+use crate::spec::*;
 
 impl DetectivePort for FakeAccount {
     async fn list_graphs(&self) -> PortResult<Vec<String>> {
@@ -94,7 +95,7 @@ impl DetectivePort for FakeAccount {
                     account_id: invite.account_id.clone(),
                     email: invite.email.clone(),
                     status: "INVITED".into(),
-                    invitation_type: "INVITATION".into(),
+                    invitation_type: InvitationType::Invitation,
                 },
             );
         }

@@ -2,6 +2,7 @@
 
 use super::{FakeAccount, not_found};
 use crate::ports::*;
+use crate::spec::*;
 
 impl DynamodbPort for FakeAccount {
     async fn table(&self, name: &str) -> PortResult<Option<Found<TableSpec>>> {
@@ -37,13 +38,13 @@ impl DynamodbPort for FakeAccount {
         }
         Ok(arn)
     }
-    async fn set_billing_mode(&self, name: &str, billing_mode: &str) -> PortResult<()> {
+    async fn set_billing_mode(&self, name: &str, billing_mode: &BillingMode) -> PortResult<()> {
         let mut s = self.call("UpdateTable");
         let table = s
             .tables
             .get_mut(name)
             .ok_or_else(|| not_found("UpdateTable", name))?;
-        table.1.billing_mode = billing_mode.to_owned();
+        table.1.billing_mode = billing_mode.clone();
         Ok(())
     }
     async fn set_sse(&self, name: &str, enabled: bool) -> PortResult<()> {

@@ -2,6 +2,7 @@
 
 use super::{FakeAccount, not_found};
 use crate::ports::*;
+use crate::spec::*;
 
 impl EventsPort for FakeAccount {
     async fn rule(&self, name: &str) -> PortResult<Option<Found<RuleSpec>>> {

@@ -2,6 +2,7 @@
 
 use super::{FakeAccount, not_found};
 use crate::ports::*;
+use crate::spec::*;
 
 impl GuarddutyPort for FakeAccount {
     async fn detector(&self, features: &[String]) -> PortResult<Option<FoundDetector>> {

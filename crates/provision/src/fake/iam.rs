@@ -1,10 +1,9 @@
 //! IAM: the enricher's role, its trust policy and inline policy. (The role's propagation delay
 //! shows in CreateFunction, in the Lambda module.)
 
-use serde_json::Value;
-
 use super::{FakeAccount, not_found};
 use crate::ports::*;
+use crate::spec::*;
 
 impl IamPort for FakeAccount {
     async fn role(&self, name: &str) -> PortResult<Option<Found<RoleSpec>>> {
@@ -28,7 +27,7 @@ impl IamPort for FakeAccount {
         s.roles.insert(name.to_owned(), spec.clone());
         Ok(format!("arn:aws:iam::{}:role/{name}", self.account_id))
     }
-    async fn update_trust_policy(&self, name: &str, policy: &Value) -> PortResult<()> {
+    async fn update_trust_policy(&self, name: &str, policy: &PolicyDocument) -> PortResult<()> {
         let mut s = self.call("UpdateAssumeRolePolicy");
         let role = s
             .roles
@@ -82,7 +81,11 @@ impl IamPort for FakeAccount {
             .map(|_| ())
             .ok_or_else(|| not_found("DeleteRole", name))
     }
-    async fn role_policy(&self, role: &str, policy_name: &str) -> PortResult<Option<Value>> {
+    async fn role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+    ) -> PortResult<Option<PolicyDocument>> {
         let s = self.call("GetRolePolicy");
         Ok(s.role_policies
             .get(&(role.to_owned(), policy_name.to_owned()))
@@ -92,7 +95,7 @@ impl IamPort for FakeAccount {
         &self,
         role: &str,
         policy_name: &str,
-        policy: &Value,
+        policy: &PolicyDocument,
     ) -> PortResult<()> {
         let mut s = self.call("PutRolePolicy");
         if !s.roles.contains_key(role) {

@@ -1,9 +1,8 @@
 //! KMS: the topics' key, its alias, policy and tags.
 
-use serde_json::Value;
-
 use super::{FakeAccount, not_found};
 use crate::ports::*;
+use crate::spec::*;
 
 /// KMS's answer to a key policy naming a role IAM has not propagated yet.
 fn policy_principal_not_ready(call: &'static str) -> PortError {
@@ -88,7 +87,7 @@ impl KmsPort for FakeAccount {
         s.aliases.insert(alias.to_owned(), key_id);
         Ok(arn)
     }
-    async fn put_key_policy(&self, key_id: &str, policy: &Value) -> PortResult<()> {
+    async fn put_key_policy(&self, key_id: &str, policy: &PolicyDocument) -> PortResult<()> {
         let mut s = self.call("PutKeyPolicy");
         if s.key_policy_propagation_failures > 0 {
             s.key_policy_propagation_failures -= 1;

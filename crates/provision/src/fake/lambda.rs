@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{FakeAccount, not_found};
 use crate::ports::*;
+use crate::spec::*;
 
 impl LambdaPort for FakeAccount {
     async fn function(&self, name: &str) -> PortResult<Option<Found<FunctionSpec>>> {

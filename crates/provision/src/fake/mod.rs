@@ -5,10 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use serde_json::Value;
-
-use crate::engine::Ports;
+use crate::ports::Ports;
 use crate::ports::*;
+use crate::spec::*;
 
 mod cloudwatch;
 mod detective;
@@ -47,7 +46,7 @@ pub struct FakeState {
     /// Role name → spec.
     pub roles: BTreeMap<String, RoleSpec>,
     /// (role, policy name) → policy.
-    pub role_policies: BTreeMap<(String, String), Value>,
+    pub role_policies: BTreeMap<(String, String), PolicyDocument>,
     /// How many more CreateFunction calls fail as if IAM had not propagated the role yet.
     pub role_propagation_failures: u32,
     /// How many more CreateKey and PutKeyPolicy calls fail as if IAM had not propagated the

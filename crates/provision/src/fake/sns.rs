@@ -3,6 +3,7 @@
 
 use super::{FakeAccount, not_found};
 use crate::ports::*;
+use crate::spec::*;
 
 impl SnsPort for FakeAccount {
     async fn list_topics(&self) -> PortResult<Vec<String>> {
@@ -24,7 +25,7 @@ impl SnsPort for FakeAccount {
             .get_mut(arn)
             .ok_or_else(|| not_found("SetTopicAttributes", arn))?;
         match name {
-            "Policy" => topic.policy = serde_json::from_str(value).ok(),
+            "Policy" => topic.policy = serde_json::from_str(value).ok().map(PolicyDocument::new),
             "KmsMasterKeyId" => topic.kms_master_key_id = Some(value.to_owned()),
             _ => {}
         }
@@ -77,7 +78,7 @@ impl SnsPort for FakeAccount {
         }
         s.next_id += 1;
         // Email subscriptions wait for the recipient to confirm.
-        let pending = spec.protocol.starts_with("email");
+        let pending = spec.protocol.needs_confirmation();
         let arn = if pending {
             format!("pending:{}", s.next_id)
         } else {

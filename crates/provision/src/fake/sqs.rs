@@ -2,6 +2,7 @@
 
 use super::{FakeAccount, not_found};
 use crate::ports::*;
+use crate::spec::*;
 
 impl SqsPort for FakeAccount {
     async fn queue(&self, name: &str) -> PortResult<Option<Found<QueueSpec>>> {

@@ -1,0 +1,270 @@
+//! Typed properties: one [`Spec`] variant per kind of resource, a [`SpecChange`] that carries a
+//! change in its action's shape ([`Diff`]), and [`Deferred`] for what is only known once apply has
+//! created what it comes from. One table (`kinds!`, below) lists every kind with its name, its
+//! spec type and whether it is adoptable, and generates [`Kind`], [`Spec`] and [`SpecChange`]
+//! from it. Diffing compares values of these types and apply matches on them exhaustively:
+//! adding a kind is a row of the table and a spec type, and the compiler lists every place that
+//! must handle it. The spec types are grouped by AWS service, one module each.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub mod cloudwatch;
+pub mod detective;
+pub mod dynamodb;
+pub mod events;
+pub mod guardduty;
+pub mod iam;
+pub mod kms;
+pub mod lambda;
+pub mod sns;
+pub mod sqs;
+pub mod value;
+
+mod change;
+
+pub use change::{Action, Diff, Replacement};
+pub use cloudwatch::{AlarmSpec, DashboardSpec};
+pub use detective::{DatasourcesSpec, GraphSpec, MemberSpec, OrganizationSpec};
+pub use dynamodb::{BillingMode, TableSpec};
+pub use events::{RuleSpec, RuleState, TargetSpec, TargetsSpec};
+pub use guardduty::DetectorSpec;
+pub use iam::{RolePolicySpec, RoleSpec};
+pub use kms::KeySpec;
+pub use lambda::{FunctionSpec, InvokeConfigSpec, PermissionSpec};
+pub use sns::{Protocol, SubscriptionSpec, TopicSpec};
+pub use sqs::QueueSpec;
+pub use value::{Deferred, PolicyDocument, Tags, Unknown};
+
+/// Declares [`Kind`], [`Spec`] and [`SpecChange`] from one table of `variant => name, spec
+/// type, adoptable`, so the three enums, the names and the conversions between them cannot
+/// disagree.
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $kind:ident => $name:literal, $ty:ty, $adoptable:literal;)*) => {
+        /// The kinds of resources Watchpost manages, in the order they are created. Deletion
+        /// runs in the reverse order, so everything is removed before what it depends on.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum Kind {
+            $($(#[$doc])* #[serde(rename = $name)] $kind,)*
+        }
+
+        impl Kind {
+            /// Every kind, in creation order.
+            pub const ALL: &[Kind] = &[$(Kind::$kind),*];
+
+            /// The kind's name, as plans and `[watchpost] adopt` spell it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Kind::$kind => $name),*
+                }
+            }
+
+            /// Whether a resource of this kind is found by its configured or derived name and
+            /// is the stack's by its tag (or the dashboard's title): one that exists without it
+            /// is someone else's until `[watchpost] adopt` names it. The other kinds are parts
+            /// of such a resource (a role's policy, a rule's targets), or are owned otherwise.
+            pub fn adoptable(self) -> bool {
+                match self {
+                    $(Kind::$kind => $adoptable),*
+                }
+            }
+        }
+
+        /// A resource's properties, desired or observed: one variant per [`Kind`].
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum Spec {
+            $($kind($ty)),*
+        }
+
+        $(impl From<$ty> for Spec {
+            fn from(spec: $ty) -> Spec {
+                Spec::$kind(spec)
+            }
+        })*
+
+        impl Spec {
+            pub fn kind(&self) -> Kind {
+                match self {
+                    $(Spec::$kind(_) => Kind::$kind),*
+                }
+            }
+        }
+
+        /// One change's properties, typed by kind, in its action's shape.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum SpecChange {
+            $($kind(Diff<$ty>)),*
+        }
+
+        impl SpecChange {
+            /// A create of `want`.
+            pub fn create(want: Spec) -> SpecChange {
+                match want {
+                    $(Spec::$kind(want) => SpecChange::$kind(Diff::Create { want })),*
+                }
+            }
+
+            /// A delete of `had`, which AWS knows as `id`.
+            pub fn delete(had: Spec, id: String) -> SpecChange {
+                match had {
+                    $(Spec::$kind(had) => SpecChange::$kind(Diff::Delete { had, id })),*
+                }
+            }
+
+            /// An update (or, with `replace`, a replacement) from `had` to `want`, which are
+            /// specs of one kind: a resource's id names its kind, so the desired and the
+            /// observed spec of one id always agree.
+            pub fn update(had: Spec, want: Spec, id: String, replace: bool) -> SpecChange {
+                match (had, want) {
+                    $((Spec::$kind(had), Spec::$kind(want)) => SpecChange::$kind(if replace {
+                        Diff::Replace { had, want, id }
+                    } else {
+                        Diff::Update { had, want, id }
+                    }),)*
+                    (had, want) => unreachable!("a {} spec changing into a {} spec", had.kind(), want.kind()),
+                }
+            }
+
+            pub fn action(&self) -> Action {
+                match self {
+                    $(SpecChange::$kind(diff) => diff.action()),*
+                }
+            }
+
+            /// The resource's id in AWS; none for a create.
+            pub fn id(&self) -> Option<&str> {
+                match self {
+                    $(SpecChange::$kind(diff) => diff.id()),*
+                }
+            }
+
+            /// What is there, as observed; none for a create.
+            pub fn had(&self) -> Option<Spec> {
+                match self {
+                    $(SpecChange::$kind(diff) => diff.had().cloned().map(Spec::$kind)),*
+                }
+            }
+
+            /// What is wanted, as desired; none for a delete.
+            pub fn want(&self) -> Option<Spec> {
+                match self {
+                    $(SpecChange::$kind(diff) => diff.want().cloned().map(Spec::$kind)),*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    // kind                  name                        spec type                      adoptable
+    /// The enricher's execution role (trust policy and tags; its policies come later, once
+    /// what they name exists).
+    IamRole               => "iam-role",               iam::RoleSpec,                 true;
+    KmsKey                => "kms-key",                kms::KeySpec,                  true;
+    SnsTopic              => "sns-topic",              sns::TopicSpec,                true;
+    SnsSubscription       => "sns-subscription",       sns::SubscriptionSpec,         false;
+    DetectiveGraph        => "detective-graph",        detective::GraphSpec,          false;
+    DetectiveMember       => "detective-member",       detective::MemberSpec,         false;
+    DetectiveDatasources  => "detective-datasources",  detective::DatasourcesSpec,    false;
+    DetectiveOrganization => "detective-organization", detective::OrganizationSpec,   false;
+    SqsQueue              => "sqs-queue",              sqs::QueueSpec,                true;
+    DynamodbTable         => "dynamodb-table",         dynamodb::TableSpec,           true;
+    IamRolePolicy         => "iam-role-policy",        iam::RolePolicySpec,           false;
+    LambdaFunction        => "lambda-function",        lambda::FunctionSpec,          true;
+    LambdaInvokeConfig    => "lambda-invoke-config",   lambda::InvokeConfigSpec,      false;
+    EventsRule            => "events-rule",            events::RuleSpec,              true;
+    EventsTargets         => "events-targets",         events::TargetsSpec,           false;
+    LambdaPermission      => "lambda-permission",      lambda::PermissionSpec,        false;
+    CloudwatchAlarm       => "cloudwatch-alarm",       cloudwatch::AlarmSpec,         true;
+    CloudwatchDashboard   => "cloudwatch-dashboard",   cloudwatch::DashboardSpec,     true;
+    GuarddutyDetector     => "guardduty-detector",     guardduty::DetectorSpec,       false;
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Spec {
+    /// The properties as JSON, for showing them (plans, reasons); never read back.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("specs serialize")
+    }
+
+    /// The first value that is not known yet, if any.
+    pub fn unknown(&self) -> Option<Unknown> {
+        match self {
+            Spec::IamRolePolicy(spec) => spec.policy.unknown(),
+            Spec::LambdaFunction(spec) => spec.unknown(),
+            _ => None,
+        }
+    }
+
+    /// Why going from `self` to `want` needs a new resource, when AWS cannot make the change
+    /// in place: a DynamoDB table's key schema is fixed at creation.
+    pub fn replacement(&self, want: &Spec) -> Option<Replacement> {
+        match (self, want) {
+            (Spec::DynamodbTable(had), Spec::DynamodbTable(want))
+                if had.partition_key != want.partition_key =>
+            {
+                Some(Replacement {
+                    field: "partition_key",
+                    had: had.partition_key.clone(),
+                    want: want.partition_key.clone(),
+                    consequence: "DynamoDB cannot change a table's key, so the table is replaced and its items are lost",
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl SpecChange {
+    /// What is there, as JSON for showing.
+    pub fn had_json(&self) -> Option<Value> {
+        self.had().map(|s| s.to_json())
+    }
+
+    /// What is wanted, as JSON for showing.
+    pub fn want_json(&self) -> Option<Value> {
+        self.want().map(|s| s.to_json())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    /// The config accepts `[watchpost] adopt` entries of the kinds it knows as adoptable; they
+    /// must be exactly the kinds this table marks adoptable, by the names plans show.
+    #[test]
+    fn the_config_adopts_exactly_the_kinds_the_table_marks_adoptable() {
+        for kind in Kind::ALL {
+            let text = format!(
+                "[watchpost]\nstack = \"wp\"\nadopt = [\"{kind}:wp-x\"]\n[alarms]\nenabled = false\n"
+            );
+            let accepted = watchpost_core::Config::from_toml(&text, "adopt.toml");
+            assert_eq!(
+                accepted.is_ok(),
+                kind.adoptable(),
+                "{kind}: {:?}",
+                accepted.err().map(|e| e.to_string())
+            );
+        }
+    }
+
+    #[test]
+    fn every_kind_has_its_own_name_and_serializes_as_it() {
+        let mut names: Vec<&str> = Kind::ALL.iter().map(|kind| kind.as_str()).collect();
+        for kind in Kind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Kind::ALL.len());
+    }
+}

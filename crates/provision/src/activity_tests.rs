@@ -647,3 +647,44 @@ async fn a_provisioned_usage_alarm_firing_is_a_usage_finding_for_the_core() {
         Some(ParsedEvent::Ignored(_))
     ));
 }
+
+/// Regression: an untagged alarm with the name of a usage alarm that discovery wants was not in
+/// the set checked for "not ours" (observation compared against the listed models only), so the
+/// plan said "create", PutMetricAlarm overwrote the alarm, and every later plan said "create"
+/// again (PutMetricAlarm does not tag an alarm that exists). It stops the plan, as an untagged
+/// alarm of any other name the stack wants does.
+#[tokio::test]
+async fn an_untagged_alarm_named_like_a_discovered_usage_alarm_stops_the_plan() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    metric(&account, "AWS/Bedrock", "Invocations", &[("ModelId", "m1")]);
+    let theirs = AlarmSpec {
+        description: "the team's own".into(),
+        metrics: Vec::new(),
+        comparison_operator: "GreaterThanThreshold".into(),
+        threshold: Some(1.0),
+        threshold_metric_id: None,
+        evaluation_periods: 1,
+        datapoints_to_alarm: 1,
+        treat_missing_data: "missing".into(),
+        alarm_actions: Vec::new(),
+        ok_actions: Vec::new(),
+        tags: Tags::new(),
+    };
+    account
+        .state()
+        .alarms
+        .insert("wp-usage-bedrock-Invocations-m1".into(), theirs.clone());
+    let err = plan_region(&account, &config(""), &package(), REGION, Mode::Apply)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cloudwatch-alarm:wp-usage-bedrock-Invocations-m1"),
+        "{err}"
+    );
+    assert_eq!(account.count("PutMetricAlarm"), 0);
+    assert_eq!(
+        account.state().alarms["wp-usage-bedrock-Invocations-m1"],
+        theirs
+    );
+}

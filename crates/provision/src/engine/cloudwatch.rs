@@ -12,23 +12,16 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     let stack = o.stack();
     let cloudwatch = o.ports.cloudwatch();
     let prefix = format!("{stack}-");
-    let wanted: Vec<String> = desired::desired(o.config, &o.ctx)
-        .into_iter()
-        .filter(|r| r.id.kind == crate::spec::Kind::CloudwatchAlarm)
-        .map(|r| r.id.name)
-        .collect();
     for (name, Found { id: arn, spec, .. }) in cloudwatch
         .alarms(&prefix)
         .await
         .map_err(o.err(format!("the CloudWatch alarms {prefix}*")))?
     {
+        // Every alarm under the stack's prefix, owned or not: an untagged one with a name the
+        // stack wants stops the plan (PutMetricAlarm would overwrite it, and does not tag an
+        // alarm that exists), whether the name is a listed alarm's or one discovery wants.
         let owned = o.owns(&spec.tags);
-        // An untagged alarm with a name the stack wants is shown (not owned): PutMetricAlarm
-        // would overwrite it, so the plan stops until the config adopts it. Skipping it planned
-        // "create" on every run, since PutMetricAlarm does not tag an alarm that exists.
-        if owned || wanted.contains(&name) {
-            o.found(&name, arn, spec, owned);
-        }
+        o.found(&name, arn, spec, owned);
     }
     let dashboard = names::dashboard(stack);
     if let Some(spec) = cloudwatch

@@ -9,7 +9,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use watchpost_core::Config;
-use watchpost_provision::Mode;
 
 #[derive(Parser)]
 #[command(
@@ -159,21 +158,29 @@ fn main() -> ExitCode {
             common,
             detailed_exitcode,
         } => {
-            return provisioning(&common, Mode::Apply, false, false, detailed_exitcode, None);
+            return provisioning(&common, provision::Operation::Plan, detailed_exitcode);
         }
         Command::Apply {
             common,
             yes,
             force_unlock,
         } => {
-            return provisioning(&common, Mode::Apply, true, yes, false, force_unlock);
+            return provisioning(
+                &common,
+                provision::Operation::Apply { yes, force_unlock },
+                false,
+            );
         }
         Command::Destroy {
             common,
             yes,
             force_unlock,
         } => {
-            return provisioning(&common, Mode::Destroy, true, yes, false, force_unlock);
+            return provisioning(
+                &common,
+                provision::Operation::Destroy { yes, force_unlock },
+                false,
+            );
         }
         Command::Outputs { common } => load_config(Some(&common.config))
             .and_then(|config| provision::outputs(&config, common.output)),
@@ -199,25 +206,19 @@ fn exit(result: Result<(), Failure>) -> ExitCode {
 /// plan, apply and destroy; with `--detailed-exitcode`, 2 means the plan has changes.
 fn provisioning(
     common: &ProvisionArgs,
-    mode: Mode,
-    apply: bool,
-    yes: bool,
+    operation: provision::Operation,
     detailed_exitcode: bool,
-    force_unlock: Option<String>,
 ) -> ExitCode {
-    let options = provision::Options {
-        output: common.output,
-        yes,
-        force_unlock,
-    };
     // What is deployed must say who receives its alarms; destroying needs no such thing.
-    let config = match mode {
-        Mode::Apply => deployable_config(&common.config),
-        Mode::Destroy => load_config(Some(&common.config)),
+    let config = match operation {
+        provision::Operation::Destroy { .. } => load_config(Some(&common.config)),
+        provision::Operation::Plan | provision::Operation::Apply { .. } => {
+            deployable_config(&common.config)
+        }
     };
     let result = config.and_then(|config| {
         let package = provision::package(&config, &common.config, common.package.as_deref());
-        provision::run(&config, &package, mode, apply, options)
+        provision::run(&config, &package, operation, common.output)
     });
     match result {
         Ok(provision::Done::Changes) if detailed_exitcode => ExitCode::from(2),

@@ -11,17 +11,28 @@ use watchpost_provision::adapters::AwsPorts;
 use watchpost_provision::artifact::Package;
 use watchpost_provision::engine::{self, RegionOutputs};
 use watchpost_provision::lock::{self, LockInfo};
-use watchpost_provision::ports::StsPort;
+use watchpost_provision::ports::{SqsPort, StsPort};
+use watchpost_provision::session::{Outcome, Session, Stop};
 use watchpost_provision::{Mode, Plan, chain, redrive, render};
 
 use crate::{Failure, OutputFormat};
 
 /// What a provisioning subcommand was asked to do.
-pub struct Options {
-    pub output: OutputFormat,
-    pub yes: bool,
-    /// Remove the stack's lock with this id instead of applying.
-    pub force_unlock: Option<String>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    /// Show what apply would change.
+    Plan,
+    /// Converge the account on the config, after confirmation unless `yes`; or, with
+    /// `force_unlock`, only remove the stack's lock with that id, left by a run that stopped.
+    Apply {
+        yes: bool,
+        force_unlock: Option<String>,
+    },
+    /// Remove everything the stack owns, the same way.
+    Destroy {
+        yes: bool,
+        force_unlock: Option<String>,
+    },
 }
 
 /// The outcome: whether the plan had changes (for `--detailed-exitcode`).
@@ -116,39 +127,110 @@ pub fn package(config: &Config, config_path: &Path, zip: Option<&Path>) -> Packa
     }
 }
 
-/// `plan` (apply = false) or `apply`/`destroy` (apply = true).
+/// `plan`, `apply`, `destroy` or `--force-unlock`, shown as `output`.
 pub fn run(
     config: &Config,
     package: &Package,
-    mode: Mode,
-    apply: bool,
-    options: Options,
+    operation: Operation,
+    output: OutputFormat,
 ) -> Result<Done, Failure> {
     runtime()?.block_on(async {
         let regions = regions(config).await?;
-        let stack = &config.watchpost.stack;
-        if let Some(id) = &options.force_unlock {
-            return force_unlock(&regions, stack, id).await;
+        let (mode, yes, force) = match operation {
+            Operation::Plan => return plan(&regions, config, package, output).await,
+            Operation::Apply { yes, force_unlock } => (Mode::Apply, yes, force_unlock),
+            Operation::Destroy { yes, force_unlock } => (Mode::Destroy, yes, force_unlock),
+        };
+        match force {
+            Some(id) => force_unlock(&regions, &config.watchpost.stack, &id).await,
+            None => apply(&regions, config, package, mode, yes, output).await,
         }
-        if !apply {
-            return plan_and_apply(&regions, config, package, mode, false, &options).await;
-        }
-        // Apply and destroy hold the stack's lock in every region from before they observe
-        // until they are done, so that two runs cannot undo each other.
-        let lock = lock_info(&regions, mode).await;
-        lock::acquire_all(&regions, stack, &lock)
-            .await
-            .map_err(|e| Failure::Failed(chain(&e)))?;
-        let result = plan_and_apply(&regions, config, package, mode, true, &options).await;
-        for err in lock::release_all(&regions, stack, &lock.id).await {
-            eprintln!(
-                "warning: {} (the lock stays: remove it with --force-unlock {})",
-                chain(&err),
-                lock.id
-            );
-        }
-        result
     })
+}
+
+/// Plans and shows the plan.
+async fn plan(
+    regions: &[(String, AwsPorts)],
+    config: &Config,
+    package: &Package,
+    output: OutputFormat,
+) -> Result<Done, Failure> {
+    let (planned, _) = engine::plan_all(regions, config, package, Mode::Apply)
+        .await
+        .map_err(|e| Failure::Failed(chain(&e)))?;
+    show(&planned, output);
+    Ok(if planned.is_empty() {
+        Done::NoChanges
+    } else {
+        Done::Changes
+    })
+}
+
+/// Apply or destroy, as one session: lock, plan, show, ask, apply, release.
+async fn apply(
+    regions: &[(String, AwsPorts)],
+    config: &Config,
+    package: &Package,
+    mode: Mode,
+    yes: bool,
+    output: OutputFormat,
+) -> Result<Done, Failure> {
+    let lock = lock_info(regions, mode).await;
+    let terminal = std::io::stdout().is_terminal();
+    let progress = |line: &str| {
+        if terminal {
+            println!("  {line}");
+        }
+    };
+    let session = Session {
+        regions,
+        config,
+        package,
+        mode,
+    };
+    let run = session
+        .run(
+            &lock,
+            |planned| show(planned, output),
+            async |_| confirm(mode, yes),
+            &progress,
+        )
+        .await;
+    for err in &run.unreleased {
+        eprintln!(
+            "warning: {} (the lock stays: remove it with --force-unlock {})",
+            chain(err),
+            lock.id
+        );
+    }
+    let (planned, report) = match run.outcome {
+        Ok(Outcome::NoChanges(_)) => return Ok(Done::NoChanges),
+        Ok(Outcome::Applied(planned, report)) => (planned, report),
+        Err(Stop::Declined(failure)) => return Err(failure),
+        Err(Stop::Locked(err)) => return Err(Failure::Failed(chain(&err))),
+        Err(Stop::Plan(err)) => return Err(Failure::Failed(chain(&err))),
+    };
+    let (create, update, delete) = planned.counts();
+    if report.errors.is_empty() {
+        println!(
+            "Apply complete: {} changes ({create} to create, {update} to update, {delete} to delete).",
+            planned.changes.len()
+        );
+        Ok(Done::Changes)
+    } else {
+        // Each error with its causes, each cause once.
+        let lines: Vec<String> = report
+            .errors
+            .iter()
+            .map(|e| format!("  {}", chain(e)))
+            .collect();
+        Err(Failure::Failed(format!(
+            "{} of {} changes failed (the others were applied; fix these and apply again):\n{}",
+            report.errors.len(),
+            planned.changes.len(),
+            lines.join("\n")
+        )))
+    }
 }
 
 /// Who takes the lock: the caller's identity, user, host and process, now.
@@ -207,56 +289,6 @@ async fn force_unlock(
     Ok(Done::NoChanges)
 }
 
-/// Plans, shows the plan, and (when `apply`) asks and applies it.
-async fn plan_and_apply(
-    regions: &[(String, AwsPorts)],
-    config: &Config,
-    package: &Package,
-    mode: Mode,
-    apply: bool,
-    options: &Options,
-) -> Result<Done, Failure> {
-    let (plan, _) = engine::plan_all(regions, config, package, mode)
-        .await
-        .map_err(|e| Failure::Failed(chain(&e)))?;
-    show(&plan, options.output);
-    if plan.is_empty() {
-        return Ok(Done::NoChanges);
-    }
-    if !apply {
-        return Ok(Done::Changes);
-    }
-    confirm(mode, options.yes)?;
-    let terminal = std::io::stdout().is_terminal();
-    let progress = |line: &str| {
-        if terminal {
-            println!("  {line}");
-        }
-    };
-    let report = engine::apply_all(regions, config, package, &plan, &progress).await;
-    let (create, update, delete) = plan.counts();
-    if report.errors.is_empty() {
-        println!(
-            "Apply complete: {} changes ({create} to create, {update} to update, {delete} to delete).",
-            plan.changes.len()
-        );
-        Ok(Done::Changes)
-    } else {
-        // Each error with its causes, each cause once.
-        let lines: Vec<String> = report
-            .errors
-            .iter()
-            .map(|e| format!("  {}", chain(e)))
-            .collect();
-        Err(Failure::Failed(format!(
-            "{} of {} changes failed (the others were applied; fix these and apply again):\n{}",
-            report.errors.len(),
-            plan.changes.len(),
-            lines.join("\n")
-        )))
-    }
-}
-
 /// `outputs`: what exists now, per region.
 pub fn outputs(config: &Config, output: OutputFormat) -> Result<(), Failure> {
     runtime()?.block_on(async {
@@ -265,10 +297,10 @@ pub fn outputs(config: &Config, output: OutputFormat) -> Result<(), Failure> {
         // that is not the stack's; outputs still shows the rest).
         let mut outputs: Vec<RegionOutputs> = Vec::new();
         for (region, ports) in &regions {
-            let observation = engine::observe(ports, config, region)
+            let region_outputs = engine::outputs(ports, config, region)
                 .await
                 .map_err(|e| Failure::Failed(chain(&e)))?;
-            outputs.push(observation.outputs);
+            outputs.push(region_outputs);
         }
         match output {
             OutputFormat::Json => println!(
@@ -290,27 +322,27 @@ pub fn redrive(config: &Config, dry_run: bool, max: usize) -> Result<(), Failure
                 .region(Region::new(name.clone()))
                 .load()
                 .await;
-            let sqs = aws_sdk_sqs::Client::new(&sdk);
-            let lambda = aws_sdk_lambda::Client::new(&sdk);
+            let ports = AwsPorts::new(&sdk, &sdk);
             let queue = watchpost_provision::desired::names::dlq(&config.watchpost.stack);
-            let url = sqs
-                .get_queue_url()
-                .queue_name(&queue)
-                .send()
+            let url = ports
+                .sqs
+                .queue_url(&queue)
                 .await
                 .map_err(|e| {
                     Failure::Failed(format!(
-                        "{name}: cannot find the dead-letter queue {queue}: {}",
-                        aws_sdk_sqs::error::DisplayErrorContext(&e)
+                        "{name}: cannot find the dead-letter queue {queue}: {e}"
                     ))
                 })?
-                .queue_url()
-                .unwrap_or_default()
-                .to_owned();
+                .ok_or_else(|| {
+                    Failure::Failed(format!(
+                        "{name}: cannot find the dead-letter queue {queue}: it does not exist"
+                    ))
+                })?;
             let function = &config.enricher.function_name;
-            let outcomes = redrive::redrive(&sqs, &lambda, &url, function, max, dry_run)
-                .await
-                .map_err(|e| Failure::Failed(format!("{name}: {e}")))?;
+            let outcomes =
+                redrive::redrive(&ports.sqs, &ports.lambda, &url, function, max, dry_run)
+                    .await
+                    .map_err(|e| Failure::Failed(format!("{name}: {e}")))?;
             let sent = outcomes.iter().filter(|o| o.redriven).count();
             for outcome in &outcomes {
                 let failure = outcome

@@ -1,12 +1,14 @@
 //! Provisioning the demo config into the local AWS exactly as `watchpost apply` does: the same
-//! SDK adapters and engine, the plan shown with the same renderer, every per-resource error
-//! reported. Then a second plan, which reads back what now exists (the outputs the function's
+//! SDK adapters and session (lock, plan, apply, release), the plan shown with the same
+//! renderer, every per-resource error reported. Then a second plan, which reads back what now exists (the outputs the function's
 //! environment falls back to) and shows whether apply converged.
 
 use watchpost_core::Config;
 use watchpost_provision::adapters::AwsPorts;
 use watchpost_provision::artifact::Package;
 use watchpost_provision::engine::{self, RegionOutputs};
+use watchpost_provision::lock::LockInfo;
+use watchpost_provision::session::{Outcome, Session};
 use watchpost_provision::{Mode, chain, render};
 
 use crate::error::DemoError;
@@ -23,7 +25,8 @@ pub struct Provisioned {
     pub outputs: RegionOutputs,
 }
 
-/// Plans, shows the plan, applies it, and plans again.
+/// Plans, shows the plan, applies it (one session, as `watchpost apply --yes` runs it, lock
+/// and all), and plans again.
 pub async fn provision(
     ports: AwsPorts,
     region: &str,
@@ -32,14 +35,40 @@ pub async fn provision(
     progress: &dyn Progress,
 ) -> Result<Provisioned, DemoError> {
     let regions = vec![(region.to_owned(), ports)];
-    let (plan, _) = engine::plan_all(&regions, config, package, Mode::Apply)
-        .await
-        .map_err(|err| DemoError::Provision(chain(&err)))?;
-    for line in render::text(&plan).lines() {
-        progress.detail(line);
+    let session = Session {
+        regions: &regions,
+        config,
+        package,
+        mode: Mode::Apply,
+    };
+    let lock = LockInfo {
+        id: format!("demo-{}", std::process::id()),
+        holder: "the demo".into(),
+        operation: "apply".into(),
+        since: "now".into(),
+    };
+    let run = session
+        .run(
+            &lock,
+            |planned| {
+                for line in render::text(planned).lines() {
+                    progress.detail(line);
+                }
+            },
+            async |_| Ok::<(), std::convert::Infallible>(()),
+            // Apply's own progress names each change again, as the plan above just did: left
+            // out.
+            &|_| {},
+        )
+        .await;
+    if let Some(err) = run.unreleased.first() {
+        return Err(DemoError::Provision(chain(err)));
     }
-    // Apply's own progress names each change again, as the plan above just did: left out.
-    let report = engine::apply_all(&regions, config, package, &plan, &|_| {}).await;
+    let (planned, report) = match run.outcome {
+        Ok(Outcome::NoChanges(planned)) => (planned, Default::default()),
+        Ok(Outcome::Applied(planned, report)) => (planned, report),
+        Err(stop) => return Err(DemoError::Provision(chain(&stop))),
+    };
     if !report.errors.is_empty() {
         let lines: Vec<String> = report
             .errors
@@ -49,7 +78,7 @@ pub async fn provision(
         return Err(DemoError::Provision(format!(
             "{} of {} changes failed:\n{}",
             report.errors.len(),
-            plan.changes.len(),
+            planned.changes.len(),
             lines.join("\n")
         )));
     }
@@ -62,7 +91,7 @@ pub async fn provision(
         .map(|o| o.outputs)
         .unwrap_or_default();
     Ok(Provisioned {
-        applied: plan.counts(),
+        applied: planned.counts(),
         remaining: again.changes.len(),
         outputs,
     })

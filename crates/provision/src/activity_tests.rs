@@ -11,6 +11,7 @@ use watchpost_core::finding::ParsedEvent;
 
 use crate::artifact::{Package, zip_of};
 use crate::desired::{self, names};
+use crate::engine::Planned;
 use crate::engine::{apply_region, plan_region};
 use crate::fake::FakeAccount;
 use crate::model::{Action, Mode, Plan};
@@ -47,15 +48,15 @@ fn package() -> Package {
     )
 }
 
-async fn plan(account: &FakeAccount, config: &Config, mode: Mode) -> Plan {
+async fn plan(account: &FakeAccount, config: &Config, mode: Mode) -> Planned {
     plan_region(account, config, &package(), REGION, mode)
         .await
         .unwrap()
         .0
 }
 
-async fn apply(account: &FakeAccount, config: &Config, plan: &Plan) {
-    let report = apply_region(account, config, &package(), REGION, &plan.changes, &|_| {}).await;
+async fn apply(account: &FakeAccount, config: &Config, plan: &Planned) {
+    let report = apply_region(account, config, &package(), &plan, REGION, &|_| {}).await;
     assert!(report.errors.is_empty(), "{:#?}", report.errors);
 }
 

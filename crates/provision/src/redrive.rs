@@ -3,18 +3,12 @@
 //! invoke it at all). Redrive sends each event back to the function as an asynchronous
 //! invocation and deletes the message only once Lambda has accepted it, so nothing is lost; the
 //! enricher's alert state makes a second delivery of an alert already sent a no-op per route.
+//! It reads the queue and invokes the function through the ports, like everything else.
 
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::InvocationType;
-use aws_sdk_sqs::types::MessageSystemAttributeName;
 use serde_json::Value;
 use watchpost_core::text::clip_ascii;
 
-use crate::adapters::sdk_err;
-use crate::ports::{PortError, PortResult};
-
-/// Messages per ReceiveMessage call (SQS API reference: at most 10).
-const RECEIVE_MAX: i32 = 10;
+use crate::ports::{LambdaPort, PortResult, SqsPort};
 
 /// Where a dead letter came from, which decides where its event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,9 +105,9 @@ pub struct Outcome {
 
 /// Redrives at most `max` messages from `queue_url` to `function` (or only lists them with
 /// `dry_run`). Each message is deleted only after Lambda accepted its event.
-pub async fn redrive(
-    sqs: &aws_sdk_sqs::Client,
-    lambda: &aws_sdk_lambda::Client,
+pub async fn redrive<S: SqsPort, L: LambdaPort>(
+    sqs: &S,
+    lambda: &L,
     queue_url: &str,
     function: &str,
     max: usize,
@@ -123,30 +117,23 @@ pub async fn redrive(
     // A message kept in the queue comes back after its visibility timeout; one pass is enough.
     let mut seen = std::collections::BTreeSet::new();
     while outcomes.len() < max {
-        let received = sqs
-            .receive_message()
-            .queue_url(queue_url)
-            .max_number_of_messages(RECEIVE_MAX.min((max - outcomes.len()) as i32))
-            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
-            // Long enough to invoke and delete; kept messages reappear after it. A dry run
-            // hides nothing (what it saw is remembered in `seen`).
-            .visibility_timeout(if dry_run { 0 } else { 60 })
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .map_err(sdk_err!("ReceiveMessage"))?;
-        let messages = received.messages();
+        // Long enough to invoke and delete; kept messages reappear after it. A dry run hides
+        // nothing (what it saw is remembered in `seen`).
+        let visibility = if dry_run { 0 } else { 60 };
+        let messages = sqs
+            .receive(queue_url, max - outcomes.len(), visibility, 1)
+            .await?;
         if messages.is_empty() {
             break;
         }
         let mut new = 0;
         for message in messages {
-            let id = message.message_id().unwrap_or_default().to_owned();
+            let id = message.id.clone();
             if !seen.insert(id.clone()) {
                 continue;
             }
             new += 1;
-            let outcome = match read_dead_letter(message.body().unwrap_or_default()) {
+            let outcome = match read_dead_letter(&message.body) {
                 DeadLetter::Unreadable(why) => Outcome {
                     summary: format!("message {}", clip_ascii(&id, 80)),
                     message_id: id,
@@ -165,11 +152,17 @@ pub async fn redrive(
                             kept_because: Some("dry run".into()),
                         }
                     } else {
-                        let sent = send(lambda, function, &event).await;
-                        let kept_because = match sent {
-                            Ok(()) => delete(sqs, queue_url, message.receipt_handle()).await.err(),
-                            Err(err) => Some(err.to_string()),
-                        };
+                        let kept_because =
+                            match lambda.invoke_async(function, &event.to_string()).await {
+                                Ok(()) => sqs
+                                    .delete_message(queue_url, &message.receipt)
+                                    .await
+                                    .err()
+                                    .map(|e| {
+                                        format!("sent again, but not deleted from the queue: {e}")
+                                    }),
+                                Err(err) => Some(err.to_string()),
+                            };
                         Outcome {
                             message_id: id,
                             summary,
@@ -187,45 +180,6 @@ pub async fn redrive(
         }
     }
     Ok(outcomes)
-}
-
-/// An asynchronous invocation: Lambda queues the event and answers 202.
-async fn send(lambda: &aws_sdk_lambda::Client, function: &str, event: &Value) -> PortResult<()> {
-    let out = lambda
-        .invoke()
-        .function_name(function)
-        .invocation_type(InvocationType::Event)
-        .payload(Blob::new(event.to_string()))
-        .send()
-        .await
-        .map_err(sdk_err!("Invoke"))?;
-    if out.status_code() == 202 {
-        Ok(())
-    } else {
-        Err(PortError::Other {
-            call: "Invoke",
-            code: out.status_code().to_string(),
-            message: format!(
-                "Lambda answered {} instead of 202 (accepted)",
-                out.status_code()
-            ),
-        })
-    }
-}
-
-async fn delete(
-    sqs: &aws_sdk_sqs::Client,
-    queue_url: &str,
-    receipt: Option<&str>,
-) -> Result<(), String> {
-    sqs.delete_message()
-        .queue_url(queue_url)
-        .set_receipt_handle(receipt.map(str::to_owned))
-        .send()
-        .await
-        .map_err(sdk_err!("DeleteMessage"))
-        .map_err(|e| format!("sent again, but not deleted from the queue: {e}"))?;
-    Ok(())
 }
 
 #[cfg(test)]

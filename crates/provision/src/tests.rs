@@ -4,9 +4,10 @@ use watchpost_core::Config;
 
 use crate::artifact::{Package, zip_of};
 use crate::desired::Context;
+use crate::engine::Planned;
 use crate::engine::{apply_region, chain, plan_region};
 use crate::fake::FakeAccount;
-use crate::model::{Action, Mode, Plan};
+use crate::model::{Action, Mode};
 use crate::ports::*;
 use crate::render;
 use crate::spec::Kind;
@@ -75,23 +76,15 @@ fn context() -> Context {
     }
 }
 
-async fn plan(account: &FakeAccount, config: &Config, mode: Mode) -> Plan {
+async fn plan(account: &FakeAccount, config: &Config, mode: Mode) -> Planned {
     plan_region(account, config, &package("1"), REGION, mode)
         .await
         .unwrap()
         .0
 }
 
-async fn apply(account: &FakeAccount, config: &Config, plan: &Plan) {
-    let report = apply_region(
-        account,
-        config,
-        &package("1"),
-        REGION,
-        &plan.changes,
-        &|_| {},
-    )
-    .await;
+async fn apply(account: &FakeAccount, config: &Config, plan: &Planned) {
+    let report = apply_region(account, config, &package("1"), &plan, REGION, &|_| {}).await;
     assert!(report.errors.is_empty(), "{:#?}", report.errors);
 }
 
@@ -657,15 +650,7 @@ async fn create_function_waits_for_iam_to_propagate_the_new_role() {
     let account = FakeAccount::new(ACCOUNT, REGION);
     account.state().role_propagation_failures = 100;
     let first = plan(&account, &config, Mode::Apply).await;
-    let report = apply_region(
-        &account,
-        &config,
-        &package("1"),
-        REGION,
-        &first.changes,
-        &|_| {},
-    )
-    .await;
+    let report = apply_region(&account, &config, &package("1"), &first, REGION, &|_| {}).await;
     let failed: Vec<Kind> = report.errors.iter().map(|e| e.id.kind).collect();
     assert!(failed.contains(&Kind::LambdaFunction), "{failed:?}");
     assert!(
@@ -690,15 +675,7 @@ async fn a_failed_call_is_the_apply_errors_source_and_shows_once_in_its_chain() 
     account.state().role_propagation_failures = u32::MAX;
     let config = config("");
     let first = plan(&account, &config, Mode::Apply).await;
-    let report = apply_region(
-        &account,
-        &config,
-        &package("1"),
-        REGION,
-        &first.changes,
-        &|_| {},
-    )
-    .await;
+    let report = apply_region(&account, &config, &package("1"), &first, REGION, &|_| {}).await;
     let error = report
         .errors
         .iter()
@@ -725,15 +702,7 @@ async fn an_explained_call_error_keeps_the_call_error_as_its_source() {
     account.state().key_policy_propagation_failures = u32::MAX;
     let config = config("");
     let first = plan(&account, &config, Mode::Apply).await;
-    let report = apply_region(
-        &account,
-        &config,
-        &package("1"),
-        REGION,
-        &first.changes,
-        &|_| {},
-    )
-    .await;
+    let report = apply_region(&account, &config, &package("1"), &first, REGION, &|_| {}).await;
     let error = report
         .errors
         .iter()
@@ -794,15 +763,7 @@ async fn a_new_package_updates_only_the_code() {
         summary,
         vec![(Action::Update, Kind::LambdaFunction, "code_sha256 changed")]
     );
-    let report = apply_region(
-        &account,
-        &config,
-        &package("2"),
-        REGION,
-        &plan.changes,
-        &|_| {},
-    )
-    .await;
+    let report = apply_region(&account, &config, &package("2"), &plan, REGION, &|_| {}).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(account.count("UpdateFunctionCode"), 1);
     assert_eq!(account.count("UpdateFunctionConfiguration"), 0);
@@ -825,7 +786,7 @@ async fn without_a_package_the_plan_says_what_to_build_and_the_rest_is_applied()
         "{:?}",
         plan.notes
     );
-    let report = apply_region(&account, &config, &missing, REGION, &plan.changes, &|_| {}).await;
+    let report = apply_region(&account, &config, &missing, &plan, REGION, &|_| {}).await;
     let function_error = report
         .errors
         .iter()
@@ -1179,15 +1140,7 @@ async fn a_table_of_someone_else_with_another_key_is_never_replaced() {
         .find(|c| c.id.kind == Kind::DynamodbTable)
         .unwrap();
     assert_eq!(table.action(), Action::Update);
-    let report = apply_region(
-        &account,
-        &config,
-        &package("1"),
-        REGION,
-        &plan.changes,
-        &|_| {},
-    )
-    .await;
+    let report = apply_region(&account, &config, &package("1"), &plan, REGION, &|_| {}).await;
     let error = report
         .errors
         .iter()

@@ -17,7 +17,7 @@ use watchpost_provision::engine;
 use watchpost_provision::ports::*;
 use watchpost_provision::redrive::Outcome;
 use watchpost_provision::spec::*;
-use watchpost_provision::{Action, Kind, Mode, Plan, render};
+use watchpost_provision::{Action, Kind, Mode, Planned, render};
 
 /// The SDK adapters, with CreateMembers calls counted.
 struct Counted {
@@ -225,14 +225,14 @@ operations_email = "ops@example.com"
     .unwrap()
 }
 
-async fn plan(ports: &[(String, Counted)], config: &Config, mode: Mode) -> Plan {
+async fn plan(ports: &[(String, Counted)], config: &Config, mode: Mode) -> Planned {
     engine::plan_all(ports, config, &package(), mode)
         .await
         .unwrap()
         .0
 }
 
-async fn apply(ports: &[(String, Counted)], config: &Config, plan: &Plan) {
+async fn apply(ports: &[(String, Counted)], config: &Config, plan: &Planned) {
     let report = engine::apply_all(ports, config, &package(), plan, &|_| {}).await;
     assert!(
         report.errors.is_empty(),
@@ -698,10 +698,10 @@ async fn dead_letters_go_back_to_the_function_and_only_then_leave_the_queue() {
             .await
             .unwrap();
     }
-    let lambda = aws_sdk_lambda::Client::new(&sdk);
     let function = &config.enricher.function_name;
 
-    let listed = watchpost_provision::redrive::redrive(&sqs, &lambda, &queue, function, 100, true)
+    let (dlq, invoker) = (SqsAdapter::new(&sdk), LambdaAdapter::new(&sdk));
+    let listed = watchpost_provision::redrive::redrive(&dlq, &invoker, &queue, function, 100, true)
         .await
         .unwrap();
     assert_eq!(listed.len(), 3, "{listed:#?}");
@@ -711,7 +711,7 @@ async fn dead_letters_go_back_to_the_function_and_only_then_leave_the_queue() {
             == Some("RetriesExhausted: Watchpost.DeliveryFailed.Retryable"))
     );
 
-    let sent = watchpost_provision::redrive::redrive(&sqs, &lambda, &queue, function, 100, false)
+    let sent = watchpost_provision::redrive::redrive(&dlq, &invoker, &queue, function, 100, false)
         .await
         .unwrap();
     let redriven: Vec<&str> = sent

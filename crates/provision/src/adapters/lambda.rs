@@ -7,7 +7,7 @@ use aws_config::SdkConfig;
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    Architecture, DestinationConfig, Environment, FunctionCode, OnFailure, Runtime,
+    Architecture, DestinationConfig, Environment, FunctionCode, InvocationType, OnFailure, Runtime,
 };
 use serde_json::Value;
 
@@ -99,6 +99,30 @@ fn beyond_what_watchpost_sets(statement: &Value) -> Option<Value> {
 }
 
 impl LambdaPort for LambdaAdapter {
+    async fn invoke_async(&self, name: &str, payload: &str) -> PortResult<()> {
+        let out = self
+            .client
+            .invoke()
+            .function_name(name)
+            .invocation_type(InvocationType::Event)
+            .payload(Blob::new(payload))
+            .send()
+            .await
+            .map_err(sdk_err!("Invoke"))?;
+        if out.status_code() == 202 {
+            Ok(())
+        } else {
+            Err(PortError::Other {
+                call: "Invoke",
+                code: out.status_code().to_string(),
+                message: format!(
+                    "Lambda answered {} instead of 202 (accepted)",
+                    out.status_code()
+                ),
+            })
+        }
+    }
+
     async fn function(&self, name: &str) -> PortResult<Option<Found<FunctionSpec>>> {
         let got = absent_if_not_found(
             self.client

@@ -1,14 +1,17 @@
-//! Amazon SQS: the enricher's dead-letter queue.
+//! Amazon SQS: the enricher's dead-letter queue, and reading and deleting its messages.
 
 use std::collections::HashMap;
 
 use aws_config::SdkConfig;
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::QueueAttributeName;
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 
 use super::sdk_err;
 use crate::ports::*;
 use crate::spec::*;
+
+/// Messages per ReceiveMessage call (SQS API reference: at most 10).
+const RECEIVE_MAX: usize = 10;
 
 #[derive(Debug, Clone)]
 pub struct SqsAdapter {
@@ -48,17 +51,63 @@ fn hash_tags(tags: &Tags) -> HashMap<String, String> {
 }
 
 impl SqsPort for SqsAdapter {
-    async fn queue(&self, name: &str) -> PortResult<Option<Found<QueueSpec>>> {
-        let url = match self.client.get_queue_url().queue_name(name).send().await {
-            Ok(out) => out.queue_url().unwrap_or_default().to_owned(),
+    async fn queue_url(&self, name: &str) -> PortResult<Option<String>> {
+        match self.client.get_queue_url().queue_name(name).send().await {
+            Ok(out) => Ok(Some(out.queue_url().unwrap_or_default().to_owned())),
             Err(err) => {
                 let err = sdk_err!("GetQueueUrl", err);
-                return if err.is_not_found() {
+                if err.is_not_found() {
                     Ok(None)
                 } else {
                     Err(err)
-                };
+                }
             }
+        }
+    }
+
+    async fn receive(
+        &self,
+        url: &str,
+        max: usize,
+        visibility_timeout_s: i32,
+        wait_s: i32,
+    ) -> PortResult<Vec<Message>> {
+        let received = self
+            .client
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(max.min(RECEIVE_MAX) as i32)
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .visibility_timeout(visibility_timeout_s)
+            .wait_time_seconds(wait_s)
+            .send()
+            .await
+            .map_err(sdk_err!("ReceiveMessage"))?;
+        Ok(received
+            .messages()
+            .iter()
+            .map(|m| Message {
+                id: m.message_id().unwrap_or_default().to_owned(),
+                body: m.body().unwrap_or_default().to_owned(),
+                receipt: m.receipt_handle().unwrap_or_default().to_owned(),
+            })
+            .collect())
+    }
+
+    async fn delete_message(&self, url: &str, receipt: &str) -> PortResult<()> {
+        self.client
+            .delete_message()
+            .queue_url(url)
+            .receipt_handle(receipt)
+            .send()
+            .await
+            .map_err(sdk_err!("DeleteMessage"))?;
+        Ok(())
+    }
+
+    async fn queue(&self, name: &str) -> PortResult<Option<Found<QueueSpec>>> {
+        let Some(url) = self.queue_url(name).await? else {
+            return Ok(None);
         };
         let attributes = self
             .client

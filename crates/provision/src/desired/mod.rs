@@ -201,6 +201,28 @@ pub fn route_topics(config: &Config, ctx: &Context) -> Vec<RouteTopic> {
         .collect()
 }
 
+/// The resources a config calls for in one region, computed once when planning, with what
+/// they were computed from: the context (who and where, the graph and key as observed, the
+/// package) and the models and endpoints the usage alarms watch. A plan carries it; apply
+/// starts from its context.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    pub ctx: Context,
+    pub usage: UsageTargets,
+    pub resources: Vec<Resource>,
+}
+
+impl Desired {
+    pub fn new(config: &Config, ctx: Context, usage: UsageTargets) -> Desired {
+        let resources = desired_with(config, &ctx, &usage);
+        Desired {
+            ctx,
+            usage,
+            resources,
+        }
+    }
+}
+
 /// The resources `config` calls for in the context's region, in no particular order, with
 /// usage alarms on the models and endpoints the config lists.
 pub fn desired(config: &Config, ctx: &Context) -> Vec<Resource> {

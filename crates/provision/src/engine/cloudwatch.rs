@@ -2,8 +2,8 @@
 //! dashboard (untaggable: the stack's when its title widget says so); and, when planning, the
 //! models and endpoints that have usage metrics ([`discover`]).
 
-use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Step, e};
+use super::applier::{Applier, Cause, Step, e};
+use super::observer::{ObserveError, Observer};
 use crate::desired::{self, names};
 use crate::ports::*;
 use crate::spec::*;
@@ -107,7 +107,7 @@ pub(super) async fn discover<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Ob
 }
 
 pub(super) async fn alarm<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     name: &str,
     step: Step<'_, AlarmSpec>,
 ) -> Result<(), Cause> {
@@ -133,7 +133,7 @@ pub(super) async fn alarm<P: Ports>(
 }
 
 pub(super) async fn dashboard<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     name: &str,
     step: Step<'_, DashboardSpec>,
 ) -> Result<(), Cause> {

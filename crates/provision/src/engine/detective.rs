@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::observe::{ObserveError, Observer};
-use super::{Apply, ApplyError, ApplyReport, Cause, Step, e};
+use super::applier::{Applier, ApplyError, ApplyReport, Cause, Step, e};
+use super::observer::{ObserveError, Observer};
 use crate::limits;
 use crate::model::{Action, Change};
 use crate::ports::*;
@@ -135,7 +135,7 @@ async fn observe_organization<P: Ports>(
 }
 
 pub(super) async fn graph<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     step: Step<'_, GraphSpec>,
 ) -> Result<(), Cause> {
     let detective = apply.ports.detective();
@@ -165,7 +165,7 @@ pub(super) async fn graph<P: Ports>(
 }
 
 pub(super) async fn datasources<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     step: Step<'_, DatasourcesSpec>,
 ) -> Result<(), Cause> {
     match step {
@@ -185,7 +185,7 @@ pub(super) async fn datasources<P: Ports>(
 }
 
 pub(super) async fn organization<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     step: Step<'_, OrganizationSpec>,
 ) -> Result<(), Cause> {
     let detective = apply.ports.detective();
@@ -226,7 +226,7 @@ pub(super) async fn organization<P: Ports>(
 }
 
 /// One member change on its own: a batch of one.
-pub(super) async fn member<P: Ports>(apply: &Apply<'_, P>, change: &Change) -> Result<(), Cause> {
+pub(super) async fn member<P: Ports>(apply: &Applier<'_, P>, change: &Change) -> Result<(), Cause> {
     let mut report = ApplyReport::default();
     members(apply, std::slice::from_ref(change), &|_| {}, &mut report).await;
     match report.errors.into_iter().next() {
@@ -239,7 +239,7 @@ pub(super) async fn member<P: Ports>(apply: &Apply<'_, P>, change: &Change) -> R
 /// invitations, [`limits::CREATE_MEMBERS_MAX`] per call. Accounts Detective reports as
 /// unprocessed become errors of their own.
 pub(super) async fn members<P: Ports>(
-    apply: &Apply<'_, P>,
+    apply: &Applier<'_, P>,
     changes: &[Change],
     progress: &dyn Fn(&str),
     report: &mut ApplyReport,

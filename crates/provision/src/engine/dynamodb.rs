@@ -1,8 +1,8 @@
 //! Amazon DynamoDB: the enricher's alert-state table, found by its name. Its key cannot change:
 //! a table of the stack's with another key is replaced (the plan says so).
 
-use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Step, e, retrying};
+use super::applier::{Applier, Cause, Step, e, retrying};
+use super::observer::{ObserveError, Observer};
 use crate::ports::*;
 use crate::spec::*;
 
@@ -28,7 +28,7 @@ fn still_deleting(err: &PortError) -> bool {
 }
 
 pub(super) async fn table<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     name: &str,
     step: Step<'_, TableSpec>,
 ) -> Result<(), Cause> {

@@ -2,8 +2,8 @@
 //! sweep's schedule, AI services' CloudTrail events, usage alarms' state changes) and their
 //! targets, managed as one resource per rule.
 
-use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Step, e};
+use super::applier::{Applier, Cause, Step, e};
+use super::observer::{ObserveError, Observer};
 use crate::desired::names;
 use crate::limits;
 use crate::ports::*;
@@ -43,7 +43,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
 }
 
 pub(super) async fn rule<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     name: &str,
     step: Step<'_, RuleSpec>,
 ) -> Result<(), Cause> {
@@ -61,7 +61,7 @@ pub(super) async fn rule<P: Ports>(
 /// Whatever the change, the targets become the desired ones: those no longer wanted are
 /// removed, the rest put, [`limits::PUT_TARGETS_MAX`] per call.
 pub(super) async fn targets<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     rule: &str,
     diff: &Diff<TargetsSpec>,
 ) -> Result<(), Cause> {

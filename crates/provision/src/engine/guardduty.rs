@@ -1,8 +1,8 @@
 //! Amazon GuardDuty: the region's detector, when the config manages it. A detector that
 //! existed before is managed but never tagged, so destroy never deletes it.
 
-use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Step, e};
+use super::applier::{Applier, Cause, Step, e};
+use super::observer::{ObserveError, Observer};
 use crate::desired::{names, stack_tags};
 use crate::ports::*;
 use crate::spec::*;
@@ -26,7 +26,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
 }
 
 pub(super) async fn detector<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     step: Step<'_, DetectorSpec>,
 ) -> Result<(), Cause> {
     let guardduty = apply.ports.guardduty();

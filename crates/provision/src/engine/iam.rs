@@ -1,7 +1,7 @@
 //! AWS IAM: the enricher's execution role (one per region) and its inline policy.
 
-use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Step, e};
+use super::applier::{Applier, Cause, Step, e};
+use super::observer::{ObserveError, Observer};
 use crate::desired::names;
 use crate::ports::*;
 use crate::spec::*;
@@ -39,7 +39,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
 }
 
 pub(super) async fn role<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     name: &str,
     step: Step<'_, RoleSpec>,
 ) -> Result<(), Cause> {
@@ -81,7 +81,7 @@ pub(super) async fn role<P: Ports>(
 }
 
 pub(super) async fn role_policy<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     name: &str,
     step: Step<'_, RolePolicySpec>,
 ) -> Result<(), Cause> {

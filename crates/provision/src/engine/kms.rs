@@ -3,8 +3,8 @@
 //! rather than create a second key). Its key policy names the enricher's role, created just
 //! before: KMS refuses it until IAM has propagated the role, so those calls are retried.
 
-use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Step, e, retrying};
+use super::applier::{Applier, Cause, Step, e, retrying};
+use super::observer::{ObserveError, Observer};
 use crate::desired::{STACK_TAG, names};
 use crate::ports::*;
 use crate::spec::*;
@@ -47,7 +47,7 @@ fn principal_not_ready(err: &PortError) -> bool {
 }
 
 pub(super) async fn key<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     alias: &str,
     step: Step<'_, KeySpec>,
 ) -> Result<(), Cause> {

@@ -2,8 +2,8 @@
 //! propagates a new role and while Lambda finishes a previous update), its asynchronous
 //! invocation config, and the resource-policy statements that let the stack's rules invoke it.
 
-use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Step, e, retrying};
+use super::applier::{Applier, Cause, Step, e, retrying};
+use super::observer::{ObserveError, Observer};
 use crate::artifact::Package;
 use crate::ports::*;
 use crate::spec::*;
@@ -56,7 +56,7 @@ fn function_busy(err: &PortError) -> bool {
 }
 
 pub(super) async fn function<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     name: &str,
     step: Step<'_, FunctionSpec>,
 ) -> Result<(), Cause> {
@@ -99,7 +99,7 @@ pub(super) async fn function<P: Ports>(
 }
 
 pub(super) async fn invoke_config<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     name: &str,
     step: Step<'_, InvokeConfigSpec>,
 ) -> Result<(), Cause> {
@@ -118,7 +118,7 @@ pub(super) async fn invoke_config<P: Ports>(
 /// A statement cannot be changed, only removed and added again. Its id names the function it
 /// is on (the observed one, for updates and deletes).
 pub(super) async fn permission<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     sid: &str,
     step: Step<'_, PermissionSpec>,
 ) -> Result<(), Cause> {

@@ -5,8 +5,8 @@
 //! [`crate::records`]); any other on the same topics (AWS Chatbot's, a team's queue) is left
 //! alone and listed in the outputs.
 
-use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Step, e};
+use super::applier::{Applier, Cause, Step, e};
+use super::observer::{ObserveError, Observer};
 use crate::desired::{self, names};
 use crate::model::ResourceId;
 use crate::ports::*;
@@ -18,7 +18,6 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     let stack = o.stack();
     let region = o.ctx.region.clone();
     let sns = o.ports.sns();
-    let want = desired::desired(config, &o.ctx);
     let prefix = format!("{stack}-");
     let mut topic_arns: Vec<(String, bool)> = Vec::new();
     for arn in sns
@@ -39,15 +38,10 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         };
         let owned = o.owns(&spec.tags);
         if !owned {
-            // Someone else's topic under the stack's prefix. One that carries a name the stack
-            // wants is shown (not owned), so that the plan stops instead of CreateTopic
-            // quietly returning it to be tagged as the stack's.
-            if want
-                .iter()
-                .any(|r| r.id.kind == crate::spec::Kind::SnsTopic && r.id.name == name)
-            {
-                o.found(&name, arn.clone(), spec, false);
-            }
+            // Someone else's topic under the stack's prefix: shown (not owned), so that a plan
+            // that wants its name stops instead of CreateTopic quietly returning it to be
+            // tagged as the stack's. Its subscriptions are not the stack's business.
+            o.found(&name, arn.clone(), spec, false);
             continue;
         }
         if name == names::operations_topic(stack) {
@@ -91,17 +85,9 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             let name =
                 names::subscription(topic_name, sub.spec.protocol.as_str(), &sub.spec.endpoint);
             match sub.arn {
+                // The stack's only when Watchpost recorded creating it.
                 Some(arn) => {
                     let ours = recorded.contains(&arn);
-                    let wanted = want.iter().any(|r| {
-                        r.id.kind == crate::spec::Kind::SnsSubscription && r.id.name == name
-                    });
-                    if !ours && !wanted {
-                        o.outputs.other_subscriptions.push(format!(
-                            "{}:{} on {topic_name}",
-                            sub.spec.protocol, sub.spec.endpoint
-                        ));
-                    }
                     o.found(&name, arn, sub.spec, ours);
                 }
                 None => {
@@ -128,7 +114,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
 }
 
 pub(super) async fn topic<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     name: &str,
     step: Step<'_, TopicSpec>,
 ) -> Result<(), Cause> {
@@ -164,7 +150,7 @@ pub(super) async fn topic<P: Ports>(
 }
 
 pub(super) async fn subscription<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     step: Step<'_, SubscriptionSpec>,
 ) -> Result<(), Cause> {
     let sns = apply.ports.sns();

@@ -1,7 +1,7 @@
 //! Amazon SQS: the enricher's dead-letter queue, found by its name.
 
-use super::observe::{ObserveError, Observer};
-use super::{Apply, Cause, Step, e};
+use super::applier::{Applier, Cause, Step, e};
+use super::observer::{ObserveError, Observer};
 use crate::desired::names;
 use crate::ports::*;
 use crate::spec::*;
@@ -23,7 +23,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
 }
 
 pub(super) async fn queue<P: Ports>(
-    apply: &mut Apply<'_, P>,
+    apply: &mut Applier<'_, P>,
     name: &str,
     step: Step<'_, QueueSpec>,
 ) -> Result<(), Cause> {

@@ -7,6 +7,14 @@ use crate::ports::*;
 use crate::spec::*;
 
 impl LambdaPort for FakeAccount {
+    async fn invoke_async(&self, name: &str, payload: &str) -> PortResult<()> {
+        let mut s = self.call("Invoke");
+        if !s.functions.contains_key(name) {
+            return Err(not_found("Invoke", name));
+        }
+        s.invocations.push((name.to_owned(), payload.to_owned()));
+        Ok(())
+    }
     async fn function(&self, name: &str) -> PortResult<Option<Found<FunctionSpec>>> {
         let s = self.call("GetFunction");
         Ok(s.functions.get(name).map(|spec| {

@@ -43,6 +43,10 @@ pub struct FakeState {
     pub tables: BTreeMap<String, (String, TableSpec)>,
     /// Queue name → (URL, spec).
     pub queues: BTreeMap<String, (String, QueueSpec)>,
+    /// Queue URL → its messages (id, body), oldest first.
+    pub messages: BTreeMap<String, Vec<(String, String)>>,
+    /// Asynchronous invocations Lambda accepted: (function, payload).
+    pub invocations: Vec<(String, String)>,
     /// Role name → spec.
     pub roles: BTreeMap<String, RoleSpec>,
     /// (role, policy name) → policy.

@@ -1,10 +1,44 @@
-//! SQS: the dead-letter queue.
+//! SQS: the dead-letter queue and its messages.
 
 use super::{FakeAccount, not_found};
 use crate::ports::*;
 use crate::spec::*;
 
 impl SqsPort for FakeAccount {
+    async fn queue_url(&self, name: &str) -> PortResult<Option<String>> {
+        let s = self.call("GetQueueUrl");
+        Ok(s.queues.get(name).map(|(url, _)| url.clone()))
+    }
+    async fn receive(
+        &self,
+        url: &str,
+        max: usize,
+        _visibility_timeout_s: i32,
+        _wait_s: i32,
+    ) -> PortResult<Vec<Message>> {
+        let s = self.call("ReceiveMessage");
+        Ok(s.messages
+            .get(url)
+            .map(|messages| {
+                messages
+                    .iter()
+                    .take(max.min(10))
+                    .map(|(id, body)| Message {
+                        id: id.clone(),
+                        body: body.clone(),
+                        receipt: id.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+    async fn delete_message(&self, url: &str, receipt: &str) -> PortResult<()> {
+        let mut s = self.call("DeleteMessage");
+        if let Some(messages) = s.messages.get_mut(url) {
+            messages.retain(|(id, _)| id != receipt);
+        }
+        Ok(())
+    }
     async fn queue(&self, name: &str) -> PortResult<Option<Found<QueueSpec>>> {
         let mut s = self.call("GetQueueUrl");
         let queue = s.queues.get(name).cloned();

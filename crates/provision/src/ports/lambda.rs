@@ -7,6 +7,9 @@ use super::common::{Found, PortResult};
 use crate::spec::{FunctionSpec, InvokeConfigSpec, PermissionSpec, Tags};
 
 pub trait LambdaPort {
+    /// Invoke with InvocationType `Event`: Lambda queues `payload` for the function; `Ok` once
+    /// it accepted it (202).
+    async fn invoke_async(&self, name: &str, payload: &str) -> PortResult<()>;
     /// GetFunction (configuration, code hash, tags); `None` when there is no function. Its id
     /// is its ARN.
     async fn function(&self, name: &str) -> PortResult<Option<Found<FunctionSpec>>>;

@@ -32,7 +32,7 @@ pub use iam::IamPort;
 pub use kms::{FoundKey, KeyRef, KmsPort};
 pub use lambda::LambdaPort;
 pub use sns::{SnsPort, SubscriptionState};
-pub use sqs::SqsPort;
+pub use sqs::{Message, SqsPort};
 pub use ssm::ParametersPort;
 pub use sts::{Identity, StsPort};
 

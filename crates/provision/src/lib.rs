@@ -11,9 +11,10 @@ pub mod artifact;
 pub mod desired;
 pub mod diff;
 pub mod engine;
-/// The in-memory account the engine's tests run against: compiled for this crate's tests, and
-/// for other crates' tests with the `fake` feature, never into the CLI.
-#[cfg(any(test, feature = "fake"))]
+/// The in-memory account the engine's tests run against (`tests/engine`, which turn the
+/// `fake` feature on through this crate's dev-dependency on itself), compiled only with that
+/// feature.
+#[cfg(feature = "fake")]
 pub mod fake;
 pub mod limits;
 pub mod lock;
@@ -29,8 +30,3 @@ pub use engine::{ApplyError, ApplyReport, Cause, Observation, Planned, RegionOut
 pub use model::{Action, Change, Mode, Plan, Resource, ResourceId};
 pub use ports::Ports;
 pub use spec::Kind;
-
-#[cfg(test)]
-mod activity_tests;
-#[cfg(test)]
-mod tests;

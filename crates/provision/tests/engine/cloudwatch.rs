@@ -1,96 +1,116 @@
-//! Engine tests of what Watchpost watches itself, over the in-memory account: the CloudTrail and
-//! usage-alarm rules, the usage alarms on listed and discovered models and endpoints (the cap
-//! and the plan line), convergence, destroy, the dashboard's "AI usage" row, and the contract
-//! with the core (a state change of a provisioned alarm is one of the stack's usage findings).
+//! Amazon CloudWatch: the pipeline's alarms and dashboard, and the usage baselines (anomaly-detection alarms on listed and discovered models and endpoints, the cap and the plan line, the contract with the core).
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use watchpost_core::Config;
 use watchpost_core::finding::ParsedEvent;
 
-use crate::artifact::{Package, zip_of};
-use crate::desired::{self, names};
-use crate::engine::Planned;
-use crate::engine::{apply_region, plan_region};
-use crate::fake::FakeAccount;
-use crate::model::{Action, Mode, Plan};
-use crate::render;
-use crate::spec::Kind;
-use crate::spec::Spec;
-use crate::spec::*;
+use crate::common::*;
 
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
-
-fn config(extra: &str) -> Config {
-    let text = format!(
-        r#"
-[watchpost]
-stack = "wp"
-regions = ["us-east-1"]
-
-[[routes]]
-name = "pager"
-  [[routes.subscriptions]]
-  protocol = "https"
-  endpoint = "https://pager.example.com/hook"
-{extra}
-"#
-    );
-    Config::from_toml(&text, "test.toml").unwrap()
+#[tokio::test]
+async fn every_way_to_lose_an_alert_has_an_alarm_on_the_dashboard() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    let state = account.state();
+    let metric_of = |name: &str| {
+        let alarm = state
+            .alarms
+            .get(name)
+            .unwrap_or_else(|| panic!("no alarm {name}: {:?}", state.alarms.keys()));
+        let stat = &alarm.metrics[0]["MetricStat"]["Metric"];
+        (
+            stat["Namespace"].as_str().unwrap().to_owned(),
+            stat["MetricName"].as_str().unwrap().to_owned(),
+        )
+    };
+    for (alarm, namespace, metric) in [
+        ("wp-enricher-throttles", "AWS/Lambda", "Throttles"),
+        (
+            "wp-async-events-dropped",
+            "AWS/Lambda",
+            "AsyncEventsDropped",
+        ),
+        (
+            "wp-destination-delivery-failures",
+            "AWS/Lambda",
+            "DestinationDeliveryFailures",
+        ),
+        (
+            "wp-dead-letter-age",
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+        ),
+        (
+            "wp-pager-notifications-failed",
+            "AWS/SNS",
+            "NumberOfNotificationsFailed",
+        ),
+        ("wp-follow-ups-abandoned", "Watchpost", "FollowUpsAbandoned"),
+        ("wp-findings-rejected", "Watchpost", "FindingsRejected"),
+        (
+            "wp-deduplication-unavailable",
+            "Watchpost",
+            "DeduplicationUnavailable",
+        ),
+    ] {
+        assert_eq!(
+            metric_of(alarm),
+            (namespace.to_owned(), metric.to_owned()),
+            "{alarm}"
+        );
+    }
+    // One per route topic, by the topic's name.
+    for route in &config.routes {
+        let alarm = &state.alarms[&format!("wp-{}-notifications-failed", route.name)];
+        let dims = &alarm.metrics[0]["MetricStat"]["Metric"]["Dimensions"][0];
+        assert_eq!(dims["Name"], "TopicName");
+    }
+    let dashboard = state.dashboards["wp"].body.to_string();
+    for metric in [
+        "AsyncEventsDropped",
+        "DestinationDeliveryFailures",
+        "ApproximateAgeOfOldestMessage",
+        "NumberOfNotificationsFailed",
+        "FollowUpsAbandoned",
+        "FindingsRejected",
+    ] {
+        assert!(dashboard.contains(metric), "{metric} not on the dashboard");
+    }
 }
 
-fn package() -> Package {
-    let zip = zip_of(&[("bootstrap", b"\x7fELF 1".as_slice())]);
-    Package::from_bytes(
-        crate::artifact::with_config(&zip, "[watchpost]\nstack = \"wp\"\n").unwrap(),
-    )
-}
-
-async fn plan(account: &FakeAccount, config: &Config, mode: Mode) -> Planned {
-    plan_region(account, config, &package(), REGION, mode)
+/// Regression: an alarm with the stack's name but no tags planned "create" on every run
+/// (PutMetricAlarm ignores tags on an existing alarm). Now it stops the plan as not the stack's,
+/// and once adopted it is tagged and the next plan is empty.
+#[tokio::test]
+async fn an_untagged_alarm_is_not_created_forever() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    converge(&account, &config).await;
+    let name = {
+        let mut state = account.state();
+        let (name, alarm) = state.alarms.iter_mut().next().unwrap();
+        alarm.tags.clear();
+        name.clone()
+    };
+    let err = plan_region(&account, &config, &package("1"), REGION, Mode::Apply)
         .await
-        .unwrap()
-        .0
-}
-
-async fn apply(account: &FakeAccount, config: &Config, plan: &Planned) {
-    let report = apply_region(account, config, &package(), &plan, REGION, &|_| {}).await;
-    assert!(report.errors.is_empty(), "{:#?}", report.errors);
-}
-
-/// Names of the plan's changes of `kind`.
-fn named(plan: &Plan, kind: Kind) -> Vec<String> {
-    plan.changes
-        .iter()
-        .filter(|c| c.id.kind == kind)
-        .map(|c| c.id.name.clone())
-        .collect()
-}
-
-fn usage_alarms(plan: &Plan) -> Vec<String> {
-    named(plan, Kind::CloudwatchAlarm)
-        .into_iter()
-        .filter(|n| n.starts_with("wp-usage-"))
-        .collect()
-}
-
-/// A metric with data in the fake account.
-fn metric(account: &FakeAccount, namespace: &str, name: &str, dims: &[(&str, &str)]) {
-    account.state().metrics.push((
-        namespace.to_owned(),
-        name.to_owned(),
-        dims.iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    ));
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("cloudwatch-alarm:{name}")), "{err}");
+    let mut adopting = config.clone();
+    adopting.watchpost.adopt = vec![format!("cloudwatch-alarm:{name}")];
+    let adoption = plan(&account, &adopting, Mode::Apply).await;
+    assert_eq!(adoption.changes.len(), 1, "{}", render::text(&adoption));
+    assert_eq!(adoption.changes[0].action(), Action::Update);
+    apply(&account, &adopting, &adoption).await;
+    assert!(plan(&account, &config, Mode::Apply).await.is_empty());
 }
 
 #[tokio::test]
 async fn the_plan_lists_the_activity_rules_and_a_usage_alarm_per_listed_model_and_metric() {
     let account = FakeAccount::new(ACCOUNT, REGION);
-    let config = config(
+    let config = activity_config(
         r#"
 [usage]
 models = ["anthropic.claude-3-haiku-20240307-v1:0"]
@@ -172,7 +192,7 @@ endpoints = ["churn", "fraud/blue"]
 #[tokio::test]
 async fn per_metric_settings_shape_the_alarm_and_a_disabled_metric_has_none() {
     let account = FakeAccount::new(ACCOUNT, REGION);
-    let config = config(
+    let config = activity_config(
         r#"
 [usage]
 models = ["m1"]
@@ -258,7 +278,7 @@ async fn discovery_alarms_on_the_models_and_endpoints_with_metrics_up_to_the_cap
         "Inferences",
         &[("Model", "openai.gpt-oss-120b"), ("Project", "proj_1")],
     );
-    let config = config("[usage]\ndiscover_max = 3\n");
+    let config = activity_config("[usage]\ndiscover_max = 3\n");
     let first = plan(&account, &config, Mode::Apply).await;
     let usage = usage_alarms(&first);
     let models: std::collections::BTreeSet<&str> = usage
@@ -311,7 +331,7 @@ async fn discovery_alarms_on_the_models_and_endpoints_with_metrics_up_to_the_cap
 #[tokio::test]
 async fn nothing_found_is_a_plan_line_and_no_usage_alarm() {
     let account = FakeAccount::new(ACCOUNT, REGION);
-    let first = plan(&account, &config(""), Mode::Apply).await;
+    let first = plan(&account, &activity_config(""), Mode::Apply).await;
     assert!(usage_alarms(&first).is_empty());
     let notes = first.notes.join("\n");
     assert!(
@@ -338,7 +358,7 @@ async fn usage_and_activity_rules_converge_and_destroy_removes_them() {
         "Invocations",
         &[("EndpointName", "e1"), ("VariantName", "AllTraffic")],
     );
-    let config = config("");
+    let config = activity_config("");
     let first = plan(&account, &config, Mode::Apply).await;
     assert_eq!(usage_alarms(&first).len(), 7);
     apply(&account, &config, &first).await;
@@ -387,10 +407,10 @@ async fn usage_and_activity_rules_converge_and_destroy_removes_them() {
 #[tokio::test]
 async fn turning_usage_and_detections_off_removes_their_rules_and_alarms() {
     let account = FakeAccount::new(ACCOUNT, REGION);
-    let config_on = config("[usage]\nmodels = [\"m1\"]\n");
+    let config_on = activity_config("[usage]\nmodels = [\"m1\"]\n");
     let first = plan(&account, &config_on, Mode::Apply).await;
     apply(&account, &config_on, &first).await;
-    let off = config("[usage]\nenabled = false\n[detections]\nenabled = false\n");
+    let off = activity_config("[usage]\nenabled = false\n[detections]\nenabled = false\n");
     let plan_off = plan(&account, &off, Mode::Apply).await;
     let deleted: Vec<String> = plan_off
         .changes
@@ -411,112 +431,6 @@ async fn turning_usage_and_detections_off_removes_their_rules_and_alarms() {
     apply(&account, &off, &plan_off).await;
     assert!(plan(&account, &off, Mode::Apply).await.is_empty());
     assert_eq!(account.count("ListMetrics"), before);
-}
-
-#[test]
-fn the_cloudtrail_pattern_names_the_events_the_detections_in_force_read() {
-    let pattern = desired::cloudtrail_pattern(&config("")).unwrap();
-    assert_eq!(pattern["source"], json!(["aws.bedrock", "aws.sagemaker"]));
-    assert_eq!(
-        pattern["detail-type"],
-        json!(["AWS API Call via CloudTrail"])
-    );
-    assert_eq!(
-        pattern["detail"]["eventSource"],
-        json!(["bedrock.amazonaws.com", "sagemaker.amazonaws.com"])
-    );
-    let names: Vec<&str> = pattern["detail"]["eventName"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    for name in [
-        "PutFoundationModelEntitlement",
-        "DeleteModelInvocationLoggingConfiguration",
-        "DeleteGuardrail",
-        "CreatePresignedDomainUrl",
-        "CreateTrainingJob",
-    ] {
-        assert!(names.contains(&name), "{name} in {names:?}");
-    }
-    assert!(pattern.to_string().len() <= desired::EVENT_PATTERN_MAX_CHARS);
-
-    // A detection turned off drops its calls; with every SageMaker one off, SageMaker goes.
-    let narrowed = desired::cloudtrail_pattern(&config(
-        r#"
-[[detections.rules]]
-id = "sagemaker-presigned-url"
-enabled = false
-[[detections.rules]]
-id = "accelerated-training-job"
-enabled = false
-"#,
-    ))
-    .unwrap();
-    assert_eq!(narrowed["source"], json!(["aws.bedrock"]));
-    assert!(!narrowed.to_string().contains("CreateTrainingJob"));
-
-    assert!(desired::cloudtrail_pattern(&config("[detections]\nenabled = false\n")).is_none());
-}
-
-#[test]
-fn a_pattern_over_eventbridges_size_matches_the_services_and_leaves_names_to_the_enricher() {
-    let many: Vec<String> = (0..120)
-        .map(|i| format!("\"SomeBedrockCall{i:03}\""))
-        .collect();
-    let config = config(&format!(
-        r#"
-[[detections.rules]]
-id = "many-calls"
-event_source = "bedrock.amazonaws.com"
-event_names = [{}]
-severity = 5.0
-rationale = "Many calls."
-"#,
-        many.join(", ")
-    ));
-    let pattern = desired::cloudtrail_pattern(&config).unwrap();
-    assert!(pattern["detail"].get("eventName").is_none(), "{pattern}");
-    assert!(pattern.to_string().len() <= desired::EVENT_PATTERN_MAX_CHARS);
-    assert_eq!(pattern["source"], json!(["aws.bedrock", "aws.sagemaker"]));
-}
-
-#[test]
-fn the_usage_alarm_rule_matches_only_this_stacks_usage_alarms() {
-    let pattern = desired::usage_alarms_pattern(&config(""));
-    assert_eq!(pattern["source"], json!(["aws.cloudwatch"]));
-    assert_eq!(
-        pattern["detail"]["alarmName"],
-        json!([{ "prefix": "wp-usage-" }])
-    );
-    // No alarm of the stack's own pipeline carries the usage prefix (their state changes are
-    // for the operations topic, not alerts).
-    let config = config("[usage]\nmodels = [\"m1\"]\n");
-    let ctx = crate::desired::Context {
-        region: REGION.into(),
-        account_id: ACCOUNT.into(),
-        partition: "aws".into(),
-        graph_arn: Some("arn:aws:detective:us-east-1:123456789012:graph:1".into()),
-        graph_adopted: false,
-        key_arn: Some("arn:aws:kms:us-east-1:123456789012:key/1".into()),
-        code_sha256: Some("x".into()),
-    };
-    let resources = desired::desired(&config, &ctx);
-    for r in resources
-        .iter()
-        .filter(|r| r.id.kind == Kind::CloudwatchAlarm)
-    {
-        let is_usage = r.id.name.starts_with("wp-usage-");
-        let Spec::CloudwatchAlarm(alarm) = &r.spec else {
-            unreachable!()
-        };
-        let on_ai_metrics = alarm.metrics[0]["MetricStat"]["Metric"]["Namespace"]
-            .as_str()
-            .is_some_and(|ns| ["AWS/Bedrock", "AWS/BedrockMantle", "AWS/SageMaker"].contains(&ns));
-        assert_eq!(is_usage, on_ai_metrics, "{}", r.id.name);
-    }
-    assert_eq!(names::usage_alarms_rule("wp"), "wp-alarm-states");
 }
 
 #[test]
@@ -607,7 +521,7 @@ fn state_change(name: &str, alarm: &AlarmSpec) -> Value {
 #[tokio::test]
 async fn a_provisioned_usage_alarm_firing_is_a_usage_finding_for_the_core() {
     let account = FakeAccount::new(ACCOUNT, REGION);
-    let config = config(
+    let config = activity_config(
         "[usage]\nmodels = [\"anthropic.claude-3-5-sonnet-20240620-v1:0\"]\nendpoints = [\"churn\"]\n",
     );
     let first = plan(&account, &config, Mode::Apply).await;
@@ -675,10 +589,16 @@ async fn an_untagged_alarm_named_like_a_discovered_usage_alarm_stops_the_plan() 
         .state()
         .alarms
         .insert("wp-usage-bedrock-Invocations-m1".into(), theirs.clone());
-    let err = plan_region(&account, &config(""), &package(), REGION, Mode::Apply)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = plan_region(
+        &account,
+        &activity_config(""),
+        &package("1"),
+        REGION,
+        Mode::Apply,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("cloudwatch-alarm:wp-usage-bedrock-Invocations-m1"),
         "{err}"

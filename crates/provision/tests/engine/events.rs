@@ -1,0 +1,205 @@
+//! Amazon EventBridge: the rules that feed the enricher, their patterns and targets.
+
+use serde_json::json;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn the_findings_rule_filters_on_the_lowest_severity_that_can_alert() {
+    let mut config = config("");
+    config.thresholds.ai_min_severity = watchpost_core::SeverityLabel::Medium;
+    config.thresholds.other_min_severity = watchpost_core::SeverityLabel::High;
+    config.thresholds.alert_samples = false;
+    assert_eq!(
+        watchpost_provision::desired::findings_pattern(&config)["detail"]["severity"][0]["numeric"],
+        serde_json::json!([">=", 4.0])
+    );
+    // Samples alert at any severity while alert_samples is on: they pass the filter too.
+    config.thresholds.alert_samples = true;
+    let pattern = watchpost_provision::desired::findings_pattern(&config);
+    assert!(pattern.get("detail").is_none());
+    assert_eq!(
+        pattern["$or"][0]["detail"]["severity"][0]["numeric"],
+        serde_json::json!([">=", 4.0])
+    );
+    assert_eq!(
+        pattern["$or"][1]["detail"]["service"]["additionalInfo"]["sample"][0],
+        true
+    );
+    config.thresholds.ai_min_severity = watchpost_core::SeverityLabel::Low;
+    assert!(
+        watchpost_provision::desired::findings_pattern(&config)
+            .get("$or")
+            .is_none()
+    );
+    assert!(
+        watchpost_provision::desired::findings_pattern(&config)
+            .get("detail")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_target_replaced_by_hand_is_restored_and_a_dropped_rule_is_removed() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let mut config = config("");
+    config.watchpost.security_hub = true;
+    converge(&account, &config).await;
+    {
+        let mut state = account.state();
+        let targets = state.targets.get_mut("wp-findings").unwrap();
+        targets.clear();
+        targets.insert(
+            "tap".into(),
+            TargetSpec {
+                id: "tap".into(),
+                arn: "arn:aws:sqs:us-east-1:123456789012:tap".into(),
+                maximum_retry_attempts: 0,
+                maximum_event_age_s: 60,
+                dead_letter_arn: None,
+            },
+        );
+    }
+    config.watchpost.security_hub = false;
+    let drift = plan(&account, &config, Mode::Apply).await;
+    let summary: Vec<(Action, Kind, &str)> = drift
+        .changes
+        .iter()
+        .map(|c| (c.action(), c.id.kind, c.id.name.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (Action::Update, Kind::SqsQueue, "wp-enricher-dlq"),
+            (Action::Update, Kind::EventsTargets, "wp-findings"),
+            // The dashboard's alarm widget lists the stack's alarms.
+            (Action::Update, Kind::CloudwatchDashboard, "wp"),
+            (
+                Action::Delete,
+                Kind::CloudwatchAlarm,
+                "wp-securityhub-failed-invocations"
+            ),
+            (Action::Delete, Kind::LambdaPermission, "wp-securityhub"),
+            (Action::Delete, Kind::EventsTargets, "wp-securityhub"),
+            (Action::Delete, Kind::EventsRule, "wp-securityhub"),
+        ]
+    );
+    apply(&account, &config, &drift).await;
+    {
+        let state = account.state();
+        assert_eq!(
+            state.targets["wp-findings"].keys().collect::<Vec<_>>(),
+            vec!["enricher"]
+        );
+        assert!(!state.rules.contains_key("wp-securityhub"));
+    }
+    assert!(plan(&account, &config, Mode::Apply).await.is_empty());
+}
+
+#[test]
+fn the_cloudtrail_pattern_names_the_events_the_detections_in_force_read() {
+    let pattern = desired::cloudtrail_pattern(&activity_config("")).unwrap();
+    assert_eq!(pattern["source"], json!(["aws.bedrock", "aws.sagemaker"]));
+    assert_eq!(
+        pattern["detail-type"],
+        json!(["AWS API Call via CloudTrail"])
+    );
+    assert_eq!(
+        pattern["detail"]["eventSource"],
+        json!(["bedrock.amazonaws.com", "sagemaker.amazonaws.com"])
+    );
+    let names: Vec<&str> = pattern["detail"]["eventName"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for name in [
+        "PutFoundationModelEntitlement",
+        "DeleteModelInvocationLoggingConfiguration",
+        "DeleteGuardrail",
+        "CreatePresignedDomainUrl",
+        "CreateTrainingJob",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    assert!(pattern.to_string().len() <= desired::EVENT_PATTERN_MAX_CHARS);
+
+    // A detection turned off drops its calls; with every SageMaker one off, SageMaker goes.
+    let narrowed = desired::cloudtrail_pattern(&activity_config(
+        r#"
+[[detections.rules]]
+id = "sagemaker-presigned-url"
+enabled = false
+[[detections.rules]]
+id = "accelerated-training-job"
+enabled = false
+"#,
+    ))
+    .unwrap();
+    assert_eq!(narrowed["source"], json!(["aws.bedrock"]));
+    assert!(!narrowed.to_string().contains("CreateTrainingJob"));
+
+    assert!(
+        desired::cloudtrail_pattern(&activity_config("[detections]\nenabled = false\n")).is_none()
+    );
+}
+
+#[test]
+fn a_pattern_over_eventbridges_size_matches_the_services_and_leaves_names_to_the_enricher() {
+    let many: Vec<String> = (0..120)
+        .map(|i| format!("\"SomeBedrockCall{i:03}\""))
+        .collect();
+    let config = activity_config(&format!(
+        r#"
+[[detections.rules]]
+id = "many-calls"
+event_source = "bedrock.amazonaws.com"
+event_names = [{}]
+severity = 5.0
+rationale = "Many calls."
+"#,
+        many.join(", ")
+    ));
+    let pattern = desired::cloudtrail_pattern(&config).unwrap();
+    assert!(pattern["detail"].get("eventName").is_none(), "{pattern}");
+    assert!(pattern.to_string().len() <= desired::EVENT_PATTERN_MAX_CHARS);
+    assert_eq!(pattern["source"], json!(["aws.bedrock", "aws.sagemaker"]));
+}
+
+#[test]
+fn the_usage_alarm_rule_matches_only_this_stacks_usage_alarms() {
+    let pattern = desired::usage_alarms_pattern(&activity_config(""));
+    assert_eq!(pattern["source"], json!(["aws.cloudwatch"]));
+    assert_eq!(
+        pattern["detail"]["alarmName"],
+        json!([{ "prefix": "wp-usage-" }])
+    );
+    // No alarm of the stack's own pipeline carries the usage prefix (their state changes are
+    // for the operations topic, not alerts).
+    let config = activity_config("[usage]\nmodels = [\"m1\"]\n");
+    let ctx = watchpost_provision::desired::Context {
+        region: REGION.into(),
+        account_id: ACCOUNT.into(),
+        partition: "aws".into(),
+        graph_arn: Some("arn:aws:detective:us-east-1:123456789012:graph:1".into()),
+        graph_adopted: false,
+        key_arn: Some("arn:aws:kms:us-east-1:123456789012:key/1".into()),
+        code_sha256: Some("x".into()),
+    };
+    let resources = desired::desired(&config, &ctx);
+    for r in resources
+        .iter()
+        .filter(|r| r.id.kind == Kind::CloudwatchAlarm)
+    {
+        let is_usage = r.id.name.starts_with("wp-usage-");
+        let Spec::CloudwatchAlarm(alarm) = &r.spec else {
+            unreachable!()
+        };
+        let on_ai_metrics = alarm.metrics[0]["MetricStat"]["Metric"]["Namespace"]
+            .as_str()
+            .is_some_and(|ns| ["AWS/Bedrock", "AWS/BedrockMantle", "AWS/SageMaker"].contains(&ns));
+        assert_eq!(is_usage, on_ai_metrics, "{}", r.id.name);
+    }
+    assert_eq!(names::usage_alarms_rule("wp"), "wp-alarm-states");
+}

@@ -1,0 +1,56 @@
+//! The stack's lock in Parameter Store.
+
+use crate::common::*;
+
+/// The stack's lock: a second run is refused with who holds it and since when; only the
+/// holder's id releases it, by the run or by `--force-unlock`.
+#[tokio::test]
+async fn a_second_run_is_refused_while_the_lock_is_held() {
+    use watchpost_provision::lock::{self, LockError, LockInfo};
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let alice = LockInfo {
+        id: "a1".into(),
+        holder: "arn:aws:iam::123456789012:user/alice (alice@laptop, pid 7)".into(),
+        operation: "apply".into(),
+        since: "2026-11-29T20:01:00Z".into(),
+    };
+    let bob = LockInfo {
+        id: "b2".into(),
+        holder: "arn:aws:iam::123456789012:user/bob (bob@ci, pid 9)".into(),
+        ..alice.clone()
+    };
+    lock::acquire(&account, REGION, "wp", &alice).await.unwrap();
+    let refused = lock::acquire(&account, REGION, "wp", &bob)
+        .await
+        .unwrap_err();
+    assert!(matches!(&refused, LockError::Held { held, .. } if **held == alice));
+    let message = refused.to_string();
+    assert!(
+        message.contains("user/alice") && message.contains("2026-11-29T20:01:00Z"),
+        "{message}"
+    );
+    assert!(message.contains("--force-unlock a1"), "{message}");
+    // Bob's release does not free Alice's lock; a wrong id does not force it.
+    lock::release(&account, REGION, "wp", "b2").await.unwrap();
+    assert!(lock::acquire(&account, REGION, "wp", &bob).await.is_err());
+    assert!(matches!(
+        lock::force_unlock(&account, REGION, "wp", "zz").await,
+        Err(LockError::OtherHolder { .. })
+    ));
+    // Alice's run ends (or is forced out): Bob gets it; other stacks were never locked.
+    let forced = lock::force_unlock(&account, REGION, "wp", "a1")
+        .await
+        .unwrap();
+    assert_eq!(forced, Some(alice.clone()));
+    lock::acquire(&account, REGION, "wp", &bob).await.unwrap();
+    lock::acquire(&account, REGION, "other", &alice)
+        .await
+        .unwrap();
+    lock::release(&account, REGION, "wp", "b2").await.unwrap();
+    assert!(
+        lock::force_unlock(&account, REGION, "wp", "b2")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -25,6 +25,11 @@ impl CloudwatchAdapter {
             client: Client::new(config),
         }
     }
+
+    /// The adapter over a client built elsewhere (tests give it a mocked one).
+    pub fn from_client(client: Client) -> CloudwatchAdapter {
+        CloudwatchAdapter { client }
+    }
 }
 
 /// A MetricDataQuery document (as the API spells it) as the SDK's type.

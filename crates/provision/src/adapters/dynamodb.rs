@@ -22,6 +22,11 @@ impl DynamodbAdapter {
             client: Client::new(config),
         }
     }
+
+    /// The adapter over a client built elsewhere (tests give it a mocked one).
+    pub fn from_client(client: Client) -> DynamodbAdapter {
+        DynamodbAdapter { client }
+    }
 }
 
 fn tags(call: &'static str, tags: &Tags) -> PortResult<Vec<Tag>> {

@@ -21,6 +21,11 @@ impl GuarddutyAdapter {
             client: Client::new(config),
         }
     }
+
+    /// The adapter over a client built elsewhere (tests give it a mocked one).
+    pub fn from_client(client: Client) -> GuarddutyAdapter {
+        GuarddutyAdapter { client }
+    }
 }
 
 /// The features to enable, as the API wants them.

@@ -20,6 +20,11 @@ impl IamAdapter {
             client: Client::new(config),
         }
     }
+
+    /// The adapter over a client built elsewhere (tests give it a mocked one).
+    pub fn from_client(client: Client) -> IamAdapter {
+        IamAdapter { client }
+    }
 }
 
 fn tags(call: &'static str, tags: &Tags) -> PortResult<Vec<Tag>> {

@@ -24,6 +24,11 @@ impl KmsAdapter {
             client: Client::new(config),
         }
     }
+
+    /// The adapter over a client built elsewhere (tests give it a mocked one).
+    pub fn from_client(client: Client) -> KmsAdapter {
+        KmsAdapter { client }
+    }
 }
 
 fn tags(tags: &Tags) -> PortResult<Vec<Tag>> {

@@ -24,6 +24,11 @@ impl SqsAdapter {
             client: Client::new(config),
         }
     }
+
+    /// The adapter over a client built elsewhere (tests give it a mocked one).
+    pub fn from_client(client: Client) -> SqsAdapter {
+        SqsAdapter { client }
+    }
 }
 
 fn attributes(spec: &QueueSpec) -> HashMap<QueueAttributeName, String> {

@@ -23,6 +23,11 @@ impl SsmAdapter {
             client: Client::new(config),
         }
     }
+
+    /// The adapter over a client built elsewhere (tests give it a mocked one).
+    pub fn from_client(client: Client) -> SsmAdapter {
+        SsmAdapter { client }
+    }
 }
 
 impl ParametersPort for SsmAdapter {

@@ -17,6 +17,11 @@ impl StsAdapter {
             client: Client::new(config),
         }
     }
+
+    /// The adapter over a client built elsewhere (tests give it a mocked one).
+    pub fn from_client(client: Client) -> StsAdapter {
+        StsAdapter { client }
+    }
 }
 
 impl StsPort for StsAdapter {

@@ -17,7 +17,7 @@ use watchpost_core::config::defaults::USAGE_ALARM_INFIX;
 use watchpost_core::config::detections;
 use watchpost_core::event::{ALARM_DETAIL_TYPE, CLOUDTRAIL_DETAIL_TYPE};
 
-use super::{Context, names, stack_tags};
+use super::context::{Context, PERIOD_S, names, stack_tags};
 use crate::model::Resource;
 use crate::spec::*;
 
@@ -478,7 +478,7 @@ pub(super) fn usage_widgets(
                 "stacked": false,
                 "region": ctx.region(),
                 "stat": "Sum",
-                "period": super::monitoring::PERIOD_S,
+                "period": PERIOD_S,
                 "metrics": metrics,
             }
         })

@@ -10,7 +10,7 @@ use watchpost_contract::env::{GRAPH_ENV, TABLE_ENV, topic_env_var};
 use watchpost_contract::iam::{PolicyScope, enricher_policy};
 use watchpost_core::Config;
 
-use super::{Context, enricher_rules, names, resource, route_topics, stack_tags, sweeps};
+use super::context::{Context, names, resource, route_topics, stack_tags};
 use crate::limits;
 use crate::model::Resource;
 use crate::spec::Deferred;
@@ -236,4 +236,23 @@ pub(super) fn rules(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
             },
         ));
     }
+}
+
+/// The rules whose events go to the enricher (the sweep's too), by name.
+pub fn enricher_rules(config: &Config) -> Vec<String> {
+    let stack = &config.watchpost.stack;
+    let mut rules = vec![names::findings_rule(stack)];
+    if config.watchpost.security_hub {
+        rules.push(names::securityhub_rule(stack));
+    }
+    if sweeps(config) {
+        rules.push(names::sweep_rule(stack));
+    }
+    rules.extend(super::activity::activity_rule_names(config));
+    rules
+}
+
+/// Whether the enricher runs the investigation sweep (only when it starts investigations).
+pub fn sweeps(config: &Config) -> bool {
+    config.detective.enabled && config.detective.investigate
 }

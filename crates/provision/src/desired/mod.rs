@@ -1,15 +1,18 @@
 //! Desired state: the resources a config calls for in one region. Pure: no I/O, no clock. What
 //! only exists after apply (a new graph's or key's ARN) is a [`Deferred::Unknown`] value; apply
-//! derives the resource again once it has created what the value comes from.
+//! derives those values ([`role_policy`], [`enricher_environment`]) once it has created what
+//! they come from. The parts: [`context`] (what every part is derived with), [`function`] (the
+//! enricher, its role and rules), [`monitoring`] (alarms, dashboard), [`activity`] (usage
+//! baselines, the CloudTrail rule).
 
 use serde_json::{Value, json};
 use watchpost_core::Config;
 
 use crate::model::Resource;
 use crate::spec::*;
-use crate::spec::{Deferred, Spec, Unknown};
 
 mod activity;
+mod context;
 mod function;
 mod monitoring;
 
@@ -17,189 +20,13 @@ pub use activity::{
     BEDROCK, BEDROCK_MANTLE, EVENT_PATTERN_MAX_CHARS, SAGEMAKER, UsageNamespace, UsageTargets,
     choose, cloudtrail_pattern, discovers, targets_of, usage_alarm_name, usage_alarms_pattern,
 };
-pub use function::{enricher_environment, findings_pattern, role_policy, securityhub_pattern};
+use context::resource;
+pub use context::{Context, RouteTopic, STACK_TAG, is_owned, names, route_topics, stack_tags};
+pub use function::{
+    enricher_environment, enricher_rules, findings_pattern, role_policy, securityhub_pattern,
+    sweeps,
+};
 pub use monitoring::{dashboard_body, dashboard_body_with, dashboard_url};
-
-/// The tag on everything Watchpost owns.
-pub use watchpost_contract::stack::STACK_TAG;
-
-/// What the desired state depends on besides the config.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Context {
-    pub region: String,
-    pub account_id: String,
-    pub partition: String,
-    /// The graph in use, when it exists (or the config names one).
-    pub graph_arn: Option<String>,
-    /// The region's graph existed without the stack's tag: Watchpost manages its members and
-    /// tags but never marks it as its own, so destroy leaves it.
-    pub graph_adopted: bool,
-    /// The topics' key, when it exists.
-    pub key_arn: Option<String>,
-    /// The deployment package's hash (base64 SHA-256), when there is a package.
-    pub code_sha256: Option<String>,
-}
-
-impl Context {
-    fn arn(&self, service: &str, resource: &str) -> String {
-        format!(
-            "arn:{}:{service}:{}:{}:{resource}",
-            self.partition, self.region, self.account_id
-        )
-    }
-    pub fn topic_arn(&self, name: &str) -> String {
-        self.arn("sns", name)
-    }
-    pub fn role_arn(&self, name: &str) -> String {
-        format!(
-            "arn:{}:iam::{}:role/{name}",
-            self.partition, self.account_id
-        )
-    }
-    pub fn root_arn(&self) -> String {
-        format!("arn:{}:iam::{}:root", self.partition, self.account_id)
-    }
-    pub fn rule_arn(&self, name: &str) -> String {
-        self.arn("events", &format!("rule/{name}"))
-    }
-    pub fn queue_arn(&self, name: &str) -> String {
-        self.arn("sqs", name)
-    }
-    pub fn function_arn(&self, name: &str) -> String {
-        self.arn("lambda", &format!("function:{name}"))
-    }
-    pub fn table_arn(&self, name: &str) -> String {
-        self.arn("dynamodb", &format!("table/{name}"))
-    }
-    pub fn alarm_arn(&self, name: &str) -> String {
-        self.arn("cloudwatch", &format!("alarm:{name}"))
-    }
-    pub fn region(&self) -> &str {
-        &self.region
-    }
-    /// The graph's ARN, unknown until the graph exists.
-    pub fn graph(&self) -> Deferred<String> {
-        Deferred::from_option(self.graph_arn.clone(), Unknown::GraphArn)
-    }
-    /// The topics' key's ARN, unknown until the key exists.
-    pub fn key(&self) -> Deferred<String> {
-        Deferred::from_option(self.key_arn.clone(), Unknown::KeyArn)
-    }
-    /// The package's hash, unknown when there is no package.
-    pub fn code(&self) -> Deferred<String> {
-        Deferred::from_option(self.code_sha256.clone(), Unknown::Package)
-    }
-}
-
-/// Deterministic names of what Watchpost creates.
-pub mod names {
-    pub fn topic(stack: &str, route: &str) -> String {
-        format!("{stack}-{route}")
-    }
-    pub fn operations_topic(stack: &str) -> String {
-        format!("{stack}-operations")
-    }
-    pub fn key_alias(stack: &str) -> String {
-        format!("alias/{stack}-sns")
-    }
-    /// The enricher's role in `region`. IAM is global while everything the role's policy
-    /// names is regional, so each region's function has a role of its own.
-    pub fn role(stack: &str, region: &str) -> String {
-        format!("{stack}-enricher-{region}")
-    }
-    pub fn dlq(stack: &str) -> String {
-        format!("{stack}-enricher-dlq")
-    }
-    pub fn findings_rule(stack: &str) -> String {
-        format!("{stack}-findings")
-    }
-    pub fn securityhub_rule(stack: &str) -> String {
-        format!("{stack}-securityhub")
-    }
-    pub fn sweep_rule(stack: &str) -> String {
-        format!("{stack}-sweep")
-    }
-    /// Bedrock and SageMaker CloudTrail management events, for the detections.
-    pub fn cloudtrail_rule(stack: &str) -> String {
-        format!("{stack}-cloudtrail")
-    }
-    /// The usage alarms' state changes. Not `<stack>-usage-…`: that prefix is the usage
-    /// alarms' own, and the rule's failed-invocations alarm must not look like one.
-    pub fn usage_alarms_rule(stack: &str) -> String {
-        format!("{stack}-alarm-states")
-    }
-    /// The enricher role's inline policy.
-    pub fn role_policy(stack: &str) -> String {
-        format!("{stack}-enricher")
-    }
-    /// The target id of the enricher on every rule.
-    pub const ENRICHER_TARGET: &str = "enricher";
-    pub fn alarm(stack: &str, what: &str) -> String {
-        format!("{stack}-{what}")
-    }
-    pub fn dashboard(stack: &str) -> String {
-        stack.to_owned()
-    }
-    /// The detector's resource name (a region has at most one detector).
-    pub const DETECTOR: &str = "detector";
-    pub fn subscription(topic_name: &str, protocol: &str, endpoint: &str) -> String {
-        format!("{topic_name}/{protocol}:{endpoint}")
-    }
-    /// The name part of an ARN (after the last `:`).
-    pub fn arn_name(arn: &str) -> &str {
-        arn.rsplit(':').next().unwrap_or(arn)
-    }
-}
-
-/// The stack tag plus `extra`.
-pub fn stack_tags(config: &Config, extra: &Tags) -> Tags {
-    let mut tags = extra.clone();
-    tags.insert(STACK_TAG.to_owned(), config.watchpost.stack.clone());
-    tags
-}
-
-/// Whether `tags` mark a resource as this stack's.
-pub fn is_owned(config: &Config, tags: &Tags) -> bool {
-    tags.get(STACK_TAG) == Some(&config.watchpost.stack)
-}
-
-fn resource(ctx: &Context, name: &str, spec: impl Into<Spec>) -> Resource {
-    Resource::new(&ctx.region, name, spec)
-}
-
-/// A route's topic: its name and ARN, and whether Watchpost creates it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RouteTopic {
-    pub route: String,
-    pub name: String,
-    pub arn: String,
-    pub managed: bool,
-}
-
-/// Every route's topic.
-pub fn route_topics(config: &Config, ctx: &Context) -> Vec<RouteTopic> {
-    config
-        .routes
-        .iter()
-        .map(|route| match &route.topic_arn {
-            Some(arn) => RouteTopic {
-                route: route.name.clone(),
-                name: names::arn_name(arn).to_owned(),
-                arn: arn.clone(),
-                managed: false,
-            },
-            None => {
-                let name = names::topic(&config.watchpost.stack, &route.name);
-                RouteTopic {
-                    route: route.name.clone(),
-                    arn: ctx.topic_arn(&name),
-                    name,
-                    managed: true,
-                }
-            }
-        })
-        .collect()
-}
 
 /// The resources a config calls for in one region, computed once when planning, with what
 /// they were computed from: the context (who and where, the graph and key as observed, the
@@ -261,25 +88,6 @@ fn guardduty(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
             features,
         },
     ));
-}
-
-/// The rules whose events go to the enricher (the sweep's too), by name.
-pub fn enricher_rules(config: &Config) -> Vec<String> {
-    let stack = &config.watchpost.stack;
-    let mut rules = vec![names::findings_rule(stack)];
-    if config.watchpost.security_hub {
-        rules.push(names::securityhub_rule(stack));
-    }
-    if sweeps(config) {
-        rules.push(names::sweep_rule(stack));
-    }
-    rules.extend(activity::activity_rule_names(config));
-    rules
-}
-
-/// Whether the enricher runs the investigation sweep (only when it starts investigations).
-pub fn sweeps(config: &Config) -> bool {
-    config.detective.enabled && config.detective.investigate
 }
 
 /// The table's properties: the key schema and TTL attribute the enricher reads and writes.

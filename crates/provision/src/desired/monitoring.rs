@@ -12,12 +12,12 @@ use watchpost_core::component::Component;
 use watchpost_core::severity::SeverityLabel;
 use watchpost_core::{Config, decide::Outcome};
 
-use super::{Context, UsageTargets, enricher_rules, names, resource, route_topics, stack_tags};
+use super::activity::{UsageTargets, usage_widgets};
+use super::context::{Context, PERIOD_S, names, resource, route_topics, stack_tags};
+use super::function::enricher_rules;
 use crate::model::Resource;
 use crate::spec::*;
 
-/// Alarms evaluate five-minute periods.
-pub(super) const PERIOD_S: u32 = 300;
 /// Dead letters older than this alarm: halfway to SQS deleting them (14 days' retention).
 const DEAD_LETTER_AGE_ALARM_S: f64 = 7.0 * 86_400.0;
 
@@ -461,6 +461,6 @@ pub fn dashboard_body_with(config: &Config, ctx: &Context, usage: &UsageTargets)
             "properties": { "title": "Alarms", "alarms": alarm_arns }
         }));
     }
-    widgets.extend(super::activity::usage_widgets(config, ctx, usage, 30));
+    widgets.extend(usage_widgets(config, ctx, usage, 30));
     json!({ "widgets": widgets })
 }

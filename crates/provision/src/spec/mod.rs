@@ -239,8 +239,19 @@ impl SpecChange {
 mod tests {
     use super::Kind;
 
-    /// The config accepts `[watchpost] adopt` entries of the kinds it knows as adoptable; they
-    /// must be exactly the kinds this table marks adoptable, by the names plans show.
+    /// The contract's list of adoptable kinds (what the config accepts in `[watchpost] adopt`)
+    /// is exactly the kinds this table marks adoptable, by the names plans show, in its order.
+    #[test]
+    fn the_contracts_adoptable_kinds_are_the_tables() {
+        let table: Vec<&str> = Kind::ALL
+            .iter()
+            .filter(|kind| kind.adoptable())
+            .map(|kind| kind.as_str())
+            .collect();
+        assert_eq!(table, watchpost_contract::stack::ADOPTABLE_KINDS);
+    }
+
+    /// And the config accepts exactly those.
     #[test]
     fn the_config_adopts_exactly_the_kinds_the_table_marks_adoptable() {
         for kind in Kind::ALL {

@@ -99,10 +99,16 @@ pub async fn acquire<P: Ports>(
             return Ok(());
         }
         if let Some(held) = ports.ssm().parameter(&name).await.map_err(port_err)? {
+            let held = parse(&held);
+            // Our own write: the SDK sent PutParameter again after the first one took effect
+            // (its answer lost to a timeout), and the second found the lock in place.
+            if held.id == lock.id {
+                return Ok(());
+            }
             return Err(LockError::Held {
                 region: region.to_owned(),
                 stack: stack.to_owned(),
-                held: Box::new(parse(&held)),
+                held: Box::new(held),
             });
         }
     }

@@ -54,3 +54,26 @@ async fn a_second_run_is_refused_while_the_lock_is_held() {
             .is_none()
     );
 }
+
+/// Regression: when the SDK sent PutParameter again after the first one took effect (its
+/// answer lost to a timeout), the second found the parameter and the run read its own lock
+/// back as someone else's: it stopped, and left the lock behind.
+#[tokio::test]
+async fn a_lock_written_by_a_retried_put_parameter_is_the_runs_own() {
+    use watchpost_provision::lock::{self, LockInfo};
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let ours = LockInfo {
+        id: "a1".into(),
+        holder: "alice".into(),
+        operation: "apply".into(),
+        since: "2026-11-29T20:01:00Z".into(),
+    };
+    // What the first PutParameter left before the SDK sent it again.
+    account.state().parameters.insert(
+        lock::lock_parameter("wp"),
+        serde_json::to_string(&ours).unwrap(),
+    );
+    lock::acquire(&account, REGION, "wp", &ours).await.unwrap();
+    lock::release(&account, REGION, "wp", "a1").await.unwrap();
+    assert!(account.state().parameters.is_empty());
+}

@@ -88,12 +88,14 @@ fn show(plan: &Plan, output: OutputFormat) {
     }
 }
 
-fn confirm(mode: Mode, yes: bool) -> Result<(), Failure> {
+/// Asks on the terminal before applying. Ctrl-C while it waits declines, as any answer but
+/// `yes` does, and the session then releases the stack's lock (the signal's default, ending
+/// the process at once, would leave the lock behind).
+async fn confirm(mode: Mode, yes: bool) -> Result<(), Failure> {
     if yes {
         return Ok(());
     }
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
+    if !std::io::stdin().is_terminal() {
         return Err(Failure::Usage(
             "refusing to change the account without confirmation: standard input is not a terminal; review the plan and pass --yes to apply it".into(),
         ));
@@ -105,11 +107,41 @@ fn confirm(mode: Mode, yes: bool) -> Result<(), Failure> {
     };
     eprint!("Do you want to {verb} these changes? Only `yes` is accepted: ");
     let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    stdin
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Failure::Failed(format!("cannot read the answer: {e}")))?;
+    let read = tokio::task::spawn_blocking(|| {
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map(|_| answer)
+    });
+    let read = async {
+        match read.await {
+            Ok(answer) => answer.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    let interrupted = async {
+        // Without a handler (it could not be installed), only an answer ends the wait.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    ask(verb, read, interrupted).await
+}
+
+/// The answer to the confirmation, or the interruption that came first.
+async fn ask(
+    verb: &str,
+    read: impl std::future::Future<Output = Result<String, String>>,
+    interrupted: impl std::future::Future<Output = ()>,
+) -> Result<(), Failure> {
+    let answer = tokio::select! {
+        answer = read => answer.map_err(|e| Failure::Failed(format!("cannot read the answer: {e}")))?,
+        () = interrupted => {
+            eprintln!();
+            return Err(Failure::Failed(format!("{verb} cancelled (interrupted)")));
+        }
+    };
     if answer.trim() == "yes" {
         Ok(())
     } else {
@@ -134,7 +166,8 @@ pub fn run(
     operation: Operation,
     output: OutputFormat,
 ) -> Result<Done, Failure> {
-    runtime()?.block_on(async {
+    let runtime = runtime()?;
+    let done = runtime.block_on(async {
         let regions = regions(config).await?;
         let (mode, yes, force) = match operation {
             Operation::Plan => return plan(&regions, config, package, output).await,
@@ -145,7 +178,11 @@ pub fn run(
             Some(id) => force_unlock(&regions, &config.watchpost.stack, &id).await,
             None => apply(&regions, config, package, mode, yes, output).await,
         }
-    })
+    });
+    // A confirmation interrupted by Ctrl-C leaves its read of standard input waiting on a
+    // thread of its own: the process does not wait for it.
+    runtime.shutdown_background();
+    done
 }
 
 /// Plans and shows the plan.
@@ -192,7 +229,7 @@ async fn apply(
         .run(
             &lock,
             |planned| show(planned, output),
-            async |_| confirm(mode, yes),
+            async |_| confirm(mode, yes).await,
             &progress,
         )
         .await;
@@ -377,4 +414,34 @@ pub fn redrive(config: &Config, dry_run: bool, max: usize) -> Result<(), Failure
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ctrl-C at the prompt declines (the session then releases the lock) instead of ending
+    /// the process with the lock held.
+    #[tokio::test]
+    async fn an_interrupted_confirmation_declines() {
+        let never_answered = std::future::pending::<Result<String, String>>();
+        let declined = ask("apply", never_answered, async {}).await;
+        assert!(
+            matches!(&declined, Err(Failure::Failed(why)) if why == "apply cancelled (interrupted)")
+        );
+        let answered = ask(
+            "apply",
+            async { Ok("yes\n".to_owned()) },
+            std::future::pending(),
+        )
+        .await;
+        assert!(answered.is_ok());
+        let refused = ask(
+            "destroy",
+            async { Ok("y\n".to_owned()) },
+            std::future::pending(),
+        )
+        .await;
+        assert!(matches!(refused, Err(Failure::Failed(why)) if why == "destroy cancelled"));
+    }
 }

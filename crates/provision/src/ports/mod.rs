@@ -63,3 +63,55 @@ pub trait Ports {
     fn guardduty(&self) -> &Self::Guardduty;
     fn ssm(&self) -> &Self::Ssm;
 }
+
+/// Ports lent by reference are ports: a caller keeps the account and lends it to a session.
+impl<P: Ports> Ports for &P {
+    type Sts = P::Sts;
+    type Detective = P::Detective;
+    type Kms = P::Kms;
+    type Sns = P::Sns;
+    type Dynamodb = P::Dynamodb;
+    type Sqs = P::Sqs;
+    type Iam = P::Iam;
+    type Lambda = P::Lambda;
+    type Events = P::Events;
+    type Cloudwatch = P::Cloudwatch;
+    type Guardduty = P::Guardduty;
+    type Ssm = P::Ssm;
+    fn sts(&self) -> &P::Sts {
+        (**self).sts()
+    }
+    fn detective(&self) -> &P::Detective {
+        (**self).detective()
+    }
+    fn kms(&self) -> &P::Kms {
+        (**self).kms()
+    }
+    fn sns(&self) -> &P::Sns {
+        (**self).sns()
+    }
+    fn dynamodb(&self) -> &P::Dynamodb {
+        (**self).dynamodb()
+    }
+    fn sqs(&self) -> &P::Sqs {
+        (**self).sqs()
+    }
+    fn iam(&self) -> &P::Iam {
+        (**self).iam()
+    }
+    fn lambda(&self) -> &P::Lambda {
+        (**self).lambda()
+    }
+    fn events(&self) -> &P::Events {
+        (**self).events()
+    }
+    fn cloudwatch(&self) -> &P::Cloudwatch {
+        (**self).cloudwatch()
+    }
+    fn guardduty(&self) -> &P::Guardduty {
+        (**self).guardduty()
+    }
+    fn ssm(&self) -> &P::Ssm {
+        (**self).ssm()
+    }
+}

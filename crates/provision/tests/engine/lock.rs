@@ -77,3 +77,34 @@ async fn a_lock_written_by_a_retried_put_parameter_is_the_runs_own() {
     lock::release(&account, REGION, "wp", "a1").await.unwrap();
     assert!(account.state().parameters.is_empty());
 }
+
+/// A confirmation that declines (an answer other than `yes`, or Ctrl-C at the prompt) ends the
+/// session with the lock released in every region.
+#[tokio::test]
+async fn a_declined_confirmation_releases_the_lock() {
+    use watchpost_provision::lock::LockInfo;
+    use watchpost_provision::session::{Session, Stop};
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let config = config("");
+    let regions = [(REGION.to_owned(), &account)];
+    let package = package("1");
+    let session = Session {
+        regions: &regions,
+        config: &config,
+        package: &package,
+        mode: Mode::Apply,
+    };
+    let lock = LockInfo {
+        id: "a1".into(),
+        holder: "alice".into(),
+        operation: "apply".into(),
+        since: "now".into(),
+    };
+    let run = session
+        .run(&lock, |_| {}, async |_| Err("interrupted"), &|_| {})
+        .await;
+    assert!(matches!(run.outcome, Err(Stop::Declined("interrupted"))));
+    assert!(run.unreleased.is_empty());
+    assert!(account.state().parameters.is_empty());
+    assert_eq!(account.count("CreateTopic"), 0);
+}

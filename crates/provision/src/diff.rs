@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::model::{Change, Mode, Observed, Plan, Reason, Resource, ResourceId};
-use crate::spec::SpecChange;
+use crate::spec::{Ownership, SpecChange};
 
 /// The changes that turn `observed` into `desired` (or, in [`Mode::Destroy`], that remove every
 /// owned resource), in apply order: creates and updates by kind, then deletes in reverse.
@@ -33,6 +33,10 @@ pub fn diff(
                 spec: SpecChange::create(want.spec.clone()),
                 reason: Reason::Missing,
             }),
+            // What the stack knows as its own by a record (a subscription, a member) and did
+            // not record is someone else's: it counts as what the config asks for, and is
+            // never changed (nor re-created beside it).
+            Some(have) if !have.owned && want.id.kind.ownership() == Ownership::Recorded => {}
             Some(have) if have.spec != want.spec => {
                 // Only what Watchpost owns is ever deleted, so a resource it does not own is
                 // updated, and apply says why it cannot be.

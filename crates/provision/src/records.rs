@@ -7,7 +7,11 @@
 //! Anything else on its topics is left alone by apply and destroy, and listed by `outputs`.
 //!
 //! The same goes for Detective's organization administrator: `/watchpost/<stack>/organization-
-//! admin` says Watchpost enabled it; one that was there before is used and never disabled.
+//! admin` says Watchpost enabled it; one that was there before is used and never disabled. And
+//! for the members of the graph: `/watchpost/<stack>/members/<account>` (its value the graph's
+//! ARN) says Watchpost invited the account, written before the invitation; a member the
+//! organization enabled or someone else invited is never the stack's, whatever the config
+//! lists.
 //!
 //! Why Parameter Store: a tag on the topic cannot cover a topic someone else owns and a topic
 //! takes 50 tags; an item in the stack's alert-state table would not exist before the first
@@ -18,6 +22,17 @@
 /// Where the subscription records of `stack` live (in each region: SSM is regional, like SNS).
 pub fn subscriptions_path(stack: &str) -> String {
     format!("/watchpost/{stack}/subscriptions")
+}
+
+/// Where the member records of `stack` live: one per account Watchpost invited into the
+/// region's graph, its value the graph's ARN.
+pub fn members_path(stack: &str) -> String {
+    format!("/watchpost/{stack}/members")
+}
+
+/// The record that Watchpost invited `account` into the graph.
+pub fn member(stack: &str, account: &str) -> String {
+    format!("{}/{account}", members_path(stack))
 }
 
 /// The record that the stack enabled Detective's organization administrator (its value is the

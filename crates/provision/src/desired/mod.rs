@@ -148,19 +148,19 @@ fn detective(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
     if !detective.enabled {
         return;
     }
-    if detective.graph_arn.is_none() {
-        out.push(resource(
-            ctx,
-            "graph",
-            GraphSpec {
-                tags: if ctx.graph_adopted {
-                    detective.tags.clone()
-                } else {
-                    stack_tags(config, &detective.tags)
-                },
+    // The graph named by `graph_arn` and the one found follow one rule: the config's tags on
+    // it, and the stack's only on a graph the stack created.
+    out.push(resource(
+        ctx,
+        "graph",
+        GraphSpec {
+            tags: if ctx.graph_adopted {
+                detective.tags.clone()
+            } else {
+                stack_tags(config, &detective.tags)
             },
-        ));
-    }
+        },
+    ));
     for member in &detective.members {
         out.push(resource(
             ctx,

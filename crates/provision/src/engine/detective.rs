@@ -1,12 +1,14 @@
-//! Amazon Detective: the behavior graph (the configured one, or the region's, adopted when it
-//! exists), its members (invited and removed in batches), data source packages and
-//! organization mode. Members the organization enabled by itself and an organization
-//! administrator that was there before Watchpost are used, never removed.
+//! Amazon Detective: the behavior graph (the configured one, or the region's, used when it
+//! exists), its members (invited and removed in batches, each recorded as the stack's before it
+//! is invited), data source packages and organization mode. A graph the stack did not create
+//! keeps its tags; members the organization enabled, members someone else invited, and an
+//! organization administrator that was there before Watchpost are used, never changed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::applier::{Applier, ApplyError, ApplyReport, Cause, Step, e};
 use super::observer::{ObserveError, Observer};
+use crate::desired::STACK_TAG;
 use crate::limits;
 use crate::model::{Action, Change};
 use crate::ports::*;
@@ -15,54 +17,69 @@ use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let config = o.config;
+    let stack = o.stack();
     let detective = o.ports.detective();
-    let graph = match &config.detective.graph_arn {
-        Some(arn) => Some((arn.clone(), false)),
+    // One rule for the graph `graph_arn` names and the one ListGraphs finds: it is the stack's
+    // when it carries the stack's tag (Watchpost created it); any other is used, and Watchpost
+    // changes in it only what the config names (its `[detective] tags`, the members it invites).
+    let graph_arn = match &config.detective.graph_arn {
+        Some(arn) => Some(arn.clone()),
         None => detective
             .list_graphs()
             .await
             .map_err(o.err("Detective graphs (ListGraphs)"))?
             .into_iter()
-            .next()
-            .map(|arn| (arn, true)),
+            .next(),
     };
-    let Some((graph_arn, ours_to_manage)) = graph else {
+    let Some(graph_arn) = graph_arn else {
         // The administrator is the organization's, graph or no graph: one that is there
         // already must be seen before the first apply, or apply would take it as its own.
         return observe_organization(o, None).await;
     };
     o.ctx.graph_arn = Some(graph_arn.clone());
     o.outputs.graph_arn = Some(graph_arn.clone());
-    let mut graph_owned = false;
-    if ours_to_manage {
-        let tags = detective
-            .graph_tags(&graph_arn)
-            .await
-            .map_err(o.err(format!("the tags of {graph_arn}")))?;
-        graph_owned = o.owns(&tags);
-        o.ctx.graph_adopted = !graph_owned;
-        o.found("graph", graph_arn.clone(), GraphSpec { tags }, graph_owned);
-    }
+    let tags = detective
+        .graph_tags(&graph_arn)
+        .await
+        .map_err(o.err(format!("the tags of {graph_arn}")))?;
+    let graph_owned = o.owns(&tags);
+    o.ctx.graph_adopted = !graph_owned;
+    // Only the tags Watchpost sets are compared (the config's and the stack's): the graph's
+    // others (its owner's, CloudFormation's `aws:` ones) are never changed or removed.
+    let managed: Tags = tags
+        .into_iter()
+        .filter(|(key, _)| key == STACK_TAG || config.detective.tags.contains_key(key))
+        .collect();
+    o.found(
+        "graph",
+        graph_arn.clone(),
+        GraphSpec { tags: managed },
+        graph_owned,
+    );
+    // A member is the stack's when Watchpost recorded inviting it into this graph: never one
+    // the organization enabled, nor one someone else invited, whatever the config lists.
+    let recorded = o
+        .ports
+        .ssm()
+        .parameters(&records::members_path(stack))
+        .await
+        .map_err(o.err("the stack's member records (SSM GetParametersByPath)"))?;
     let members = detective
         .list_members(&graph_arn)
         .await
         .map_err(o.err(format!("the members of {graph_arn}")))?;
     for member in members {
-        let in_config = config
-            .detective
-            .members
-            .iter()
-            .any(|m| m.account_id == member.account_id);
-        // An account the organization enabled (auto-enable) was not invited by Watchpost: it
-        // is never removed for being absent from the config.
-        let invited = member.invitation_type != InvitationType::Organization;
+        let invited_by_stack = member.invitation_type == InvitationType::Invitation
+            && recorded
+                .get(&records::member(stack, &member.account_id))
+                .is_some_and(|graph| *graph == graph_arn);
         o.found(
             &member.account_id,
             member.account_id.clone(),
             MemberSpec {
                 email: member.email,
             },
-            in_config || (invited && (graph_owned || config.detective.graph_arn.is_some())),
+            invited_by_stack,
         );
     }
     if !config.detective.datasource_packages.is_empty() {
@@ -144,16 +161,8 @@ pub(super) async fn graph<P: Ports>(
             let arn = detective.create_graph(&want.tags).await.map_err(e)?;
             apply.ctx.graph_arn = Some(arn);
         }
-        Step::Update { had, want, id: arn } => {
-            let gone: Vec<String> = had
-                .tags
-                .keys()
-                .filter(|k| !want.tags.contains_key(*k))
-                .cloned()
-                .collect();
-            if !gone.is_empty() {
-                detective.untag_graph(arn, &gone).await.map_err(e)?;
-            }
+        // Only the keys the config names (and the stack's) are set; none is ever removed.
+        Step::Update { want, id: arn, .. } => {
             detective.tag_graph(arn, &want.tags).await.map_err(e)?;
         }
         Step::Delete { id: arn, .. } => {
@@ -317,6 +326,25 @@ pub(super) async fn members<P: Ports>(
         })
         .collect();
     let message = config.detective.invitation_message.as_deref();
+    let stack = &config.watchpost.stack;
+    // Recorded before the invitation: an apply stopped between the two leaves a record of an
+    // account that is not a member (invited again by the next apply), never a member of the
+    // stack's that it would take for someone else's.
+    let mut invites_recorded = Vec::new();
+    for invite in invites {
+        match ports
+            .ssm()
+            .create_parameter(&records::member(stack, &invite.account_id), &graph)
+            .await
+        {
+            Ok(_) => invites_recorded.push(invite),
+            Err(err) => {
+                failed.insert(invite.account_id.clone());
+                fail(&invite.account_id, e(err), report);
+            }
+        }
+    }
+    let invites = invites_recorded;
     for chunk in invites.chunks(limits::CREATE_MEMBERS_MAX) {
         progress(&format!(
             "+ {} detective-member ×{}",
@@ -351,6 +379,16 @@ pub(super) async fn members<P: Ports>(
                     failed.insert(invite.account_id.clone());
                     fail(&invite.account_id, e(err.clone()), report);
                 }
+            }
+        }
+    }
+    // The records of the members removed for good (not an email's change).
+    for change in changes {
+        if change.action() == Action::Delete && !failed.contains(&change.id.name) {
+            let record = records::member(stack, &change.id.name);
+            if let Err(err) = ports.ssm().delete_parameter(&record).await {
+                failed.insert(change.id.name.clone());
+                fail(&change.id.name, e(err), report);
             }
         }
     }

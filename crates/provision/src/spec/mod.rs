@@ -1,7 +1,7 @@
 //! Typed properties: one [`Spec`] variant per kind of resource, a [`SpecChange`] that carries a
 //! change in its action's shape ([`Diff`]), and [`Deferred`] for what is only known once apply has
 //! created what it comes from. One table (`kinds!`, below) lists every kind with its name, its
-//! spec type and whether it is adoptable, and generates [`Kind`], [`Spec`] and [`SpecChange`]
+//! spec type and how Watchpost knows one is the stack's ([`Ownership`]), and generates [`Kind`], [`Spec`] and [`SpecChange`]
 //! from it. Diffing compares values of these types and apply matches on them exhaustively:
 //! adding a kind is a row of the table and a spec type, and the compiler lists every place that
 //! must handle it. The spec types are grouped by AWS service, one module each.
@@ -39,10 +39,10 @@ pub use sqs::QueueSpec;
 pub use value::{Deferred, PolicyDocument, Tags, Unknown};
 
 /// Declares [`Kind`], [`Spec`] and [`SpecChange`] from one table of `variant => name, spec
-/// type, adoptable`, so the three enums, the names and the conversions between them cannot
+/// type, ownership`, so the three enums, the names and the conversions between them cannot
 /// disagree.
 macro_rules! kinds {
-    ($($(#[$doc:meta])* $kind:ident => $name:literal, $ty:ty, $adoptable:literal;)*) => {
+    ($($(#[$doc:meta])* $kind:ident => $name:literal, $ty:ty, $ownership:ident;)*) => {
         /// The kinds of resources Watchpost manages, in the order they are created. Deletion
         /// runs in the reverse order, so everything is removed before what it depends on.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -61,14 +61,18 @@ macro_rules! kinds {
                 }
             }
 
-            /// Whether a resource of this kind is found by its configured or derived name and
-            /// is the stack's by its tag (or the dashboard's title): one that exists without it
-            /// is someone else's until `[watchpost] adopt` names it. The other kinds are parts
-            /// of such a resource (a role's policy, a rule's targets), or are owned otherwise.
-            pub fn adoptable(self) -> bool {
+            /// How Watchpost knows a resource of this kind is the stack's, and what it does to
+            /// one that is not.
+            pub fn ownership(self) -> Ownership {
                 match self {
-                    $(Kind::$kind => $adoptable),*
+                    $(Kind::$kind => Ownership::$ownership),*
                 }
+            }
+
+            /// Whether one of this kind that is not the stack's may be taken over by naming it
+            /// in `[watchpost] adopt`: the kinds found by name and owned by tag.
+            pub fn adoptable(self) -> bool {
+                self.ownership() == Ownership::Tagged
             }
         }
 
@@ -158,29 +162,49 @@ macro_rules! kinds {
     };
 }
 
+/// How Watchpost knows a resource is the stack's, and what it does to one that is not: the
+/// table docs/operating.md shows ("What the stack owns").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    /// Found by its configured or derived name; the stack's by the stack's tag (a dashboard,
+    /// which takes no tags, by its title). One that is not stops the plan until `[watchpost]
+    /// adopt` names it.
+    Tagged,
+    /// The stack's when Watchpost recorded creating it in Parameter Store. One that is not is
+    /// left alone: it counts as what the config asks for and is never changed or deleted.
+    Recorded,
+    /// The stack's by the stack's tag (a graph, a detector) or a record (the organization
+    /// administrator). One that is not is used: Watchpost sets only what the config names in it
+    /// (tags, features, auto-enable, data sources) and never deletes it.
+    Used,
+    /// Part of another resource (a role's policy, a rule's targets, a function's invoke config
+    /// and permissions): the stack's when that resource is.
+    Part,
+}
+
 kinds! {
-    // kind                  name                        spec type                      adoptable
+    // kind                  name                        spec type                      owner
     /// The enricher's execution role (trust policy and tags; its policies come later, once
     /// what they name exists).
-    IamRole               => "iam-role",               iam::RoleSpec,                 true;
-    KmsKey                => "kms-key",                kms::KeySpec,                  true;
-    SnsTopic              => "sns-topic",              sns::TopicSpec,                true;
-    SnsSubscription       => "sns-subscription",       sns::SubscriptionSpec,         false;
-    DetectiveGraph        => "detective-graph",        detective::GraphSpec,          false;
-    DetectiveMember       => "detective-member",       detective::MemberSpec,         false;
-    DetectiveDatasources  => "detective-datasources",  detective::DatasourcesSpec,    false;
-    DetectiveOrganization => "detective-organization", detective::OrganizationSpec,   false;
-    SqsQueue              => "sqs-queue",              sqs::QueueSpec,                true;
-    DynamodbTable         => "dynamodb-table",         dynamodb::TableSpec,           true;
-    IamRolePolicy         => "iam-role-policy",        iam::RolePolicySpec,           false;
-    LambdaFunction        => "lambda-function",        lambda::FunctionSpec,          true;
-    LambdaInvokeConfig    => "lambda-invoke-config",   lambda::InvokeConfigSpec,      false;
-    EventsRule            => "events-rule",            events::RuleSpec,              true;
-    EventsTargets         => "events-targets",         events::TargetsSpec,           false;
-    LambdaPermission      => "lambda-permission",      lambda::PermissionSpec,        false;
-    CloudwatchAlarm       => "cloudwatch-alarm",       cloudwatch::AlarmSpec,         true;
-    CloudwatchDashboard   => "cloudwatch-dashboard",   cloudwatch::DashboardSpec,     true;
-    GuarddutyDetector     => "guardduty-detector",     guardduty::DetectorSpec,       false;
+    IamRole               => "iam-role",               iam::RoleSpec,                 Tagged;
+    KmsKey                => "kms-key",                kms::KeySpec,                  Tagged;
+    SnsTopic              => "sns-topic",              sns::TopicSpec,                Tagged;
+    SnsSubscription       => "sns-subscription",       sns::SubscriptionSpec,         Recorded;
+    DetectiveGraph        => "detective-graph",        detective::GraphSpec,          Used;
+    DetectiveMember       => "detective-member",       detective::MemberSpec,         Recorded;
+    DetectiveDatasources  => "detective-datasources",  detective::DatasourcesSpec,    Used;
+    DetectiveOrganization => "detective-organization", detective::OrganizationSpec,   Used;
+    SqsQueue              => "sqs-queue",              sqs::QueueSpec,                Tagged;
+    DynamodbTable         => "dynamodb-table",         dynamodb::TableSpec,           Tagged;
+    IamRolePolicy         => "iam-role-policy",        iam::RolePolicySpec,           Part;
+    LambdaFunction        => "lambda-function",        lambda::FunctionSpec,          Tagged;
+    LambdaInvokeConfig    => "lambda-invoke-config",   lambda::InvokeConfigSpec,      Part;
+    EventsRule            => "events-rule",            events::RuleSpec,              Tagged;
+    EventsTargets         => "events-targets",         events::TargetsSpec,           Part;
+    LambdaPermission      => "lambda-permission",      lambda::PermissionSpec,        Part;
+    CloudwatchAlarm       => "cloudwatch-alarm",       cloudwatch::AlarmSpec,         Tagged;
+    CloudwatchDashboard   => "cloudwatch-dashboard",   cloudwatch::DashboardSpec,     Tagged;
+    GuarddutyDetector     => "guardduty-detector",     guardduty::DetectorSpec,       Used;
 }
 
 impl fmt::Display for Kind {
@@ -265,6 +289,32 @@ mod tests {
                 "{kind}: {:?}",
                 accepted.err().map(|e| e.to_string())
             );
+        }
+    }
+
+    /// docs/operating.md says, kind by kind, how Watchpost knows one is the stack's and what it
+    /// does to one that is not: every kind is in that table, in a row that says what this one
+    /// does.
+    #[test]
+    fn the_docs_ownership_table_covers_every_kind_as_the_table_owns_it() {
+        let docs = include_str!("../../../../docs/operating.md");
+        let start = docs
+            .find("| kind | the stack's when |")
+            .expect("the ownership table");
+        let table = &docs[start..];
+        let table = &table[..table.find("\n\n").unwrap_or(table.len())];
+        for kind in Kind::ALL {
+            let row = table
+                .lines()
+                .find(|row| row.contains(&format!("`{kind}`")))
+                .unwrap_or_else(|| panic!("{kind} is not in the docs' ownership table"));
+            let says = match kind.ownership() {
+                super::Ownership::Tagged => "tag",
+                super::Ownership::Recorded => "record:",
+                super::Ownership::Used => "used",
+                super::Ownership::Part => "part:",
+            };
+            assert!(row.contains(says), "{kind}: {row}");
         }
     }
 

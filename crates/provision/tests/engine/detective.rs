@@ -153,3 +153,140 @@ async fn an_administrator_the_stack_enabled_is_disabled_by_destroy() {
     apply(&account, &config, &destroy).await;
     assert!(account.state().org_admins.is_empty());
 }
+
+/// The security team's graph as the property and these tests make it: its owner's tags, one
+/// CloudFormation put there, an account the team invited and one the organization enabled.
+fn teams_graph(account: &FakeAccount) -> String {
+    let graph = "arn:aws:detective:us-east-1:123456789012:graph:7eaa0000000000000000000000000000";
+    let mut state = account.state();
+    state.graphs.insert(
+        graph.to_owned(),
+        Tags::from([
+            ("Owner".to_owned(), "security-team".to_owned()),
+            (
+                "aws:cloudformation:stack-name".to_owned(),
+                "security-baseline".to_owned(),
+            ),
+        ]),
+    );
+    let members = state.members.entry(graph.to_owned()).or_default();
+    for (id, email, kind) in [
+        (
+            "222222222222",
+            "team@example.com",
+            InvitationType::Invitation,
+        ),
+        (
+            "333333333333",
+            "org@example.com",
+            InvitationType::Organization,
+        ),
+    ] {
+        members.insert(
+            id.to_owned(),
+            MemberState {
+                account_id: id.to_owned(),
+                email: email.to_owned(),
+                status: "ENABLED".to_owned(),
+                invitation_type: kind,
+            },
+        );
+    }
+    graph.to_owned()
+}
+
+/// The accounts in `graph`, with their emails.
+fn members_of(account: &FakeAccount, graph: &str) -> Vec<(String, String)> {
+    account.state().members[graph]
+        .values()
+        .map(|m| (m.account_id.clone(), m.email.clone()))
+        .collect()
+}
+
+/// Regression: with `[detective] graph_arn` naming the team's graph, every invited member the
+/// config did not list counted as the stack's, so the first apply (with `members = []`, the
+/// default) removed the team's members. A member is the stack's only when Watchpost recorded
+/// inviting it; the graph keeps the others, and its own tags, through apply and destroy.
+#[tokio::test]
+async fn a_graph_named_by_graph_arn_keeps_the_members_and_tags_watchpost_did_not_set() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let graph = teams_graph(&account);
+    let mut config = config("");
+    config.detective.graph_arn = Some(graph.clone());
+    config.detective.members.clear();
+    let before = members_of(&account, &graph);
+    let first = plan(&account, &config, Mode::Apply).await;
+    assert!(
+        !first
+            .changes
+            .iter()
+            .any(|c| c.id.kind == Kind::DetectiveMember),
+        "{}",
+        render::text(&first)
+    );
+    apply(&account, &config, &first).await;
+    assert!(plan(&account, &config, Mode::Apply).await.is_empty());
+    let destroy = plan(&account, &config, Mode::Destroy).await;
+    apply(&account, &config, &destroy).await;
+    assert_eq!(members_of(&account, &graph), before);
+    let tags = account.state().graphs[&graph].clone();
+    assert_eq!(tags["Owner"], "security-team");
+    assert_eq!(tags["aws:cloudformation:stack-name"], "security-baseline");
+    assert_eq!(account.count("DeleteMembers"), 0);
+    assert_eq!(account.count("UntagResource"), 0);
+}
+
+/// Regression: the desired tags of a graph Watchpost found were `[detective] tags` only, so
+/// apply removed the graph's own (an owner's, a cost centre's), and a graph with an `aws:` tag
+/// (CloudFormation's) failed every apply. Watchpost adds and updates only the keys the config
+/// names.
+#[tokio::test]
+async fn a_found_graph_keeps_its_own_tags_and_gets_the_configs() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let graph = teams_graph(&account);
+    let config = config("");
+    let first = plan(&account, &config, Mode::Apply).await;
+    apply(&account, &config, &first).await;
+    let tags = account.state().graphs[&graph].clone();
+    assert_eq!(tags["Owner"], "security-team");
+    assert_eq!(tags["aws:cloudformation:stack-name"], "security-baseline");
+    assert_eq!(tags["owner"], "security");
+    assert!(!tags.contains_key("watchpost:stack"));
+    assert!(plan(&account, &config, Mode::Apply).await.is_empty());
+}
+
+/// Regression: a member the organization enabled that the config also listed, with another
+/// email, was planned as an update (removed, then invited again: the account dropped out of
+/// the graph) and removed by destroy. The organization's members are never the stack's.
+#[tokio::test]
+async fn a_member_the_organization_enabled_is_never_removed_or_invited_again() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let graph = teams_graph(&account);
+    let mut config = config("");
+    config.detective.members = Config::from_toml(
+        "[detective]\nmembers = [{ account_id = \"333333333333\", email = \"listed@example.com\" }]",
+        "members.toml",
+    )
+    .unwrap()
+    .detective
+    .members;
+    let first = plan(&account, &config, Mode::Apply).await;
+    assert!(
+        !first
+            .changes
+            .iter()
+            .any(|c| c.id.kind == Kind::DetectiveMember),
+        "{}",
+        render::text(&first)
+    );
+    apply(&account, &config, &first).await;
+    let destroy = plan(&account, &config, Mode::Destroy).await;
+    apply(&account, &config, &destroy).await;
+    assert!(
+        members_of(&account, &graph).contains(&("333333333333".into(), "org@example.com".into()))
+    );
+    assert_eq!(
+        account.count("DeleteMembers") + account.count("CreateMembers"),
+        0
+    );
+}

@@ -198,3 +198,53 @@ fn only_the_pipeline_publishes_to_the_topics_and_uses_their_key() {
         "{role}"
     );
 }
+
+/// Regression: a subscription someone made by hand on a route's `topic_arn` topic, to an
+/// endpoint the config also names, was planned as an update on every apply (its filter policy
+/// replaced, its redrive policy removed), though Watchpost never recorded it as its own. It is
+/// left as it is, and counts as the subscription the config asks for.
+#[tokio::test]
+async fn a_hand_made_subscription_on_a_routes_own_topic_is_left_as_it_is() {
+    let account = FakeAccount::new(ACCOUNT, REGION);
+    let team = "arn:aws:sns:us-east-1:123456789012:team-alerts";
+    account.state().topics.insert(
+        team.into(),
+        TopicSpec {
+            kms_master_key_id: None,
+            policy: None,
+            tags: Tags::from([("Owner".to_owned(), "security-team".to_owned())]),
+        },
+    );
+    let theirs = SubscriptionSpec {
+        topic_arn: team.into(),
+        protocol: Protocol::Https,
+        endpoint: "https://pager.example.com/hook".into(),
+        filter_policy: Some(serde_json::json!({ "severity": ["HIGH"] })),
+        raw_message_delivery: true,
+        filter_policy_scope: Some("MessageBody".into()),
+        redrive_policy: Some(serde_json::json!({
+            "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:team-dlq"
+        })),
+    };
+    let arn = format!("{team}:by-hand");
+    account
+        .state()
+        .subscriptions
+        .insert(arn.clone(), theirs.clone());
+    let mut config = config("");
+    config.routes[0].topic_arn = Some(team.into());
+    for _ in 0..2 {
+        let planned = plan(&account, &config, Mode::Apply).await;
+        assert!(
+            !planned
+                .changes
+                .iter()
+                .any(|c| c.physical_id() == Some(arn.as_str())),
+            "{}",
+            render::text(&planned)
+        );
+        apply(&account, &config, &planned).await;
+    }
+    assert_eq!(account.state().subscriptions[&arn], theirs);
+    assert_eq!(account.count("SetSubscriptionAttributes"), 0);
+}

@@ -6,7 +6,7 @@ use watchpost_core::Config;
 
 use super::applier::{Applier, ApplyError, ApplyReport, Cause, steps};
 use super::plan::Planned;
-use super::{cloudwatch, detective, dynamodb, events, guardduty, iam, kms, lambda, sns, sqs};
+use super::{cloudwatch, detective, dynamodb, events, guardduty, iam, kms, lambda, sns, sqs, ssm};
 use crate::artifact::Package;
 use crate::desired;
 use crate::model::Change;
@@ -164,6 +164,7 @@ async fn apply_change<P: Ports>(apply: &mut Applier<'_, P>, change: &Change) -> 
         SpecChange::GuarddutyDetector(diff) => {
             each_step!(diff, |step| guardduty::detector(apply, step))
         }
+        SpecChange::StackRecord(diff) => each_step!(diff, |step| ssm::record(apply, name, step)),
     }
 }
 

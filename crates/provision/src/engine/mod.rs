@@ -4,7 +4,8 @@
 //!
 //! Each AWS service has one module that observes its kinds (into the shared [`observer`]) and
 //! applies their changes (with what [`applier`] gives them): [`detective`], [`kms`], [`sns`],
-//! [`dynamodb`], [`sqs`], [`iam`], [`lambda`], [`events`], [`cloudwatch`], [`guardduty`].
+//! [`dynamodb`], [`sqs`], [`iam`], [`lambda`], [`events`], [`cloudwatch`], [`guardduty`],
+//! [`ssm`] (the stack's records).
 
 pub mod applier;
 pub mod apply;
@@ -21,6 +22,7 @@ pub mod observer;
 pub mod plan;
 mod sns;
 mod sqs;
+mod ssm;
 
 pub use applier::{ApplyError, ApplyReport, Cause, chain};
 pub use apply::{apply_all, apply_region};

@@ -63,15 +63,23 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             topic_arns.push((topic.arn.clone(), false));
         }
     }
-    // The subscriptions Watchpost created (their ARNs), whatever topic they are on.
-    let recorded: std::collections::BTreeSet<String> = o
+    // The subscriptions Watchpost created (record → ARN), whatever topic they are on: the
+    // topics of recorded ones are read too (a route's `topic_arn` the config dropped), so that
+    // they are found, and removed as no longer in the config.
+    let recorded: std::collections::BTreeMap<String, String> = o
         .ports
         .ssm()
         .parameters(&records::subscriptions_path(stack))
         .await
-        .map_err(o.err("the stack's subscription records (SSM GetParametersByPath)"))?
-        .into_values()
-        .collect();
+        .map_err(o.err("the stack's subscription records (SSM GetParametersByPath)"))?;
+    for arn in recorded.values() {
+        if let Some((topic_arn, _)) = arn.rsplit_once(':')
+            && !topic_arns.iter().any(|(a, _)| a == topic_arn)
+        {
+            topic_arns.push((topic_arn.to_owned(), false));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
     for (topic_arn, owned) in &topic_arns {
         let subs = match sns.subscriptions(topic_arn).await {
             Ok(subs) => subs,
@@ -87,7 +95,8 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             match sub.arn {
                 // The stack's only when Watchpost recorded creating it.
                 Some(arn) => {
-                    let ours = recorded.contains(&arn);
+                    let ours = recorded.values().any(|recorded| *recorded == arn);
+                    seen.insert(arn.clone());
                     o.found(&name, arn, sub.spec, ours);
                 }
                 None => {
@@ -108,6 +117,13 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
                     });
                 }
             }
+        }
+    }
+    // A record whose subscription is gone (removed by hand or with its topic, or a run
+    // stopped between removing it and its record) is the stack's to remove.
+    for (record, arn) in recorded {
+        if !seen.contains(&arn) {
+            o.found(&record, record.clone(), RecordSpec { value: arn }, true);
         }
     }
     Ok(())

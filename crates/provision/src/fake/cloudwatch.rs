@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{FakeAccount, not_found};
+use super::{FakeAccount, Thing, not_found};
 use crate::ports::*;
 use crate::spec::*;
 
@@ -30,41 +30,63 @@ impl CloudwatchPort for FakeAccount {
             Some(had) => had.tags.clone(),
             None => spec.tags.clone(),
         };
-        s.alarms.insert(
-            name.to_owned(),
-            AlarmSpec {
-                tags,
-                ..spec.clone()
-            },
-        );
+        let existed = s
+            .alarms
+            .insert(
+                name.to_owned(),
+                AlarmSpec {
+                    tags,
+                    ..spec.clone()
+                },
+            )
+            .is_some();
+        if existed {
+            s.changed(Thing::Alarm(name.to_owned()));
+        } else {
+            s.made(Thing::Alarm(name.to_owned()));
+        }
         Ok(())
     }
     async fn tag_alarm(&self, arn: &str, tags: &Tags) -> PortResult<()> {
         let mut s = self.call("TagResource");
-        let name = arn.rsplit_once(":alarm:").map(|(_, n)| n.to_owned());
-        let alarm = name
-            .and_then(|n| s.alarms.get_mut(&n))
+        let name = arn
+            .rsplit_once(":alarm:")
+            .map(|(_, n)| n.to_owned())
+            .unwrap_or_default();
+        let alarm = s
+            .alarms
+            .get_mut(&name)
             .ok_or_else(|| not_found("TagResource", arn))?;
         alarm.tags.extend(tags.clone());
+        s.changed(Thing::Alarm(name));
         Ok(())
     }
     async fn delete_alarms(&self, names: &[String]) -> PortResult<()> {
-        self.call("DeleteAlarms")
-            .alarms
-            .retain(|name, _| !names.contains(name));
+        let mut s = self.call("DeleteAlarms");
+        for name in names {
+            if s.alarms.remove(name).is_some() {
+                s.deleted(Thing::Alarm(name.clone()));
+            }
+        }
         Ok(())
     }
     async fn dashboard(&self, name: &str) -> PortResult<Option<DashboardSpec>> {
         Ok(self.call("GetDashboard").dashboards.get(name).cloned())
     }
     async fn put_dashboard(&self, name: &str, spec: &DashboardSpec) -> PortResult<()> {
-        self.call("PutDashboard")
-            .dashboards
-            .insert(name.to_owned(), spec.clone());
+        let mut s = self.call("PutDashboard");
+        if s.dashboards.insert(name.to_owned(), spec.clone()).is_some() {
+            s.changed(Thing::Dashboard(name.to_owned()));
+        } else {
+            s.made(Thing::Dashboard(name.to_owned()));
+        }
         Ok(())
     }
     async fn delete_dashboard(&self, name: &str) -> PortResult<()> {
-        self.call("DeleteDashboards").dashboards.remove(name);
+        let mut s = self.call("DeleteDashboards");
+        if s.dashboards.remove(name).is_some() {
+            s.deleted(Thing::Dashboard(name.to_owned()));
+        }
         Ok(())
     }
     async fn list_metrics(

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{FakeAccount, not_found};
+use super::{FakeAccount, Thing, not_found};
 use crate::ports::*;
 use crate::spec::*;
 
@@ -23,15 +23,22 @@ impl DetectivePort for FakeAccount {
         s.next_id += 1;
         let arn = self.arn("detective", &format!("graph:{:032x}", s.next_id));
         s.graphs.insert(arn.clone(), tags.clone());
+        s.made(Thing::Graph(arn.clone()));
+        for key in tags.keys() {
+            s.made(Thing::GraphTag(arn.clone(), key.clone()));
+        }
         Ok(arn)
     }
     async fn delete_graph(&self, graph_arn: &str) -> PortResult<()> {
         let mut s = self.call("DeleteGraph");
+        if !s.graphs.contains_key(graph_arn) {
+            return Err(not_found("DeleteGraph", graph_arn));
+        }
+        // With the graph go its members, tags and settings.
         s.members.remove(graph_arn);
-        s.graphs
-            .remove(graph_arn)
-            .map(|_| ())
-            .ok_or_else(|| not_found("DeleteGraph", graph_arn))
+        s.graphs.remove(graph_arn);
+        s.deleted(Thing::Graph(graph_arn.to_owned()));
+        Ok(())
     }
     async fn graph_tags(&self, graph_arn: &str) -> PortResult<Tags> {
         let s = self.call("ListTagsForResource");
@@ -46,7 +53,16 @@ impl DetectivePort for FakeAccount {
             .graphs
             .get_mut(graph_arn)
             .ok_or_else(|| not_found("TagResource", graph_arn))?;
+        let before = have.clone();
         have.extend(tags.clone());
+        for (key, value) in tags {
+            let thing = Thing::GraphTag(graph_arn.to_owned(), key.clone());
+            match before.get(key) {
+                None => s.made(thing),
+                Some(old) if old != value => s.changed(thing),
+                Some(_) => {}
+            }
+        }
         Ok(())
     }
     async fn untag_graph(&self, graph_arn: &str, keys: &[String]) -> PortResult<()> {
@@ -55,8 +71,20 @@ impl DetectivePort for FakeAccount {
             .graphs
             .get_mut(graph_arn)
             .ok_or_else(|| not_found("UntagResource", graph_arn))?;
-        for k in keys {
-            have.remove(k);
+        if let Some(k) = keys.iter().find(|k| k.starts_with("aws:")) {
+            return Err(PortError::Invalid {
+                call: "UntagResource",
+                code: "ValidationException".into(),
+                message: format!("{k}: tags with the aws: prefix cannot be removed"),
+            });
+        }
+        let gone: Vec<String> = keys
+            .iter()
+            .filter(|k| have.remove(*k).is_some())
+            .cloned()
+            .collect();
+        for k in gone {
+            s.deleted(Thing::GraphTag(graph_arn.to_owned(), k));
         }
         Ok(())
     }
@@ -79,8 +107,12 @@ impl DetectivePort for FakeAccount {
             invites.len() <= crate::limits::CREATE_MEMBERS_MAX,
             "CreateMembers takes at most 50"
         );
+        if !s.graphs.contains_key(graph_arn) {
+            return Err(not_found("CreateMembers", graph_arn));
+        }
         let members = s.members.entry(graph_arn.to_owned()).or_default();
         let mut unprocessed = Vec::new();
+        let mut invited = Vec::new();
         for invite in invites {
             if members.contains_key(&invite.account_id) {
                 unprocessed.push(Unprocessed {
@@ -98,6 +130,10 @@ impl DetectivePort for FakeAccount {
                     invitation_type: InvitationType::Invitation,
                 },
             );
+            invited.push(invite.account_id.clone());
+        }
+        for account in invited {
+            s.made(Thing::Member(graph_arn.to_owned(), account));
         }
         Ok(unprocessed)
     }
@@ -108,8 +144,13 @@ impl DetectivePort for FakeAccount {
     ) -> PortResult<Vec<Unprocessed>> {
         let mut s = self.call("DeleteMembers");
         let members = s.members.entry(graph_arn.to_owned()).or_default();
-        for id in account_ids {
-            members.remove(id);
+        let gone: Vec<String> = account_ids
+            .iter()
+            .filter(|id| members.remove(*id).is_some())
+            .cloned()
+            .collect();
+        for account in gone {
+            s.deleted(Thing::Member(graph_arn.to_owned(), account));
         }
         Ok(Vec::new())
     }
@@ -126,8 +167,14 @@ impl DetectivePort for FakeAccount {
     ) -> PortResult<()> {
         let mut s = self.call("UpdateDatasourcePackages");
         let entry = s.datasources.entry(graph_arn.to_owned()).or_default();
+        let mut started = Vec::new();
         for p in packages {
-            entry.insert(p.clone(), "STARTED".into());
+            if entry.insert(p.clone(), "STARTED".into()).is_none() {
+                started.push(p.clone());
+            }
+        }
+        for p in started {
+            s.made(Thing::Datasource(graph_arn.to_owned(), p));
         }
         Ok(())
     }
@@ -138,13 +185,22 @@ impl DetectivePort for FakeAccount {
             .clone())
     }
     async fn enable_organization_admin(&self, account_id: &str) -> PortResult<()> {
-        self.call("EnableOrganizationAdminAccount").org_admins = vec![account_id.to_owned()];
+        let mut s = self.call("EnableOrganizationAdminAccount");
+        if s.org_admins.iter().any(|a| a == account_id) {
+            return Ok(());
+        }
+        for admin in std::mem::take(&mut s.org_admins) {
+            s.deleted(Thing::OrganizationAdmin(admin));
+        }
+        s.org_admins = vec![account_id.to_owned()];
+        s.made(Thing::OrganizationAdmin(account_id.to_owned()));
         Ok(())
     }
     async fn disable_organization_admin(&self) -> PortResult<()> {
-        self.call("DisableOrganizationAdminAccount")
-            .org_admins
-            .clear();
+        let mut s = self.call("DisableOrganizationAdminAccount");
+        for admin in std::mem::take(&mut s.org_admins) {
+            s.deleted(Thing::OrganizationAdmin(admin));
+        }
         Ok(())
     }
     async fn auto_enable(&self, graph_arn: &str) -> PortResult<bool> {
@@ -156,9 +212,10 @@ impl DetectivePort for FakeAccount {
             .unwrap_or(false))
     }
     async fn set_auto_enable(&self, graph_arn: &str, auto_enable: bool) -> PortResult<()> {
-        self.call("UpdateOrganizationConfiguration")
-            .auto_enable
-            .insert(graph_arn.to_owned(), auto_enable);
+        let mut s = self.call("UpdateOrganizationConfiguration");
+        if s.auto_enable.insert(graph_arn.to_owned(), auto_enable) != Some(auto_enable) {
+            s.changed(Thing::AutoEnable(graph_arn.to_owned()));
+        }
         Ok(())
     }
 }

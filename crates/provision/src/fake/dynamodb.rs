@@ -1,6 +1,6 @@
 //! DynamoDB: the alert-state table, its billing, encryption, TTL and tags.
 
-use super::{FakeAccount, not_found};
+use super::{FakeAccount, Thing, not_found};
 use crate::ports::*;
 use crate::spec::*;
 
@@ -31,6 +31,7 @@ impl DynamodbPort for FakeAccount {
                 ..spec.clone()
             };
             s.tables.insert(name.to_owned(), (arn.clone(), created));
+            s.made(Thing::Table(name.to_owned()));
             arn
         };
         if let Some(attribute) = &spec.ttl_attribute {
@@ -45,6 +46,7 @@ impl DynamodbPort for FakeAccount {
             .get_mut(name)
             .ok_or_else(|| not_found("UpdateTable", name))?;
         table.1.billing_mode = billing_mode.clone();
+        s.changed(Thing::Table(name.to_owned()));
         Ok(())
     }
     async fn set_sse(&self, name: &str, enabled: bool) -> PortResult<()> {
@@ -54,6 +56,7 @@ impl DynamodbPort for FakeAccount {
             .get_mut(name)
             .ok_or_else(|| not_found("UpdateTable", name))?;
         table.1.sse_enabled = enabled;
+        s.changed(Thing::Table(name.to_owned()));
         Ok(())
     }
     async fn set_ttl(&self, name: &str, attribute: &str, enabled: bool) -> PortResult<()> {
@@ -73,6 +76,7 @@ impl DynamodbPort for FakeAccount {
             (_, true) => table.1.ttl_attribute = Some(attribute.to_owned()),
             (_, false) => table.1.ttl_attribute = None,
         }
+        s.changed(Thing::Table(name.to_owned()));
         Ok(())
     }
     async fn tag_table(&self, arn: &str, tags: &Tags) -> PortResult<()> {
@@ -83,13 +87,21 @@ impl DynamodbPort for FakeAccount {
             .find(|(a, _)| a == arn)
             .ok_or_else(|| not_found("TagResource", arn))?;
         table.1.tags.extend(tags.clone());
+        let name = s
+            .tables
+            .iter()
+            .find(|(_, (a, _))| a == arn)
+            .map(|(name, _)| name.clone())
+            .unwrap_or_default();
+        s.changed(Thing::Table(name));
         Ok(())
     }
     async fn delete_table(&self, name: &str) -> PortResult<()> {
-        self.call("DeleteTable")
-            .tables
+        let mut s = self.call("DeleteTable");
+        s.tables
             .remove(name)
-            .map(|_| ())
-            .ok_or_else(|| not_found("DeleteTable", name))
+            .ok_or_else(|| not_found("DeleteTable", name))?;
+        s.deleted(Thing::Table(name.to_owned()));
+        Ok(())
     }
 }

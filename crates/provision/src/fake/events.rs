@@ -1,6 +1,6 @@
 //! EventBridge: rules and their targets.
 
-use super::{FakeAccount, not_found};
+use super::{FakeAccount, Thing, not_found};
 use crate::ports::*;
 use crate::spec::*;
 
@@ -19,13 +19,21 @@ impl EventsPort for FakeAccount {
             .get(name)
             .map(|r| r.tags.clone())
             .unwrap_or_default();
-        s.rules.insert(
-            name.to_owned(),
-            RuleSpec {
-                tags,
-                ..spec.clone()
-            },
-        );
+        let existed = s
+            .rules
+            .insert(
+                name.to_owned(),
+                RuleSpec {
+                    tags,
+                    ..spec.clone()
+                },
+            )
+            .is_some();
+        if existed {
+            s.changed(Thing::Rule(name.to_owned()));
+        } else {
+            s.made(Thing::Rule(name.to_owned()));
+        }
         Ok(self.arn("events", &format!("rule/{name}")))
     }
     async fn tag_rule(&self, arn: &str, tags: &Tags) -> PortResult<()> {
@@ -36,6 +44,7 @@ impl EventsPort for FakeAccount {
             .get_mut(&name)
             .ok_or_else(|| not_found("TagResource", arn))?;
         rule.tags.extend(tags.clone());
+        s.changed(Thing::Rule(name));
         Ok(())
     }
     async fn delete_rule(&self, name: &str) -> PortResult<()> {
@@ -47,7 +56,9 @@ impl EventsPort for FakeAccount {
                 message: "Rule can't be deleted since it has targets.".into(),
             });
         }
-        s.rules.remove(name);
+        if s.rules.remove(name).is_some() {
+            s.deleted(Thing::Rule(name.to_owned()));
+        }
         Ok(())
     }
     async fn targets(&self, rule: &str) -> PortResult<Vec<TargetSpec>> {
@@ -66,15 +77,32 @@ impl EventsPort for FakeAccount {
             return Err(not_found("PutTargets", rule));
         }
         let have = s.targets.entry(rule.to_owned()).or_default();
+        let mut touched = Vec::new();
         for target in targets {
-            have.insert(target.id.clone(), target.clone());
+            let existed = have.insert(target.id.clone(), target.clone()).is_some();
+            touched.push((existed, Thing::Target(rule.to_owned(), target.id.clone())));
+        }
+        for (existed, thing) in touched {
+            if existed {
+                s.changed(thing)
+            } else {
+                s.made(thing)
+            }
         }
         Ok(())
     }
     async fn remove_targets(&self, rule: &str, ids: &[String]) -> PortResult<()> {
         let mut s = self.call("RemoveTargets");
+        let mut gone = Vec::new();
         if let Some(have) = s.targets.get_mut(rule) {
-            have.retain(|id, _| !ids.contains(id));
+            for id in ids {
+                if have.remove(id).is_some() {
+                    gone.push(Thing::Target(rule.to_owned(), id.clone()));
+                }
+            }
+        }
+        for thing in gone {
+            s.deleted(thing);
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! GuardDuty: the detector and its features.
 
-use super::{FakeAccount, not_found};
+use super::{FakeAccount, Thing, not_found};
 use crate::ports::*;
 use crate::spec::*;
 
@@ -28,6 +28,7 @@ impl GuarddutyPort for FakeAccount {
             spec: spec.clone(),
             extra: tags.clone(),
         });
+        s.made(Thing::Detector(id.clone()));
         Ok(id)
     }
     async fn update_detector(&self, id: &str, spec: &DetectorSpec) -> PortResult<()> {
@@ -45,12 +46,14 @@ impl GuarddutyPort for FakeAccount {
         }
         detector.spec.features.sort();
         detector.spec.finding_publishing_frequency = spec.finding_publishing_frequency.clone();
+        s.changed(Thing::Detector(id.to_owned()));
         Ok(())
     }
     async fn delete_detector(&self, id: &str) -> PortResult<()> {
         let mut s = self.call("DeleteDetector");
         if s.detector.as_ref().is_some_and(|d| d.id == id) {
             s.detector = None;
+            s.deleted(Thing::Detector(id.to_owned()));
             Ok(())
         } else {
             Err(not_found("DeleteDetector", id))

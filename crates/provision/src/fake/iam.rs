@@ -1,7 +1,7 @@
 //! IAM: the enricher's role, its trust policy and inline policy. (The role's propagation delay
 //! shows in CreateFunction, in the Lambda module.)
 
-use super::{FakeAccount, not_found};
+use super::{FakeAccount, Thing, not_found};
 use crate::ports::*;
 use crate::spec::*;
 
@@ -25,6 +25,7 @@ impl IamPort for FakeAccount {
             });
         }
         s.roles.insert(name.to_owned(), spec.clone());
+        s.made(Thing::Role(name.to_owned()));
         Ok(format!("arn:aws:iam::{}:role/{name}", self.account_id))
     }
     async fn update_trust_policy(&self, name: &str, policy: &PolicyDocument) -> PortResult<()> {
@@ -34,6 +35,7 @@ impl IamPort for FakeAccount {
             .get_mut(name)
             .ok_or_else(|| not_found("UpdateAssumeRolePolicy", name))?;
         role.trust_policy = policy.clone();
+        s.changed(Thing::Role(name.to_owned()));
         Ok(())
     }
     async fn update_description(&self, name: &str, description: &str) -> PortResult<()> {
@@ -43,6 +45,7 @@ impl IamPort for FakeAccount {
             .get_mut(name)
             .ok_or_else(|| not_found("UpdateRole", name))?;
         role.description = description.to_owned();
+        s.changed(Thing::Role(name.to_owned()));
         Ok(())
     }
     async fn tag_role(&self, name: &str, tags: &Tags) -> PortResult<()> {
@@ -52,6 +55,7 @@ impl IamPort for FakeAccount {
             .get_mut(name)
             .ok_or_else(|| not_found("TagRole", name))?;
         role.tags.extend(tags.clone());
+        s.changed(Thing::Role(name.to_owned()));
         Ok(())
     }
     async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> PortResult<()> {
@@ -61,6 +65,7 @@ impl IamPort for FakeAccount {
             .get_mut(role)
             .ok_or_else(|| not_found("DetachRolePolicy", role))?;
         spec.managed_policies.retain(|p| p != policy_arn);
+        s.changed(Thing::Role(role.to_owned()));
         Ok(())
     }
     async fn delete_role(&self, name: &str) -> PortResult<()> {
@@ -78,8 +83,9 @@ impl IamPort for FakeAccount {
         }
         s.roles
             .remove(name)
-            .map(|_| ())
-            .ok_or_else(|| not_found("DeleteRole", name))
+            .ok_or_else(|| not_found("DeleteRole", name))?;
+        s.deleted(Thing::Role(name.to_owned()));
+        Ok(())
     }
     async fn role_policy(
         &self,
@@ -101,15 +107,23 @@ impl IamPort for FakeAccount {
         if !s.roles.contains_key(role) {
             return Err(not_found("PutRolePolicy", role));
         }
-        s.role_policies
-            .insert((role.to_owned(), policy_name.to_owned()), policy.clone());
+        let thing = Thing::RolePolicy(role.to_owned(), policy_name.to_owned());
+        if s.role_policies
+            .insert((role.to_owned(), policy_name.to_owned()), policy.clone())
+            .is_some()
+        {
+            s.changed(thing);
+        } else {
+            s.made(thing);
+        }
         Ok(())
     }
     async fn delete_role_policy(&self, role: &str, policy_name: &str) -> PortResult<()> {
-        self.call("DeleteRolePolicy")
-            .role_policies
+        let mut s = self.call("DeleteRolePolicy");
+        s.role_policies
             .remove(&(role.to_owned(), policy_name.to_owned()))
-            .map(|_| ())
-            .ok_or_else(|| not_found("DeleteRolePolicy", policy_name))
+            .ok_or_else(|| not_found("DeleteRolePolicy", policy_name))?;
+        s.deleted(Thing::RolePolicy(role.to_owned(), policy_name.to_owned()));
+        Ok(())
     }
 }

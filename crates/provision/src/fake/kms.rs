@@ -1,6 +1,6 @@
 //! KMS: the topics' key, its alias, policy and tags.
 
-use super::{FakeAccount, not_found};
+use super::{FakeAccount, Thing, not_found};
 use crate::ports::*;
 use crate::spec::*;
 
@@ -61,6 +61,7 @@ impl KmsPort for FakeAccount {
             });
         }
         s.aliases.insert(alias.to_owned(), key_id.to_owned());
+        s.made(Thing::Alias(alias.to_owned()));
         Ok(())
     }
     async fn enable_key(&self, key_id: &str) -> PortResult<()> {
@@ -70,6 +71,7 @@ impl KmsPort for FakeAccount {
             .get_mut(key_id)
             .ok_or_else(|| not_found("EnableKey", key_id))?;
         key.1.enabled = true;
+        s.changed(Thing::Key(key_id.to_owned()));
         Ok(())
     }
     async fn create_key(&self, alias: &str, spec: &KeySpec) -> PortResult<String> {
@@ -83,8 +85,17 @@ impl KmsPort for FakeAccount {
         let arn = self.arn("kms", &format!("key/{key_id}"));
         s.keys
             .insert(key_id.clone(), (arn.clone(), spec.clone(), false));
+        s.made(Thing::Key(key_id.clone()));
         s.calls.push("CreateAlias");
+        if s.aliases.contains_key(alias) {
+            return Err(PortError::AlreadyExists {
+                call: "CreateAlias",
+                code: "AlreadyExistsException".into(),
+                message: format!("{alias} already exists"),
+            });
+        }
         s.aliases.insert(alias.to_owned(), key_id);
+        s.made(Thing::Alias(alias.to_owned()));
         Ok(arn)
     }
     async fn put_key_policy(&self, key_id: &str, policy: &PolicyDocument) -> PortResult<()> {
@@ -98,6 +109,7 @@ impl KmsPort for FakeAccount {
             .get_mut(key_id)
             .ok_or_else(|| not_found("PutKeyPolicy", key_id))?;
         key.1.policy = policy.clone();
+        s.changed(Thing::Key(key_id.to_owned()));
         Ok(())
     }
     async fn tag_key(&self, key_id: &str, tags: &Tags) -> PortResult<()> {
@@ -107,16 +119,21 @@ impl KmsPort for FakeAccount {
             .get_mut(key_id)
             .ok_or_else(|| not_found("TagResource", key_id))?;
         key.1.tags.extend(tags.clone());
+        s.changed(Thing::Key(key_id.to_owned()));
         Ok(())
     }
     async fn delete_key(&self, alias: &str, key_id: &str) -> PortResult<()> {
         let mut s = self.call("ScheduleKeyDeletion");
-        s.aliases.remove(alias);
+        if s.aliases.get(alias).is_some_and(|k| k == key_id) {
+            s.aliases.remove(alias);
+            s.deleted(Thing::Alias(alias.to_owned()));
+        }
         let key = s
             .keys
             .get_mut(key_id)
             .ok_or_else(|| not_found("ScheduleKeyDeletion", key_id))?;
         key.2 = true;
+        s.deleted(Thing::Key(key_id.to_owned()));
         Ok(())
     }
 }

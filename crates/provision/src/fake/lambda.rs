@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{FakeAccount, not_found};
+use super::{FakeAccount, Thing, not_found};
 use crate::ports::*;
 use crate::spec::*;
 
@@ -57,7 +57,15 @@ impl LambdaPort for FakeAccount {
                 .unwrap_or_default()
                 .to_owned(),
         );
+        if s.functions.contains_key(name) {
+            return Err(PortError::AlreadyExists {
+                call: "CreateFunction",
+                code: "ResourceConflictException".into(),
+                message: format!("Function already exist: {name}"),
+            });
+        }
         s.functions.insert(name.to_owned(), spec);
+        s.made(Thing::Function(name.to_owned()));
         Ok(self.arn("lambda", &format!("function:{name}")))
     }
     async fn update_code(&self, name: &str, zip: &[u8]) -> PortResult<()> {
@@ -72,6 +80,7 @@ impl LambdaPort for FakeAccount {
                 .unwrap_or_default()
                 .to_owned(),
         );
+        s.changed(Thing::Function(name.to_owned()));
         Ok(())
     }
     async fn update_configuration(&self, name: &str, spec: &FunctionSpec) -> PortResult<()> {
@@ -85,6 +94,7 @@ impl LambdaPort for FakeAccount {
             tags: function.tags.clone(),
             ..spec.clone()
         };
+        s.changed(Thing::Function(name.to_owned()));
         Ok(())
     }
     async fn tag_function(&self, arn: &str, tags: &Tags) -> PortResult<()> {
@@ -95,16 +105,19 @@ impl LambdaPort for FakeAccount {
             .get_mut(&name)
             .ok_or_else(|| not_found("TagResource", arn))?;
         function.tags.extend(tags.clone());
+        s.changed(Thing::Function(name));
         Ok(())
     }
     async fn delete_function(&self, name: &str) -> PortResult<()> {
         let mut s = self.call("DeleteFunction");
-        s.invoke_configs.remove(name);
-        s.permissions.remove(name);
         s.functions
             .remove(name)
-            .map(|_| ())
-            .ok_or_else(|| not_found("DeleteFunction", name))
+            .ok_or_else(|| not_found("DeleteFunction", name))?;
+        // With the function go its invoke config and resource policy.
+        s.invoke_configs.remove(name);
+        s.permissions.remove(name);
+        s.deleted(Thing::Function(name.to_owned()));
+        Ok(())
     }
     async fn invoke_config(&self, name: &str) -> PortResult<Option<InvokeConfigSpec>> {
         Ok(self
@@ -118,13 +131,21 @@ impl LambdaPort for FakeAccount {
         if !s.functions.contains_key(name) {
             return Err(not_found("PutFunctionEventInvokeConfig", name));
         }
-        s.invoke_configs.insert(name.to_owned(), spec.clone());
+        if s.invoke_configs
+            .insert(name.to_owned(), spec.clone())
+            .is_some()
+        {
+            s.changed(Thing::InvokeConfig(name.to_owned()));
+        } else {
+            s.made(Thing::InvokeConfig(name.to_owned()));
+        }
         Ok(())
     }
     async fn delete_invoke_config(&self, name: &str) -> PortResult<()> {
-        self.call("DeleteFunctionEventInvokeConfig")
-            .invoke_configs
-            .remove(name);
+        let mut s = self.call("DeleteFunctionEventInvokeConfig");
+        if s.invoke_configs.remove(name).is_some() {
+            s.deleted(Thing::InvokeConfig(name.to_owned()));
+        }
         Ok(())
     }
     async fn permissions(&self, name: &str) -> PortResult<BTreeMap<String, PermissionSpec>> {
@@ -140,10 +161,16 @@ impl LambdaPort for FakeAccount {
         if !s.functions.contains_key(name) {
             return Err(not_found("AddPermission", name));
         }
-        s.permissions
-            .entry(name.to_owned())
-            .or_default()
-            .insert(sid.to_owned(), spec.clone());
+        let statements = s.permissions.entry(name.to_owned()).or_default();
+        if statements.contains_key(sid) {
+            return Err(PortError::AlreadyExists {
+                call: "AddPermission",
+                code: "ResourceConflictException".into(),
+                message: format!("The statement id ({sid}) provided already exists."),
+            });
+        }
+        statements.insert(sid.to_owned(), spec.clone());
+        s.made(Thing::Permission(name.to_owned(), sid.to_owned()));
         Ok(())
     }
     async fn remove_permission(&self, name: &str, sid: &str) -> PortResult<()> {
@@ -151,7 +178,8 @@ impl LambdaPort for FakeAccount {
         s.permissions
             .get_mut(name)
             .and_then(|p| p.remove(sid))
-            .map(|_| ())
-            .ok_or_else(|| not_found("RemovePermission", sid))
+            .ok_or_else(|| not_found("RemovePermission", sid))?;
+        s.deleted(Thing::Permission(name.to_owned(), sid.to_owned()));
+        Ok(())
     }
 }

@@ -2,21 +2,24 @@
 //! with it (drift), destroy. Deterministic ids; every call is logged by operation name. One
 //! module per service, like the adapters; this one holds the account's state and `Ports`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::ports::Ports;
 use crate::ports::*;
 use crate::spec::*;
+pub use record::{Actor, Thing, Touch, Touched};
 
 mod cloudwatch;
 mod detective;
 mod dynamodb;
 mod events;
+pub mod faults;
 mod guardduty;
 mod iam;
 mod kms;
 mod lambda;
+pub mod record;
 mod sns;
 mod sqs;
 mod ssm;
@@ -72,6 +75,12 @@ pub struct FakeState {
     pub detector: Option<FoundDetector>,
     /// Parameter Store: name → value.
     pub parameters: BTreeMap<String, String>,
+    /// Who the calls are from now.
+    pub actor: Actor,
+    /// What Watchpost made (and no one else made again since).
+    pub made_by_watchpost: BTreeSet<Thing>,
+    /// Every effect of every mutating call, in order.
+    pub touches: Vec<Touched>,
 }
 
 /// An account in one region.
@@ -99,6 +108,14 @@ impl FakeAccount {
         let mut state = self.state();
         state.calls.push(name);
         state
+    }
+
+    /// Runs `f` as someone else: what its calls make is not Watchpost's.
+    pub async fn by_hand<T>(&self, f: impl AsyncFnOnce(&Self) -> T) -> T {
+        self.state().actor = Actor::Someone;
+        let out = f(self).await;
+        self.state().actor = Actor::Watchpost;
+        out
     }
 
     /// How many times `operation` was called.

@@ -1,7 +1,7 @@
 //! SNS: topics, their attributes and tags, subscriptions (email ones stay pending, as they do
 //! until someone confirms).
 
-use super::{FakeAccount, not_found};
+use super::{FakeAccount, Thing, not_found};
 use crate::ports::*;
 use crate::spec::*;
 
@@ -15,7 +15,12 @@ impl SnsPort for FakeAccount {
     async fn create_topic(&self, name: &str, spec: &TopicSpec) -> PortResult<String> {
         let mut s = self.call("CreateTopic");
         let arn = self.arn("sns", name);
-        s.topics.insert(arn.clone(), spec.clone());
+        // As SNS does: creating a topic that exists returns it (its attributes and tags as
+        // they were).
+        if !s.topics.contains_key(&arn) {
+            s.topics.insert(arn.clone(), spec.clone());
+            s.made(Thing::Topic(arn.clone()));
+        }
         Ok(arn)
     }
     async fn set_topic_attribute(&self, arn: &str, name: &str, value: &str) -> PortResult<()> {
@@ -29,6 +34,7 @@ impl SnsPort for FakeAccount {
             "KmsMasterKeyId" => topic.kms_master_key_id = Some(value.to_owned()),
             _ => {}
         }
+        s.changed(Thing::Topic(arn.to_owned()));
         Ok(())
     }
     async fn tag_topic(&self, arn: &str, tags: &Tags) -> PortResult<()> {
@@ -38,12 +44,16 @@ impl SnsPort for FakeAccount {
             .get_mut(arn)
             .ok_or_else(|| not_found("TagResource", arn))?;
         topic.tags.extend(tags.clone());
+        s.changed(Thing::Topic(arn.to_owned()));
         Ok(())
     }
     async fn delete_topic(&self, arn: &str) -> PortResult<()> {
         let mut s = self.call("DeleteTopic");
-        s.topics.remove(arn);
-        s.subscriptions.retain(|_, sub| sub.topic_arn != arn);
+        if s.topics.remove(arn).is_some() {
+            // With the topic go its subscriptions.
+            s.subscriptions.retain(|_, sub| sub.topic_arn != arn);
+            s.deleted(Thing::Topic(arn.to_owned()));
+        }
         Ok(())
     }
     async fn subscriptions(&self, topic_arn: &str) -> PortResult<Vec<SubscriptionState>> {
@@ -84,7 +94,18 @@ impl SnsPort for FakeAccount {
         } else {
             format!("{}:{:08}", spec.topic_arn, s.next_id)
         };
+        // As SNS does: subscribing an endpoint that is subscribed already returns that
+        // subscription.
+        if let Some((existing, _)) = s.subscriptions.iter().find(|(_, sub)| {
+            sub.topic_arn == spec.topic_arn
+                && sub.protocol == spec.protocol
+                && sub.endpoint == spec.endpoint
+        }) {
+            let existing = existing.clone();
+            return Ok((!existing.starts_with("pending:")).then_some(existing));
+        }
         s.subscriptions.insert(arn.clone(), spec.clone());
+        s.made(Thing::Subscription(arn.clone()));
         Ok((!pending).then_some(arn))
     }
     async fn set_subscription_attributes(
@@ -101,10 +122,14 @@ impl SnsPort for FakeAccount {
         sub.raw_message_delivery = spec.raw_message_delivery;
         sub.filter_policy_scope = spec.filter_policy_scope.clone();
         sub.redrive_policy = spec.redrive_policy.clone();
+        s.changed(Thing::Subscription(arn.to_owned()));
         Ok(())
     }
     async fn unsubscribe(&self, arn: &str) -> PortResult<()> {
-        self.call("Unsubscribe").subscriptions.remove(arn);
+        let mut s = self.call("Unsubscribe");
+        if s.subscriptions.remove(arn).is_some() {
+            s.deleted(Thing::Subscription(arn.to_owned()));
+        }
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! SQS: the dead-letter queue and its messages.
 
-use super::{FakeAccount, not_found};
+use super::{FakeAccount, Thing, not_found};
 use crate::ports::*;
 use crate::spec::*;
 
@@ -54,8 +54,11 @@ impl SqsPort for FakeAccount {
             "https://sqs.{}.amazonaws.com/{}/{name}",
             self.region, self.account_id
         );
-        s.queues
-            .insert(name.to_owned(), (url.clone(), spec.clone()));
+        if !s.queues.contains_key(name) {
+            s.queues
+                .insert(name.to_owned(), (url.clone(), spec.clone()));
+            s.made(Thing::Queue(url.clone()));
+        }
         Ok(url)
     }
     async fn set_queue_attributes(&self, url: &str, spec: &QueueSpec) -> PortResult<()> {
@@ -68,6 +71,7 @@ impl SqsPort for FakeAccount {
         queue.1.sqs_managed_sse = spec.sqs_managed_sse;
         queue.1.message_retention_seconds = spec.message_retention_seconds;
         queue.1.policy = spec.policy.clone();
+        s.changed(Thing::Queue(url.to_owned()));
         Ok(())
     }
     async fn tag_queue(&self, url: &str, tags: &Tags) -> PortResult<()> {
@@ -78,10 +82,17 @@ impl SqsPort for FakeAccount {
             .find(|(u, _)| u == url)
             .ok_or_else(|| not_found("TagQueue", url))?;
         queue.1.tags.extend(tags.clone());
+        s.changed(Thing::Queue(url.to_owned()));
         Ok(())
     }
     async fn delete_queue(&self, url: &str) -> PortResult<()> {
-        self.call("DeleteQueue").queues.retain(|_, (u, _)| u != url);
+        let mut s = self.call("DeleteQueue");
+        let before = s.queues.len();
+        s.queues.retain(|_, (u, _)| u != url);
+        if s.queues.len() < before {
+            s.messages.remove(url);
+            s.deleted(Thing::Queue(url.to_owned()));
+        }
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::FakeAccount;
+use super::{FakeAccount, Thing};
 use crate::ports::*;
 
 impl ParametersPort for FakeAccount {
@@ -24,10 +24,14 @@ impl ParametersPort for FakeAccount {
             return Ok(false);
         }
         s.parameters.insert(name.to_owned(), value.to_owned());
+        s.made(Thing::Parameter(name.to_owned()));
         Ok(true)
     }
     async fn delete_parameter(&self, name: &str) -> PortResult<()> {
-        self.call("DeleteParameter").parameters.remove(name);
+        let mut s = self.call("DeleteParameter");
+        if s.parameters.remove(name).is_some() {
+            s.deleted(Thing::Parameter(name.to_owned()));
+        }
         Ok(())
     }
 }

@@ -21,6 +21,7 @@ pub mod kms;
 pub mod lambda;
 pub mod sns;
 pub mod sqs;
+pub mod ssm;
 pub mod value;
 
 mod change;
@@ -36,6 +37,7 @@ pub use kms::KeySpec;
 pub use lambda::{FunctionSpec, InvokeConfigSpec, PermissionSpec};
 pub use sns::{Protocol, SubscriptionSpec, TopicSpec};
 pub use sqs::QueueSpec;
+pub use ssm::RecordSpec;
 pub use value::{Deferred, PolicyDocument, Tags, Unknown};
 
 /// Declares [`Kind`], [`Spec`] and [`SpecChange`] from one table of `variant => name, spec
@@ -205,6 +207,8 @@ kinds! {
     CloudwatchAlarm       => "cloudwatch-alarm",       cloudwatch::AlarmSpec,         Tagged;
     CloudwatchDashboard   => "cloudwatch-dashboard",   cloudwatch::DashboardSpec,     Tagged;
     GuarddutyDetector     => "guardduty-detector",     guardduty::DetectorSpec,       Used;
+    /// A record of the stack's whose subject is gone: only ever removed.
+    StackRecord           => "stack-record",           ssm::RecordSpec,               Recorded;
 }
 
 impl fmt::Display for Kind {

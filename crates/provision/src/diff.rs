@@ -37,24 +37,22 @@ pub fn diff(
             // not record is someone else's: it counts as what the config asks for, and is
             // never changed (nor re-created beside it).
             Some(have) if !have.owned && want.id.kind.ownership() == Ownership::Recorded => {}
-            Some(have) if have.spec != want.spec => {
+            Some(have) if *have.spec.tags_as_in(&want.spec) != want.spec => {
+                let had = have.spec.tags_as_in(&want.spec).into_owned();
                 // Only what Watchpost owns is ever deleted, so a resource it does not own is
                 // updated, and apply says why it cannot be.
-                let replacement = have
-                    .owned
-                    .then(|| have.spec.replacement(&want.spec))
-                    .flatten();
+                let replacement = have.owned.then(|| had.replacement(&want.spec)).flatten();
                 let replace = replacement.is_some();
                 let reason = match replacement {
                     Some(replacement) => Reason::CannotUpdateInPlace(replacement),
                     None => Reason::Drift {
-                        fields: changed_fields(&have.spec.to_json(), &want.spec.to_json()),
+                        fields: changed_fields(&had.to_json(), &want.spec.to_json()),
                     },
                 };
                 forward.push(Change {
                     id: want.id.clone(),
                     spec: SpecChange::update(
-                        have.spec.clone(),
+                        had,
                         want.spec.clone(),
                         have.physical_id.clone(),
                         replace,

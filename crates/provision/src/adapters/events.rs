@@ -100,10 +100,13 @@ impl EventsPort for EventsAdapter {
     }
 
     async fn put_rule(&self, name: &str, spec: &RuleSpec) -> PortResult<String> {
+        // Tags given to PutRule take effect only when it creates the rule: a run stopped right
+        // after still leaves a rule the next one knows as the stack's.
         let out = self
             .client
             .put_rule()
             .name(name)
+            .set_tags(Some(rule_tags(&spec.tags, "PutRule")?))
             .description(&spec.description)
             .set_event_pattern(spec.event_pattern.as_ref().map(|p| p.to_string()))
             .set_schedule_expression(spec.schedule_expression.clone())
@@ -115,16 +118,7 @@ impl EventsPort for EventsAdapter {
     }
 
     async fn tag_rule(&self, arn: &str, tags: &Tags) -> PortResult<()> {
-        let tags: Vec<Tag> = tags
-            .iter()
-            .map(|(k, v)| {
-                Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-                    .map_err(build_err("TagResource"))
-            })
-            .collect::<PortResult<_>>()?;
+        let tags = rule_tags(tags, "TagResource")?;
         self.client
             .tag_resource()
             .resource_arn(arn)
@@ -217,4 +211,17 @@ impl EventsPort for EventsAdapter {
             None => Ok(()),
         }
     }
+}
+
+/// `tags` as EventBridge's, for the call named `call`.
+fn rule_tags(tags: &Tags, call: &'static str) -> PortResult<Vec<Tag>> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(build_err(call))
+        })
+        .collect()
 }

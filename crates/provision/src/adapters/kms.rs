@@ -154,13 +154,15 @@ impl KmsPort for KmsAdapter {
         Ok(())
     }
 
-    async fn delete_key(&self, alias: &str, key_id: &str) -> PortResult<()> {
-        match self.client.delete_alias().alias_name(alias).send().await {
-            Ok(_) => {}
-            Err(err) => {
-                let err = sdk_err!("DeleteAlias", err);
-                if !err.is_not_found() {
-                    return Err(err);
+    async fn delete_key(&self, alias: Option<&str>, key_id: &str) -> PortResult<()> {
+        if let Some(alias) = alias {
+            match self.client.delete_alias().alias_name(alias).send().await {
+                Ok(_) => {}
+                Err(err) => {
+                    let err = sdk_err!("DeleteAlias", err);
+                    if !err.is_not_found() {
+                        return Err(err);
+                    }
                 }
             }
         }

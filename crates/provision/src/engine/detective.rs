@@ -10,7 +10,7 @@ use super::applier::{Applier, ApplyError, ApplyReport, Cause, Step, e};
 use super::observer::{ObserveError, Observer};
 use crate::desired::STACK_TAG;
 use crate::limits;
-use crate::model::{Action, Change};
+use crate::model::{Action, Change, Mode};
 use crate::ports::*;
 use crate::records;
 use crate::spec::*;
@@ -31,7 +31,15 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             .into_iter()
             .next(),
     };
+    // The accounts Watchpost recorded inviting (record → graph).
+    let recorded = o
+        .ports
+        .ssm()
+        .parameters(&records::members_path(stack))
+        .await
+        .map_err(o.err("the stack's member records (SSM GetParametersByPath)"))?;
     let Some(graph_arn) = graph_arn else {
+        stale_member_records(o, &recorded, None, &[]);
         // The administrator is the organization's, graph or no graph: one that is there
         // already must be seen before the first apply, or apply would take it as its own.
         return observe_organization(o, None).await;
@@ -58,16 +66,12 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     );
     // A member is the stack's when Watchpost recorded inviting it into this graph: never one
     // the organization enabled, nor one someone else invited, whatever the config lists.
-    let recorded = o
-        .ports
-        .ssm()
-        .parameters(&records::members_path(stack))
-        .await
-        .map_err(o.err("the stack's member records (SSM GetParametersByPath)"))?;
     let members = detective
         .list_members(&graph_arn)
         .await
         .map_err(o.err(format!("the members of {graph_arn}")))?;
+    let accounts: Vec<String> = members.iter().map(|m| m.account_id.clone()).collect();
+    stale_member_records(o, &recorded, Some(&graph_arn), &accounts);
     for member in members {
         let invited_by_stack = member.invitation_type == InvitationType::Invitation
             && recorded
@@ -107,47 +111,108 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     observe_organization(o, Some(&graph_arn)).await
 }
 
-/// Organization mode's administrator, when the config asks for one and it is enabled (its
-/// auto-enable read from the graph, when there is one).
+/// The member records whose member is gone, found as the stack's to remove: a record of
+/// another graph than `graph_arn` (the stack's graph destroyed, `graph_arn` changed), or of an
+/// account that is not among `members` and that the config no longer lists. A record of a
+/// listed account that is not a member yet stays for an apply (one stopped between writing it
+/// and the invitation, which the next apply sends) and goes with destroy.
+fn stale_member_records<P: Ports>(
+    o: &mut Observer<'_, P>,
+    recorded: &BTreeMap<String, String>,
+    graph_arn: Option<&str>,
+    members: &[String],
+) {
+    let stack = o.stack();
+    for (record, graph) in recorded {
+        let listed_member = o.config.detective.members.iter().any(|m| {
+            records::member(stack, &m.account_id) == *record
+                || members.iter().any(|a| records::member(stack, a) == *record)
+        });
+        let member = members.iter().any(|a| records::member(stack, a) == *record);
+        let destroying = o.mode == Mode::Destroy;
+        if Some(graph.as_str()) != graph_arn || !listed_member || (destroying && !member) {
+            o.found(
+                record,
+                record.clone(),
+                RecordSpec {
+                    value: graph.clone(),
+                },
+                true,
+            );
+        }
+    }
+}
+
+/// Organization mode's administrator, when the config asks for one or the stack recorded
+/// enabling one, and it is enabled (its auto-enable read from the graph, when there is one).
+/// A record whose administrator is not enabled (a run stopped between disabling it and
+/// removing the record, or between writing it and enabling the administrator, or someone
+/// disabled it) is the stack's to remove, unless an apply is about to enable that one.
 async fn observe_organization<P: Ports>(
     o: &mut Observer<'_, P>,
     graph_arn: Option<&str>,
 ) -> Result<(), ObserveError> {
     let config = o.config;
     let detective = o.ports.detective();
-    if let Some(org) = &config.detective.organization {
-        let admins = detective
-            .organization_admins()
-            .await
-            .map_err(o.err("Detective's organization administrators"))?;
-        if admins.contains(&org.admin_account_id) {
-            // The administrator is the stack's only when Watchpost enabled it (and recorded
-            // so): one that was there before is used, and destroy leaves it.
-            let enabled_by_stack = o
-                .ports
-                .ssm()
-                .parameter(&records::organization_admin(o.stack()))
-                .await
-                .map_err(o.err("the stack's organization record (SSM GetParameter)"))?
-                .is_some_and(|admin| admin == org.admin_account_id);
-            let auto_enable = match graph_arn {
-                Some(graph_arn) => detective
-                    .auto_enable(graph_arn)
-                    .await
-                    .map_err(o.err("Detective's organization configuration"))?,
-                None => false,
-            };
-            o.found(
-                "organization",
-                org.admin_account_id.clone(),
-                OrganizationSpec {
-                    admin_account_id: org.admin_account_id.clone(),
-                    auto_enable,
-                },
-                enabled_by_stack,
-            );
-        }
+    let record = records::organization_admin(o.stack());
+    let recorded = o
+        .ports
+        .ssm()
+        .parameter(&record)
+        .await
+        .map_err(o.err("the stack's organization record (SSM GetParameter)"))?;
+    let wanted = config
+        .detective
+        .organization
+        .as_ref()
+        .map(|org| org.admin_account_id.clone());
+    let Some(admin) = wanted.clone().or_else(|| recorded.clone()) else {
+        return Ok(());
+    };
+    let admins = detective
+        .organization_admins()
+        .await
+        .map_err(o.err("Detective's organization administrators"))?;
+    // Written before the administrator is enabled: kept while an apply still wants it.
+    let wanted_by_apply = o.mode == Mode::Apply && recorded == wanted;
+    if let Some(value) = &recorded
+        && !admins.contains(value)
+        && !wanted_by_apply
+    {
+        o.found(
+            &record,
+            record.clone(),
+            RecordSpec {
+                value: value.clone(),
+            },
+            true,
+        );
     }
+    if !admins.contains(&admin) {
+        return Ok(());
+    }
+    // The administrator is the stack's only when Watchpost enabled it (and recorded so): one
+    // that was there before is used, and destroy leaves it.
+    let enabled_by_stack = recorded.as_ref() == Some(&admin);
+    if wanted.is_none() && !enabled_by_stack {
+        return Ok(());
+    }
+    let auto_enable = match graph_arn {
+        Some(graph_arn) => detective
+            .auto_enable(graph_arn)
+            .await
+            .map_err(o.err("Detective's organization configuration"))?,
+        None => false,
+    };
+    o.found(
+        "organization",
+        admin.clone(),
+        OrganizationSpec {
+            admin_account_id: admin,
+            auto_enable,
+        },
+        enabled_by_stack,
+    );
     Ok(())
 }
 
@@ -214,15 +279,18 @@ pub(super) async fn organization<P: Ports>(
         }
     };
     if had.map(|h| &h.admin_account_id) != Some(&want.admin_account_id) {
+        // Recorded before it is enabled, so that destroy disables only an administrator it
+        // enabled, and a run stopped between the two still knows the one it enabled. A
+        // record of another account (one no longer enabled) gives way.
+        let ssm = apply.ports.ssm();
+        if ssm.parameter(&record).await.map_err(e)?.as_ref() != Some(&want.admin_account_id) {
+            ssm.delete_parameter(&record).await.map_err(e)?;
+            ssm.create_parameter(&record, &want.admin_account_id)
+                .await
+                .map_err(e)?;
+        }
         detective
             .enable_organization_admin(&want.admin_account_id)
-            .await
-            .map_err(e)?;
-        // Recorded, so that destroy disables only an administrator it enabled.
-        apply
-            .ports
-            .ssm()
-            .create_parameter(&record, &want.admin_account_id)
             .await
             .map_err(e)?;
     }

@@ -1,5 +1,5 @@
-//! Amazon GuardDuty: the region's detector, when the config manages it. A detector that
-//! existed before is managed but never tagged, so destroy never deletes it.
+//! Amazon GuardDuty: the region's detector, when the config manages it or the stack created
+//! it. A detector that existed before is managed but never tagged, so destroy never deletes it.
 
 use super::applier::{Applier, Cause, Step, e};
 use super::observer::{ObserveError, Observer};
@@ -9,9 +9,8 @@ use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let config = o.config;
-    if !config.guardduty.manage_detector {
-        return Ok(());
-    }
+    // Read whatever the config says: a detector the stack created stays the stack's (and is
+    // deleted by destroy) after the config stops managing it.
     if let Some(detector) = o
         .ports
         .guardduty()
@@ -20,6 +19,9 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         .map_err(o.err("the GuardDuty detector"))?
     {
         let owned = o.owns(&detector.extra);
+        if !owned && !config.guardduty.manage_detector {
+            return Ok(());
+        }
         o.found(names::DETECTOR, detector.id, detector.spec, owned);
     }
     Ok(())

@@ -11,31 +11,42 @@ use crate::spec::*;
 
 pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), ObserveError> {
     let alias = names::key_alias(o.stack());
-    if let Some(key) = o
+    let aliased = o
         .ports
         .kms()
         .key_by_alias(&alias)
         .await
         .map_err(o.err(format!("the KMS key {alias}")))?
-        .filter(|k| !k.extra.pending_deletion)
-    {
-        o.ctx.key_arn = Some(key.id);
-        let owned = o.owns(&key.spec.tags);
-        o.found(&alias, key.extra.key_id, key.spec, owned);
-    } else if let Some(key) = o
+        .filter(|k| !k.extra.pending_deletion);
+    // Every key with the stack's tag: one without the alias is the stack's key when there is
+    // none with it (an apply stopped between CreateKey and CreateAlias), and otherwise a second
+    // key of the stack's (a CreateKey sent twice, whose first answer was lost), to delete.
+    let tagged = o
         .ports
         .kms()
         .keys_by_tag(STACK_TAG, o.stack())
         .await
-        .map_err(o.err(format!("the KMS keys tagged {STACK_TAG}={}", o.stack())))?
-        .into_iter()
-        .next()
-    {
-        // The stack's key without its alias: it is planned as an update that creates the alias.
-        // Its ARN is known, so what names the key needs nothing from apply.
+        .map_err(o.err(format!("the KMS keys tagged {STACK_TAG}={}", o.stack())))?;
+    let mut main = aliased.as_ref().map(|k| k.extra.key_id.clone());
+    if let Some(key) = aliased {
         o.ctx.key_arn = Some(key.id);
         let owned = o.owns(&key.spec.tags);
         o.found(&alias, key.extra.key_id, key.spec, owned);
+    }
+    for key in tagged {
+        if main.as_ref() == Some(&key.extra.key_id) {
+            continue;
+        }
+        let owned = o.owns(&key.spec.tags);
+        if main.is_none() {
+            // The stack's key without its alias: it is planned as an update that creates the
+            // alias. Its ARN is known, so what names the key needs nothing from apply.
+            main = Some(key.extra.key_id.clone());
+            o.ctx.key_arn = Some(key.id);
+            o.found(&alias, key.extra.key_id, key.spec, owned);
+        } else {
+            o.found(&key.extra.key_id.clone(), key.extra.key_id, key.spec, owned);
+        }
     }
     Ok(())
 }
@@ -90,7 +101,10 @@ pub(super) async fn key<P: Ports>(
                 kms.enable_key(key_id).await.map_err(e)?;
             }
         }
-        Step::Delete { id: key_id, .. } => {
+        Step::Delete { had, id: key_id } => {
+            // The alias goes only with the key it names: a second key the stack tagged (a
+            // CreateKey sent twice) is deleted without it.
+            let alias = had.aliased.then_some(alias);
             kms.delete_key(alias, key_id).await.map_err(e)?;
             apply.ctx.key_arn = None;
         }

@@ -8,13 +8,15 @@ use watchpost_core::Config;
 use super::observer::{Observation, ObserveError, Observer, RegionOutputs};
 use super::{cloudwatch, detective, dynamodb, events, guardduty, iam, kms, lambda, sns, sqs};
 use crate::desired::{Context, UsageTargets};
+use crate::model::Mode;
 use crate::ports::{Ports, StsPort};
 
-/// Reads what Watchpost owns (or would adopt) in the ports' region.
+/// Reads what Watchpost owns (or would adopt) in the ports' region, for a run of `mode`.
 pub async fn observe<P: Ports>(
     ports: &P,
     config: &Config,
     region: &str,
+    mode: Mode,
 ) -> Result<Observation, ObserveError> {
     let identity = ports
         .sts()
@@ -28,6 +30,7 @@ pub async fn observe<P: Ports>(
     let mut observer = Observer {
         ports,
         config,
+        mode,
         ctx: Context {
             region: region.to_owned(),
             account_id: identity.account_id,

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use watchpost_core::Config;
 
 use crate::desired::{Context, UsageTargets, is_owned};
-use crate::model::{Observed, ResourceId};
+use crate::model::{Mode, Observed, ResourceId};
 use crate::ports::{PortError, Ports};
 use crate::spec::{Spec, Tags};
 
@@ -63,6 +63,9 @@ pub struct RegionOutputs {
 pub(crate) struct Observer<'a, P> {
     pub ports: &'a P,
     pub config: &'a Config,
+    /// What the run does: a record written ahead of what it records (an administrator not
+    /// enabled yet) is kept for an apply to finish, and removed by destroy.
+    pub mode: Mode,
     pub ctx: Context,
     pub resources: Vec<Observed>,
     pub pending: BTreeSet<ResourceId>,

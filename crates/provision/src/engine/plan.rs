@@ -79,7 +79,7 @@ pub async fn plan_region<P: Ports>(
     region: &str,
     mode: Mode,
 ) -> Result<(Planned, Observation), PlanError> {
-    let mut observation = observe(ports, config, region).await?;
+    let mut observation = observe(ports, config, region, mode).await?;
     let mut ctx = observation.ctx.clone();
     let mut notes = observation.notes.clone();
     match package {
@@ -153,7 +153,7 @@ pub async fn outputs<P: Ports>(
     config: &Config,
     region: &str,
 ) -> Result<RegionOutputs, ObserveError> {
-    let observation = observe(ports, config, region).await?;
+    let observation = observe(ports, config, region, Mode::Apply).await?;
     let desired = Desired::new(config, observation.ctx.clone(), observation.usage.clone());
     let mut outputs = observation.outputs;
     outputs.other_subscriptions = other_subscriptions(&observation.resources, &desired.resources);

@@ -12,7 +12,15 @@ pub(super) async fn record<P: Ports>(
     step: Step<'_, RecordSpec>,
 ) -> Result<(), Cause> {
     match step {
-        Step::Delete { .. } => apply.ports.ssm().delete_parameter(name).await.map_err(e),
+        // Only the record as it was observed: one written again since (an administrator
+        // recorded anew before it is enabled) is no longer stale.
+        Step::Delete { had, .. } => {
+            let ssm = apply.ports.ssm();
+            if ssm.parameter(name).await.map_err(e)?.as_ref() == Some(&had.value) {
+                ssm.delete_parameter(name).await.map_err(e)?;
+            }
+            Ok(())
+        }
         Step::Create { .. } | Step::Update { .. } => Err(Cause::Refused(
             "a record is written with what it records, never on its own".into(),
         )),

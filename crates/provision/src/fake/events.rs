@@ -13,12 +13,11 @@ impl EventsPort for FakeAccount {
     }
     async fn put_rule(&self, name: &str, spec: &RuleSpec) -> PortResult<String> {
         let mut s = self.call("PutRule");
-        // PutRule leaves an existing rule's tags alone.
+        // PutRule tags the rule it creates, and leaves an existing rule's tags alone.
         let tags = s
             .rules
             .get(name)
-            .map(|r| r.tags.clone())
-            .unwrap_or_default();
+            .map_or_else(|| spec.tags.clone(), |r| r.tags.clone());
         let existed = s
             .rules
             .insert(

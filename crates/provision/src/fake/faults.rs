@@ -166,7 +166,7 @@ faulty! { KmsPort {
     fn enable_key(key_id: &str) -> PortResult<()>;
     fn put_key_policy(key_id: &str, policy: &PolicyDocument) -> PortResult<()>;
     fn tag_key(key_id: &str, tags: &Tags) -> PortResult<()>;
-    fn delete_key(alias: &str, key_id: &str) -> PortResult<()>;
+    fn delete_key(alias: Option<&str>, key_id: &str) -> PortResult<()>;
 } }
 
 faulty! { SnsPort {

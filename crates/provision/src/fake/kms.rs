@@ -122,9 +122,11 @@ impl KmsPort for FakeAccount {
         s.changed(Thing::Key(key_id.to_owned()));
         Ok(())
     }
-    async fn delete_key(&self, alias: &str, key_id: &str) -> PortResult<()> {
+    async fn delete_key(&self, alias: Option<&str>, key_id: &str) -> PortResult<()> {
         let mut s = self.call("ScheduleKeyDeletion");
-        if s.aliases.get(alias).is_some_and(|k| k == key_id) {
+        if let Some(alias) = alias
+            && s.aliases.get(alias).is_some_and(|k| k == key_id)
+        {
             s.aliases.remove(alias);
             s.deleted(Thing::Alias(alias.to_owned()));
         }

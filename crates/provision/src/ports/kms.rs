@@ -26,6 +26,7 @@ pub trait KmsPort {
     async fn enable_key(&self, key_id: &str) -> PortResult<()>;
     async fn put_key_policy(&self, key_id: &str, policy: &PolicyDocument) -> PortResult<()>;
     async fn tag_key(&self, key_id: &str, tags: &Tags) -> PortResult<()>;
-    /// Removes the alias and schedules the key's deletion (the shortest waiting period).
-    async fn delete_key(&self, alias: &str, key_id: &str) -> PortResult<()>;
+    /// Removes the alias (when the key has it) and schedules the key's deletion (the shortest
+    /// waiting period).
+    async fn delete_key(&self, alias: Option<&str>, key_id: &str) -> PortResult<()>;
 }

@@ -6,6 +6,7 @@
 //! adding a kind is a row of the table and a spec type, and the compiler lists every place that
 //! must handle it. The spec types are grouped by AWS service, one module each.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -221,6 +222,53 @@ impl Spec {
     /// The properties as JSON, for showing them (plans, reasons); never read back.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).expect("specs serialize")
+    }
+
+    /// The tags, for the kinds that take them.
+    pub fn tags(&self) -> Option<&Tags> {
+        match self {
+            Spec::IamRole(s) => Some(&s.tags),
+            Spec::KmsKey(s) => Some(&s.tags),
+            Spec::SnsTopic(s) => Some(&s.tags),
+            Spec::DetectiveGraph(s) => Some(&s.tags),
+            Spec::SqsQueue(s) => Some(&s.tags),
+            Spec::DynamodbTable(s) => Some(&s.tags),
+            Spec::LambdaFunction(s) => Some(&s.tags),
+            Spec::EventsRule(s) => Some(&s.tags),
+            Spec::CloudwatchAlarm(s) => Some(&s.tags),
+            _ => None,
+        }
+    }
+
+    fn tags_mut(&mut self) -> Option<&mut Tags> {
+        match self {
+            Spec::IamRole(s) => Some(&mut s.tags),
+            Spec::KmsKey(s) => Some(&mut s.tags),
+            Spec::SnsTopic(s) => Some(&mut s.tags),
+            Spec::DetectiveGraph(s) => Some(&mut s.tags),
+            Spec::SqsQueue(s) => Some(&mut s.tags),
+            Spec::DynamodbTable(s) => Some(&mut s.tags),
+            Spec::LambdaFunction(s) => Some(&mut s.tags),
+            Spec::EventsRule(s) => Some(&mut s.tags),
+            Spec::CloudwatchAlarm(s) => Some(&mut s.tags),
+            _ => None,
+        }
+    }
+
+    /// `self` with only the tags `want` sets: Watchpost adds and updates its keys, and never
+    /// removes a tag someone else set (on an adopted resource, or one added by hand).
+    pub fn tags_as_in(&self, want: &Spec) -> Cow<'_, Spec> {
+        let (Some(tags), Some(wanted)) = (self.tags(), want.tags()) else {
+            return Cow::Borrowed(self);
+        };
+        if tags.keys().all(|key| wanted.contains_key(key)) {
+            return Cow::Borrowed(self);
+        }
+        let mut had = self.clone();
+        if let Some(tags) = had.tags_mut() {
+            tags.retain(|key, _| wanted.contains_key(key));
+        }
+        Cow::Owned(had)
     }
 
     /// The first value that is not known yet, if any.

@@ -39,6 +39,12 @@ async fn a_deleted_subscription_and_a_changed_topic_policy_are_repaired() {
                 Kind::SnsSubscription,
                 "wp-pager/https:https://pager.example.com/hook"
             ),
+            // The record of the subscription removed by hand goes too.
+            (
+                Action::Delete,
+                Kind::StackRecord,
+                "/watchpost/wp/subscriptions/00000003"
+            ),
         ]
     );
     assert_eq!(drift.changes[0].reason.to_string(), "policy changed");

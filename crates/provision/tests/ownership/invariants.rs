@@ -21,12 +21,17 @@ pub const ALL: [&str; 4] = [NO_HARM, CONVERGES, RECOVERS, DESTROY_CLEANS];
 
 /// [`NO_HARM`] over the calls since `from`: each change or delete by Watchpost is of a thing
 /// it made, or one the config names for it to change. `Err` names the first that is not.
-pub fn no_harm(state: &FakeState, from: usize, config: &Config) -> Result<(), String> {
+pub fn no_harm(
+    state: &FakeState,
+    from: usize,
+    config: &Config,
+    configs: &[Config],
+) -> Result<(), String> {
     for touched in &state.touches[from..] {
         if touched.by != watchpost_provision::fake::Actor::Watchpost
             || touched.touch == Touch::Create
             || touched.own
-            || permitted(state, touched, config)
+            || permitted(state, touched, config, configs)
         {
             continue;
         }
@@ -39,15 +44,15 @@ pub fn no_harm(state: &FakeState, from: usize, config: &Config) -> Result<(), St
 }
 
 /// What the config names for Watchpost to change in what it did not create: what
-/// `[watchpost] adopt` names (and its parts), the keys of `[detective] tags` on a graph it uses,
+/// `[watchpost] adopt` names in any of the case's configs (and its parts), the keys of `[detective] tags` on a graph it uses,
 /// the organization's auto-enable with `[detective.organization]`, and a detector it manages
 /// (`[guardduty] manage_detector`). None of these is ever deleted unless adopted.
-fn permitted(state: &FakeState, touched: &Touched, config: &Config) -> bool {
+fn permitted(state: &FakeState, touched: &Touched, config: &Config, configs: &[Config]) -> bool {
+    // Adopted by any config of the case: once an apply tagged it, it is the stack's.
     let adopted = |kind: &str, name: &str| {
-        config
-            .watchpost
-            .adopt
+        configs
             .iter()
+            .flat_map(|c| &c.watchpost.adopt)
             .any(|a| a == &format!("{kind}:{name}"))
     };
     let change = touched.touch == Touch::Change;
@@ -185,7 +190,8 @@ pub fn existing(state: &FakeState) -> BTreeSet<Thing> {
 /// Everything in the account that Watchpost did not make, as text to compare, with what the
 /// config lets it change taken out (the keys of `[detective] tags` on a graph, the organization's
 /// auto-enable, a managed detector's settings, what `adopt` names): after destroy it must read
-/// as it did before the first step.
+/// as it did before the first step. Subscriptions on the stack's topics go with them, whoever
+/// made them, as the docs say.
 pub fn others(account: &FakeAccount, configs: &[Config]) -> BTreeSet<String> {
     let state = account.state();
     let named_tags: BTreeSet<&String> = configs
@@ -238,7 +244,9 @@ pub fn others(account: &FakeAccount, configs: &[Config]) -> BTreeSet<String> {
             .rsplit(':')
             .next()
             .is_some_and(|name| is_adopted("sns-topic", name));
-        if !mine(Thing::Subscription(arn.clone())) && !adopted_topic {
+        // A subscription on the stack's own topic goes with the topic, whoever made it.
+        let stack_topic = mine(Thing::Topic(subscription.topic_arn.clone()));
+        if !mine(Thing::Subscription(arn.clone())) && !adopted_topic && !stack_topic {
             out.insert(format!("subscription {arn} {subscription:?}"));
         }
     }

@@ -25,6 +25,8 @@ fn runner(cases: u32, seed: Option<[u8; 32]>) -> TestRunner {
     let config = RunnerConfig {
         cases,
         failure_persistence: None,
+        // Enough to take a failing case down to its few relevant choices; more costs minutes.
+        max_shrink_iters: 400,
         ..RunnerConfig::default()
     };
     match seed {
@@ -36,8 +38,10 @@ fn runner(cases: u32, seed: Option<[u8; 32]>) -> TestRunner {
 }
 
 fn check(runner: &mut TestRunner) {
+    // Paused time: the apply's waits for IAM (and its retries) pass at once.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .start_paused(true)
         .build()
         .expect("runtime");
     let result = runner.run(&world::case(), |case| {
@@ -54,7 +58,13 @@ fn what_is_not_the_stacks_is_never_touched_and_every_run_converges() {
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
     {
-        None => check(&mut runner(CASES, Some([7; 32]))),
+        None => check(&mut runner(
+            std::env::var("WATCHPOST_PROP_CASES")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(CASES),
+            Some([7; 32]),
+        )),
         Some(seconds) => {
             let start = std::time::Instant::now();
             let mut rounds = 0u64;

@@ -17,13 +17,18 @@ use crate::world::{self, Case, Operation, REGION};
 
 type Account = Faulty<FakeAccount>;
 
-/// A deployment package (any bytes: the fake does not run it).
+/// A deployment package (any bytes: the fake does not run it), made once.
 pub fn package() -> Package {
-    let zip = zip_of(&[("bootstrap", b"\x7fELF".as_slice())]);
-    Package::from_bytes(
-        watchpost_provision::artifact::with_config(&zip, "[watchpost]\nstack = \"wp\"\n")
-            .expect("zip"),
-    )
+    static PACKAGE: std::sync::OnceLock<Package> = std::sync::OnceLock::new();
+    PACKAGE
+        .get_or_init(|| {
+            let zip = zip_of(&[("bootstrap", b"\x7fELF".as_slice())]);
+            Package::from_bytes(
+                watchpost_provision::artifact::with_config(&zip, "[watchpost]\nstack = \"wp\"\n")
+                    .expect("zip"),
+            )
+        })
+        .clone()
 }
 
 /// How one session ended.
@@ -80,6 +85,10 @@ async fn session(
             Ended::Clean
         }
         Err(Stop::Plan(PlanError::NotOurs { .. })) if fault.is_none() => Ended::NotOurs,
+        Ok(Outcome::Applied(_, report)) => Ended::Interrupted(format!(
+            "apply errors: {:?} (unreleased: {:?})",
+            report.errors, run.unreleased
+        )),
         other => Ended::Interrupted(format!("{other:?} (unreleased: {:?})", run.unreleased)),
     }
 }
@@ -181,7 +190,7 @@ pub async fn run(case: &Case) -> Result<(), String> {
         let id = format!("run-{i}");
         let from = account.inner.state().touches.len();
         let ended = session(&account, config, mode, &id, fault).await;
-        invariants::no_harm(&account.inner.state(), from, config).map_err(|e| {
+        invariants::no_harm(&account.inner.state(), from, config, &configs).map_err(|e| {
             format!(
                 "step {i} ({operation:?}): {e}\ncalls: {:?}",
                 account.calls()
@@ -191,7 +200,7 @@ pub async fn run(case: &Case) -> Result<(), String> {
             Ended::Interrupted(why) => {
                 let from = account.inner.state().touches.len();
                 let again = recover(&account, config, mode, &id).await?;
-                invariants::no_harm(&account.inner.state(), from, config)
+                invariants::no_harm(&account.inner.state(), from, config, &configs)
                     .map_err(|e| format!("step {i}, recovering: {e}"))?;
                 match again {
                     Ended::Interrupted(again) => {

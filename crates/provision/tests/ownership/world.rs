@@ -25,7 +25,7 @@ pub const ONLY_IN_CONFIG: &str = "444444444444";
 pub const PAGER: &str = "https://pager.example.com/hook";
 
 /// What the account holds before the first operation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Prior {
     /// The team's graph, with its own tags (a CloudFormation one among them) and members.
     pub team_graph: bool,
@@ -51,7 +51,7 @@ pub struct Prior {
 }
 
 /// One config, as choices.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Choices {
     /// Name the team's graph in `[detective] graph_arn`.
     pub graph_arn: bool,
@@ -178,7 +178,8 @@ pub fn config(c: &Choices, prior: &Prior) -> Config {
     text += &format!(
         "\n[[routes]]\nname = \"pager\"\n  [[routes.subscriptions]]\n  protocol = \"https\"\n  endpoint = \"{PAGER}\"\n"
     );
-    if c.team_route {
+    // A route names the team's topic only where the team has one.
+    if c.team_route && prior.team_topic {
         text += &format!(
             "\n[[routes]]\nname = \"team\"\ntopic_arn = \"{TEAM_TOPIC}\"\n  [[routes.subscriptions]]\n  protocol = \"https\"\n  endpoint = \"{PAGER}\"\n"
         );

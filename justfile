@@ -77,6 +77,13 @@ test-python: local-venv
     WATCHPOST_DETECTIVE_EMULATOR_BIN={{bin_dir}}/watchpost-detective-emulator \
         {{local_dir}}/venv/bin/pytest -q tools/local-aws
 
+# The ownership property (crates/provision/tests/ownership) with new seeds for a while
+# (seconds): generated accounts, configs and apply/destroy runs with faults; a failing case is
+# shrunk and printed. `./dev test` runs 2,000 cases from a fixed seed.
+prop-provision seconds="600":
+    WATCHPOST_PROP_SECONDS={{seconds}} cargo test --workspace --test ownership \
+        what_is_not_the_stacks_is_never_touched -- --nocapture
+
 # --- Core ---
 
 # Regenerate the GuardDuty finding model from crates/core/codegen/guardduty-service-2.json.

@@ -5,6 +5,7 @@ mod adopt;
 mod common;
 mod converge;
 mod lock;
+mod ownership;
 mod redrive;
 mod subscriptions;
 mod usage;

@@ -62,6 +62,7 @@ fn config(args: &Args) -> Result<Config, String> {
     Ok(Config {
         investigation_delay: delay,
         faults,
+        ..Config::default()
     })
 }
 

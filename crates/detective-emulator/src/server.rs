@@ -2,6 +2,7 @@
 //! control paths, fault injection, and turning handler results into responses. Everything
 //! Detective-specific is behind [`crate::routing`].
 
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -37,6 +38,10 @@ pub const DEFAULT_INVESTIGATION_DELAY: Duration = Duration::from_secs(3);
 pub struct Config {
     pub investigation_delay: Duration,
     pub faults: Faults,
+    /// The accounts of the organization (the emulator has no AWS Organizations): CreateMembers
+    /// by an organization's Detective administrator enables these as organization members
+    /// (`InvitationType` ORGANIZATION, enabled at once) instead of inviting them.
+    pub organization_accounts: BTreeSet<String>,
 }
 
 impl Default for Config {
@@ -44,6 +49,7 @@ impl Default for Config {
         Config {
             investigation_delay: DEFAULT_INVESTIGATION_DELAY,
             faults: Faults::default(),
+            organization_accounts: BTreeSet::new(),
         }
     }
 }
@@ -63,7 +69,10 @@ type HttpResponse = Response<Full<Bytes>>;
 pub async fn serve(listener: TcpListener, config: Config) {
     let seed = OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
     let shared = Arc::new(Shared {
-        store: Mutex::new(Store::new(config.investigation_delay)),
+        store: Mutex::new(Store::new(
+            config.investigation_delay,
+            config.organization_accounts.clone(),
+        )),
         faults: Mutex::new(config.faults.clone()),
         dice: Dice::new(seed),
         config,
@@ -265,7 +274,10 @@ fn control_plane(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> H
         }
         // Back to how the emulator started: no graphs, the faults it was started with.
         (&Method::POST, "reset") => {
-            *lock(&shared.store) = Store::new(shared.config.investigation_delay);
+            *lock(&shared.store) = Store::new(
+                shared.config.investigation_delay,
+                shared.config.organization_accounts.clone(),
+            );
             *lock(&shared.faults) = shared.config.faults.clone();
             response(200, Some(json!({"status": "reset"})))
         }

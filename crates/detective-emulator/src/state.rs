@@ -2,7 +2,7 @@
 //! packages, investigations) and organization admin designations. One store serves every
 //! account and region, so a member account sees invitations from another account's graph.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -31,6 +31,8 @@ pub struct Member {
     pub account: String,
     pub email: String,
     pub status: MemberStatus,
+    /// Enabled by the organization's administrator (InvitationType ORGANIZATION), not invited.
+    pub organization: bool,
     pub invited: OffsetDateTime,
     pub updated: OffsetDateTime,
 }
@@ -96,6 +98,8 @@ pub struct Store {
     pub sequence: u64,
     /// How long investigations stay RUNNING.
     pub investigation_delay: Duration,
+    /// The accounts of the organization ([`crate::server::Config::organization_accounts`]).
+    pub organization_accounts: BTreeSet<String>,
 }
 
 /// FNV-1a, 64-bit: a stable hash (std's hasher may change between Rust releases, and ids and
@@ -123,11 +127,17 @@ fn partition(region: &str) -> &'static str {
 }
 
 impl Store {
-    pub fn new(investigation_delay: Duration) -> Store {
+    pub fn new(investigation_delay: Duration, organization_accounts: BTreeSet<String>) -> Store {
         Store {
             investigation_delay,
+            organization_accounts,
             ..Store::default()
         }
+    }
+
+    /// Whether `graph_arn` is an organization's graph (its account the designated administrator).
+    pub fn is_organization_graph(&self, graph_arn: &str) -> bool {
+        self.org_admins.values().any(|a| a.graph_arn == graph_arn)
     }
 
     fn next(&mut self) -> String {

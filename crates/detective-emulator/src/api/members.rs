@@ -2,6 +2,8 @@
 //! DeleteMembers, and the member's ListInvitations, AcceptInvitation, RejectInvitation,
 //! DisassociateMembership.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Value, json};
 
 use super::{Reply, Request, paginate, ts, with_token};
@@ -28,7 +30,7 @@ pub fn member_detail(graph: &Graph, m: &Member) -> Value {
         "Status": m.status.as_str(),
         "InvitedTime": ts(m.invited),
         "UpdatedTime": ts(m.updated),
-        "InvitationType": "INVITATION",
+        "InvitationType": if m.organization { "ORGANIZATION" } else { "INVITATION" },
     });
     let states: serde_json::Map<String, Value> = graph
         .datasources
@@ -106,6 +108,12 @@ pub fn create_members(store: &mut Store, req: &Request) -> ApiResult<Reply> {
         wanted.push((id.to_string(), email.to_string()));
     }
 
+    // An organization's graph enables the organization's accounts rather than inviting them.
+    let organization: BTreeSet<String> = if store.is_organization_graph(arn) {
+        store.organization_accounts.clone()
+    } else {
+        BTreeSet::new()
+    };
     let graph = store.admin_graph_mut(&req.caller, arn)?;
     let mut members = Vec::new();
     let mut skipped = Vec::new();
@@ -130,10 +138,16 @@ pub fn create_members(store: &mut Store, req: &Request) -> ApiResult<Reply> {
             e.resources = vec!["MEMBER_ACCOUNTS".into()];
             return Err(e);
         } else {
+            let enabled = organization.contains(&id);
             let m = Member {
                 account: id.clone(),
                 email,
-                status: MemberStatus::Invited,
+                status: if enabled {
+                    MemberStatus::Enabled
+                } else {
+                    MemberStatus::Invited
+                },
+                organization: enabled,
                 invited: req.now,
                 updated: req.now,
             };

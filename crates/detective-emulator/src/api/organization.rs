@@ -3,7 +3,9 @@
 //! DescribeOrganizationConfiguration, UpdateOrganizationConfiguration.
 //!
 //! The emulator has no AWS Organizations: whoever calls EnableOrganizationAdminAccount acts as
-//! its organization's management account, and the organization is keyed by that account.
+//! its organization's management account, and the organization is keyed by that account. The
+//! organization's accounts are the emulator's `organization_accounts` (its start config): the
+//! administrator's CreateMembers enables them rather than inviting them.
 
 use serde_json::{Value, json};
 

@@ -3,6 +3,7 @@
 //! a route's `topic_arn` topic to an endpoint the config names too.
 
 use crate::common::*;
+use watchpost_localaws::DetectiveConfig;
 
 /// A config with the pager route, and `extra` appended (more routes, a `[detective]` section).
 fn config(extra: &str) -> Config {
@@ -110,8 +111,14 @@ async fn a_team_graph_named_by_graph_arn_keeps_its_members_and_tags() {
         after_apply.get("Owner").map(String::as_str),
         Some("security-team")
     );
-    assert_eq!(after_apply.get("CostCenter").map(String::as_str), Some("42"));
-    assert_eq!(after_apply.get("owner").map(String::as_str), Some("security"));
+    assert_eq!(
+        after_apply.get("CostCenter").map(String::as_str),
+        Some("42")
+    );
+    assert_eq!(
+        after_apply.get("owner").map(String::as_str),
+        Some("security")
+    );
 
     let destroy = plan(&ports, &config, Mode::Destroy).await;
     assert!(
@@ -129,7 +136,10 @@ async fn a_team_graph_named_by_graph_arn_keeps_its_members_and_tags() {
         after_destroy.get("Owner").map(String::as_str),
         Some("security-team")
     );
-    assert_eq!(after_destroy.get("CostCenter").map(String::as_str), Some("42"));
+    assert_eq!(
+        after_destroy.get("CostCenter").map(String::as_str),
+        Some("42")
+    );
 }
 
 /// A subscription someone made on the team's topic to the endpoint a route with that
@@ -210,4 +220,115 @@ async fn a_subscription_made_by_hand_to_a_configured_endpoint_is_left_as_it_is()
     let destroy = plan(&ports, &config, Mode::Destroy).await;
     apply(&ports, &config, &destroy).await;
     assert_eq!(attributes().await, before);
+}
+
+/// An account the organization enabled in its graph, which the config also lists with another
+/// email: apply neither removes it nor invites it again (no CreateMembers at all), its email
+/// stays the organization's, and destroy leaves it and the administrator designated before.
+#[tokio::test]
+async fn an_organization_member_the_config_lists_with_another_email_is_left_as_it_is() {
+    let organization_member = "333333333333";
+    let local = LocalAws::start_with(DetectiveConfig {
+        organization_accounts: [organization_member.to_owned()].into(),
+        ..DetectiveConfig::default()
+    })
+    .await;
+    let ports = counted_ports(&local);
+    let detective = aws_sdk_detective::Client::new(&local.detective_sdk_config(DEFAULT_ACCOUNT));
+    // The organization designates this account and enables its member, before Watchpost.
+    detective
+        .enable_organization_admin_account()
+        .account_id(DEFAULT_ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    let graph = detective
+        .list_graphs()
+        .send()
+        .await
+        .unwrap()
+        .graph_list()
+        .first()
+        .and_then(|g| g.arn())
+        .unwrap()
+        .to_owned();
+    detective
+        .create_members()
+        .graph_arn(&graph)
+        .accounts(
+            aws_sdk_detective::types::Account::builder()
+                .account_id(organization_member)
+                .email_address("org@example.com")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let members = || async {
+        detective
+            .list_members()
+            .graph_arn(&graph)
+            .send()
+            .await
+            .unwrap()
+            .member_details()
+            .iter()
+            .map(|m| {
+                (
+                    m.account_id().unwrap_or_default().to_owned(),
+                    m.email_address().unwrap_or_default().to_owned(),
+                    m.status()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    m.invitation_type()
+                        .map(|t| t.as_str().to_owned())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = members().await;
+    assert_eq!(
+        before,
+        vec![(
+            organization_member.to_owned(),
+            "org@example.com".to_owned(),
+            "ENABLED".to_owned(),
+            "ORGANIZATION".to_owned()
+        )]
+    );
+    let config = config(&format!(
+        "[detective]\nmembers = [{{ account_id = \"{organization_member}\", email = \"listed@example.com\" }}]\n\n[detective.organization]\nadmin_account_id = \"{DEFAULT_ACCOUNT}\"\nauto_enable = true\n"
+    ));
+
+    converge(&ports, &config).await;
+    assert_eq!(members().await, before);
+    assert_eq!(
+        ports[0].1.detective.create_members.load(Ordering::SeqCst),
+        0,
+        "the organization's member was invited again"
+    );
+
+    let destroy = plan(&ports, &config, Mode::Destroy).await;
+    assert!(
+        destroy.changes.iter().all(|c| !matches!(
+            c.id.kind,
+            Kind::DetectiveGraph | Kind::DetectiveMember | Kind::DetectiveOrganization
+        )),
+        "{}",
+        render::text(&destroy)
+    );
+    apply(&ports, &config, &destroy).await;
+    assert_eq!(members().await, before);
+    let admins: Vec<String> = detective
+        .list_organization_admin_accounts()
+        .send()
+        .await
+        .unwrap()
+        .administrators()
+        .iter()
+        .filter_map(|a| a.account_id().map(str::to_owned))
+        .collect();
+    assert_eq!(admins, vec![DEFAULT_ACCOUNT.to_owned()]);
 }

@@ -7,7 +7,8 @@
 //! Anything else on its topics is left alone by apply and destroy, and listed by `outputs`.
 //!
 //! The same goes for Detective's organization administrator: `/watchpost/<stack>/organization-
-//! admin` says Watchpost enabled it; one that was there before is used and never disabled. And
+//! admin` says Watchpost enabled it (written before enabling it, so that a run stopped between
+//! the two still knows it); one that was there before is used and never disabled. And
 //! for the members of the graph: `/watchpost/<stack>/members/<account>` (its value the graph's
 //! ARN) says Watchpost invited the account, written before the invitation; a member the
 //! organization enabled or someone else invited is never the stack's, whatever the config

@@ -3,8 +3,8 @@
 //! so "every confirmed subscription on a stack topic" is not a way to tell: it would take AWS
 //! Chatbot's or a team's queue. Each subscription Watchpost creates gets a Parameter Store
 //! parameter `/watchpost/<stack>/subscriptions/<id>` holding its ARN, written right after
-//! Subscribe and removed with Unsubscribe; only those are the stack's to change or remove.
-//! Anything else on its topics is left alone by apply and destroy, and listed by `outputs`.
+//! Subscribe and removed with Unsubscribe (an intent, written before Subscribe, covers a run
+//! stopped in between); only those are the stack's to change or remove. Anything else on its topics is left alone by apply and destroy, and listed by `outputs`.
 //!
 //! The same goes for Detective's organization administrator: `/watchpost/<stack>/organization-
 //! admin` says Watchpost enabled it (written before enabling it, so that a run stopped between
@@ -41,6 +41,31 @@ pub fn member(stack: &str, account: &str) -> String {
 pub fn organization_admin(stack: &str) -> String {
     format!("/watchpost/{stack}/organization-admin")
 }
+
+/// The intent to create `subscription`, written before Subscribe and removed once its record
+/// is written (its value the topic's ARN): a run stopped in between leaves the subscription
+/// known as the stack's by it. Named after a hash of the topic, protocol and endpoint, which
+/// SNS keeps one subscription of.
+pub fn subscription_intent(stack: &str, subscription: &crate::spec::SubscriptionSpec) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!(
+        "{}\n{}\n{}",
+        subscription.topic_arn,
+        subscription.protocol.as_str(),
+        subscription.endpoint
+    ));
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}/{INTENT}{hex}", subscriptions_path(stack))
+}
+
+/// Whether the record `name` is a subscription's intent ([`subscription_intent`]).
+pub fn is_subscription_intent(name: &str) -> bool {
+    name.rsplit('/')
+        .next()
+        .is_some_and(|last| last.starts_with(INTENT))
+}
+
+const INTENT: &str = "intent-";
 
 /// The record of the subscription `arn`: named after its id (the ARN's last part, a UUID in
 /// AWS), in the characters parameter names allow.

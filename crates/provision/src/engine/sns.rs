@@ -72,14 +72,21 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         .parameters(&records::subscriptions_path(stack))
         .await
         .map_err(o.err("the stack's subscription records (SSM GetParametersByPath)"))?;
-    for arn in recorded.values() {
-        if let Some((topic_arn, _)) = arn.rsplit_once(':')
+    for (record, value) in &recorded {
+        // A subscription's record holds its ARN, an intent its topic's.
+        let topic_arn = if records::is_subscription_intent(record) {
+            Some(value.as_str())
+        } else {
+            value.rsplit_once(':').map(|(topic_arn, _)| topic_arn)
+        };
+        if let Some(topic_arn) = topic_arn
             && !topic_arns.iter().any(|(a, _)| a == topic_arn)
         {
             topic_arns.push((topic_arn.to_owned(), false));
         }
     }
     let mut seen = std::collections::BTreeSet::new();
+    let mut intents_seen = std::collections::BTreeSet::new();
     for (topic_arn, owned) in &topic_arns {
         let subs = match sns.subscriptions(topic_arn).await {
             Ok(subs) => subs,
@@ -95,7 +102,13 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
             match sub.arn {
                 // The stack's only when Watchpost recorded creating it.
                 Some(arn) => {
-                    let ours = recorded.values().any(|recorded| *recorded == arn);
+                    // Or when it wrote the intent to create it, and stopped before the record.
+                    let intent = records::subscription_intent(stack, &sub.spec);
+                    let intended = recorded.contains_key(&intent);
+                    if intended {
+                        intents_seen.insert(intent);
+                    }
+                    let ours = intended || recorded.values().any(|recorded| *recorded == arn);
                     seen.insert(arn.clone());
                     o.found(&name, arn, sub.spec, ours);
                 }
@@ -120,9 +133,15 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         }
     }
     // A record whose subscription is gone (removed by hand or with its topic, or a run
-    // stopped between removing it and its record) is the stack's to remove.
+    // stopped between removing it and its record), or an intent no subscription answers, is
+    // the stack's to remove.
     for (record, arn) in recorded {
-        if !seen.contains(&arn) {
+        let stale = if records::is_subscription_intent(&record) {
+            !intents_seen.contains(&record)
+        } else {
+            !seen.contains(&arn)
+        };
+        if stale {
             o.found(&record, record.clone(), RecordSpec { value: arn }, true);
         }
     }
@@ -173,12 +192,16 @@ pub(super) async fn subscription<P: Ports>(
     let stack = &apply.config.watchpost.stack;
     match step {
         Step::Create { want, .. } => {
-            // Recorded at once: without its record the subscription would not be the stack's.
+            // The intent first: a run stopped between Subscribe and the record still leaves
+            // the subscription known as the stack's. Then the record, at once, and the intent
+            // goes.
+            let ssm = apply.ports.ssm();
+            let intent = records::subscription_intent(stack, want);
+            ssm.create_parameter(&intent, &want.topic_arn)
+                .await
+                .map_err(e)?;
             if let Some(arn) = sns.subscribe(want).await.map_err(e)? {
-                apply
-                    .ports
-                    .ssm()
-                    .create_parameter(&records::subscription_record(stack, &arn), &arn)
+                ssm.create_parameter(&records::subscription_record(stack, &arn), &arn)
                     .await
                     .map_err(|source| Cause::Context {
                         context: format!(
@@ -187,18 +210,21 @@ pub(super) async fn subscription<P: Ports>(
                         source,
                     })?;
             }
+            ssm.delete_parameter(&intent).await.map_err(e)?;
         }
         Step::Update { want, id: arn, .. } => {
             sns.set_subscription_attributes(arn, want)
                 .await
                 .map_err(e)?;
         }
-        Step::Delete { id: arn, .. } => {
+        Step::Delete { had, id: arn } => {
             sns.unsubscribe(arn).await.map_err(e)?;
-            apply
-                .ports
-                .ssm()
-                .delete_parameter(&records::subscription_record(stack, arn))
+            let ssm = apply.ports.ssm();
+            ssm.delete_parameter(&records::subscription_record(stack, arn))
+                .await
+                .map_err(e)?;
+            // The intent of a run stopped before the record, if that is how it is the stack's.
+            ssm.delete_parameter(&records::subscription_intent(stack, had))
                 .await
                 .map_err(e)?;
         }

@@ -194,3 +194,23 @@ fn a_second_key_from_a_create_key_sent_twice_is_deleted() {
         ],
     });
 }
+
+/// Apply was killed between Subscribe and recording the subscription (its 27th call when
+/// found), on the team's topic: no later run knew the subscription as the stack's, and destroy
+/// left it. Every kill point of the first apply.
+#[test]
+fn a_subscription_made_by_an_apply_killed_before_its_record_is_the_stacks() {
+    for kill in 0..120 {
+        check(Case {
+            prior: Prior {
+                team_topic: true,
+                ..Prior::default()
+            },
+            configs: vec![Choices {
+                team_route: true,
+                ..Choices::default()
+            }],
+            operations: vec![apply(0, Some(Fault::Kill(kill))), destroy(0, None)],
+        });
+    }
+}

@@ -13,9 +13,10 @@
 pub mod background;
 pub mod runtime_api;
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_config::retry::RetryConfig;
@@ -52,15 +53,6 @@ pub fn sdk_config(endpoint_url: &str, account_id: &str) -> SdkConfig {
         .endpoint_url(endpoint_url)
         .retry_config(RetryConfig::disabled())
         .build()
-}
-
-/// A free loopback port. Another process could take it before moto binds it; on a test
-/// machine that race is rare enough, and a clash shows up as a clear start failure.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
 }
 
 /// A minimal HTTP/1.1 exchange: returns the status code and body. `headers` go in as given
@@ -142,18 +134,27 @@ impl MotoServer {
     }
 
     /// [`MotoServer::start`], reporting failures instead of panicking.
+    ///
+    /// moto binds port 0 itself and its log says which port it got. A port picked free
+    /// beforehand could be taken before moto bound it (by a Detective emulator another test
+    /// starts on port 0): moto then exited, the other server answered, and a test's DynamoDB
+    /// calls reached the emulator.
     pub async fn try_start() -> Result<MotoServer, StartError> {
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
         let bin = Self::binary();
         if !bin.exists() {
             return Err(StartError::MotoMissing(bin));
         }
-        let port = free_port();
-        let log = std::env::temp_dir().join(format!("watchpost-moto-{port}.log"));
+        let log = std::env::temp_dir().join(format!(
+            "watchpost-moto-{}-{}.log",
+            std::process::id(),
+            STARTED.fetch_add(1, Ordering::Relaxed)
+        ));
         let cannot =
             |e: std::io::Error| StartError::Moto(format!("cannot start {}: {e}", bin.display()));
         let log_file = std::fs::File::create(&log).map_err(cannot)?;
         let child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .args(["-H", "127.0.0.1", "-p", "0"])
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().map_err(cannot)?)
             .stderr(log_file)
@@ -161,22 +162,26 @@ impl MotoServer {
             .map_err(cannot)?;
         let mut moto = MotoServer {
             child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             log,
         };
         moto.wait_ready().await?;
         Ok(moto)
     }
 
+    /// Waits until moto's log names the port it bound and moto answers its own page there.
     async fn wait_ready(&mut self) -> Result<(), StartError> {
         let deadline = Instant::now() + MOTO_START_TIMEOUT;
         loop {
-            if http(self.addr, "GET", "/moto-api/", &[], "").await.is_ok() {
-                return Ok(());
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if let Some(port) = bound_port(&log) {
+                self.addr.set_port(port);
+                if let Ok((200, _)) = http(self.addr, "GET", "/moto-api/", &[], "").await {
+                    return Ok(());
+                }
             }
             let exited = self.child.try_wait().ok().flatten();
             if exited.is_some() || Instant::now() > deadline {
-                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
                 let tail: Vec<&str> = log
                     .lines()
                     .rev()
@@ -186,8 +191,7 @@ impl MotoServer {
                     .rev()
                     .collect();
                 return Err(StartError::Moto(format!(
-                    "moto did not answer on {} ({}); its log ({}) ends with:\n{}",
-                    self.addr,
+                    "moto did not answer ({}); its log ({}) ends with:\n{}",
                     exited.map_or("timed out".to_string(), |s| format!("exited: {s}")),
                     self.log.display(),
                     tail.join("\n")
@@ -204,6 +208,17 @@ impl MotoServer {
     pub fn endpoint_url(&self) -> String {
         format!("http://{}", self.addr)
     }
+}
+
+/// The port moto's server says it runs on (` * Running on http://127.0.0.1:PORT`).
+fn bound_port(log: &str) -> Option<u16> {
+    log.lines()
+        .find_map(|line| line.split_once("Running on http://127.0.0.1:"))
+        .and_then(|(_, rest)| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .filter(|port| *port != 0)
 }
 
 impl Drop for MotoServer {
@@ -307,5 +322,18 @@ impl LocalAws {
     /// An SDK config for Detective, as `account_id`.
     pub fn detective_sdk_config(&self, account_id: &str) -> SdkConfig {
         self.detective.sdk_config(account_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moto_s_port_is_read_from_its_log() {
+        let log = "WARNING: This is a development server.\n * Running on http://127.0.0.1:37127\nPress CTRL+C to quit\n";
+        assert_eq!(bound_port(log), Some(37127));
+        assert_eq!(bound_port("WARNING: This is a development server.\n"), None);
+        assert_eq!(bound_port(" * Running on http://127.0.0.1:0\n"), None);
     }
 }

@@ -94,27 +94,50 @@ fn describe(failures: &[(String, PortError)]) -> String {
         .join("; ")
 }
 
+/// Whether Lambda's retry of an invocation may succeed where it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// The same event will fail the same way.
+    Useless,
+    /// The failure may pass: a retry may deliver.
+    MayHelp,
+}
+
 impl HandlerError {
-    /// The `errorType` Lambda records: `.Retryable` marks errors a retry may fix.
-    pub fn error_type(&self) -> &'static str {
+    /// The error's name in `errorType`, and whether a retry may fix it.
+    fn kind(&self) -> (&'static str, Retry) {
         match self {
-            HandlerError::InvalidEvent(_) => "Watchpost.InvalidEvent",
-            HandlerError::DeliveryFailed(_) => "Watchpost.DeliveryFailed.Retryable",
-            HandlerError::AlertInFlight(_) => "Watchpost.AlertInFlight.Retryable",
-            HandlerError::StateUnavailable(_) => "Watchpost.StateUnavailable.Retryable",
-            HandlerError::SweepFailed(_) => "Watchpost.SweepFailed.Retryable",
+            HandlerError::InvalidEvent(_) => ("InvalidEvent", Retry::Useless),
+            HandlerError::DeliveryFailed(_) => ("DeliveryFailed", Retry::MayHelp),
+            HandlerError::AlertInFlight(_) => ("AlertInFlight", Retry::MayHelp),
+            HandlerError::StateUnavailable(_) => ("StateUnavailable", Retry::MayHelp),
+            HandlerError::SweepFailed(_) => ("SweepFailed", Retry::MayHelp),
         }
     }
 
+    pub fn retry(&self) -> Retry {
+        self.kind().1
+    }
+
     pub fn is_retryable(&self) -> bool {
-        self.error_type().ends_with(".Retryable")
+        self.retry() == Retry::MayHelp
+    }
+
+    /// The `errorType` Lambda records: `Watchpost.<name>`, with `.Retryable` on errors a
+    /// retry may fix.
+    pub fn error_type(&self) -> String {
+        let (name, retry) = self.kind();
+        match retry {
+            Retry::Useless => format!("Watchpost.{name}"),
+            Retry::MayHelp => format!("Watchpost.{name}.Retryable"),
+        }
     }
 }
 
 impl From<HandlerError> for Diagnostic {
     fn from(err: HandlerError) -> Diagnostic {
         Diagnostic {
-            error_type: err.error_type().to_owned(),
+            error_type: err.error_type(),
             error_message: err.to_string(),
         }
     }

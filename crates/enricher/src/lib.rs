@@ -1,13 +1,15 @@
 //! Watchpost's enricher, the Lambda function between GuardDuty and the people on call: it runs
 //! the core pipeline over finding events ([`handler`]), sweeps Detective investigations on a
-//! schedule ([`sweep`]; the follow-up is rendered by the core), and talks to AWS only through [`ports`], implemented over
-//! the SDK in [`adapters`] and in memory in [`memory`]. The names and the IAM policy it shares
-//! with the deployer live in `watchpost_contract`.
+//! schedule ([`sweep`]; the follow-up is rendered by the core), and talks to AWS only through
+//! [`ports`], implemented over the SDK in [`adapters`] and, with the `memory` feature that only
+//! the crate's tests and benchmarks turn on, in memory (`memory`). The names and the IAM policy
+//! it shares with the deployer live in `watchpost_contract`.
 
 pub mod adapters;
 pub mod error;
 pub mod handler;
 pub mod init;
+#[cfg(feature = "memory")]
 pub mod memory;
 pub mod ports;
 pub mod settings;

@@ -1,7 +1,7 @@
 //! The enricher's boundaries with AWS, one narrow trait per service, in Watchpost's vocabulary.
 //! The handler is generic over them (static dispatch); [`crate::adapters`] implements them over
-//! the AWS SDK and [`crate::memory`] in memory, for tests and benchmarks. No type here names the
-//! SDK.
+//! the AWS SDK and `memory` (the `memory` feature) in memory, for tests and benchmarks. No type
+//! here names the SDK.
 
 use std::collections::BTreeMap;
 use std::future::Future;

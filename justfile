@@ -27,6 +27,18 @@ test: lint check-wire local-venv test-python
     cargo test --workspace --all-targets
     cargo test --workspace --doc
 
+# The delivery simulation of the enricher and its sweep (crates/enricher/tests/sim): new seeds
+# for SECONDS, each failing seed printed; with WATCHPOST_SIM_SEED set, that one seed replayed and
+# its schedule printed. `./dev test` runs its fixed seed set.
+sim seconds="60":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [[ -n "${WATCHPOST_SIM_SEED:-}" ]]; then
+        cargo test --quiet --workspace --test sim -- --ignored --exact replay --nocapture
+    else
+        WATCHPOST_SIM_SECONDS={{seconds}} cargo test --quiet --workspace --test sim -- --ignored --exact explore --nocapture
+    fi
+
 # Formatting and clippy, as CI enforces them.
 lint:
     cargo fmt --all -- --check

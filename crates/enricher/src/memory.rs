@@ -211,19 +211,50 @@ type Hold = (String, i64);
 /// Alert state with the conditional semantics of the DynamoDB adapter.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    alerts: Mutex<HashMap<String, StoredAlert>>,
+    /// Each alert's state and when DynamoDB's TTL may delete it (Unix seconds).
+    alerts: Mutex<HashMap<String, (StoredAlert, i64)>>,
     /// Open investigations, with the sweep holding each, if any.
     open: Mutex<BTreeMap<String, (OpenInvestigation, Option<Hold>)>>,
+    /// How long after its start an open investigation may be deleted (0: the adapter's
+    /// default).
+    investigation_ttl: AtomicI64,
     failing: AtomicBool,
     failing_claims: AtomicBool,
 }
 
 impl MemoryStore {
+    /// Sets how long open investigations are kept at most, as the adapter's
+    /// `with_investigation_ttl` does.
+    pub fn set_investigation_ttl(&self, seconds: i64) {
+        self.investigation_ttl.store(seconds, Ordering::SeqCst);
+    }
+
+    /// Deletes what DynamoDB's TTL may delete by `now` (Unix seconds): items whose TTL
+    /// attribute is older.
+    pub fn expire(&self, now: i64) {
+        self.alerts
+            .lock()
+            .unwrap()
+            .retain(|_, (_, expires_at)| *expires_at >= now);
+        let ttl = match self.investigation_ttl.load(Ordering::SeqCst) {
+            0 => crate::adapters::dynamodb::DEFAULT_INVESTIGATION_TTL_SECONDS,
+            ttl => ttl,
+        };
+        self.open
+            .lock()
+            .unwrap()
+            .retain(|_, (open, _)| open.started_at + ttl >= now);
+    }
+
     pub fn set_failing(&self, failing: bool) {
         self.failing.store(failing, Ordering::SeqCst);
     }
     pub fn get(&self, key: &str) -> Option<StoredAlert> {
-        self.alerts.lock().unwrap().get(key).cloned()
+        self.alerts
+            .lock()
+            .unwrap()
+            .get(key)
+            .map(|(stored, _)| stored.clone())
     }
     pub fn open(&self) -> Vec<OpenInvestigation> {
         self.open
@@ -265,11 +296,14 @@ impl AlertStore for &MemoryStore {
         let mut alerts = self.alerts.lock().unwrap();
         let current = alerts
             .get(&claim.stored.record.key)
-            .map(|s| s.token.clone());
+            .map(|(s, _)| s.token.clone());
         if current != claim.expected_token {
             return Ok(ClaimOutcome::AlreadyClaimed);
         }
-        alerts.insert(claim.stored.record.key.clone(), claim.stored.clone());
+        alerts.insert(
+            claim.stored.record.key.clone(),
+            (claim.stored.clone(), claim.expires_at),
+        );
         Ok(ClaimOutcome::Claimed)
     }
 
@@ -277,7 +311,7 @@ impl AlertStore for &MemoryStore {
         self.check()?;
         let mut alerts = self.alerts.lock().unwrap();
         match alerts.get_mut(key) {
-            Some(stored) if stored.token == token => {
+            Some((stored, _)) if stored.token == token => {
                 if !stored.record.routes_delivered.iter().any(|r| r == route) {
                     stored.record.routes_delivered.push(route.to_owned());
                 }
@@ -294,7 +328,7 @@ impl AlertStore for &MemoryStore {
     async fn finish(&self, key: &str, token: &str, complete: bool) -> Result<(), PortError> {
         self.check()?;
         let mut alerts = self.alerts.lock().unwrap();
-        if let Some(stored) = alerts.get_mut(key).filter(|s| s.token == token) {
+        if let Some((stored, _)) = alerts.get_mut(key).filter(|(s, _)| s.token == token) {
             stored.complete = complete;
             if !complete {
                 stored.lease_until = 0;

@@ -39,7 +39,7 @@ pub struct DynamoStore {
 
 /// Open investigations expire this long after they started unless the store is told otherwise
 /// (the sweep forgets them long before: [`crate::sweep::MAX_FOLLOW_UP_ATTEMPTS`]).
-const DEFAULT_INVESTIGATION_TTL_SECONDS: i64 = 30 * 86_400;
+pub const DEFAULT_INVESTIGATION_TTL_SECONDS: i64 = 30 * 86_400;
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {

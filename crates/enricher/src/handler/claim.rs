@@ -104,8 +104,12 @@ where
             let unfinished = stored
                 .as_ref()
                 .filter(|s| !s.complete && s.record.count == sourced.finding.count());
+            // Our own claim, written although we heard otherwise: the SDK retried a claim whose
+            // answer was lost, and the retry met the condition it had itself just changed.
+            let ours = unfinished.is_some_and(|s| s.token == token);
             if let Some(unfinished) = unfinished
                 && unfinished.lease_until > now
+                && !ours
             {
                 counts.count(metric::ALERTS_IN_FLIGHT, "Stage", "claim");
                 return Err(HandlerError::AlertInFlight(clip(key, ID_MAX_CHARS)));
@@ -140,6 +144,9 @@ where
                     notes,
                 }))
             };
+            if ours {
+                return deliver(evaluation, Hold::Claimed, notes);
+            }
             if !state_readable {
                 let hold = Hold::Unclaimed {
                     state_readable: false,

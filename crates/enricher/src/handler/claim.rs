@@ -92,6 +92,14 @@ where
             let now = self.ports.clock.now();
             let (stored, state_readable) = match store.load(key).await {
                 Ok(stored) => (stored, true),
+                // A claim was just lost: another invocation holds the alert and is delivering
+                // it. Delivering unclaimed beside it would double it: let Lambda's retry read
+                // the state again.
+                Err(err) if attempt > 1 => {
+                    tracing::warn!(error = %err, "could not read the alert state again after a lost claim: retry");
+                    counts.count(metric::ALERTS_IN_FLIGHT, "Stage", "claim");
+                    return Err(HandlerError::AlertInFlight(clip(key, ID_MAX_CHARS)));
+                }
                 Err(err) => {
                     // Availability over deduplication: an outage of the state must not hold
                     // every alert back, so the alert goes out marked (and counted).

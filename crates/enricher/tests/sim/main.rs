@@ -23,14 +23,28 @@ use scenario::Scenario;
 /// The fixed seed set `./dev test` runs.
 const FIXED_SEEDS: u64 = 20_000;
 
-/// Seeds that broke a guarantee before a fix, with the guarantee (its number in
-/// [`INVARIANTS`]) and what broke it; each must keep that guarantee now.
-const REGRESSIONS: &[(u64, usize, &str)] = &[(
-    477_091_853_916_361_308,
-    6,
-    "the SDK retried a claim whose answer was lost; the handler took its own live claim for \
-         another's and failed the event as in flight",
-)];
+/// A seed that broke a guarantee before a fix: the guarantee (its number in [`INVARIANTS`])
+/// and what broke it. Each must keep that guarantee now.
+struct Regression {
+    seed: u64,
+    invariant: usize,
+    what: &'static str,
+}
+
+const REGRESSIONS: &[Regression] = &[
+    Regression {
+        seed: 477_091_853_916_361_308,
+        invariant: 6,
+        what: "the SDK retried a claim whose answer was lost; the handler took its own live \
+               claim for another's and failed the event as in flight",
+    },
+    Regression {
+        seed: 7_478_744_109_698_548_466,
+        invariant: 2,
+        what: "a claim was lost, then the state could not be read again: the handler published \
+               every route unclaimed beside the claim's holder",
+    },
+];
 
 /// One schedule: its verdict, and its trace when asked for.
 fn simulate(seed: u64, tracing: bool) -> (Verdict, Option<String>) {
@@ -94,7 +108,12 @@ fn report(failures: &[(u64, Verdict)]) -> String {
 
 #[test]
 fn each_regression_seed_keeps_the_guarantee_it_broke() {
-    for (seed, invariant, what) in REGRESSIONS {
+    for Regression {
+        seed,
+        invariant,
+        what,
+    } in REGRESSIONS
+    {
         let (verdict, _) = simulate(*seed, false);
         let broken: Vec<&String> = verdict
             .violations
@@ -114,7 +133,7 @@ fn each_regression_seed_keeps_the_guarantee_it_broke() {
 #[ignore = "until the fixes for what the simulation found have landed"]
 fn the_fixed_seed_set_keeps_every_delivery_guarantee() {
     let started = Instant::now();
-    let seeds = (1..=FIXED_SEEDS).chain(REGRESSIONS.iter().map(|(seed, _, _)| *seed));
+    let seeds = (1..=FIXED_SEEDS).chain(REGRESSIONS.iter().map(|r| r.seed));
     let (schedules, checks, failures) = sweep_seeds(seeds);
     eprintln!(
         "sim: {schedules} schedules, {checks} invariant checks in {:.1} s",

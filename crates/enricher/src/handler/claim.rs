@@ -44,8 +44,9 @@ pub(super) struct Delivery {
 /// Whether the delivery is claimed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Hold {
-    /// This invocation's claim token is the stored one: each route reached is recorded.
-    Claimed,
+    /// This invocation's claim token is the stored one: each route reached is recorded. The
+    /// claim is this invocation's until `lease_until` (Unix seconds).
+    Claimed { lease_until: i64 },
     /// Delivered without a claim: the state could not be read (`state_readable: false`), or
     /// refused the claim for a reason a retry cannot fix.
     Unclaimed { state_readable: bool },
@@ -53,7 +54,7 @@ pub(super) enum Hold {
 
 impl Hold {
     pub fn is_claimed(self) -> bool {
-        self == Hold::Claimed
+        matches!(self, Hold::Claimed { .. })
     }
 
     /// Whether the state table answered: the sweep can be told about investigations.
@@ -114,10 +115,12 @@ where
                 .filter(|s| !s.complete && s.record.count == sourced.finding.count());
             // Our own claim, written although we heard otherwise: the SDK retried a claim whose
             // answer was lost, and the retry met the condition it had itself just changed.
-            let ours = unfinished.is_some_and(|s| s.token == token);
+            let ours = unfinished
+                .filter(|s| s.token == token)
+                .map(|s| s.lease_until);
             if let Some(unfinished) = unfinished
                 && unfinished.lease_until > now
-                && !ours
+                && ours.is_none()
             {
                 counts.count(metric::ALERTS_IN_FLIGHT, "Stage", "claim");
                 return Err(HandlerError::AlertInFlight(clip(key, ID_MAX_CHARS)));
@@ -152,8 +155,8 @@ where
                     notes,
                 }))
             };
-            if ours {
-                return deliver(evaluation, Hold::Claimed, notes);
+            if let Some(lease_until) = ours {
+                return deliver(evaluation, Hold::Claimed { lease_until }, notes);
             }
             if !state_readable {
                 let hold = Hold::Unclaimed {
@@ -175,7 +178,12 @@ where
                 expires_at: now + config.enricher.state_ttl.as_secs() as i64,
             };
             match store.claim(&claim).await {
-                Ok(ClaimOutcome::Claimed) => return deliver(evaluation, Hold::Claimed, notes),
+                Ok(ClaimOutcome::Claimed) => {
+                    let hold = Hold::Claimed {
+                        lease_until: claim.stored.lease_until,
+                    };
+                    return deliver(evaluation, hold, notes);
+                }
                 Ok(ClaimOutcome::AlreadyClaimed) if attempt < CLAIM_ATTEMPTS => {
                     counts.count(metric::CLAIMS_LOST, "Stage", "claim");
                     // Decide again on the same finding (taken back rather than copied

@@ -12,7 +12,7 @@ use watchpost_core::pipeline::Evaluation;
 use watchpost_core::render::{Enrichment, RenderedAlert};
 
 use super::Handler;
-use super::claim::Delivery;
+use super::claim::{Delivery, Hold};
 use crate::error::PortError;
 use crate::ports::{AlertStore, Clock, Investigations, MetricsSink, Notifier};
 
@@ -52,10 +52,16 @@ where
     ) -> Delivered {
         let store = &self.ports.store;
         let claimed = delivery.hold.is_claimed();
-        // No publish starts after the lease: past it, another invocation may take the alert
-        // over, and two publishers would double it.
-        let publishing = (self.lease_seconds() - LEASE_MARGIN_SECONDS).max(1);
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(publishing as u64);
+        // No publish starts after the lease less a margin: past it, another invocation may take
+        // the alert over, and two publishers would double it. The lease is counted from before
+        // the claim was written, and so is the deadline: a slow claim (the SDK backing off)
+        // shortens the time to publish, it does not move it. Without a claim, the same window
+        // from the decision keeps the invocation inside the function's timeout.
+        let lease_until = match delivery.hold {
+            Hold::Claimed { lease_until } => lease_until,
+            Hold::Unclaimed { .. } => delivery.now + self.lease_seconds(),
+        };
+        let deadline_ms = (lease_until - LEASE_MARGIN_SECONDS) * 1000;
 
         let evaluation = &delivery.evaluation;
         let investigation_id = self
@@ -75,12 +81,18 @@ where
                 let publication = self.publication(alert)?;
                 self.ports.notifier.publish(&publication).await.map(|_| ())
             };
-            let result = match tokio::time::timeout_at(deadline, publish).await {
-                Ok(result) => result,
-                Err(_) => Err(PortError::Unavailable {
+            let result = match self.time_left(deadline_ms) {
+                None => Err(PortError::Unavailable {
                     service: "sns",
-                    message: "no answer before the claim's lease ended".into(),
+                    message: "not published: the claim's lease was ending".into(),
                 }),
+                Some(left) => match tokio::time::timeout(left, publish).await {
+                    Ok(result) => result,
+                    Err(_) => Err(PortError::Unavailable {
+                        service: "sns",
+                        message: "no answer before the claim's lease ended".into(),
+                    }),
+                },
             };
             if result.is_ok()
                 && claimed
@@ -115,6 +127,12 @@ where
             investigation_id,
             subject: alerts.first().map(|a| a.subject.clone()),
         }
+    }
+
+    /// How long until `deadline_ms` (Unix ms) by the clock; `None` once it has passed.
+    fn time_left(&self, deadline_ms: i64) -> Option<Duration> {
+        let left = deadline_ms - self.ports.clock.now_ms();
+        (left > 0).then(|| Duration::from_millis(left as u64))
     }
 
     /// Starts (or reuses) a Detective investigation when the finding warrants one, within the

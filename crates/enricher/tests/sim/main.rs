@@ -44,6 +44,12 @@ const REGRESSIONS: &[Regression] = &[
         what: "a claim was lost, then the state could not be read again: the handler published \
                every route unclaimed beside the claim's holder",
     },
+    Regression {
+        seed: 843_742_989_492_963_171,
+        invariant: 5,
+        what: "the time to publish was counted from the claim's answer, not from the lease's \
+               start: publishes started a second past the lease less its margin",
+    },
 ];
 
 /// One schedule: its verdict, and its trace when asked for.

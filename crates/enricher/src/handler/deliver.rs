@@ -22,6 +22,9 @@ const SCOPE_MARGIN_SECONDS: i64 = 3_600;
 const DEFAULT_SCOPE_SECONDS: i64 = 86_400;
 /// Publishing stops this long before the lease ends, for the last publish to land in it.
 pub(super) const LEASE_MARGIN_SECONDS: i64 = 5;
+/// What Detective leaves of the time to publish: enough to publish to every route and record
+/// each, the same allowance `validate` makes beside the budget.
+const DELIVERY_RESERVE_MS: i64 = 5_000;
 
 /// What delivering an alert came to.
 pub(super) struct Delivered {
@@ -65,7 +68,13 @@ where
 
         let evaluation = &delivery.evaluation;
         let investigation_id = self
-            .investigate(evaluation, delivery.now, &mut delivery.notes, counts)
+            .investigate(
+                evaluation,
+                delivery.now,
+                deadline_ms,
+                &mut delivery.notes,
+                counts,
+            )
             .await;
         let enrichment = Enrichment {
             notes: delivery.notes.clone(),
@@ -136,11 +145,14 @@ where
     }
 
     /// Starts (or reuses) a Detective investigation when the finding warrants one, within the
-    /// time budget. Trouble becomes a note on the alert, never a delay beyond the budget.
+    /// time budget, and never so late that publishing would not fit before `deadline_ms`
+    /// (Unix ms): Detective trouble must never cost the alert. Trouble becomes a note on the
+    /// alert, never a delay beyond the budget.
     async fn investigate(
         &self,
         evaluation: &Evaluation,
         now: i64,
+        deadline_ms: i64,
         notes: &mut Vec<String>,
         counts: &mut MetricCounts,
     ) -> Option<String> {
@@ -180,6 +192,16 @@ where
             Ok((id, false))
         };
         let budget = Duration::from_millis(detective.budget_ms);
+        let Some(budget) = self
+            .time_left(deadline_ms - DELIVERY_RESERVE_MS)
+            .map(|left| left.min(budget))
+        else {
+            notes.push(
+                "Detective enrichment skipped: no time left before the claim's lease ends".into(),
+            );
+            counts.count(metric::ENRICHMENT_UNAVAILABLE, "Service", "detective");
+            return None;
+        };
         let why = match tokio::time::timeout(budget, work).await {
             Ok(Ok((id, reused))) => {
                 let name = if reused {
@@ -191,7 +213,7 @@ where
                 return Some(id);
             }
             Ok(Err(err)) => err.short(),
-            Err(_) => format!("no answer within {} ms", detective.budget_ms),
+            Err(_) => format!("no answer within {} ms", budget.as_millis()),
         };
         notes.push(format!("Detective enrichment unavailable: {why}"));
         counts.count(metric::ENRICHMENT_UNAVAILABLE, "Service", "detective");

@@ -50,6 +50,12 @@ const REGRESSIONS: &[Regression] = &[
         what: "the time to publish was counted from the claim's answer, not from the lease's \
                start: publishes started a second past the lease less its margin",
     },
+    Regression {
+        seed: 2_178_948_944_821_809_778,
+        invariant: 7,
+        what: "a 10 s timeout (a 10 s lease) and a 5 s Detective budget: with Detective slow, \
+               the time to publish was gone each time and the event was dead-lettered",
+    },
 ];
 
 /// One schedule: its verdict, and its trace when asked for.

@@ -5,7 +5,7 @@
 //! number of times.
 
 use watchpost_contract::metric::{self, DETECTIONS};
-use watchpost_core::finding::SourcedFinding;
+use watchpost_core::finding::{Origin, SourcedFinding};
 use watchpost_core::metrics::MetricCounts;
 use watchpost_core::pipeline::{Evaluation, evaluate};
 use watchpost_core::text::clip;
@@ -129,7 +129,16 @@ where
                 Some(s) => s.previous.as_ref(),
                 None => stored.as_ref().map(|s| &s.record),
             };
-            let evaluation = Box::new(evaluate(*sourced, config, prior, now));
+            let mut evaluation = Box::new(evaluate(*sourced, config, prior, now));
+            // A copy that resumes a claim completes it as it was decided: it may have lost what
+            // sent the finding to some routes (or would send it to routes the original does
+            // not go to).
+            if let Some(unfinished) = unfinished
+                && evaluation.origin == Origin::SecurityHub
+                && evaluation.is_alert()
+            {
+                evaluation.decision.routes = unfinished.routes.clone();
+            }
             // Counted once per finding, not once per re-read after a lost claim.
             if attempt == 1
                 && let Some(detection) = evaluation.detection()

@@ -56,6 +56,12 @@ const REGRESSIONS: &[Regression] = &[
         what: "a 10 s timeout (a 10 s lease) and a 5 s Detective budget: with Detective slow, \
                the time to publish was gone each time and the event was dead-lettered",
     },
+    Regression {
+        seed: 424_309_180_459_656_318,
+        invariant: 3,
+        what: "a poorer Security Hub copy resumed GuardDuty's unfinished claim and decided the \
+               routes again: the AI finding reached `soc`, the route for findings not about AI",
+    },
 ];
 
 /// One schedule: its verdict, and its trace when asked for.

@@ -329,7 +329,7 @@ pub fn check(run: &Run) -> Verdict {
         }
     }
 
-    // 6. An invocation never reads its own claim as another's.
+    // 6. An invocation that read its own claim never fails the event as in flight.
     for (inv, invocation) in run.invocations.iter().enumerate() {
         if let Ended::Failed(kind) = &invocation.ended
             && kind.contains("AlertInFlight")
@@ -342,9 +342,17 @@ pub fn check(run: &Run) -> Verdict {
                     _ => None,
                 })
                 .collect();
-            let holder = invocation.holder.as_deref().unwrap_or("");
-            verdict.check(6, !own.contains(holder), || {
-                format!("invocation #{inv} found its alert in flight under its own claim {holder}")
+            let read_own = facts
+                .store_calls
+                .iter()
+                .find(|c| c.inv == inv && c.token_read.as_deref().is_some_and(|t| own.contains(t)));
+            verdict.check(6, read_own.is_none(), || {
+                format!(
+                    "invocation #{inv} read its own claim {} and failed the event as in flight",
+                    read_own
+                        .and_then(|c| c.token_read.as_deref())
+                        .unwrap_or_default()
+                )
             });
         }
     }

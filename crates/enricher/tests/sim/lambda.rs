@@ -47,8 +47,6 @@ pub struct Invocation {
     pub started_ms: i64,
     pub ended_ms: i64,
     pub ended: Ended,
-    /// For an alert found in flight: the claim token the state held when the invocation ended.
-    pub holder: Option<String>,
 }
 
 /// What a schedule came to.
@@ -240,7 +238,6 @@ impl<'w> Lambda<'w> {
             started_ms: at_ms,
             ended_ms: at_ms,
             ended: Ended::Ok,
-            holder: None,
         });
         self.steps.push(Box::pin(async move {
             sleep_until(world, at_ms).await;
@@ -266,18 +263,7 @@ impl<'w> Lambda<'w> {
 
     /// An invocation ended: Lambda retries a failed one, then gives the event up.
     fn ended(&mut self, inv: Inv, ended: Ended, at_ms: i64) {
-        let holder = match (&ended, self.invocations[inv].work) {
-            (Ended::Failed(kind), Work::Event { event, .. }) if kind.contains("AlertInFlight") => {
-                let key = self
-                    .world
-                    .scenario
-                    .key(self.world.scenario.events[event].finding);
-                self.world.store.get(&key).map(|s| s.token)
-            }
-            _ => None,
-        };
         let invocation = &mut self.invocations[inv];
-        invocation.holder = holder;
         invocation.ended_ms = at_ms;
         invocation.ended = ended.clone();
         let (work, attempt, request_id) = (

@@ -67,6 +67,8 @@ pub struct StoreCall {
     /// Whether it answered, and well: `None` while it has not (or never did, its invocation
     /// stopped first).
     pub ok: Option<bool>,
+    /// For a read that answered: the claim token it read.
+    pub token_read: Option<String>,
 }
 
 /// A fault the plan injected.
@@ -247,6 +249,7 @@ impl World {
             op,
             subject: subject.to_owned(),
             ok: None,
+            token_read: None,
         });
         facts.store_calls.len() - 1
     }
@@ -458,10 +461,19 @@ impl SimStore<'_> {
 
 impl AlertStore for SimStore<'_> {
     async fn load(&self, key: &str) -> Result<Option<StoredAlert>, PortError> {
-        self.op("dynamodb.load", key, |world| {
-            (&world.store).load(key).now_or_never().expect("in memory")
-        })
-        .await
+        let world = self.0;
+        let result = self
+            .op("dynamodb.load", key, |world| {
+                (&world.store).load(key).now_or_never().expect("in memory")
+            })
+            .await;
+        if let Ok(Some(stored)) = &result {
+            let mut facts = world.facts.borrow_mut();
+            if let Some(call) = facts.store_calls.last_mut() {
+                call.token_read = Some(stored.token.clone());
+            }
+        }
+        result
     }
 
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, PortError> {

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use watchpost_core::metrics::MetricCounts;
 
+use crate::adapters::dynamodb;
 use crate::error::PortError;
 use crate::ports::{
     AlertStore, Claim, ClaimOutcome, Clock, InvestigationReport, Investigations, MetricsSink,
@@ -237,13 +238,13 @@ impl MemoryStore {
             .unwrap()
             .retain(|_, (_, expires_at)| *expires_at >= now);
         let ttl = match self.investigation_ttl.load(Ordering::SeqCst) {
-            0 => crate::adapters::dynamodb::DEFAULT_INVESTIGATION_TTL_SECONDS,
+            0 => dynamodb::DEFAULT_INVESTIGATION_TTL_SECONDS,
             ttl => ttl,
         };
         self.open
             .lock()
             .unwrap()
-            .retain(|_, (open, _)| open.started_at + ttl >= now);
+            .retain(|_, (open, _)| dynamodb::investigation_expires_at(open.started_at, ttl) >= now);
     }
 
     pub fn set_failing(&self, failing: bool) {

@@ -40,6 +40,16 @@ pub struct DynamoStore {
 /// Open investigations expire this long after they started unless the store is told otherwise
 /// (the sweep forgets them long before: [`crate::sweep::MAX_FOLLOW_UP_ATTEMPTS`]).
 pub const DEFAULT_INVESTIGATION_TTL_SECONDS: i64 = 30 * 86_400;
+/// How much longer than the TTL an open investigation's item is kept. The sweep gives up an
+/// investigation still running after the TTL and counts it in `FollowUpsAbandoned`; DynamoDB
+/// deletes expired items at any time after they expire, so an item expiring with the TTL
+/// could vanish before the sweep had counted it.
+const INVESTIGATION_GRACE_SECONDS: i64 = 86_400;
+
+/// When DynamoDB may delete an open investigation's item (the item's TTL attribute).
+pub fn investigation_expires_at(started_at: i64, ttl: i64) -> i64 {
+    started_at + ttl + INVESTIGATION_GRACE_SECONDS
+}
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
@@ -366,7 +376,10 @@ impl AlertStore for DynamoStore {
             ("attempts".to_owned(), n(i64::from(open.attempts))),
             (
                 TTL_ATTRIBUTE.to_owned(),
-                n(open.started_at + self.investigation_ttl),
+                n(investigation_expires_at(
+                    open.started_at,
+                    self.investigation_ttl,
+                )),
             ),
         ]);
         // Twice at most: an entry that exists when put but is forgotten (followed up) before

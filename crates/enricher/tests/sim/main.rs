@@ -62,6 +62,12 @@ const REGRESSIONS: &[Regression] = &[
         what: "a poorer Security Hub copy resumed GuardDuty's unfinished claim and decided the \
                routes again: the AI finding reached `soc`, the route for findings not about AI",
     },
+    Regression {
+        seed: 93_862_309_421_979_636,
+        invariant: 4,
+        what: "an investigation still running at the state TTL: DynamoDB's TTL deleted its item \
+               before the sweep gave it up, so the follow-up was neither sent nor counted",
+    },
 ];
 
 /// One schedule: its verdict, and its trace when asked for.

@@ -19,6 +19,8 @@ use crate::ports::{
 
 /// Decisions a finding gets when claims keep being lost to other invocations.
 const CLAIM_ATTEMPTS: usize = 3;
+/// Publishing stops this long before the lease ends, for the last publish to land in it.
+const LEASE_MARGIN_SECONDS: i64 = 5;
 
 /// Where the claim step leaves a finding.
 pub(super) enum Claimed {
@@ -37,6 +39,12 @@ pub(super) struct Delivery {
     pub hold: Hold,
     /// When the finding was decided (Unix seconds).
     pub now: i64,
+    /// No publish starts after this (Unix ms): the claim's lease less a margin. Past it,
+    /// another invocation may take the alert over, and two publishers would double it. The
+    /// lease is counted from before the claim was written, and so is this: a slow claim (the
+    /// SDK backing off) shortens the time to publish, it does not move it. Without a claim, the
+    /// same window from the decision keeps the invocation inside the function's timeout.
+    pub deadline_ms: i64,
     /// What the alert says about trouble on the way (state, Detective).
     pub notes: Vec<String>,
 }
@@ -155,12 +163,17 @@ where
                 Some(s) => s.record.routes_delivered.clone(),
                 None => evaluation.reached_before(prior),
             };
-            let deliver = |evaluation, hold, notes| {
+            let deliver = |evaluation, hold: Hold, notes| {
+                let lease_until = match hold {
+                    Hold::Claimed { lease_until } => lease_until,
+                    Hold::Unclaimed { .. } => now + self.lease_seconds(),
+                };
                 Ok(Claimed::Deliver(Delivery {
                     evaluation,
                     already: already.clone(),
                     hold,
                     now,
+                    deadline_ms: (lease_until - LEASE_MARGIN_SECONDS) * 1000,
                     notes,
                 }))
             };

@@ -26,7 +26,7 @@ use crate::settings::Settings;
 
 mod claim;
 mod deliver;
-mod remember;
+mod enrich;
 mod report;
 
 pub use report::{FindingOutcome, FindingReport};
@@ -145,7 +145,7 @@ where
         }
     }
 
-    /// One finding through the pipeline: claim, deliver, remember.
+    /// One finding through the pipeline: claim, enrich, deliver.
     async fn finding(
         &self,
         sourced: Box<SourcedFinding>,
@@ -164,8 +164,10 @@ where
             evaluation.severity.label.as_str(),
             evaluation.component_name(),
         );
-        let delivered = self.deliver(&mut delivery, &key, &token, counts).await;
-        self.remember(&delivery, &delivered, &key).await;
+        let investigation_id = self.enrich(&mut delivery, &key, counts).await;
+        let delivered = self
+            .deliver(&delivery, investigation_id, &key, &token, counts)
+            .await;
         let report = FindingReport::of(
             &delivery.evaluation,
             delivered.routes,

@@ -210,9 +210,15 @@ pub fn check(run: &Run) -> Verdict {
         .collect();
     let mut unfollowed_by: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
     for id in &ids {
+        // The text alert says a follow-up brings the verdict; the JSON one names the
+        // investigation whose follow-up comes (chat cards do not speak of it).
+        let promise = [
+            format!("Detective investigation {id} started; a follow-up"),
+            format!("\"investigation_id\":\"{id}\""),
+        ];
         let told: BTreeSet<&str> = alerts
             .iter()
-            .filter(|p| p.effects > 0 && p.message.contains(id.as_str()))
+            .filter(|p| p.effects > 0 && promise.iter().any(|text| p.message.contains(text)))
             .map(|p| p.route.as_str())
             .collect();
         let followed: BTreeSet<&str> = followups

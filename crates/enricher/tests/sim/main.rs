@@ -68,6 +68,17 @@ const REGRESSIONS: &[Regression] = &[
         what: "an investigation still running at the state TTL: DynamoDB's TTL deleted its item \
                before the sweep gave it up, so the follow-up was neither sent nor counted",
     },
+    Regression {
+        seed: 124_768_683_251_531_370,
+        invariant: 4,
+        what: "the alert state could not be read: the alert announced a follow-up that was never \
+               remembered for the sweep",
+    },
+    Regression {
+        seed: 223_054_091_686_676_569,
+        invariant: 4,
+        what: "remembering the investigation failed after the alert had announced its follow-up",
+    },
 ];
 
 /// One schedule: its verdict, and its trace when asked for.

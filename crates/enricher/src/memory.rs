@@ -14,7 +14,7 @@ use crate::adapters::dynamodb;
 use crate::error::PortError;
 use crate::ports::{
     AlertStore, Claim, ClaimOutcome, Clock, InvestigationReport, Investigations, MetricsSink,
-    Notifier, OpenInvestigation, Publication, StoredAlert,
+    Notifier, OpenInvestigation, PendingFollowUp, Publication, StoredAlert,
 };
 
 fn throttled(service: &'static str) -> PortError {
@@ -209,13 +209,21 @@ impl Investigations for &MemoryDetective {
 /// A sweep's hold on a follow-up: its token and the end of its lease (Unix seconds).
 type Hold = (String, i64);
 
+/// An open investigation as the store keeps it.
+#[derive(Debug, Clone)]
+struct Entry {
+    open: OpenInvestigation,
+    held: Option<Hold>,
+    failing_since: Option<i64>,
+}
+
 /// Alert state with the conditional semantics of the DynamoDB adapter.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     /// Each alert's state and when DynamoDB's TTL may delete it (Unix seconds).
     alerts: Mutex<HashMap<String, (StoredAlert, i64)>>,
     /// Open investigations, with the sweep holding each, if any.
-    open: Mutex<BTreeMap<String, (OpenInvestigation, Option<Hold>)>>,
+    open: Mutex<BTreeMap<String, Entry>>,
     /// How long after its start an open investigation may be deleted (0: the adapter's
     /// default).
     investigation_ttl: AtomicI64,
@@ -244,7 +252,7 @@ impl MemoryStore {
         self.open
             .lock()
             .unwrap()
-            .retain(|_, (open, _)| dynamodb::investigation_expires_at(open.started_at, ttl) >= now);
+            .retain(|_, e| dynamodb::investigation_expires_at(e.open.started_at, ttl) >= now);
     }
 
     pub fn set_failing(&self, failing: bool) {
@@ -262,8 +270,12 @@ impl MemoryStore {
             .lock()
             .unwrap()
             .values()
-            .map(|(open, _)| open.clone())
+            .map(|e| e.open.clone())
             .collect()
+    }
+    /// Since when each open investigation's follow-up has been failing, by id.
+    pub fn failing_since(&self, id: &str) -> Option<i64> {
+        self.open.lock().unwrap().get(id)?.failing_since
     }
     /// Claims (only) fail with throttling, as when DynamoDB answers reads but not writes.
     pub fn set_failing_claims(&self, failing: bool) {
@@ -341,21 +353,34 @@ impl AlertStore for &MemoryStore {
     async fn remember_investigation(&self, open: &OpenInvestigation) -> Result<(), PortError> {
         self.check()?;
         let mut entries = self.open.lock().unwrap();
-        let (entry, _) = entries
+        let entry = entries
             .entry(open.investigation_id.clone())
-            .or_insert_with(|| (open.clone(), None));
-        // A reused investigation: the routes of every alert that reused it, once each.
-        for route in &open.routes {
-            if !entry.routes.contains(route) {
-                entry.routes.push(route.clone());
-            }
-        }
+            .or_insert_with(|| Entry {
+                open: OpenInvestigation {
+                    routes: Vec::new(),
+                    ..open.clone()
+                },
+                held: None,
+                failing_since: None,
+            });
+        // A reused investigation: the routes of every alert that reused it, once each (a set,
+        // as DynamoDB keeps them).
+        add_routes(&mut entry.open.routes, &open.routes);
         Ok(())
     }
 
-    async fn open_investigations(&self) -> Result<Vec<OpenInvestigation>, PortError> {
+    async fn open_investigations(&self) -> Result<Vec<PendingFollowUp>, PortError> {
         self.check()?;
-        Ok(self.open())
+        Ok(self
+            .open
+            .lock()
+            .unwrap()
+            .values()
+            .map(|e| PendingFollowUp {
+                investigation: e.open.clone(),
+                failing_since: e.failing_since,
+            })
+            .collect())
     }
 
     async fn claim_investigation(
@@ -364,38 +389,49 @@ impl AlertStore for &MemoryStore {
         token: &str,
         now: i64,
         lease_until: i64,
-    ) -> Result<bool, PortError> {
+    ) -> Result<Option<Vec<String>>, PortError> {
         self.check()?;
         let mut open = self.open.lock().unwrap();
         match open.get_mut(id) {
-            Some((_, held)) if held.as_ref().is_none_or(|(_, until)| *until < now) => {
-                *held = Some((token.to_owned(), lease_until));
-                Ok(true)
+            Some(e) if e.held.as_ref().is_none_or(|(_, until)| *until < now) => {
+                e.held = Some((token.to_owned(), lease_until));
+                Ok(Some(e.open.routes.clone()))
             }
-            _ => Ok(false),
+            _ => Ok(None),
         }
     }
 
-    async fn investigation_failed(
+    async fn followed_up(
         &self,
         id: &str,
-        token: Option<&str>,
-        missed_routes: Option<&[String]>,
-    ) -> Result<(), PortError> {
+        token: &str,
+        reached: &[String],
+        failed_at: Option<i64>,
+    ) -> Result<bool, PortError> {
         self.check()?;
         let mut open = self.open.lock().unwrap();
-        let Some((entry, held)) = open.get_mut(id) else {
-            return Ok(());
+        let Some(e) = open
+            .get_mut(id)
+            .filter(|e| e.held.as_ref().is_some_and(|(t, _)| t == token))
+        else {
+            return Ok(false); // gone, or another sweep took it over
         };
-        if let Some(token) = token {
-            if held.as_ref().map(|(t, _)| t.as_str()) != Some(token) {
-                return Ok(()); // another sweep took it over
-            }
-            *held = None;
+        e.open.routes.retain(|r| !reached.contains(r));
+        if let Some(at) = failed_at {
+            e.failing_since.get_or_insert(at);
         }
-        entry.attempts += 1;
-        if let Some(routes) = missed_routes {
-            entry.routes = routes.to_vec();
+        e.held = None;
+        if e.open.routes.is_empty() {
+            open.remove(id);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    async fn follow_up_failed(&self, id: &str, now: i64) -> Result<(), PortError> {
+        self.check()?;
+        if let Some(e) = self.open.lock().unwrap().get_mut(id) {
+            e.failing_since.get_or_insert(now);
         }
         Ok(())
     }
@@ -404,6 +440,16 @@ impl AlertStore for &MemoryStore {
         self.check()?;
         Ok(self.open.lock().unwrap().remove(id).is_some())
     }
+}
+
+/// Adds to a set of routes kept sorted, as a DynamoDB string set reads back.
+fn add_routes(set: &mut Vec<String>, routes: &[String]) {
+    for route in routes {
+        if !set.contains(route) {
+            set.push(route.clone());
+        }
+    }
+    set.sort();
 }
 
 /// A clock that stands still unless moved.

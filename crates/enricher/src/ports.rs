@@ -129,32 +129,50 @@ pub trait AlertStore {
         &self,
         open: &OpenInvestigation,
     ) -> impl Future<Output = Result<(), PortError>>;
-    fn open_investigations(
-        &self,
-    ) -> impl Future<Output = Result<Vec<OpenInvestigation>, PortError>>;
+    fn open_investigations(&self) -> impl Future<Output = Result<Vec<PendingFollowUp>, PortError>>;
     /// Takes the investigation's follow-up for this sweep until `lease_until` (Unix seconds),
-    /// unless another sweep holds it; `false` when it does (or the entry is gone).
+    /// unless another sweep holds it: the routes still to hear it, or `None` when another sweep
+    /// holds it (or the entry is gone).
     fn claim_investigation(
         &self,
         investigation_id: &str,
         token: &str,
         now: i64,
         lease_until: i64,
-    ) -> impl Future<Output = Result<bool, PortError>>;
-    /// Records a failed attempt: one more in `attempts`, the routes still to reach when given,
-    /// and the claim (if `token` holds it) released for the next sweep.
-    fn investigation_failed(
+    ) -> impl Future<Output = Result<Option<Vec<String>>, PortError>>;
+    /// Records what the sweep holding the follow-up with `token` did: the routes in `reached`
+    /// heard it; when a route was missed, the follow-up has been failing since `failed_at`
+    /// (unless it already was). Releases the hold, and forgets the investigation once no route
+    /// is left to hear it: routes an alert added meanwhile keep it for the next sweep. `true`
+    /// when it was forgotten; `false` too when another sweep had taken the follow-up over.
+    fn followed_up(
         &self,
         investigation_id: &str,
-        token: Option<&str>,
-        missed_routes: Option<&[String]>,
+        token: &str,
+        reached: &[String],
+        failed_at: Option<i64>,
+    ) -> impl Future<Output = Result<bool, PortError>>;
+    /// Detective could not say how the investigation stands: its follow-up has been failing
+    /// since `now`, unless it already was.
+    fn follow_up_failed(
+        &self,
+        investigation_id: &str,
+        now: i64,
     ) -> impl Future<Output = Result<(), PortError>>;
-    /// Forgets an investigation once its follow-up is out (or given up); `false` when it was
-    /// already gone.
+    /// Forgets an investigation whose follow-up was given up; `false` when it was already gone.
     fn forget_investigation(
         &self,
         investigation_id: &str,
     ) -> impl Future<Output = Result<bool, PortError>>;
+}
+
+/// An open investigation as the sweep finds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingFollowUp {
+    pub investigation: OpenInvestigation,
+    /// When its follow-up first failed (Unix seconds), while it is failing: the sweep gives it
+    /// up an hour later.
+    pub failing_since: Option<i64>,
 }
 
 /// The time, injected so that tests are deterministic.

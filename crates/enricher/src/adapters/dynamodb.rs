@@ -4,9 +4,11 @@
 //!   the routes it goes to and has reached (those of the claim's start in `routes_delivered`,
 //!   each reached since as `delivered:<route>`), its lease, and the record before the claim.
 //! - `investigation#<id>`: one item per open investigation (DynamoDB's 400 KB item limit would
-//!   cap how many could be open if they shared one), with the sweep's claim on its follow-up
-//!   and its failed attempts. The sweep lists them with a Scan of that prefix: the table holds
-//!   only alert state that expires, so the Scan stays small.
+//!   cap how many could be open if they shared one), with the routes still to hear its
+//!   follow-up as a string set (alerts that reuse it add to the set, a sweep takes away the
+//!   routes it reached: neither can undo the other), the sweep's claim on its follow-up, and
+//!   since when it has been failing. The sweep lists them with a Scan of that prefix: the table
+//!   holds only alert state that expires, so the Scan stays small.
 
 use std::collections::HashMap;
 
@@ -15,18 +17,24 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use watchpost_contract::table::{PARTITION_KEY, TTL_ATTRIBUTE};
 use watchpost_core::state::AlertRecord;
 
 use super::port_error;
 use crate::error::PortError;
-use crate::ports::{AlertStore, Claim, ClaimOutcome, OpenInvestigation, StoredAlert};
+use crate::ports::{
+    AlertStore, Claim, ClaimOutcome, OpenInvestigation, PendingFollowUp, StoredAlert,
+};
 
 const ALERT_PREFIX: &str = "alert#";
 const INVESTIGATION_PREFIX: &str = "investigation#";
 /// Attribute `delivered:<route>` marks a route the claimed alert has reached.
 const DELIVERED_PREFIX: &str = "delivered:";
+/// An open investigation's routes still to hear its follow-up (a string set).
+const ROUTES: &str = "routes";
+/// Since when an open investigation's follow-up has been failing.
+const FAILING_SINCE: &str = "failing_since";
 
 /// [`AlertStore`] over DynamoDB.
 #[derive(Debug, Clone)]
@@ -38,7 +46,7 @@ pub struct DynamoStore {
 }
 
 /// Open investigations expire this long after they started unless the store is told otherwise
-/// (the sweep forgets them long before: [`crate::sweep::MAX_FOLLOW_UP_ATTEMPTS`]).
+/// (the sweep gives a failing follow-up up long before: [`crate::sweep::GIVE_UP_AFTER_SECONDS`]).
 pub const DEFAULT_INVESTIGATION_TTL_SECONDS: i64 = 30 * 86_400;
 /// How much longer than the TTL an open investigation's item is kept. The sweep gives up an
 /// investigation still running after the TTL and counts it in `FollowUpsAbandoned`; DynamoDB
@@ -77,6 +85,20 @@ fn n(value: i64) -> AttributeValue {
 }
 fn list(values: &[String]) -> AttributeValue {
     AttributeValue::L(values.iter().map(|v| s(v.clone())).collect())
+}
+fn set(values: &[String]) -> AttributeValue {
+    AttributeValue::Ss(values.to_vec())
+}
+/// A string set, sorted (DynamoDB keeps no order); a list, as items written before the
+/// routes were a set kept them.
+fn get_set(item: &Item, name: &str) -> Vec<String> {
+    let mut values = match item.get(name) {
+        Some(AttributeValue::Ss(values)) => values.clone(),
+        _ => get_list(item, name),
+    };
+    values.sort();
+    values.dedup();
+    values
 }
 fn get_s(item: &Item, name: &str) -> Option<String> {
     item.get(name).and_then(|v| v.as_s().ok()).cloned()
@@ -177,24 +199,24 @@ fn investigation_key(id: &str) -> AttributeValue {
     s(format!("{INVESTIGATION_PREFIX}{clean}"))
 }
 
-fn investigation_of(item: &Item) -> Option<OpenInvestigation> {
-    Some(OpenInvestigation {
-        investigation_id: get_s(item, "investigation_id")?,
-        graph_arn: get_s(item, "graph_arn").unwrap_or_default(),
-        entity_arn: get_s(item, "entity_arn").unwrap_or_default(),
-        alert_key: get_s(item, "alert_key").unwrap_or_default(),
-        subject: get_s(item, "subject").unwrap_or_default(),
-        routes: get_list(item, "routes"),
-        started_at: get_n(item, "started_at").unwrap_or(0),
-        attempts: get_n(item, "attempts")
-            .and_then(|a| u32::try_from(a).ok())
-            .unwrap_or(0),
+fn investigation_of(item: &Item) -> Option<PendingFollowUp> {
+    Some(PendingFollowUp {
+        investigation: OpenInvestigation {
+            investigation_id: get_s(item, "investigation_id")?,
+            graph_arn: get_s(item, "graph_arn").unwrap_or_default(),
+            entity_arn: get_s(item, "entity_arn").unwrap_or_default(),
+            alert_key: get_s(item, "alert_key").unwrap_or_default(),
+            subject: get_s(item, "subject").unwrap_or_default(),
+            routes: get_set(item, ROUTES),
+            started_at: get_n(item, "started_at").unwrap_or(0),
+            attempts: 0,
+        },
+        failing_since: get_n(item, FAILING_SINCE),
     })
 }
 
 impl DynamoStore {
-    /// Adds `routes` to a remembered investigation's (the reader drops repeats); `false` when
-    /// the entry is gone.
+    /// Adds `routes` to a remembered investigation's set; `false` when the entry is gone.
     async fn add_routes(
         &self,
         investigation_id: &str,
@@ -205,12 +227,31 @@ impl DynamoStore {
             .update_item()
             .table_name(&self.table)
             .key(PARTITION_KEY, investigation_key(investigation_id))
-            .update_expression("SET #routes = list_append(if_not_exists(#routes, :none), :routes)")
+            .update_expression("ADD #routes :routes")
             .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#routes", "routes")
+            .expression_attribute_names("#routes", ROUTES)
             .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_values(":none", list(&[]))
-            .expression_attribute_values(":routes", list(routes))
+            .expression_attribute_values(":routes", set(routes))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if is_condition_failed(&err) => Ok(false),
+            Err(err) => Err(port_error("dynamodb", err)),
+        }
+    }
+
+    /// Deletes a followed-up investigation once no route is left in its set: an alert that
+    /// added one meanwhile keeps it. `true` when it was deleted.
+    async fn forget_if_done(&self, investigation_id: &str) -> Result<bool, PortError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, investigation_key(investigation_id))
+            .condition_expression("attribute_exists(#pk) AND attribute_not_exists(#routes)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#routes", ROUTES)
             .send()
             .await;
         match result {
@@ -371,9 +412,8 @@ impl AlertStore for DynamoStore {
             ("entity_arn".to_owned(), s(open.entity_arn.clone())),
             ("alert_key".to_owned(), s(open.alert_key.clone())),
             ("subject".to_owned(), s(open.subject.clone())),
-            ("routes".to_owned(), list(&open.routes)),
+            (ROUTES.to_owned(), set(&open.routes)),
             ("started_at".to_owned(), n(open.started_at)),
-            ("attempts".to_owned(), n(i64::from(open.attempts))),
             (
                 TTL_ATTRIBUTE.to_owned(),
                 n(investigation_expires_at(
@@ -411,7 +451,7 @@ impl AlertStore for DynamoStore {
         Ok(())
     }
 
-    async fn open_investigations(&self) -> Result<Vec<OpenInvestigation>, PortError> {
+    async fn open_investigations(&self) -> Result<Vec<PendingFollowUp>, PortError> {
         let mut open = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -433,7 +473,11 @@ impl AlertStore for DynamoStore {
                 _ => break,
             }
         }
-        open.sort_by(|a, b| a.investigation_id.cmp(&b.investigation_id));
+        open.sort_by(|a, b| {
+            a.investigation
+                .investigation_id
+                .cmp(&b.investigation.investigation_id)
+        });
         Ok(open)
     }
 
@@ -443,7 +487,7 @@ impl AlertStore for DynamoStore {
         token: &str,
         now: i64,
         lease_until: i64,
-    ) -> Result<bool, PortError> {
+    ) -> Result<Option<Vec<String>>, PortError> {
         let result = self
             .client
             .update_item()
@@ -459,50 +503,91 @@ impl AlertStore for DynamoStore {
             .expression_attribute_values(":until", n(lease_until))
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":token", s(token))
+            // The routes as they are now: an alert may have added one since the Scan.
+            .return_values(ReturnValue::AllNew)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
-            Err(err) if is_condition_failed(&err) => Ok(false),
+            Ok(output) => Ok(Some(
+                output
+                    .attributes
+                    .map(|item| get_set(&item, ROUTES))
+                    .unwrap_or_default(),
+            )),
+            Err(err) if is_condition_failed(&err) => Ok(None),
             Err(err) => Err(port_error("dynamodb", err)),
         }
     }
 
-    async fn investigation_failed(
+    async fn followed_up(
         &self,
         investigation_id: &str,
-        token: Option<&str>,
-        missed_routes: Option<&[String]>,
-    ) -> Result<(), PortError> {
-        let mut update = String::from("SET #attempts = if_not_exists(#attempts, :zero) + :one");
+        token: &str,
+        reached: &[String],
+        failed_at: Option<i64>,
+    ) -> Result<bool, PortError> {
+        let mut sets = Vec::new();
         let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(PARTITION_KEY, investigation_key(investigation_id))
-            .expression_attribute_names("#attempts", "attempts")
+            .condition_expression("attribute_exists(#pk) AND #token = :token")
             .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":one", n(1));
-        if let Some(routes) = missed_routes {
-            update.push_str(", #routes = :routes");
+            .expression_attribute_names("#token", "token")
+            .expression_attribute_names("#lease", "lease_until")
+            .expression_attribute_values(":token", s(token))
+            .return_values(ReturnValue::AllNew);
+        if let Some(at) = failed_at {
+            sets.push("#failing = if_not_exists(#failing, :at)");
             request = request
-                .expression_attribute_names("#routes", "routes")
-                .expression_attribute_values(":routes", list(routes));
+                .expression_attribute_names("#failing", FAILING_SINCE)
+                .expression_attribute_values(":at", n(at));
         }
-        request = match token {
-            Some(token) => {
-                update.push_str(" REMOVE #lease");
-                request
-                    .condition_expression("attribute_exists(#pk) AND #token = :token")
-                    .expression_attribute_names("#lease", "lease_until")
-                    .expression_attribute_names("#token", "token")
-                    .expression_attribute_values(":token", s(token))
-            }
-            None => request.condition_expression("attribute_exists(#pk)"),
-        };
-        match request.update_expression(update).send().await {
+        let mut update = String::new();
+        if !sets.is_empty() {
+            update.push_str(&format!("SET {} ", sets.join(", ")));
+        }
+        update.push_str("REMOVE #lease, #token");
+        // Taking the routes reached out of the set (DynamoDB drops a set left empty), rather
+        // than writing what is left: an alert may add a route at any moment.
+        if !reached.is_empty() {
+            update.push_str(" DELETE #routes :reached");
+            request = request
+                .expression_attribute_names("#routes", ROUTES)
+                .expression_attribute_values(":reached", set(reached));
+        }
+        let output = match request.update_expression(update).send().await {
+            Ok(output) => output,
             // Gone, or taken over by another sweep: nothing of ours to record.
+            Err(err) if is_condition_failed(&err) => return Ok(false),
+            Err(err) => return Err(port_error("dynamodb", err)),
+        };
+        let left = output
+            .attributes
+            .map(|item| get_set(&item, ROUTES))
+            .unwrap_or_default();
+        if left.is_empty() {
+            return self.forget_if_done(investigation_id).await;
+        }
+        Ok(false)
+    }
+
+    async fn follow_up_failed(&self, investigation_id: &str, now: i64) -> Result<(), PortError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, investigation_key(investigation_id))
+            .update_expression("SET #failing = if_not_exists(#failing, :now)")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#failing", FAILING_SINCE)
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        match result {
+            // Gone: nothing to record.
             Err(err) if is_condition_failed(&err) => Ok(()),
             Err(err) => Err(port_error("dynamodb", err)),
             Ok(_) => Ok(()),

@@ -107,7 +107,7 @@ where
     }
 
     /// How long until `deadline_ms` (Unix ms) by the clock; `None` once it has passed.
-    pub(super) fn time_left(&self, deadline_ms: i64) -> Option<Duration> {
+    pub(crate) fn time_left(&self, deadline_ms: i64) -> Option<Duration> {
         let left = deadline_ms - self.ports.clock.now_ms();
         (left > 0).then(|| Duration::from_millis(left as u64))
     }

@@ -186,7 +186,7 @@ where
     /// How long a claim keeps other invocations off an alert: the function's timeout (it
     /// cannot run longer), but never so long that Lambda's retries, about one and two minutes
     /// after a failed attempt, find the alert still held by an invocation that died.
-    fn lease_seconds(&self) -> i64 {
+    pub(crate) fn lease_seconds(&self) -> i64 {
         i64::from(self.settings.config.enricher.timeout_s).min(MAX_CLAIM_LEASE_SECONDS)
     }
 

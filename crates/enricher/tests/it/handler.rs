@@ -538,7 +538,7 @@ impl watchpost_enricher::ports::AlertStore for LosesFirstClaim<'_> {
     }
     async fn open_investigations(
         &self,
-    ) -> Result<Vec<watchpost_enricher::ports::OpenInvestigation>, watchpost_enricher::PortError>
+    ) -> Result<Vec<watchpost_enricher::ports::PendingFollowUp>, watchpost_enricher::PortError>
     {
         self.inner.open_investigations().await
     }
@@ -548,18 +548,26 @@ impl watchpost_enricher::ports::AlertStore for LosesFirstClaim<'_> {
         token: &str,
         now: i64,
         lease_until: i64,
-    ) -> Result<bool, watchpost_enricher::PortError> {
+    ) -> Result<Option<Vec<String>>, watchpost_enricher::PortError> {
         self.inner
             .claim_investigation(id, token, now, lease_until)
             .await
     }
-    async fn investigation_failed(
+    async fn followed_up(
         &self,
         id: &str,
-        token: Option<&str>,
-        missed: Option<&[String]>,
+        token: &str,
+        reached: &[String],
+        failed_at: Option<i64>,
+    ) -> Result<bool, watchpost_enricher::PortError> {
+        self.inner.followed_up(id, token, reached, failed_at).await
+    }
+    async fn follow_up_failed(
+        &self,
+        id: &str,
+        now: i64,
     ) -> Result<(), watchpost_enricher::PortError> {
-        self.inner.investigation_failed(id, token, missed).await
+        self.inner.follow_up_failed(id, now).await
     }
     async fn forget_investigation(&self, id: &str) -> Result<bool, watchpost_enricher::PortError> {
         self.inner.forget_investigation(id).await
@@ -808,31 +816,4 @@ async fn a_sweep_that_dies_while_publishing_leaves_the_follow_up_for_the_next() 
         .unwrap();
     assert_eq!(world.notifier.published().len(), 3);
     assert!(world.store.open().is_empty());
-}
-
-#[tokio::test]
-async fn a_follow_up_that_keeps_failing_is_given_up_and_counted() {
-    let world = World::new();
-    let handler = world.handler();
-    finished_investigation(&world, &handler).await;
-    world.notifier.fail_topic(PAGER_TOPIC, true);
-    let bound = watchpost_enricher::sweep::MAX_FOLLOW_UP_ATTEMPTS;
-    for n in 0..bound {
-        world.clock.advance(300);
-        let result = handler
-            .handle(event(SCHEDULED_EVENT), &format!("sweep-{n}"))
-            .await;
-        assert!(result.is_err(), "attempt {n}");
-    }
-    assert_eq!(world.store.open()[0].attempts, bound);
-    world.clock.advance(300);
-    let answer = handler
-        .handle(event(SCHEDULED_EVENT), "sweep-last")
-        .await
-        .unwrap();
-    assert_eq!(answer["sweep"]["abandoned"], 1, "{answer}");
-    assert!(world.store.open().is_empty());
-    assert_eq!(world.metrics.total(metric::FOLLOW_UPS_ABANDONED), 1);
-    // The other routes got it on the first sweep, and only then.
-    assert_eq!(world.notifier.published().len(), 2);
 }

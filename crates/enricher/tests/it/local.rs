@@ -430,7 +430,10 @@ async fn a_reused_investigation_gains_the_routes_of_each_alert() {
     let open = store.open_investigations().await.unwrap();
     assert_eq!(open.len(), 1);
     assert_eq!(
-        (open[0].alert_key.as_str(), open[0].routes.clone()),
+        (
+            open[0].investigation.alert_key.as_str(),
+            open[0].investigation.routes.clone()
+        ),
         (
             first.alert_key.as_str(),
             vec!["chat".to_owned(), "pager".to_owned()]
@@ -466,35 +469,54 @@ async fn open_investigations_are_items_of_their_own_beyond_one_item_s_size() {
     let open = store.open_investigations().await.unwrap();
     assert_eq!(open.len(), 500);
     // A sweep takes one, another sweep cannot, and once settled it is gone.
-    let id = open[0].investigation_id.clone();
-    assert!(
+    let id = open[0].investigation.investigation_id.clone();
+    assert_eq!(
         store
             .claim_investigation(&id, "s1", NOW, NOW + 45)
             .await
-            .unwrap()
+            .unwrap(),
+        Some(vec!["chat".to_owned(), "pager".to_owned()])
     );
-    assert!(
-        !store
-            .claim_investigation(&id, "s2", NOW + 1, NOW + 46)
-            .await
-            .unwrap()
-    );
-    store
-        .investigation_failed(&id, Some("s1"), Some(&["chat".to_owned()]))
-        .await
-        .unwrap();
-    let again = store.open_investigations().await.unwrap();
-    let entry = again.iter().find(|o| o.investigation_id == id).unwrap();
     assert_eq!(
-        (entry.attempts, entry.routes.clone()),
-        (1, vec!["chat".to_owned()])
-    );
-    assert!(
         store
             .claim_investigation(&id, "s2", NOW + 1, NOW + 46)
             .await
+            .unwrap(),
+        None
+    );
+    // `pager` heard it, `chat` did not: the entry stays for `chat`, failing since then, and
+    // another sweep may take it.
+    assert!(
+        !store
+            .followed_up(&id, "s1", &["pager".to_owned()], Some(NOW + 2))
+            .await
             .unwrap()
     );
-    assert!(store.forget_investigation(&id).await.unwrap());
+    let again = store.open_investigations().await.unwrap();
+    let entry = again
+        .iter()
+        .find(|o| o.investigation.investigation_id == id)
+        .unwrap();
+    assert_eq!(
+        (entry.failing_since, entry.investigation.routes.clone()),
+        (Some(NOW + 2), vec!["chat".to_owned()])
+    );
+    assert_eq!(
+        store
+            .claim_investigation(&id, "s2", NOW + 3, NOW + 48)
+            .await
+            .unwrap(),
+        Some(vec!["chat".to_owned()])
+    );
+    // The last route reached: forgotten.
+    assert!(
+        store
+            .followed_up(&id, "s2", &["chat".to_owned()], None)
+            .await
+            .unwrap()
+    );
     assert_eq!(store.open_investigations().await.unwrap().len(), 499);
+    let other = again[1].investigation.investigation_id.clone();
+    assert!(store.forget_investigation(&other).await.unwrap());
+    assert_eq!(store.open_investigations().await.unwrap().len(), 498);
 }

@@ -10,3 +10,4 @@ mod fault_matrix;
 mod handler;
 mod local;
 mod mocks;
+mod sweep;

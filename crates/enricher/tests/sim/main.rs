@@ -79,6 +79,18 @@ const REGRESSIONS: &[Regression] = &[
         invariant: 4,
         what: "remembering the investigation failed after the alert had announced its follow-up",
     },
+    Regression {
+        seed: 2_039_766_380_505_108_510,
+        invariant: 4,
+        what: "SNS down for a while: attempts counted once per sweep and per Lambda retry gave \
+               the follow-up up after 28 minutes, not the documented hour",
+    },
+    Regression {
+        seed: 71_463_206_006_369_262,
+        invariant: 5,
+        what: "a follow-up publish that hung: the sweep's next publish started twelve minutes \
+               after its follow-up lease had ended",
+    },
 ];
 
 /// One schedule: its verdict, and its trace when asked for.

@@ -15,7 +15,7 @@ use watchpost_enricher::PortError;
 use watchpost_enricher::memory::{MemoryDetective, MemoryStore};
 use watchpost_enricher::ports::{
     AlertStore, Claim, ClaimOutcome, Clock, InvestigationReport, Investigations, MetricsSink,
-    Notifier, OpenInvestigation, Publication, StoredAlert,
+    Notifier, OpenInvestigation, PendingFollowUp, Publication, StoredAlert,
 };
 
 use crate::faults::{Fault, FaultPlan, Service};
@@ -252,6 +252,15 @@ impl World {
             token_read: None,
         });
         facts.store_calls.len() - 1
+    }
+
+    fn forgot(&self, investigation_id: &str) {
+        let inv = self.current.get();
+        let at = self.now_ms();
+        self.facts
+            .borrow_mut()
+            .forgotten
+            .push((inv, investigation_id.to_owned(), at));
     }
 
     fn wrote(&self, write: Write) {
@@ -536,7 +545,7 @@ impl AlertStore for SimStore<'_> {
         .await
     }
 
-    async fn open_investigations(&self) -> Result<Vec<OpenInvestigation>, PortError> {
+    async fn open_investigations(&self) -> Result<Vec<PendingFollowUp>, PortError> {
         self.op("dynamodb.scan", "", |world| {
             (&world.store)
                 .open_investigations()
@@ -552,13 +561,13 @@ impl AlertStore for SimStore<'_> {
         token: &str,
         now: i64,
         lease_until: i64,
-    ) -> Result<bool, PortError> {
+    ) -> Result<Option<Vec<String>>, PortError> {
         self.op("dynamodb.claim_investigation", investigation_id, |world| {
             let claimed = (&world.store)
                 .claim_investigation(investigation_id, token, now, lease_until)
                 .now_or_never()
                 .expect("in memory")?;
-            if claimed {
+            if claimed.is_some() {
                 world.wrote(Write::ClaimInvestigation {
                     id: investigation_id.to_owned(),
                     lease_until,
@@ -569,15 +578,30 @@ impl AlertStore for SimStore<'_> {
         .await
     }
 
-    async fn investigation_failed(
+    async fn followed_up(
         &self,
         investigation_id: &str,
-        token: Option<&str>,
-        missed_routes: Option<&[String]>,
-    ) -> Result<(), PortError> {
-        self.op("dynamodb.investigation_failed", investigation_id, |world| {
+        token: &str,
+        reached: &[String],
+        failed_at: Option<i64>,
+    ) -> Result<bool, PortError> {
+        self.op("dynamodb.followed_up", investigation_id, |world| {
+            let gone = (&world.store)
+                .followed_up(investigation_id, token, reached, failed_at)
+                .now_or_never()
+                .expect("in memory")?;
+            if gone {
+                world.forgot(investigation_id);
+            }
+            Ok(gone)
+        })
+        .await
+    }
+
+    async fn follow_up_failed(&self, investigation_id: &str, now: i64) -> Result<(), PortError> {
+        self.op("dynamodb.follow_up_failed", investigation_id, |world| {
             (&world.store)
-                .investigation_failed(investigation_id, token, missed_routes)
+                .follow_up_failed(investigation_id, now)
                 .now_or_never()
                 .expect("in memory")
         })
@@ -591,13 +615,7 @@ impl AlertStore for SimStore<'_> {
                 .now_or_never()
                 .expect("in memory")?;
             if gone {
-                let inv = world.current.get();
-                let at = world.now_ms();
-                world
-                    .facts
-                    .borrow_mut()
-                    .forgotten
-                    .push((inv, investigation_id.to_owned(), at));
+                world.forgot(investigation_id);
             }
             Ok(gone)
         })

@@ -338,10 +338,21 @@ impl AlertStore for &MemoryStore {
         }
     }
 
-    async fn finish(&self, key: &str, token: &str, complete: bool) -> Result<(), PortError> {
+    async fn finish(
+        &self,
+        key: &str,
+        token: &str,
+        reached: &[String],
+        complete: bool,
+    ) -> Result<(), PortError> {
         self.check()?;
         let mut alerts = self.alerts.lock().unwrap();
         if let Some((stored, _)) = alerts.get_mut(key).filter(|(s, _)| s.token == token) {
+            for route in reached {
+                if !stored.record.routes_delivered.contains(route) {
+                    stored.record.routes_delivered.push(route.clone());
+                }
+            }
             stored.complete = complete;
             if !complete {
                 stored.lease_until = 0;

@@ -114,11 +114,14 @@ pub trait AlertStore {
         token: &str,
         route: &str,
     ) -> impl Future<Output = Result<(), PortError>>;
-    /// Marks the claimed alert complete (`true`) or hands it to a retry (`false`: the lease ends now).
+    /// Records every route the claimed alert has reached (`reached`, those of each
+    /// [`AlertStore::delivered`] that may have failed included) and marks it complete (`true`)
+    /// or hands it to a retry (`false`: the lease ends now).
     fn finish(
         &self,
         key: &str,
         token: &str,
+        reached: &[String],
         complete: bool,
     ) -> impl Future<Output = Result<(), PortError>>;
     /// Remembers an investigation for the sweep. An existing entry (a reused investigation)

@@ -368,11 +368,19 @@ impl AlertStore for DynamoStore {
         Ok(())
     }
 
-    async fn finish(&self, key: &str, token: &str, complete: bool) -> Result<(), PortError> {
+    async fn finish(
+        &self,
+        key: &str,
+        token: &str,
+        reached: &[String],
+        complete: bool,
+    ) -> Result<(), PortError> {
+        // Every route reached so far, written whole: under the claim's token no other
+        // invocation writes this alert, and this invocation's own records are done.
         let update = if complete {
-            "SET #complete = :complete"
+            "SET #complete = :complete, #reached = :reached"
         } else {
-            "SET #complete = :complete, #lease = :zero"
+            "SET #complete = :complete, #reached = :reached, #lease = :zero"
         };
         let mut request = self
             .client
@@ -383,7 +391,9 @@ impl AlertStore for DynamoStore {
             .condition_expression("#token = :token")
             .expression_attribute_names("#complete", "complete")
             .expression_attribute_names("#token", "token")
+            .expression_attribute_names("#reached", "routes_delivered")
             .expression_attribute_values(":complete", AttributeValue::Bool(complete))
+            .expression_attribute_values(":reached", list(reached))
             .expression_attribute_values(":token", s(token));
         if !complete {
             request = request

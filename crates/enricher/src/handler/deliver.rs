@@ -96,7 +96,10 @@ where
                 }
             }
         }
-        if claimed && let Err(err) = store.finish(key, token, failures.is_empty()).await {
+        // The routes reached go with the end of the claim too: a route whose own record failed
+        // is known all the same, so that neither a copy nor a retry sends it again, and
+        // GuardDuty's original can complete what a copy reached.
+        if claimed && let Err(err) = store.finish(key, token, &routes, failures.is_empty()).await {
             tracing::warn!(error = %err, "could not record the end of the delivery");
         }
         Delivered {

@@ -526,9 +526,10 @@ impl watchpost_enricher::ports::AlertStore for LosesFirstClaim<'_> {
         &self,
         key: &str,
         token: &str,
+        reached: &[String],
         complete: bool,
     ) -> Result<(), watchpost_enricher::PortError> {
-        self.inner.finish(key, token, complete).await
+        self.inner.finish(key, token, reached, complete).await
     }
     async fn remember_investigation(
         &self,

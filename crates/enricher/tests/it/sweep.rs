@@ -48,8 +48,14 @@ impl AlertStore for AddsAuditWhileFollowingUp<'_> {
     async fn delivered(&self, key: &str, token: &str, route: &str) -> Result<(), PortError> {
         self.inner.delivered(key, token, route).await
     }
-    async fn finish(&self, key: &str, token: &str, complete: bool) -> Result<(), PortError> {
-        self.inner.finish(key, token, complete).await
+    async fn finish(
+        &self,
+        key: &str,
+        token: &str,
+        reached: &[String],
+        complete: bool,
+    ) -> Result<(), PortError> {
+        self.inner.finish(key, token, reached, complete).await
     }
     async fn remember_investigation(&self, open: &OpenInvestigation) -> Result<(), PortError> {
         self.inner.remember_investigation(open).await

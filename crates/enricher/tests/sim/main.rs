@@ -86,6 +86,13 @@ const REGRESSIONS: &[Regression] = &[
                the follow-up up after 28 minutes, not the documented hour",
     },
     Regression {
+        seed: 7_660_280_781_622_725_367,
+        invariant: 1,
+        what: "every route's own record failed while the claim's end was written: the state \
+               said the update was complete but not which routes it reached, so GuardDuty's \
+               original could not complete the AI route the poorer copy had left out",
+    },
+    Regression {
         seed: 71_463_206_006_369_262,
         invariant: 5,
         what: "a follow-up publish that hung: the sweep's next publish started twelve minutes \

@@ -519,12 +519,28 @@ impl AlertStore for SimStore<'_> {
         .await
     }
 
-    async fn finish(&self, key: &str, token: &str, complete: bool) -> Result<(), PortError> {
+    async fn finish(
+        &self,
+        key: &str,
+        token: &str,
+        reached: &[String],
+        complete: bool,
+    ) -> Result<(), PortError> {
         self.op("dynamodb.finish", key, |world| {
             (&world.store)
-                .finish(key, token, complete)
+                .finish(key, token, reached, complete)
                 .now_or_never()
-                .expect("in memory")
+                .expect("in memory")?;
+            // A finish under the current claim records each route it names.
+            if world.store.get(key).is_some_and(|s| s.token == token) {
+                for route in reached {
+                    world.wrote(Write::Delivered {
+                        key: key.to_owned(),
+                        route: route.clone(),
+                    });
+                }
+            }
+            Ok(())
         })
         .await
     }

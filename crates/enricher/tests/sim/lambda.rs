@@ -80,24 +80,22 @@ enum Done {
 
 /// Runs a schedule to its end.
 pub fn run(scenario: Scenario, tracing: bool) -> Run {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .expect("a runtime");
+    thread_local! {
+        // One runtime per thread, its clock paused: a schedule's times are counted from when
+        // it starts, so schedules can follow one another on it.
+        static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .expect("a runtime");
+    }
+    RUNTIME.with(|runtime| run_on(runtime, scenario, tracing))
+}
+
+fn run_on(runtime: &tokio::runtime::Runtime, scenario: Scenario, tracing: bool) -> Run {
     // The world's clock is the runtime's, paused: made inside it.
     let _inside = runtime.enter();
-    let config = crate::scenario::config(&scenario.toml);
-    let env = |name: &str| {
-        if name == watchpost_contract::env::GRAPH_ENV {
-            return Some(crate::scenario::graph_arn());
-        }
-        crate::scenario::ROUTES
-            .iter()
-            .find(|route| watchpost_contract::env::topic_env_var(route) == name)
-            .map(|route| crate::scenario::topic_arn(route))
-    };
-    let settings = Settings::resolve(config, "sim.toml", &env).expect("settings");
+    let settings = settings(&scenario.toml);
     let routes: BTreeMap<String, String> = settings
         .topics
         .iter()
@@ -115,6 +113,33 @@ pub fn run(scenario: Scenario, tracing: bool) -> Run {
         dead_letters,
         ended_ms,
     }
+}
+
+/// The handler's settings for a config, resolved once per thread for each text; the topics
+/// and the graph come from the environment, as provisioning sets them.
+fn settings(toml: &str) -> Settings {
+    thread_local! {
+        static RESOLVED: std::cell::RefCell<BTreeMap<String, Settings>> = Default::default();
+    }
+    RESOLVED.with(|resolved| {
+        resolved
+            .borrow_mut()
+            .entry(toml.to_owned())
+            .or_insert_with(|| {
+                let env = |name: &str| {
+                    if name == watchpost_contract::env::GRAPH_ENV {
+                        return Some(crate::scenario::graph_arn());
+                    }
+                    crate::scenario::ROUTES
+                        .iter()
+                        .find(|route| watchpost_contract::env::topic_env_var(route) == name)
+                        .map(|route| crate::scenario::topic_arn(route))
+                };
+                Settings::resolve(crate::scenario::config(toml), "sim.toml", &env)
+                    .expect("settings")
+            })
+            .clone()
+    })
 }
 
 /// Delivers every event and runs the sweep's schedule until the world is quiet.
@@ -215,7 +240,7 @@ impl<'w> Lambda<'w> {
         let handler = self.handler;
         let timeout = self.timeout;
         let event = match work {
-            Work::Event { event, .. } => world.scenario.events[event].json.clone(),
+            Work::Event { event, .. } => world.scenario.event_json(event),
             Work::Sweep { .. } => scheduled_event(),
         };
         let label = match work {

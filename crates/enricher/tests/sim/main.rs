@@ -20,8 +20,11 @@ use std::time::{Duration, Instant};
 use checker::{INVARIANTS, Verdict};
 use scenario::Scenario;
 
-/// The fixed seed set `./dev test` runs.
-const FIXED_SEEDS: u64 = 20_000;
+/// The fixed seed set `./dev test` runs: the first this many seeds from 1 whose schedule
+/// delivers at most [`FIXED_MAX_DELIVERIES`] events (larger schedules are `./dev sim`'s: a
+/// minute of `./dev test` holds 20,000 of these, not of those).
+const FIXED_SEEDS: usize = 20_000;
+const FIXED_MAX_DELIVERIES: usize = 6;
 
 /// A seed that broke a guarantee before a fix: the guarantee (its number in [`INVARIANTS`])
 /// and what broke it. Each must keep that guarantee now.
@@ -102,7 +105,7 @@ const REGRESSIONS: &[Regression] = &[
 
 /// One schedule: its verdict, and its trace when asked for.
 fn simulate(seed: u64, tracing: bool) -> (Verdict, Option<String>) {
-    let scenario = Scenario::generate(seed);
+    let scenario = Scenario::generate(seed).decided();
     let described = tracing.then(|| scenario.describe());
     let run = lambda::run(scenario, tracing);
     let verdict = checker::check(&run);
@@ -187,7 +190,15 @@ fn each_regression_seed_keeps_the_guarantee_it_broke() {
 #[ignore = "until the fixes for what the simulation found have landed"]
 fn the_fixed_seed_set_keeps_every_delivery_guarantee() {
     let started = Instant::now();
-    let seeds = (1..=FIXED_SEEDS).chain(REGRESSIONS.iter().map(|r| r.seed));
+    // Fewer while working on the simulation: WATCHPOST_SIM_SCHEDULES=2000.
+    let fixed = std::env::var("WATCHPOST_SIM_SCHEDULES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(FIXED_SEEDS);
+    let seeds = (1..)
+        .filter(|seed| Scenario::generate(*seed).deliveries() <= FIXED_MAX_DELIVERIES)
+        .take(fixed)
+        .chain(REGRESSIONS.iter().map(|r| r.seed));
     let (schedules, checks, failures) = sweep_seeds(seeds);
     eprintln!(
         "sim: {schedules} schedules, {checks} invariant checks in {:.1} s",

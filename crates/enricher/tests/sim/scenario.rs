@@ -77,7 +77,6 @@ pub struct Event {
     pub carrier: Carrier,
     /// Delivery times, ms after the start.
     pub deliveries: Vec<i64>,
-    pub json: Value,
 }
 
 /// A schedule's inputs.
@@ -144,7 +143,7 @@ impl Scenario {
         let mut events = Vec::new();
         for (f, finding) in findings.iter().enumerate() {
             let mut at = rng.range(0, 120_000);
-            for (i, score) in finding.updates.iter().enumerate() {
+            for i in 0..finding.updates.len() {
                 let count = i as i64 + 1;
                 // GuardDuty publishes an update some minutes after the last.
                 if i > 0 {
@@ -172,18 +171,11 @@ impl Scenario {
                         };
                         deliveries.push(first + later);
                     }
-                    let json = match carrier {
-                        Carrier::GuardDuty => guardduty_event(finding, count, *score),
-                        Carrier::SecurityHub { lossy } => {
-                            security_hub_event(finding, count, *score, lossy)
-                        }
-                    };
                     events.push(Event {
                         finding: f,
                         count,
                         carrier,
                         deliveries,
-                        json,
                     });
                 }
             }
@@ -203,16 +195,6 @@ impl Scenario {
         let first_sweep_ms = rng.range(0, SWEEP_EVERY_S * 1000 - 1);
         let duplicate_sweeps = *rng.pick(&[0u32, 0, 50, 200]);
 
-        let config = config(&toml);
-        let decided = findings
-            .iter()
-            .map(|finding| {
-                (1..=finding.updates.len() as i64)
-                    .map(|count| decided_routes(finding, count, &toml, &config))
-                    .collect()
-            })
-            .collect();
-
         Scenario {
             seed,
             timeout_s,
@@ -226,8 +208,40 @@ impl Scenario {
             ttl_deletion_delay_s,
             first_sweep_ms,
             duplicate_sweeps,
-            decided,
+            decided: Vec::new(),
         }
+    }
+
+    /// The schedule with what each update should reach worked out (the draws are
+    /// [`Scenario::generate`]'s alone: a seed can be looked at without this).
+    pub fn decided(mut self) -> Scenario {
+        let config = config(&self.toml);
+        self.decided = self
+            .findings
+            .iter()
+            .map(|finding| {
+                (1..=finding.updates.len() as i64)
+                    .map(|count| decided_routes(finding, count, &self.toml, &config))
+                    .collect()
+            })
+            .collect();
+        self
+    }
+
+    /// The event as EventBridge delivers it.
+    pub fn event_json(&self, event: usize) -> Value {
+        let e = &self.events[event];
+        let finding = &self.findings[e.finding];
+        let score = finding.updates[e.count as usize - 1];
+        match e.carrier {
+            Carrier::GuardDuty => guardduty_event(finding, e.count, score),
+            Carrier::SecurityHub { lossy } => security_hub_event(finding, e.count, score, lossy),
+        }
+    }
+
+    /// How many times EventBridge delivers an event in this schedule.
+    pub fn deliveries(&self) -> usize {
+        self.events.iter().map(|e| e.deliveries.len()).sum()
     }
 
     /// When an investigation started at `now_ms` finishes (Unix ms), by its number.

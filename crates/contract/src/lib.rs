@@ -5,6 +5,8 @@
 //!
 //! - [`env`]: the environment variables the function reads and the config file in its package.
 //! - [`events`]: the scheduled event that makes the function sweep investigations.
+//! - [`lease`]: how long the function holds an alert it delivers, and what that leaves
+//!   Detective.
 //! - [`metric`]: the metric names the function emits and the deployer's alarms read.
 //! - [`stack`]: the tag that marks a stack's resources, and the kinds it may adopt.
 //! - [`names`]: the names of the default stack.
@@ -16,6 +18,7 @@
 pub mod env;
 pub mod events;
 pub mod iam;
+pub mod lease;
 pub mod metric;
 pub mod names;
 pub mod stack;

@@ -9,6 +9,7 @@
 //! given up: counted in `FollowUpsAbandoned` at once, logged, then forgotten.
 
 use serde_json::{Value, json};
+use watchpost_contract::lease::LEASE_MARGIN_SECONDS;
 use watchpost_contract::metric;
 use watchpost_core::metrics::MetricCounts;
 use watchpost_core::render::followup::render_followup;
@@ -24,8 +25,6 @@ use crate::ports::{
 /// How long a follow-up may keep failing before it is given up: an hour, whatever the sweep's
 /// schedule and however often Lambda retries a failed sweep.
 pub const GIVE_UP_AFTER_SECONDS: i64 = 3_600;
-/// Publishing stops this long before a follow-up's lease ends, as for alerts.
-const LEASE_MARGIN_SECONDS: i64 = 5;
 
 /// What became of one follow-up in this sweep.
 enum Swept {

@@ -128,3 +128,32 @@ fn chat_routes_choose_their_client_and_default_to_slack() {
     assert_eq!(err.line, Some(5), "{err}");
     assert!(err.hint.unwrap().contains("format = \"chat\""));
 }
+
+#[test]
+fn a_detective_budget_must_leave_the_lease_time_to_deliver() {
+    // A 30 s timeout holds an alert for 30 s; publishing stops 5 s before, and delivering
+    // needs 5 s more: 20 s of budget at most. A budget the timeout alone would allow (25 s) is
+    // refused, with both keys named.
+    let err = error("[enricher]\ntimeout_s = 30\n\n[detective]\nbudget_ms = 25000\n");
+    assert_eq!(err.key.as_deref(), Some("enricher.timeout_s"), "{err}");
+    assert!(err.message.contains("25000 ms"), "{err}");
+    let hint = err.hint.as_deref().unwrap_or_default();
+    assert!(
+        hint.contains("at least 35 s") && hint.contains("20000"),
+        "{err}"
+    );
+    Config::from_toml(
+        "[enricher]\ntimeout_s = 30\n\n[detective]\nbudget_ms = 20000\n",
+        "watchpost.toml",
+    )
+    .unwrap();
+    // A long timeout does not lengthen the lease past 45 s: 35 s of budget at most.
+    let err = error("[enricher]\ntimeout_s = 900\n\n[detective]\nbudget_ms = 40000\n");
+    assert_eq!(err.key.as_deref(), Some("detective.budget_ms"), "{err}");
+    // Without Detective, any budget goes.
+    Config::from_toml(
+        "[enricher]\ntimeout_s = 30\n\n[detective]\nenabled = false\nbudget_ms = 25000\n",
+        "watchpost.toml",
+    )
+    .unwrap();
+}

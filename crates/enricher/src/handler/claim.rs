@@ -4,6 +4,7 @@
 //! copy): the state is read again and the finding decided again on what it wrote, a bounded
 //! number of times.
 
+use watchpost_contract::lease::LEASE_MARGIN_SECONDS;
 use watchpost_contract::metric::{self, DETECTIONS};
 use watchpost_core::finding::{Origin, SourcedFinding};
 use watchpost_core::metrics::MetricCounts;
@@ -19,8 +20,6 @@ use crate::ports::{
 
 /// Decisions a finding gets when claims keep being lost to other invocations.
 const CLAIM_ATTEMPTS: usize = 3;
-/// Publishing stops this long before the lease ends, for the last publish to land in it.
-const LEASE_MARGIN_SECONDS: i64 = 5;
 
 /// Where the claim step leaves a finding.
 pub(super) enum Claimed {

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use watchpost_contract::lease::DELIVERY_RESERVE_MS;
 use watchpost_contract::metric;
 use watchpost_core::guardduty::timestamp::parse_time;
 use watchpost_core::metrics::MetricCounts;
@@ -19,9 +20,6 @@ use crate::ports::{AlertStore, Clock, Investigations, MetricsSink, Notifier, Ope
 const SCOPE_MARGIN_SECONDS: i64 = 3_600;
 /// Without a first-seen time, investigations look back this far.
 const DEFAULT_SCOPE_SECONDS: i64 = 86_400;
-/// What Detective leaves of the time to publish: enough to publish to every route and record
-/// each, the same allowance `validate` makes beside the budget.
-const DELIVERY_RESERVE_MS: i64 = 5_000;
 
 impl<N, M, D, S, C> Handler<N, M, D, S, C>
 where

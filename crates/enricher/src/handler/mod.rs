@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 use watchpost_contract::events::{SCHEDULED_DETAIL_TYPE, SCHEDULED_SOURCES};
+use watchpost_contract::lease;
 use watchpost_contract::metric;
 use watchpost_core::config::Format;
 use watchpost_core::event::parse_event_with;
@@ -33,10 +34,6 @@ pub use report::{FindingOutcome, FindingReport};
 
 use claim::Claimed;
 use report::FindingOutcome as Outcome;
-
-/// Longest claim lease: under the minute Lambda waits before retrying a failed asynchronous
-/// invocation (Lambda developer guide, "Error handling and automatic retries").
-const MAX_CLAIM_LEASE_SECONDS: i64 = 45;
 
 /// The ports a handler talks through.
 pub struct Ports<N, M, D, S, C> {
@@ -187,7 +184,7 @@ where
     /// cannot run longer), but never so long that Lambda's retries, about one and two minutes
     /// after a failed attempt, find the alert still held by an invocation that died.
     pub(crate) fn lease_seconds(&self) -> i64 {
-        i64::from(self.settings.config.enricher.timeout_s).min(MAX_CLAIM_LEASE_SECONDS)
+        lease::claim_lease_seconds(self.settings.config.enricher.timeout_s)
     }
 
     /// The SNS message of a rendered alert: a subject only where people read it as email.

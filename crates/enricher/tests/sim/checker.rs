@@ -35,8 +35,8 @@ pub const INVARIANTS: [&str; 7] = [
     "Detective trouble alone never sends an event to the dead-letter queue.",
 ];
 
-/// Publishing stops this long before a lease ends (the enricher's margin).
-const LEASE_MARGIN_MS: i64 = 5_000;
+/// Publishing stops this long before a lease ends.
+const LEASE_MARGIN_MS: i64 = watchpost_contract::lease::LEASE_MARGIN_SECONDS * 1000;
 /// A follow-up may be given up an hour after its first failed attempt.
 const GIVE_UP_AFTER_MS: i64 = 3_600_000;
 

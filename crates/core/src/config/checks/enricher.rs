@@ -1,7 +1,9 @@
 //! `[enricher]`: Lambda's asynchronous invocation settings (Watchpost's own rule), then what
 //! Lambda, DynamoDB and EventBridge would refuse: the function's and table's names, memory,
-//! timeout (with room for Detective's budget), the state TTL and the sweep's schedule
-//! expression.
+//! timeout (with room in the claim's lease for Detective's budget and the delivery), the state
+//! TTL and the sweep's schedule expression.
+
+use watchpost_contract::lease;
 
 use super::{Checked, Source, Target, is_name, suggest};
 use crate::config::Config;
@@ -15,10 +17,6 @@ const LAMBDA_TIMEOUT_S: (u32, u32) = (1, 900);
 /// A function name on its own (Lambda API reference, CreateFunction: "If you specify only the
 /// function name, it is limited to 64 characters in length"; pattern `[a-zA-Z0-9-_]+`).
 pub(super) const LAMBDA_FUNCTION_NAME_MAX: usize = 64;
-/// The enricher's time besides Detective: state reads and writes and one publish per route.
-/// Not an AWS limit: the timeout must leave this much beyond `detective.budget_ms`, or a slow
-/// Detective answer makes Lambda stop the function before it has delivered the alert.
-const ENRICHER_WORK_BESIDES_DETECTIVE_MS: u64 = 5_000;
 /// DynamoDB table names (DynamoDB developer guide, "Naming rules": "between 3 and 255
 /// characters long", `a-z A-Z 0-9 _ - .`).
 const DYNAMODB_TABLE_NAME: (usize, usize) = (3, 255);
@@ -100,23 +98,53 @@ pub(super) fn function(config: &Config, src: &Source<'_>) -> Checked {
             format!("Lambda runs a function for {min} to {max} seconds"),
         );
     }
+    // Detective runs while the alert is claimed, and publishing must start before the claim's
+    // lease (the timeout, at most 45 s) less its margin: a budget that does not leave the time
+    // to deliver makes a slow Detective cost the alert.
     let budget = config.detective.budget_ms;
-    let needed_ms = budget.saturating_add(ENRICHER_WORK_BESIDES_DETECTIVE_MS);
-    if config.detective.enabled && u64::from(enricher.timeout_s) * 1000 < needed_ms {
+    let most = lease::max_detective_budget_ms(enricher.timeout_s);
+    if config.detective.enabled && budget > most {
+        let lease_s = lease::claim_lease_seconds(enricher.timeout_s);
+        let reserve_s = lease::DELIVERY_RESERVE_MS / 1000;
+        let margin_s = lease::LEASE_MARGIN_SECONDS;
+        let needed_s =
+            (budget + lease::DELIVERY_RESERVE_MS as u64).div_ceil(1000) as i64 + margin_s;
+        let held = format!(
+            "an alert is held for {lease_s} s while it is delivered (the timeout, at most {} s), \
+             and publishing stops {margin_s} s before that",
+            lease::MAX_CLAIM_LEASE_SECONDS
+        );
+        let lower = if most == 0 {
+            "turn Detective off with [detective] enabled = false".to_owned()
+        } else {
+            format!("lower detective.budget_ms to {most} or less")
+        };
+        // Raising the timeout helps only up to the lease's cap.
+        if needed_s <= lease::MAX_CLAIM_LEASE_SECONDS {
+            return src.fail_at(
+                &[
+                    ("enricher.timeout_s", Target::Value),
+                    ("detective.budget_ms", Target::Value),
+                ],
+                format!(
+                    "a {} s timeout leaves no room after Detective's {budget} ms budget: {held}",
+                    enricher.timeout_s
+                ),
+                format!(
+                    "give the function at least {needed_s} s (the budget, {reserve_s} s to record \
+                     and deliver the alert and the {margin_s} s margin), or {lower}"
+                ),
+            );
+        }
         return src.fail_at(
             &[
-                ("enricher.timeout_s", Target::Value),
                 ("detective.budget_ms", Target::Value),
+                ("enricher.timeout_s", Target::Value),
             ],
+            format!("Detective's {budget} ms budget leaves no time to deliver the alert: {held}"),
             format!(
-                "a {} s timeout leaves no room after Detective's {budget} ms budget",
-                enricher.timeout_s
-            ),
-            format!(
-                "give the function at least {} s (the budget plus {} s to record and deliver the \
-                 alert), or lower detective.budget_ms",
-                needed_ms.div_ceil(1000),
-                ENRICHER_WORK_BESIDES_DETECTIVE_MS / 1000
+                "lower detective.budget_ms to {most} or less ({reserve_s} s are kept to record and \
+                 deliver the alert)"
             ),
         );
     }

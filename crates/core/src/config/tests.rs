@@ -157,3 +157,12 @@ fn a_detective_budget_must_leave_the_lease_time_to_deliver() {
     )
     .unwrap();
 }
+
+#[test]
+fn a_subscription_may_choose_follow_ups() {
+    Config::from_toml(
+        "[[routes]]\nname = \"siem\"\n[[routes.subscriptions]]\nprotocol = \"sqs\"\nendpoint = \"arn:aws:sqs:us-east-1:123456789012:siem\"\nfilter_policy = { alert_kind = [\"new\", \"followup\"] }\n",
+        "watchpost.toml",
+    )
+    .unwrap();
+}

@@ -347,7 +347,7 @@ fn attribute_values(attribute: &str) -> Option<Vec<&'static str>> {
                 .collect(),
         ),
         "sample" => Some(vec!["true", "false"]),
-        "alert_kind" => Some(vec!["new", "update"]),
+        "alert_kind" => Some(vec!["new", "update", "followup"]),
         "format" => Some(vec!["text", "json", "chat"]),
         _ => None,
     }

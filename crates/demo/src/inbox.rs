@@ -534,7 +534,7 @@ mod tests {
             subject: "[HIGH] model-invocation: Impact:IAMUser/AnomalousModelInvocation on svc-chat-frontend".into(),
             routes: vec!["pager".into()],
             started_at: 0,
-            attempts: 0,
+            alert_attributes: Default::default(),
         };
         let report = InvestigationReport {
             id: "inv-0123".into(),

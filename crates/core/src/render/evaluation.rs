@@ -2,7 +2,11 @@
 //! decision chose. Rendering sits on top of the pipeline, so these methods of the pipeline's
 //! evaluation are defined here.
 
-use super::{AlertInput, Enrichment, RenderedAlert, render_with_subject, subject};
+use std::collections::BTreeMap;
+
+use super::{
+    AlertInput, Enrichment, RenderedAlert, finding_attributes, render_with_subject, subject,
+};
 use crate::config::Config;
 use crate::links::{Links, links};
 use crate::pipeline::Evaluation;
@@ -41,6 +45,13 @@ impl Evaluation {
             .iter()
             .any(|name| config.route(name).is_some())
             .then(|| subject(&self.alert_input(&Enrichment::default(), &no_links)))
+    }
+
+    /// The message attributes that describe the finding (all an alert carries but
+    /// `alert_kind` and `format`), for its follow-up to carry again.
+    pub fn finding_attributes(&self) -> BTreeMap<String, String> {
+        let no_links = Links::default();
+        finding_attributes(&self.alert_input(&Enrichment::default(), &no_links))
     }
 
     fn alert_input<'a>(&'a self, enrichment: &'a Enrichment, links: &'a Links) -> AlertInput<'a> {

@@ -8,10 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::{Format, Route};
+use crate::component::NOT_AI;
+use crate::config::{Format, MESSAGE_ATTRIBUTES, Route};
 use crate::render::chat::{self, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
 use crate::render::markdown::Markdown;
 use crate::render::{MESSAGE_MAX_BYTES, RenderedAlert, SUBJECT_MAX_CHARS};
+use crate::severity::SeverityLabel;
 use crate::text::{clip, clip_ascii, defang, defuse_mentions};
 use serde_json::json;
 
@@ -58,8 +60,9 @@ pub struct OpenInvestigation {
     pub subject: String,
     pub routes: Vec<String>,
     pub started_at: i64,
-    /// Sweeps that tried to follow it up and failed (Detective or SNS trouble).
-    pub attempts: u32,
+    /// The message attributes the alert carried that describe its finding
+    /// ([`crate::render::finding_attributes`]): the follow-up carries them again.
+    pub alert_attributes: BTreeMap<String, String>,
 }
 
 /// Indicators a follow-up lists; Detective may report many more.
@@ -189,14 +192,7 @@ pub fn render_followup(
             .to_string()
         }
     };
-    let mut attributes = BTreeMap::new();
-    attributes.insert("alert_kind".to_owned(), "followup".to_owned());
-    attributes.insert("severity".to_owned(), severity.clone());
-    attributes.insert("format".to_owned(), format.as_str().to_owned());
-    attributes.insert("investigation_status".to_owned(), status);
-    // Only real findings are investigated; saying so keeps follow-ups flowing through
-    // subscriptions that filter samples out (`sample = ["false"]`).
-    attributes.insert("sample".to_owned(), "false".to_owned());
+    let attributes = attributes(open, &severity, &status, format);
     // Bounded pieces keep it far below the limit; stay safe anyway.
     let truncated = message.len() > MESSAGE_MAX_BYTES / 2;
     RenderedAlert {
@@ -210,6 +206,49 @@ pub fn render_followup(
         },
         attributes,
         truncated,
+    }
+}
+
+/// The follow-up's SNS message attributes: the names every alert carries, with the values its
+/// alert carried (a subscription that let the alert through lets its follow-up through), the
+/// kind `followup`, the route's format, and Detective's status besides.
+fn attributes(
+    open: &OpenInvestigation,
+    verdict: &str,
+    status: &str,
+    format: Format,
+) -> BTreeMap<String, String> {
+    let mut attributes = BTreeMap::new();
+    for name in MESSAGE_ATTRIBUTES {
+        let value = match *name {
+            "alert_kind" => "followup".to_owned(),
+            "format" => format.as_str().to_owned(),
+            // An entry remembered before follow-ups carried their alert's attributes.
+            _ => open
+                .alert_attributes
+                .get(*name)
+                .map(|v| clip_ascii(v, 256))
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| fallback(name, verdict)),
+        };
+        attributes.insert((*name).to_owned(), value);
+    }
+    attributes.insert("investigation_status".to_owned(), status.to_owned());
+    attributes
+}
+
+/// An attribute's value when the alert's is not known: the verdict on Watchpost's scale for
+/// the severity, and what an alert says when its finding does not say.
+fn fallback(name: &str, verdict: &str) -> String {
+    match name {
+        "severity" => match verdict {
+            "CRITICAL" | "HIGH" | "MEDIUM" => verdict.to_owned(),
+            _ => SeverityLabel::Low.as_str().to_owned(),
+        },
+        "component" => NOT_AI.to_owned(),
+        // Only real findings are investigated.
+        "sample" => "false".to_owned(),
+        _ => "unknown".to_owned(),
     }
 }
 
@@ -228,7 +267,17 @@ mod tests {
                 .into(),
             routes: vec!["chat".into()],
             started_at: 0,
-            attempts: 0,
+            alert_attributes: BTreeMap::from(
+                [
+                    ("account", "123456789012"),
+                    ("component", "model-invocation"),
+                    ("finding_type", "Impact:IAMUser/AnomalousModelInvocation"),
+                    ("region", "us-east-1"),
+                    ("sample", "false"),
+                    ("severity", "HIGH"),
+                ]
+                .map(|(k, v)| (k.to_owned(), v.to_owned())),
+            ),
         };
         let report = InvestigationReport {
             id: "inv-1".into(),
@@ -314,5 +363,41 @@ mod tests {
         assert!(alert.message.lines().all(|l| !l.contains('\u{202e}')));
         assert_eq!(alert.attributes["alert_kind"], "followup");
         assert_eq!(alert.attributes["sample"], "false");
+    }
+
+    #[test]
+    fn a_follow_up_carries_the_attributes_its_alert_did_on_the_same_scale() {
+        // Every subscription that let the alert through must let its follow-up through: the
+        // same attribute names, the alert's values, a severity on Watchpost's scale whatever
+        // Detective's verdict.
+        let (open, mut report) = sample();
+        report.severity = Some("INFORMATIONAL".into());
+        let alert = render_followup(&open, &report, &route(Format::Json, None));
+        for name in crate::config::MESSAGE_ATTRIBUTES {
+            assert!(
+                alert.attributes.contains_key(*name),
+                "{name}: {:?}",
+                alert.attributes
+            );
+        }
+        assert!(
+            ["LOW", "MEDIUM", "HIGH", "CRITICAL"].contains(&alert.attributes["severity"].as_str()),
+            "{:?}",
+            alert.attributes
+        );
+        // The alert's own values, whatever Detective found.
+        for (name, value) in &open.alert_attributes {
+            assert_eq!(&alert.attributes[name], value, "{name}");
+        }
+        assert_eq!(alert.attributes["alert_kind"], "followup");
+        assert_eq!(alert.attributes["format"], "json");
+        // An entry remembered without them: the verdict on Watchpost's scale, and `unknown`.
+        let bare = OpenInvestigation {
+            alert_attributes: BTreeMap::new(),
+            ..open
+        };
+        let alert = render_followup(&bare, &report, &route(Format::Json, None));
+        assert_eq!(alert.attributes["severity"], "LOW");
+        assert_eq!(alert.attributes["account"], "unknown");
     }
 }

@@ -92,6 +92,31 @@ pub fn subject(input: &AlertInput<'_>) -> String {
 
 /// SNS message attributes subscribers can filter on.
 pub fn attributes(input: &AlertInput<'_>, format: Format) -> BTreeMap<String, String> {
+    let mut attributes = finding_attributes(input);
+    attributes.insert(
+        "alert_kind".into(),
+        match input.decision.kind {
+            AlertKind::New => "new",
+            AlertKind::Update => "update",
+        }
+        .into(),
+    );
+    attributes.insert("format".into(), format.as_str().into());
+    // The config checks filter policies against MESSAGE_ATTRIBUTES; every rendered fixture
+    // keeps the two in step.
+    debug_assert!(
+        attributes
+            .keys()
+            .map(String::as_str)
+            .eq(MESSAGE_ATTRIBUTES.iter().copied())
+    );
+    attributes
+}
+
+/// The attributes that describe the finding (all but `alert_kind` and `format`): what a
+/// follow-up carries again, so that the subscriptions that let an alert through let its
+/// follow-up through too.
+pub fn finding_attributes(input: &AlertInput<'_>) -> BTreeMap<String, String> {
     let mut attributes = BTreeMap::new();
     attributes.insert("severity".into(), input.severity.label.as_str().to_owned());
     attributes.insert(
@@ -112,23 +137,6 @@ pub fn attributes(input: &AlertInput<'_>, format: Format) -> BTreeMap<String, St
     );
     attributes.insert("region".into(), attribute_value(&input.finding.region, 32));
     attributes.insert("sample".into(), input.finding.is_sample().to_string());
-    attributes.insert(
-        "alert_kind".into(),
-        match input.decision.kind {
-            AlertKind::New => "new",
-            AlertKind::Update => "update",
-        }
-        .into(),
-    );
-    attributes.insert("format".into(), format.as_str().into());
-    // The config checks filter policies against MESSAGE_ATTRIBUTES; every rendered fixture
-    // keeps the two in step.
-    debug_assert!(
-        attributes
-            .keys()
-            .map(String::as_str)
-            .eq(MESSAGE_ATTRIBUTES.iter().copied())
-    );
     attributes
 }
 

@@ -35,6 +35,8 @@ const DELIVERED_PREFIX: &str = "delivered:";
 const ROUTES: &str = "routes";
 /// Since when an open investigation's follow-up has been failing.
 const FAILING_SINCE: &str = "failing_since";
+/// The message attributes of the alert an open investigation belongs to, for its follow-up.
+const ALERT_ATTRIBUTES: &str = "alert_attributes";
 
 /// [`AlertStore`] over DynamoDB.
 #[derive(Debug, Clone)]
@@ -209,7 +211,15 @@ fn investigation_of(item: &Item) -> Option<PendingFollowUp> {
             subject: get_s(item, "subject").unwrap_or_default(),
             routes: get_set(item, ROUTES),
             started_at: get_n(item, "started_at").unwrap_or(0),
-            attempts: 0,
+            alert_attributes: item
+                .get(ALERT_ATTRIBUTES)
+                .and_then(|v| v.as_m().ok())
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_s().ok()?.clone())))
+                        .collect()
+                })
+                .unwrap_or_default(),
         },
         failing_since: get_n(item, FAILING_SINCE),
     })
@@ -424,6 +434,15 @@ impl AlertStore for DynamoStore {
             ("subject".to_owned(), s(open.subject.clone())),
             (ROUTES.to_owned(), set(&open.routes)),
             ("started_at".to_owned(), n(open.started_at)),
+            (
+                ALERT_ATTRIBUTES.to_owned(),
+                AttributeValue::M(
+                    open.alert_attributes
+                        .iter()
+                        .map(|(k, v)| (k.clone(), s(v.clone())))
+                        .collect(),
+                ),
+            ),
             (
                 TTL_ATTRIBUTE.to_owned(),
                 n(investigation_expires_at(

@@ -157,7 +157,7 @@ where
                 .unwrap_or_default(),
             routes: evaluation.decision.routes.clone(),
             started_at: delivery.now,
-            attempts: 0,
+            alert_attributes: evaluation.finding_attributes(),
         };
         self.ports
             .store

@@ -279,6 +279,7 @@ async fn a_high_ai_finding_on_an_iam_user_is_investigated_and_the_sweep_follows_
     let pager = local.received("pager", 1).await;
     let subject = pager[0]["Subject"].as_str().unwrap().to_owned();
     assert!(pager[0]["Message"].as_str().unwrap().contains(&id));
+    let alert = pager[0].clone();
     local.received("chat", 1).await;
     local.received("machines", 1).await;
 
@@ -298,6 +299,22 @@ async fn a_high_ai_finding_on_an_iam_user_is_investigated_and_the_sweep_follows_
     assert!(message.contains(&subject), "{message}");
     assert!(message.contains("Indicators"), "{message}");
     assert_eq!(attribute(&follow_up[0], "alert_kind"), "followup");
+    // The alert's attributes, kept in DynamoDB with the investigation: a subscription that let
+    // the alert through lets its follow-up through.
+    for name in [
+        "account",
+        "component",
+        "finding_type",
+        "region",
+        "sample",
+        "severity",
+    ] {
+        assert_eq!(
+            attribute(&follow_up[0], name),
+            attribute(&alert, name),
+            "{name}"
+        );
+    }
     let chat = local.received("chat", 1).await;
     let document: Value = serde_json::from_str(chat[0]["Message"].as_str().unwrap()).unwrap();
     assert_eq!(
@@ -416,7 +433,7 @@ async fn a_reused_investigation_gains_the_routes_of_each_alert() {
         subject: "the first alert".into(),
         routes: vec!["chat".into()],
         started_at: NOW,
-        attempts: 0,
+        alert_attributes: Default::default(),
     };
     store.remember_investigation(&first).await.unwrap();
     let second = OpenInvestigation {
@@ -461,7 +478,7 @@ async fn open_investigations_are_items_of_their_own_beyond_one_item_s_size() {
                 subject: subject.clone(),
                 routes: vec!["pager".into(), "chat".into()],
                 started_at: NOW,
-                attempts: 0,
+                alert_attributes: Default::default(),
             })
             .await
             .unwrap();

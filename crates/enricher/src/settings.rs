@@ -2,7 +2,8 @@
 //! `watchpost.toml` in `$LAMBDA_TASK_ROOT`), plus what is only known after provisioning, which
 //! may come from the environment instead: `WATCHPOST_TOPIC_<ROUTE>` (route name upper-cased,
 //! `-` → `_`), `WATCHPOST_GRAPH_ARN`, `WATCHPOST_STATE_TABLE`. Environment values win. Read once,
-//! at init. The names are the deployer's too: they live in [`watchpost_contract::env`].
+//! at init. The names are the deployer's too: they live in [`watchpost_contract::env`]. And
+//! the region the function runs in, from Lambda's own `AWS_REGION`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,6 +13,10 @@ use watchpost_contract::env::{
 };
 use watchpost_core::Config;
 
+/// The region the function runs in, as Lambda sets it (Lambda developer guide, "Defined
+/// runtime environment variables").
+pub const REGION_ENV: &str = "AWS_REGION";
+
 /// Everything the handler needs to know, resolved.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -20,6 +25,9 @@ pub struct Settings {
     pub topics: BTreeMap<String, String>,
     pub graph_arn: Option<String>,
     pub table: String,
+    /// The region the function runs in, when the environment says: a Security Hub copy
+    /// aggregated from another region of the stack is left to that region's enricher.
+    pub region: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,11 +83,13 @@ impl Settings {
         }
         let graph_arn = non_empty(GRAPH_ENV).or_else(|| config.detective.graph_arn.clone());
         let table = non_empty(TABLE_ENV).unwrap_or_else(|| config.enricher.state_table.clone());
+        let region = non_empty(REGION_ENV).map(|r| r.trim().to_owned());
         Ok(Settings {
             config,
             topics,
             graph_arn,
             table,
+            region,
         })
     }
 }

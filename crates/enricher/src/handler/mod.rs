@@ -28,6 +28,7 @@ use crate::settings::Settings;
 mod claim;
 mod deliver;
 mod enrich;
+mod region;
 mod report;
 
 pub use report::{FindingOutcome, FindingReport};
@@ -149,6 +150,17 @@ where
         request_id: &str,
         counts: &mut MetricCounts,
     ) -> Result<FindingReport, HandlerError> {
+        // A copy aggregated from another region of the stack: that region alerts it.
+        if let Some(region) = region::alerted_elsewhere(
+            &sourced,
+            self.settings.region.as_deref(),
+            &self.settings.config.watchpost.regions,
+        ) {
+            let report = FindingReport::alerted_in(&sourced.finding, region);
+            report.count(counts);
+            report.log();
+            return Ok(report);
+        }
         let key = alert_key(&sourced.finding);
         let token = self.token(request_id);
         let mut delivery = match self.claim(sourced, &key, &token, counts).await? {

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use watchpost_core::decide::Outcome;
+use watchpost_core::guardduty::Finding;
 use watchpost_core::metrics::MetricCounts;
 use watchpost_core::pipeline::Evaluation;
 use watchpost_core::text::clip;
@@ -81,6 +82,26 @@ impl FindingReport {
             routes_delivered,
             notes,
             investigation_id,
+        }
+    }
+
+    /// The report of a finding the stack's enricher in `region` alerts: ignored here.
+    pub(crate) fn alerted_in(finding: &Finding, region: &str) -> FindingReport {
+        FindingReport {
+            finding_id: clip(&finding.id, ID_MAX_CHARS),
+            finding_type: clip(finding.finding_type(), ID_MAX_CHARS),
+            outcome: FindingOutcome::Ignored,
+            reason: clip(
+                &format!(
+                    "a Security Hub copy aggregated from {region}, where the stack's enricher alerts it"
+                ),
+                REASON_MAX_CHARS,
+            ),
+            severity: "none",
+            component: "none",
+            routes_delivered: Vec::new(),
+            notes: Vec::new(),
+            investigation_id: None,
         }
     }
 

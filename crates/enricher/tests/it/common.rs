@@ -34,6 +34,19 @@ pub fn settings(toml: &str) -> Settings {
     Settings::resolve(config, "enricher.toml", &|_| None).unwrap()
 }
 
+/// The settings of a function running in `region`, as Lambda's environment says (with the
+/// pager's and chat's topics, as provisioning sets them).
+pub fn settings_in(toml: &str, region: &str) -> Settings {
+    let config = Config::from_toml(toml, "enricher.toml").unwrap();
+    let env = |name: &str| match name {
+        "AWS_REGION" => Some(region.to_owned()),
+        "WATCHPOST_TOPIC_PAGER" => Some(PAGER_TOPIC.to_owned()),
+        "WATCHPOST_TOPIC_CHAT" => Some(CHAT_TOPIC.to_owned()),
+        _ => None,
+    };
+    Settings::resolve(config, "enricher.toml", &env).unwrap()
+}
+
 pub type MemoryHandler<'a> = Handler<
     &'a MemoryNotifier,
     &'a MemoryMetrics,
@@ -67,8 +80,12 @@ impl World {
     }
 
     pub fn handler_with(&self, toml: &str) -> MemoryHandler<'_> {
+        self.handler_of(settings(toml))
+    }
+
+    pub fn handler_of(&self, settings: Settings) -> MemoryHandler<'_> {
         Handler::new(
-            settings(toml),
+            settings,
             Ports {
                 notifier: &self.notifier,
                 metrics: &self.metrics,

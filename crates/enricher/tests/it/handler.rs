@@ -752,6 +752,84 @@ async fn guardduty_s_original_after_its_security_hub_copy_reaches_the_ai_route()
     assert_eq!(topics(&world), [PAGER_TOPIC, CHAT_TOPIC]);
 }
 
+/// Security Hub's copy of a finding of `region` as the aggregation region us-east-1 receives
+/// it: the envelope is the aggregation region's, the finding keeps the region it was made in.
+fn aggregated_copy(region: &str) -> serde_json::Value {
+    let mut copy = lossy_security_hub_copy(8.0);
+    copy["region"] = json!("us-east-1");
+    let finding = &mut copy["detail"]["findings"][0];
+    finding["Id"] = json!(format!(
+        "arn:aws:guardduty:{region}:111122223333:detector/5ec4b1a2c3d4e5f60718293a4b5c6d7e/finding/c4e2a0f8d6b4c2a0e8f6d4b2a0c8e6f4"
+    ));
+    finding["ProductArn"] = json!(format!(
+        "arn:aws:securityhub:{region}::product/aws/guardduty"
+    ));
+    finding["Region"] = json!(region);
+    copy
+}
+
+/// A stack in us-east-1 and us-west-2 (topics from the environment, as in every region).
+const TWO_REGIONS: &str = r#"
+[watchpost]
+regions = ["us-east-1", "us-west-2"]
+
+[[routes]]
+name = "pager"
+format = "text"
+
+[detective]
+enabled = false
+"#;
+
+#[tokio::test]
+async fn a_copy_aggregated_from_another_region_of_the_stack_is_that_region_s_to_alert() {
+    // us-west-2's own enricher alerts its findings, with its own state: alerting the copy
+    // Security Hub aggregates into us-east-1 as well would send every route a second one.
+    let world = World::new();
+    let handler = world.handler_of(settings_in(TWO_REGIONS, "us-east-1"));
+    let answer = handler
+        .handle(aggregated_copy("us-west-2"), "req-1")
+        .await
+        .unwrap();
+    assert_eq!(answer["findings"][0]["outcome"], "ignored", "{answer}");
+    assert!(
+        answer["findings"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("us-west-2"),
+        "{answer}"
+    );
+    assert!(world.notifier.published().is_empty());
+    // This region's own findings, whichever way they come, are this region's.
+    let answer = handler
+        .handle(aggregated_copy("us-east-1"), "req-2")
+        .await
+        .unwrap();
+    assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+}
+
+#[tokio::test]
+async fn a_copy_aggregated_from_a_region_outside_the_stack_alerts_here() {
+    // No enricher of the stack runs in eu-west-1: the aggregation region is the only one to
+    // see its findings, and alerts them.
+    let world = World::new();
+    let handler = world.handler_of(settings_in(TWO_REGIONS, "us-east-1"));
+    let answer = handler
+        .handle(aggregated_copy("eu-west-1"), "req-1")
+        .await
+        .unwrap();
+    assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+    assert_eq!(world.notifier.published().len(), 1);
+    // Nor does a stack of one region (the environment's) have another to leave it to.
+    let world = World::new();
+    let handler = world.handler_of(settings_in(AI_ROUTE_CONFIG, "us-east-1"));
+    let answer = handler
+        .handle(aggregated_copy("us-west-2"), "req-1")
+        .await
+        .unwrap();
+    assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+}
+
 #[tokio::test]
 async fn one_unreadable_finding_does_not_reject_its_security_hub_batch() {
     let world = World::new();

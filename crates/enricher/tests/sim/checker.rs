@@ -6,7 +6,8 @@
 //!   state before it (each simulated update rises a band, so each alerts again). A later update
 //!   of the same finding that reaches a route in its place counts for it. An update of a
 //!   finding of the stack's other region is that region's enricher's: it should alert nowhere
-//!   here, and the other region is taken to have delivered it once.
+//!   here, and the other region is taken to have delivered it once. A finding of a region
+//!   outside the stack comes only as Security Hub's copy, whose decision it should reach.
 //! - A publish's outcome is *ambiguous* when SNS took it without the state table learning so:
 //!   its answer was lost (an error or a timeout after SNS took it, the SDK's retry of a publish
 //!   SNS had taken, an invocation stopped while waiting); or its invocation could not read the
@@ -157,8 +158,8 @@ pub fn check(run: &Run) -> Verdict {
         entry.0 += p.effects;
         entry.1 += ambiguous;
     }
-    for (f, finding) in scenario.findings.iter().enumerate() {
-        if finding.region == crate::scenario::REGION {
+    for f in 0..scenario.findings.len() {
+        if !scenario.alerted_elsewhere(f) {
             continue;
         }
         // The other region's enricher delivered its own finding once.
@@ -173,10 +174,10 @@ pub fn check(run: &Run) -> Verdict {
     }
     for ((f, count, route), (times, ambiguous)) in &received {
         verdict.check(2, *times <= 1 + ambiguous, || {
-            let whose = if scenario.findings[*f].region == crate::scenario::REGION {
-                ""
+            let whose = if scenario.alerted_elsewhere(*f) {
+                " (a finding of the stack's other region, delivered there once)"
             } else {
-                " (a finding of the other region, delivered there once)"
+                ""
             };
             format!(
                 "route `{route}` received F{f} count {count} {times} times{whose}, {ambiguous} of them ambiguous"

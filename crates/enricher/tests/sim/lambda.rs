@@ -116,7 +116,8 @@ fn run_on(runtime: &tokio::runtime::Runtime, scenario: Scenario, tracing: bool) 
 }
 
 /// The handler's settings for a config, resolved once per thread for each text; the topics
-/// and the graph come from the environment, as provisioning sets them.
+/// and the graph come from the environment, as provisioning sets them, and the region from
+/// Lambda's.
 fn settings(toml: &str) -> Settings {
     thread_local! {
         static RESOLVED: std::cell::RefCell<BTreeMap<String, Settings>> = Default::default();
@@ -129,6 +130,9 @@ fn settings(toml: &str) -> Settings {
                 let env = |name: &str| {
                     if name == watchpost_contract::env::GRAPH_ENV {
                         return Some(crate::scenario::graph_arn());
+                    }
+                    if name == watchpost_enricher::settings::REGION_ENV {
+                        return Some(crate::scenario::REGION.to_owned());
                     }
                     crate::scenario::ROUTES
                         .iter()

@@ -1,7 +1,7 @@
 //! A schedule's inputs, all drawn from its seed: the config (timeout, Detective budget, state
 //! TTL, Security Hub), the findings and their updates, the events that carry them (GuardDuty's
-//! original, Security Hub's copy, possibly poorer, and copies aggregated from another region of
-//! the stack), when EventBridge delivers each (duplicates and reordering included), how long
+//! original, Security Hub's copy, possibly poorer, and copies aggregated from another region,
+//! of the stack or not), when EventBridge delivers each (duplicates and reordering included), how long
 //! Detective takes, and when DynamoDB's TTL deletes what expired.
 
 use std::collections::HashMap;
@@ -17,7 +17,8 @@ use crate::rng::Rng;
 /// Where every schedule starts: 2026-03-02T09:00:00Z (Unix seconds), shortly after the
 /// findings' own times.
 pub const EPOCH: i64 = 1_772_442_000;
-/// The enricher's region; findings of `OTHER_REGION` belong to the stack's other enricher.
+/// The enricher's region; findings of `OTHER_REGION` belong to the stack's other enricher when
+/// the stack runs there too.
 pub const REGION: &str = "us-east-1";
 pub const OTHER_REGION: &str = "us-west-2";
 pub const ACCOUNT: &str = "111122223333";
@@ -87,6 +88,9 @@ pub struct Scenario {
     pub budget_ms: u64,
     pub state_ttl_s: i64,
     pub security_hub: bool,
+    /// Whether the stack runs in `OTHER_REGION` too (an enricher of its own alerts its
+    /// findings), or only here (its findings reach Watchpost as aggregated copies alone).
+    pub other_region_in_stack: bool,
     pub toml: String,
     pub findings: Vec<Finding>,
     pub events: Vec<Event>,
@@ -98,8 +102,9 @@ pub struct Scenario {
     /// twice (`duplicate_sweeps` per mille).
     pub first_sweep_ms: i64,
     pub duplicate_sweeps: u32,
-    /// The routes GuardDuty's original of each update is decided to, with no state before it:
-    /// `decided[finding][count - 1]`.
+    /// The routes GuardDuty's original of each update is decided to, with no state before it
+    /// (for a finding of a region outside the stack, which reaches here only as Security Hub's
+    /// copy, the copy's): `decided[finding][count - 1]`.
     pub decided: Vec<Vec<Vec<String>>>,
 }
 
@@ -113,7 +118,6 @@ impl Scenario {
         let budget_ms = budget_ms.min(max_budget);
         let state_ttl_s = *rng.pick(&[3_600i64, 7_200, 30 * 86_400]);
         let security_hub = rng.chance(700);
-        let toml = config_toml(timeout_s, budget_ms, state_ttl_s, security_hub);
 
         const USERS: [&str; 2] = ["svc-chat-frontend", "ml-pipeline"];
         let n = *rng.pick(&[1usize, 1, 2, 2, 3]);
@@ -194,6 +198,29 @@ impl Scenario {
         let ttl_deletion_delay_s = *rng.pick(&[0i64, 60, 1_800, 86_400]);
         let first_sweep_ms = rng.range(0, SWEEP_EVERY_S * 1000 - 1);
         let duplicate_sweeps = *rng.pick(&[0u32, 0, 50, 200]);
+        // Drawn last, so that every draw before it is what it was before it was drawn.
+        let other_region_in_stack = rng.chance(700);
+        if !other_region_in_stack {
+            // Nothing but Security Hub's copies brings a finding of a region outside the stack:
+            // they are all as poor as its first (no original comes to make up for a poorer
+            // update overtaking a richer one).
+            for (f, finding) in findings.iter().enumerate() {
+                if finding.region == REGION {
+                    continue;
+                }
+                let mut copies = events.iter_mut().filter(|e| e.finding == f);
+                if let Some(first) = copies.next().map(|e| e.carrier) {
+                    copies.for_each(|e| e.carrier = first);
+                }
+            }
+        }
+        let toml = config_toml(
+            timeout_s,
+            budget_ms,
+            state_ttl_s,
+            security_hub,
+            other_region_in_stack,
+        );
 
         Scenario {
             seed,
@@ -201,6 +228,7 @@ impl Scenario {
             budget_ms,
             state_ttl_s,
             security_hub,
+            other_region_in_stack,
             toml,
             findings,
             events,
@@ -216,16 +244,31 @@ impl Scenario {
     /// [`Scenario::generate`]'s alone: a seed can be looked at without this).
     pub fn decided(mut self) -> Scenario {
         let config = config(&self.toml);
-        self.decided = self
-            .findings
-            .iter()
-            .map(|finding| {
-                (1..=finding.updates.len() as i64)
-                    .map(|count| decided_routes(finding, count, &self.toml, &config))
+        let decided = (0..self.findings.len())
+            .map(|f| {
+                (1..=self.findings[f].updates.len() as i64)
+                    .map(|count| {
+                        let copy = self.decided_on_copy(f, count);
+                        decided_routes(&self.findings[f], count, copy, &self.toml, &config)
+                    })
                     .collect()
             })
             .collect();
+        self.decided = decided;
         self
+    }
+
+    /// Whether an update is decided on Security Hub's copy of it (`Some(lossy)`: a finding of
+    /// a region outside the stack, which only that copy brings here) rather than GuardDuty's
+    /// original (`None`).
+    fn decided_on_copy(&self, f: usize, count: i64) -> Option<bool> {
+        if self.findings[f].region == REGION || self.other_region_in_stack {
+            return None;
+        }
+        self.events.iter().find_map(|e| match e.carrier {
+            Carrier::SecurityHub { lossy } if e.finding == f && e.count == count => Some(lossy),
+            Carrier::SecurityHub { .. } | Carrier::GuardDuty => None,
+        })
     }
 
     /// The event as EventBridge delivers it.
@@ -251,14 +294,19 @@ impl Scenario {
         delays[n % delays.len()].map(|s| now_ms + s * 1000)
     }
 
-    /// The routes an update should reach here: none for a finding of the other region, whose
-    /// own enricher alerts it.
+    /// The routes an update should reach here: none for a finding of the stack's other region,
+    /// whose own enricher alerts it.
     pub fn expected(&self, finding: usize, count: i64) -> &[String] {
-        if self.findings[finding].region == REGION {
-            &self.decided[finding][count as usize - 1]
-        } else {
+        if self.alerted_elsewhere(finding) {
             &[]
+        } else {
+            &self.decided[finding][count as usize - 1]
         }
+    }
+
+    /// Whether a finding is the stack's other enricher's to alert (and it did, once).
+    pub fn alerted_elsewhere(&self, finding: usize) -> bool {
+        self.findings[finding].region != REGION && self.other_region_in_stack
     }
 
     /// The alert key of a finding.
@@ -270,12 +318,17 @@ impl Scenario {
     pub fn describe(&self) -> String {
         let mut lines = vec![format!(
             "seed {}: timeout {} s, Detective budget {} ms, state TTL {} s, Security Hub {}, \
-             TTL deletes {} s after expiry, first sweep at {:.3} s",
+             {OTHER_REGION} {} the stack, TTL deletes {} s after expiry, first sweep at {:.3} s",
             self.seed,
             self.timeout_s,
             self.budget_ms,
             self.state_ttl_s,
             if self.security_hub { "on" } else { "off" },
+            if self.other_region_in_stack {
+                "in"
+            } else {
+                "outside"
+            },
             self.ttl_deletion_delay_s,
             self.first_sweep_ms as f64 / 1000.0,
         )];
@@ -310,11 +363,22 @@ fn rising_scores(rng: &mut Rng) -> Vec<f64> {
     picked.into_iter().map(|i| bands[i]).collect()
 }
 
-fn config_toml(timeout_s: u32, budget_ms: u64, state_ttl_s: i64, security_hub: bool) -> String {
+fn config_toml(
+    timeout_s: u32,
+    budget_ms: u64,
+    state_ttl_s: i64,
+    security_hub: bool,
+    other_region_in_stack: bool,
+) -> String {
+    let regions = if other_region_in_stack {
+        format!(r#""{REGION}", "{OTHER_REGION}""#)
+    } else {
+        format!(r#""{REGION}""#)
+    };
     format!(
         r#"[watchpost]
 stack = "watchpost"
-regions = ["{REGION}", "{OTHER_REGION}"]
+regions = [{regions}]
 security_hub = {security_hub}
 
 [[routes]]
@@ -380,20 +444,31 @@ pub fn config(toml: &str) -> Config {
 }
 
 /// The routes the enricher decides for GuardDuty's original of an update with no state before
-/// it (the same for every finding of a kind and score under one config: kept per thread).
-fn decided_routes(finding: &Finding, count: i64, toml: &str, config: &Config) -> Vec<String> {
+/// it, or for Security Hub's copy of it (`copy`: whether the copy is the poorer kind). The same
+/// for every finding of a kind and score under one config: kept per thread.
+fn decided_routes(
+    finding: &Finding,
+    count: i64,
+    copy: Option<bool>,
+    toml: &str,
+    config: &Config,
+) -> Vec<String> {
+    /// A decision's inputs: the config's text, the finding's kind, its score, and the copy.
+    type Memo = (String, u8, u64, Option<bool>);
     thread_local! {
-        static DECIDED: std::cell::RefCell<HashMap<(String, u8, u64), Vec<String>>> =
-            Default::default();
+        static DECIDED: std::cell::RefCell<HashMap<Memo, Vec<String>>> = Default::default();
     }
     let score = finding.updates[count as usize - 1];
-    let memo = (toml.to_owned(), finding.kind as u8, score.to_bits());
+    let memo = (toml.to_owned(), finding.kind as u8, score.to_bits(), copy);
     if let Some(routes) = DECIDED.with(|d| d.borrow().get(&memo).cloned()) {
         return routes;
     }
-    let event = guardduty_event(finding, count, score);
+    let event = match copy {
+        None => guardduty_event(finding, count, score),
+        Some(lossy) => security_hub_event(finding, count, score, lossy),
+    };
     let ParsedEvent::Findings { mut findings, .. } = parse_event_with(event, config) else {
-        panic!("the simulation's GuardDuty event does not parse");
+        panic!("the simulation's event does not parse");
     };
     let evaluation = evaluate(findings.remove(0), config, None, EPOCH);
     let routes = if evaluation.is_alert() {

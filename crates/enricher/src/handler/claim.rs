@@ -11,6 +11,7 @@ use watchpost_core::metrics::MetricCounts;
 use watchpost_core::pipeline::{Evaluation, evaluate};
 use watchpost_core::text::clip;
 
+use super::copy;
 use super::report::{FindingReport, ID_MAX_CHARS};
 use super::{Handler, dedup_unavailable};
 use crate::error::HandlerError;
@@ -145,6 +146,12 @@ where
                 && evaluation.is_alert()
             {
                 evaluation.decision.routes = unfinished.routes.clone();
+            } else if unfinished.is_none() {
+                copy::leave_to_the_original(
+                    &mut evaluation,
+                    config,
+                    self.settings.region.as_deref(),
+                );
             }
             // Counted once per finding, not once per re-read after a lost claim.
             if attempt == 1

@@ -26,6 +26,7 @@ use crate::ports::{AlertStore, Clock, Investigations, MetricsSink, Notifier, Pub
 use crate::settings::Settings;
 
 mod claim;
+mod copy;
 mod deliver;
 mod enrich;
 mod region;

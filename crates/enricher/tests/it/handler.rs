@@ -705,6 +705,8 @@ fn lossy_security_hub_copy(severity: f64) -> serde_json::Value {
     })
 }
 
+const SOC_TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:watchpost-soc";
+
 const AI_ROUTE_CONFIG: &str = r#"
 [[routes]]
 name = "pager"
@@ -828,6 +830,33 @@ async fn a_copy_aggregated_from_a_region_outside_the_stack_alerts_here() {
         .await
         .unwrap();
     assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+}
+
+#[tokio::test]
+async fn a_copy_that_reads_as_not_about_ai_leaves_the_route_for_such_findings_to_its_original() {
+    // The copy lost the API that made the finding about AI: on its own it would go to the
+    // route for findings not about AI, where GuardDuty's original never goes.
+    let world = World::new();
+    let config = format!(
+        "{AI_ROUTE_CONFIG}\n[[routes]]\nname = \"soc\"\nformat = \"text\"\ncomponents = [\"none\"]\ntopic_arn = \"{SOC_TOPIC}\"\n"
+    );
+    let handler = world.handler_with(&config);
+    let topics = |w: &World| -> Vec<String> {
+        w.notifier
+            .published()
+            .iter()
+            .map(|p| p.topic_arn.clone())
+            .collect()
+    };
+    handler
+        .handle(lossy_security_hub_copy(8.0), "req-1")
+        .await
+        .unwrap();
+    assert_eq!(topics(&world), [PAGER_TOPIC]);
+    let mut original = high_bedrock_event();
+    original["detail"]["type"] = json!("Impact:IAMUser/AnomalousBehavior");
+    handler.handle(original, "req-2").await.unwrap();
+    assert_eq!(topics(&world), [PAGER_TOPIC, CHAT_TOPIC]);
 }
 
 #[tokio::test]

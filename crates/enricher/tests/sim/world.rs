@@ -455,6 +455,17 @@ impl SimStore<'_> {
         subject: &str,
         effect: impl Fn(&World) -> Result<T, PortError>,
     ) -> Result<T, PortError> {
+        self.noted_op(op, subject, effect).await.1
+    }
+
+    /// [`SimStore::op`], and the index of its call among the facts: calls of several
+    /// invocations interleave, so the last call noted need not be this one.
+    async fn noted_op<T: std::fmt::Debug>(
+        &self,
+        op: &'static str,
+        subject: &str,
+        effect: impl Fn(&World) -> Result<T, PortError>,
+    ) -> (usize, Result<T, PortError>) {
         let world = self.0;
         let call = world.store_call(op, subject);
         let result = world
@@ -464,23 +475,20 @@ impl SimStore<'_> {
             })
             .await;
         world.facts.borrow_mut().store_calls[call].ok = Some(result.is_ok());
-        result
+        (call, result)
     }
 }
 
 impl AlertStore for SimStore<'_> {
     async fn load(&self, key: &str) -> Result<Option<StoredAlert>, PortError> {
         let world = self.0;
-        let result = self
-            .op("dynamodb.load", key, |world| {
+        let (call, result) = self
+            .noted_op("dynamodb.load", key, |world| {
                 (&world.store).load(key).now_or_never().expect("in memory")
             })
             .await;
         if let Ok(Some(stored)) = &result {
-            let mut facts = world.facts.borrow_mut();
-            if let Some(call) = facts.store_calls.last_mut() {
-                call.token_read = Some(stored.token.clone());
-            }
+            world.facts.borrow_mut().store_calls[call].token_read = Some(stored.token.clone());
         }
         result
     }

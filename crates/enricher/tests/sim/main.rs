@@ -200,8 +200,6 @@ fn each_regression_seed_keeps_the_guarantee_it_broke() {
 }
 
 #[test]
-#[ignore = "until the checker gives each read of the state to the invocation that made it \
-            (seed 7734)"]
 fn the_fixed_seed_set_keeps_every_delivery_guarantee() {
     let started = Instant::now();
     // Fewer while working on the simulation: WATCHPOST_SIM_SCHEDULES=2000.

@@ -97,12 +97,14 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
+        // A `*` in the pattern is a wildcard whatever the text holds, a `*` included: it is
+        // looked at before the literal comparison.
+        if p < pattern.len() && pattern[p] == b'*' {
             star = Some((p, t));
             p += 1;
+        } else if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
         } else if let Some((sp, st)) = star {
             p = sp + 1;
             t = st + 1;
@@ -217,6 +219,19 @@ mod tests {
         // Pathological input stays linear.
         let hostile = "a".repeat(10_000);
         assert!(!Pattern::new("*a*a*a*a*b").matches_any_scope(&hostile));
+    }
+
+    #[test]
+    fn a_wildcard_stays_a_wildcard_when_the_text_holds_a_star() {
+        // The `*` of the pattern met the text's own `*` and was consumed as a literal, so the
+        // rest of the text had no wildcard left to match it.
+        assert!(Pattern::new("*x").matches_any_scope("*ax"));
+        assert!(Pattern::new("a*c").matches_any_scope("a*bc"));
+        assert!(Pattern::new("*").matches_any_scope("**"));
+        assert!(Pattern::new("x*y*z").matches_any_scope("x*y*q*y*z"));
+        // `?` is any one character, a star included.
+        assert!(Pattern::new("a?c").matches_any_scope("a*c"));
+        assert!(!Pattern::new("a*c").matches_any_scope("a*b"));
     }
 
     #[test]

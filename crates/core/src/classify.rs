@@ -227,6 +227,10 @@ mod tests {
             "trn1.32xlarge",
             "inf2.xlarge",
             "dl1.24xlarge",
+            // G6 with more memory per GPU (EC2 user guide, "Accelerated computing instances").
+            "gr6.4xlarge",
+            "gr6f.4xlarge",
+            "g6f.large",
         ] {
             assert!(is_accelerated(t, &families()), "{t}");
         }

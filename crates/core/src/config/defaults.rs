@@ -32,7 +32,7 @@ pub const AI_SERVICES: &[&str] = &[
 /// API name prefixes that are model inference.
 pub const INVOCATION_API_PREFIXES: &[&str] = &["Invoke", "Converse"];
 /// Accelerated EC2 instance families (EC2 user guide, "Accelerated computing instances").
-pub const ACCELERATED_FAMILIES: &[&str] = &["p", "g", "trn", "inf", "dl"];
+pub const ACCELERATED_FAMILIES: &[&str] = &["p", "g", "gr", "trn", "inf", "dl"];
 /// SageMaker's default bucket (`sagemaker-<region>-<account>`).
 pub const DATA_BUCKET_PATTERNS: &[&str] = &["sagemaker-{region}-{account}"];
 /// SageMaker's generated execution roles.

@@ -26,8 +26,8 @@ pub struct Detections {
     pub allow_accounts: Vec<String>,
     /// Raise the severity one band when the caller signed with a long-term access key (`AKIA…`).
     pub escalate_long_term_keys: bool,
-    /// User agents (lower-case, wildcards) that raise the severity one band; a call with no user
-    /// agent counts as unusual too.
+    /// User agents (wildcards, compared whatever their case) that raise the severity one band;
+    /// a call with no user agent counts as unusual too.
     pub unusual_user_agents: Vec<Pattern>,
     /// What a call that failed (`errorCode` set) becomes: `lower` (one band lower), `same`, or
     /// `suppress`.

@@ -74,7 +74,7 @@ pub const SWEEP_SCHEDULE: &str = "rate(5 minutes)";
 pub const FINDING_PUBLISHING_FREQUENCY: &str = "FIFTEEN_MINUTES";
 /// Anomaly-detection band width, in standard deviations.
 pub const ANOMALY_BAND: f64 = 2.0;
-/// User agents that raise a detection's severity (lower-case): penetration-testing
+/// User agents that raise a detection's severity (compared whatever their case): penetration-testing
 /// distributions (as GuardDuty's `PenTest:IAMUser/*` findings name them) and bare HTTP clients
 /// and scripts rather than an AWS SDK, CLI or the console, as public CloudTrail detection rules
 /// flag them.

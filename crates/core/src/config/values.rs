@@ -89,6 +89,13 @@ impl Pattern {
     pub fn matches_any_scope(&self, name: &str) -> bool {
         self.matches(name, "*", "*")
     }
+
+    /// Whether `name` matches whatever the case of either (`Python-Requests/*` matches
+    /// `python-requests/2.31`), placeholders matching anything: for values whose case means
+    /// nothing, such as user agents.
+    pub fn matches_ignoring_case(&self, name: &str) -> bool {
+        Pattern(self.0.to_lowercase()).matches_any_scope(&name.to_lowercase())
+    }
 }
 
 /// Iterative wildcard matching (linear backtracking on the last `*`), so that hostile names

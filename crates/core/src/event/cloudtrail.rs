@@ -217,14 +217,13 @@ fn finding(
         ));
     }
     let agent = record.user_agent.as_deref().unwrap_or("").trim();
-    let lowered = agent.to_lowercase();
     if agent.is_empty() {
         escalations.push("no user agent".to_owned());
     } else if let Some(pattern) = config
         .detections
         .unusual_user_agents
         .iter()
-        .find(|p| p.matches_any_scope(&lowered))
+        .find(|p| p.matches_ignoring_case(agent))
     {
         escalations.push(format!(
             "unusual user agent {} (matches {})",
@@ -472,6 +471,68 @@ mod tests {
         assert!(is_accelerated_ml("ml.g5.xlarge", &families()));
         assert!(!is_accelerated_ml("ml.m5.xlarge", &families()));
         assert!(!is_accelerated_ml("ml", &families()));
+    }
+
+    /// A guardrail deleted by a role session, with `agent` as its user agent.
+    fn guardrail_deleted(agent: &str) -> Value {
+        json!({
+            "detail-type": "AWS API Call via CloudTrail",
+            "source": "aws.bedrock",
+            "detail": {
+                "userIdentity": {
+                    "type": "AssumedRole",
+                    "arn": "arn:aws:sts::111122223333:assumed-role/dev/bob",
+                    "accessKeyId": "ASIAEXAMPLE",
+                    "sessionContext": { "sessionIssuer": {
+                        "type": "Role",
+                        "arn": "arn:aws:iam::111122223333:role/dev",
+                        "userName": "dev"
+                    } }
+                },
+                "eventSource": "bedrock.amazonaws.com",
+                "eventName": "DeleteGuardrail",
+                "awsRegion": "us-east-1",
+                "userAgent": agent,
+                "eventID": "e-1",
+                "recipientAccountId": "111122223333"
+            }
+        })
+    }
+
+    fn call(event: &Value, config: &Config) -> ApiCall {
+        match parse(event, config) {
+            ParsedEvent::Findings { findings, .. } => match &findings[0].observation {
+                Some(Observation::ApiCall(call)) => call.clone(),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unusual_user_agents_match_whatever_their_case() {
+        // User agents are compared lower-cased; a pattern written with capitals never matched.
+        let config = Config::from_toml(
+            "[detections]\nunusual_user_agents = [\"Python-Requests/*\", \"*KALI*\"]\n",
+            "watchpost.toml",
+        )
+        .unwrap();
+        for agent in [
+            "python-requests/2.31.0",
+            "Python-Requests/2.31.0",
+            "curl (kali linux)",
+        ] {
+            let call = call(&guardrail_deleted(agent), &config);
+            assert!(
+                call.escalations
+                    .iter()
+                    .any(|e| e.starts_with("unusual user agent")),
+                "{agent}: {:?}",
+                call.escalations
+            );
+        }
+        let call = call(&guardrail_deleted("aws-cli/2.15.30"), &config);
+        assert!(call.escalations.is_empty(), "{:?}", call.escalations);
     }
 
     #[test]

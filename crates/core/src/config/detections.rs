@@ -294,7 +294,13 @@ fn apply(index: usize, rule: &DetectionRule, d: &mut Detection) -> Result<(), Ru
         ));
     }
     if let Some(source) = &rule.event_source {
-        d.event_source = source.clone();
+        d.event_source = event_source(source).ok_or_else(|| {
+            fail(
+                "event_source",
+                format!("`{source}` is not a CloudTrail event source"),
+                "CloudTrail names a service `<service>.amazonaws.com` (e.g. bedrock.amazonaws.com); `bedrock` and `aws.bedrock` are read as that too",
+            )
+        })?;
     }
     if let Some(names) = &rule.event_names {
         if names.is_empty() {
@@ -333,6 +339,27 @@ fn apply(index: usize, rule: &DetectionRule, d: &mut Detection) -> Result<(), Ru
     d.allow_cidrs.extend(rule.allow_cidrs.iter().copied());
     d.allow_accounts.extend(rule.allow_accounts.iter().cloned());
     Ok(())
+}
+
+/// CloudTrail's `eventSource` for what a rule wrote: `<service>.amazonaws.com` as it is, and a
+/// service's bare name (`bedrock`) or EventBridge's source for it (`aws.bedrock`) read as that;
+/// `None` for anything else (`bedrock.amazon.com`), which no CloudTrail record carries.
+fn event_source(written: &str) -> Option<String> {
+    let lower = written.trim().to_ascii_lowercase();
+    let valid = |name: &str| {
+        !name.is_empty()
+            && name.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
+    };
+    if let Some(service) = lower.strip_suffix(".amazonaws.com") {
+        return valid(service).then_some(lower.clone());
+    }
+    let service = lower.strip_prefix("aws.").unwrap_or(&lower);
+    (valid(service) && !service.contains('.')).then(|| format!("{service}.amazonaws.com"))
 }
 
 fn is_detection_id(id: &str) -> bool {
@@ -417,6 +444,38 @@ mod tests {
         assert_eq!(updated.allow_accounts, vec!["111122223333".to_owned()]);
         assert!(!all.iter().any(|d| d.id == "custom-model-created"));
         assert!(all.iter().any(|d| d.id == "agent-deleted"));
+    }
+
+    #[test]
+    fn an_event_source_without_its_domain_is_read_as_cloudtrail_writes_it() {
+        // CloudTrail records `bedrock.amazonaws.com`; a rule for `bedrock` made a pattern and a
+        // detection that never matched anything.
+        for written in ["bedrock", "aws.bedrock", "bedrock.amazonaws.com", "Bedrock"] {
+            let mut new = rule("agent-deleted");
+            new.event_source = Some(written.into());
+            new.event_names = Some(vec!["DeleteAgent".into()]);
+            new.severity = Some(5.0);
+            new.rationale = Some("An agent was deleted.".into());
+            let config = Detections {
+                rules: vec![new],
+                ..Detections::default()
+            };
+            let all = resolve(&config).unwrap();
+            let added = all.iter().find(|d| d.id == "agent-deleted").unwrap();
+            assert_eq!(added.event_source, "bedrock.amazonaws.com", "{written}");
+        }
+        let mut typo = rule("agent-deleted");
+        typo.event_source = Some("bedrock.amazon.com".into());
+        typo.event_names = Some(vec!["DeleteAgent".into()]);
+        typo.severity = Some(5.0);
+        typo.rationale = Some("An agent was deleted.".into());
+        let config = Detections {
+            rules: vec![typo],
+            ..Detections::default()
+        };
+        let err = resolve(&config).unwrap_err();
+        assert_eq!(err.key, "event_source");
+        assert!(err.hint.contains("bedrock.amazonaws.com"), "{}", err.hint);
     }
 
     #[test]

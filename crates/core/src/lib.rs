@@ -16,7 +16,8 @@
 //!    the core.
 //! 1. Vocabulary, importing nothing of the crate: [`text`] (clipping and defanging hostile
 //!    strings), [`component`], [`severity`], [`guardduty`] (the finding model, generated from
-//!    GuardDuty's API model), [`metrics`] (EMF documents).
+//!    GuardDuty's API model), [`metrics`] (EMF documents), [`usage_metrics`] (the AI services'
+//!    metrics the usage baselines alarm on).
 //! 2. The ground floor: [`links`] (console and Detective links of a finding), [`state`] (the
 //!    alert record and its key), and [`finding`]: what parsing an event gives (`ParsedEvent`,
 //!    `SourcedFinding`, `Origin`, the observations of Watchpost's own findings) and the
@@ -46,6 +47,7 @@ pub mod replay;
 pub mod severity;
 pub mod state;
 pub mod text;
+pub mod usage_metrics;
 
 pub use component::Component;
 pub use config::Config;

@@ -95,9 +95,13 @@ pub fn span(text: &str, path: &str, target: Target) -> Option<Range<usize>> {
             _ => None,
         }?;
         if i + 1 == steps.len() {
+            // A table written as a section has no value to point at but its header: the caret
+            // goes under its name there (`[usage.metrics.OutputTokenCnt]`), not under the `[`.
+            let header =
+                matches!(value, DeValue::Table(_)) && text[value_span.clone()].starts_with('[');
             return Some(match target {
-                Target::Value => value_span,
-                Target::Key => key_span,
+                Target::Value if !header => value_span,
+                _ => key_span,
             });
         }
         current = Some(value);
@@ -161,6 +165,17 @@ tags = { \"cost.center\" = \"1\" }
             at("detective.tags.\"cost.center\"", Target::Key),
             Some("\"cost.center\"")
         );
+    }
+
+    #[test]
+    fn a_section_is_found_at_its_name_in_its_header() {
+        let text =
+            "[usage.metrics.OutputTokenCnt]\nband = 2\n\n[detective]\ntags = { a = \"1\" }\n";
+        let at = |path| span(text, path, Target::Value).map(|r| &text[r]);
+        assert_eq!(at("usage.metrics.OutputTokenCnt"), Some("OutputTokenCnt"));
+        assert_eq!(at("usage.metrics.OutputTokenCnt.band"), Some("2"));
+        // An inline table is a value like any other.
+        assert_eq!(at("detective.tags"), Some("{ a = \"1\" }"));
     }
 
     #[test]

@@ -166,3 +166,113 @@ fn a_subscription_may_choose_follow_ups() {
     )
     .unwrap();
 }
+
+/// The line an error points at, as written in the file.
+fn pointed_line(text: &str, err: &ConfigError) -> String {
+    let line = err.line.unwrap_or_else(|| panic!("no line: {err}"));
+    text.lines().nth(line - 1).unwrap_or("").to_owned()
+}
+
+#[test]
+fn errors_in_usage_metrics_point_at_the_key_and_its_value() {
+    for (text, key, line) in [
+        (
+            "[usage.metrics.InputTokenCount]\nperiod_s = 300\nband = 0.0\n",
+            "usage.metrics.InputTokenCount.band",
+            "band = 0.0",
+        ),
+        (
+            "[usage.metrics.InputTokenCount]\nband = 2.0\nperiod_s = 45\n",
+            "usage.metrics.InputTokenCount.period_s",
+            "period_s = 45",
+        ),
+        (
+            "[usage.metrics.Invocations]\nevaluation_periods = 2\ndatapoints_to_alarm = 3\n",
+            "usage.metrics.Invocations.datapoints_to_alarm",
+            "datapoints_to_alarm = 3",
+        ),
+        (
+            "[usage]\nmetrics = { Invocations = { band = -1.0 } }\n",
+            "usage.metrics.Invocations.band",
+            "metrics = { Invocations = { band = -1.0 } }",
+        ),
+    ] {
+        let err = error(text);
+        assert_eq!(err.key.as_deref(), Some(key), "{err}");
+        assert_eq!(pointed_line(text, &err), line, "{err}");
+        let snippet = err.snippet.as_ref().expect("a snippet");
+        let under: String = snippet
+            .text
+            .chars()
+            .skip(snippet.column - 1)
+            .take(snippet.width)
+            .collect();
+        assert!(
+            !under.starts_with('[') && !under.starts_with('{'),
+            "the caret is under {under:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn errors_in_usage_prices_point_at_the_price_at_fault() {
+    let text = "[[usage.prices]]\nmodel = \"a*\"\ninput_per_1k_tokens = 0.01\n\n[[usage.prices]]\nmodel = \"b*\"\ninput_per_1k_tokens = 0.01\noutput_per_1k_tokens = -0.05\n";
+    let err = error(text);
+    assert_eq!(
+        err.key.as_deref(),
+        Some("usage.prices[1].output_per_1k_tokens"),
+        "{err}"
+    );
+    assert_eq!(
+        pointed_line(text, &err),
+        "output_per_1k_tokens = -0.05",
+        "{err}"
+    );
+    let snippet = err.snippet.unwrap();
+    assert_eq!(
+        snippet
+            .text
+            .chars()
+            .skip(snippet.column - 1)
+            .take(snippet.width)
+            .collect::<String>(),
+        "-0.05"
+    );
+}
+
+#[test]
+fn unknown_usage_metrics_are_errors_with_did_you_mean() {
+    // A typo made an alarm setting nobody reads: the metric kept its defaults, silently.
+    let text = "[usage.metrics.OutputTokenCnt]\nband = 4.0\n";
+    let err = error(text);
+    assert_eq!(
+        err.key.as_deref(),
+        Some("usage.metrics.OutputTokenCnt"),
+        "{err}"
+    );
+    assert_eq!(err.line, Some(1), "{err}");
+    assert_eq!(
+        err.hint.as_deref(),
+        Some("did you mean `OutputTokenCount`?"),
+        "{err}"
+    );
+    let snippet = err.snippet.unwrap();
+    assert_eq!(
+        snippet
+            .text
+            .chars()
+            .skip(snippet.column - 1)
+            .take(snippet.width)
+            .collect::<String>(),
+        "OutputTokenCnt"
+    );
+    // Every metric of every namespace the usage alarms watch is known.
+    for metric in [
+        "TotalOutputTokens",
+        "Invocation4XXErrors",
+        "InvocationThrottles",
+    ] {
+        Config::from_toml(&format!("[usage.metrics.{metric}]\nband = 4.0\n"), "w.toml")
+            .unwrap_or_else(|err| panic!("{metric}: {err}"));
+    }
+}

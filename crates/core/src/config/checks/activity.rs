@@ -1,16 +1,21 @@
 //! `[detections]` and `[usage]`: every detection rule resolves against the default set, and the
 //! numbers are ones CloudWatch takes.
 
-use super::{Checked, Source, is_account_id};
+use super::{Checked, Source, is_account_id, suggest};
+use crate::config::locate::{Target, key_segment};
 use crate::config::{Config, detections};
+use crate::usage_metrics;
 
 /// Checks `[detections]` and `[usage]`.
 pub(super) fn detections_and_usage(config: &Config, src: &Source<'_>) -> Checked {
     if let Err(err) = detections::resolve(&config.detections) {
-        let id = &config.detections.rules[err.index].id;
-        return src.fail_text(
-            format!("detections.rules[{}].{}", err.index, err.key),
-            &format!("\"{id}\""),
+        // The key at fault, or the rule's id when the rule leaves that key out.
+        let rule = format!("detections.rules[{}]", err.index);
+        return src.fail_at(
+            &[
+                (&format!("{rule}.{}", err.key), Target::Value),
+                (&format!("{rule}.id"), Target::Value),
+            ],
             err.message,
             &err.hint,
         );
@@ -19,7 +24,8 @@ pub(super) fn detections_and_usage(config: &Config, src: &Source<'_>) -> Checked
         .detections
         .allow_accounts
         .iter()
-        .map(|a| ("detections.allow_accounts".to_owned(), a))
+        .enumerate()
+        .map(|(j, a)| (format!("detections.allow_accounts[{j}]"), a))
         .chain(
             config
                 .detections
@@ -27,16 +33,15 @@ pub(super) fn detections_and_usage(config: &Config, src: &Source<'_>) -> Checked
                 .iter()
                 .enumerate()
                 .flat_map(|(i, r)| {
-                    r.allow_accounts
-                        .iter()
-                        .map(move |a| (format!("detections.rules[{i}].allow_accounts"), a))
+                    r.allow_accounts.iter().enumerate().map(move |(j, a)| {
+                        (format!("detections.rules[{i}].allow_accounts[{j}]"), a)
+                    })
                 }),
         );
     for (key, account) in accounts {
         if !is_account_id(account) {
-            return src.fail_text(
-                key,
-                &format!("\"{account}\""),
+            return src.fail(
+                &key,
                 format!("`{account}` is not an AWS account id"),
                 "write the 12-digit account id as a string",
             );
@@ -53,20 +58,29 @@ pub(super) fn detections_and_usage(config: &Config, src: &Source<'_>) -> Checked
             "use at most 100: each model gets one alarm per metric (list them instead)",
         );
     }
+    let known = usage_metrics::metric_names();
     for (name, metric) in &config.usage.metrics {
-        let key = format!("usage.metrics.{name}");
+        let table = format!("usage.metrics.{}", key_segment(name));
+        if !known.contains(&name.as_str()) {
+            return src.fail_at(
+                &[(&table, Target::Key)],
+                format!("`{name}` is not a metric the usage alarms watch"),
+                suggest(name, &known),
+            );
+        }
+        // Each check points at the setting at fault, or at the metric's key when the file
+        // leaves that setting to its default.
+        let at = |setting: &str| format!("{table}.{setting}");
         if !(metric.band > 0.0 && metric.band <= 100.0) {
-            return src.fail_text(
-                key,
-                name,
+            return src.fail_at(
+                &[(&at("band"), Target::Value), (&table, Target::Key)],
                 format!("band {} is not a band width", metric.band),
                 "the band is a number of standard deviations, e.g. 2 or 3",
             );
         }
         if !is_alarm_period(metric.period_s) {
-            return src.fail_text(
-                key,
-                name,
+            return src.fail_at(
+                &[(&at("period_s"), Target::Value), (&table, Target::Key)],
                 format!("period_s {} is not an alarm period", metric.period_s),
                 "CloudWatch takes 10, 20, 30 or a multiple of 60 seconds",
             );
@@ -75,9 +89,22 @@ pub(super) fn detections_and_usage(config: &Config, src: &Source<'_>) -> Checked
             || metric.datapoints_to_alarm == 0
             || metric.datapoints_to_alarm > metric.evaluation_periods
         {
-            return src.fail_text(
-                key,
-                name,
+            let first = if metric.evaluation_periods == 0 {
+                "evaluation_periods"
+            } else {
+                "datapoints_to_alarm"
+            };
+            let other = if first == "evaluation_periods" {
+                "datapoints_to_alarm"
+            } else {
+                "evaluation_periods"
+            };
+            return src.fail_at(
+                &[
+                    (&at(first), Target::Value),
+                    (&at(other), Target::Value),
+                    (&table, Target::Key),
+                ],
                 format!(
                     "{} of {} datapoints cannot make an alarm",
                     metric.datapoints_to_alarm, metric.evaluation_periods
@@ -88,20 +115,18 @@ pub(super) fn detections_and_usage(config: &Config, src: &Source<'_>) -> Checked
     }
     for (i, price) in config.usage.prices.iter().enumerate() {
         let rates = [
-            price.input_per_1k_tokens,
-            price.output_per_1k_tokens,
-            price.per_invocation,
+            ("input_per_1k_tokens", price.input_per_1k_tokens),
+            ("output_per_1k_tokens", price.output_per_1k_tokens),
+            ("per_invocation", price.per_invocation),
         ];
-        if rates
-            .iter()
-            .flatten()
-            .any(|r| !(r.is_finite() && *r >= 0.0))
-        {
-            return src.fail_text(
-                format!("usage.prices[{i}]"),
-                price.model.as_str(),
-                "a price is negative or not a number".into(),
-                "write prices in USD, e.g. input_per_1k_tokens = 0.003",
+        if let Some((field, rate)) = rates.iter().find_map(|(field, rate)| {
+            rate.map(|r| (*field, r))
+                .filter(|(_, r)| !(r.is_finite() && *r >= 0.0))
+        }) {
+            return src.fail(
+                &format!("usage.prices[{i}].{field}"),
+                format!("{rate} is not a price"),
+                "write prices in USD, zero or more, e.g. input_per_1k_tokens = 0.003",
             );
         }
     }

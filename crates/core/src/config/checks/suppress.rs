@@ -12,7 +12,7 @@ pub(super) fn rules(config: &Config, src: &Source<'_>) -> Checked {
             && rule.ip_cidrs.is_empty();
         if empty {
             return src.fail_text(
-                format!("suppress[{i}]"),
+                format!("suppress[{i}].name"),
                 &format!("\"{}\"", rule.name),
                 format!(
                     "suppression rule `{}` has no criteria and would suppress everything",

@@ -541,7 +541,11 @@ fn bad_configs_are_refused_at_their_line() {
             // At the key or its value, never at the `[` of a section's header.
             let snippet = err.snippet.as_ref().expect("a snippet");
             let under = snippet.text.chars().nth(snippet.column - 1);
-            assert_ne!(under, Some('['), "{name}: the caret is under a header: {err}");
+            assert_ne!(
+                under,
+                Some('['),
+                "{name}: the caret is under a header: {err}"
+            );
             insta::assert_snapshot!(name, err.to_string());
         }
     });

@@ -17,8 +17,9 @@ use crate::component::Component;
 pub struct Detections {
     /// Route Bedrock and SageMaker management events to the enricher and detect on them.
     pub enabled: bool,
-    /// Principals (ARNs, role or user names; wildcards) whose calls never alert, for every
-    /// detection.
+    /// Principals (the ARNs or names of IAM users and roles; wildcards) whose calls never
+    /// alert, for every detection: matched against the caller's user, or the role its session
+    /// was issued for, never the session's own ARN or name.
     pub allow_principals: Vec<Pattern>,
     /// Source addresses whose calls never alert, for every detection.
     pub allow_cidrs: Vec<Cidr>,

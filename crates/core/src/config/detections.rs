@@ -362,6 +362,15 @@ fn event_source(written: &str) -> Option<String> {
     (valid(service) && !service.contains('.')).then(|| format!("{service}.amazonaws.com"))
 }
 
+/// Whether `arn` (or a pattern of one) names an STS session
+/// (`arn:aws:sts::…:assumed-role/<role>/<session>`, `…:federated-user/<name>`), whose last part
+/// its caller chose: allowlists match the role or user behind a session, never the session.
+pub fn is_session_arn(arn: &str) -> bool {
+    arn.split(':').nth(2) == Some("sts")
+        || arn.contains("assumed-role/")
+        || arn.contains("federated-user/")
+}
+
 fn is_detection_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64

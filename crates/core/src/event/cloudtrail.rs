@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::read_detail;
 use crate::component::is_accelerated;
-use crate::config::detections::{Detection, resolve};
+use crate::config::detections::{Detection, is_session_arn, resolve};
 use crate::config::{Config, FailedCalls};
 use crate::finding::api_call::{LONG_TERM_KEY_PREFIX, PARAMETER_MAX_CHARS, service_of};
 use crate::finding::{ApiCall, Observation, Origin, ParsedEvent, SourcedFinding};
@@ -75,6 +75,28 @@ pub struct UserIdentity {
     pub user_name: Option<String>,
     #[serde(default)]
     pub session_context: Option<SessionContext>,
+}
+
+impl UserIdentity {
+    /// Who the caller is, as allowlists match it: the ARN and name of the IAM user, or of the
+    /// role (or user) a session was issued for (`sessionContext.sessionIssuer`). Never a
+    /// session's own ARN or name: whoever assumes a role or federates chooses those. A session
+    /// whose record names no issuer has no identity here, so no allowlist passes it.
+    pub fn caller(&self) -> [Option<&str>; 2] {
+        let issuer = self
+            .session_context
+            .as_ref()
+            .and_then(|c| c.session_issuer.as_ref());
+        if let Some(issuer) = issuer {
+            return [issuer.arn.as_deref(), issuer.user_name.as_deref()];
+        }
+        // No issuer: the call was made with the identity's own credentials (an IAM user, the
+        // root user), whose ARN is IAM's; an STS ARN is a session's, chosen by its caller.
+        match self.arn.as_deref() {
+            Some(arn) if !is_session_arn(arn) => [Some(arn), self.user_name.as_deref()],
+            _ => [None, None],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -242,7 +264,7 @@ fn finding(
             format!("{}: {}", clip(code, 80), clip(message, 200))
         }
     });
-    let mut suppressed = allowlisted(record, detection, &account, principal_name.as_deref());
+    let mut suppressed = allowlisted(record, detection, &account);
     if let Some(failure) = &failure {
         match config.detections.failed_calls {
             FailedCalls::Lower => score = lower_one_band(score),
@@ -348,23 +370,9 @@ fn finding(
 }
 
 /// Why the call is allowlisted for this detection, if it is.
-fn allowlisted(
-    record: &Record,
-    detection: &Detection,
-    account: &str,
-    principal_name: Option<&str>,
-) -> Option<String> {
+fn allowlisted(record: &Record, detection: &Detection, account: &str) -> Option<String> {
     let identity = &record.user_identity;
-    let issuer = identity
-        .session_context
-        .as_ref()
-        .and_then(|c| c.session_issuer.as_ref());
-    let names = [
-        identity.arn.as_deref(),
-        issuer.and_then(|i| i.arn.as_deref()),
-        principal_name,
-        identity.user_name.as_deref(),
-    ];
+    let names = record.user_identity.caller();
     for pattern in &detection.allow_principals {
         if let Some(name) = names
             .iter()
@@ -533,6 +541,75 @@ mod tests {
         }
         let call = call(&guardrail_deleted("aws-cli/2.15.30"), &config);
         assert!(call.escalations.is_empty(), "{:?}", call.escalations);
+    }
+
+    /// A guardrail deleted by `identity` (a CloudTrail `userIdentity`).
+    fn deleted_by(identity: Value) -> Value {
+        let mut event = guardrail_deleted("aws-cli/2.15.30");
+        event["detail"]["userIdentity"] = identity;
+        event
+    }
+
+    fn role_session(role: &str, session: &str) -> Value {
+        json!({
+            "type": "AssumedRole",
+            "principalId": format!("AROAEXAMPLE:{session}"),
+            "arn": format!("arn:aws:sts::111122223333:assumed-role/{role}/{session}"),
+            "accountId": "111122223333",
+            "accessKeyId": "ASIAEXAMPLE",
+            "sessionContext": { "sessionIssuer": {
+                "type": "Role",
+                "principalId": "AROAEXAMPLE",
+                "arn": format!("arn:aws:iam::111122223333:role/{role}"),
+                "accountId": "111122223333",
+                "userName": role
+            } }
+        })
+    }
+
+    #[test]
+    fn allowlists_match_the_role_or_the_user_never_the_session_name() {
+        let config = Config::from_toml(
+            "[detections]\nallow_principals = [\"*ml-platform-admin*\", \"arn:aws:iam::111122223333:user/ci-deployer\"]\n",
+            "watchpost.toml",
+        )
+        .unwrap();
+        let allowed = |identity: Value| call(&deleted_by(identity), &config).suppressed;
+        // Whoever assumes a role chooses the session's name: naming it after an allowlisted
+        // role must not pass the allowlist.
+        assert_eq!(
+            allowed(role_session("dev-sandbox", "ml-platform-admin")),
+            None
+        );
+        assert!(allowed(role_session("ml-platform-admin", "bob")).is_some());
+        let user = |name: &str| {
+            json!({
+                "type": "IAMUser",
+                "principalId": "AIDAEXAMPLE",
+                "arn": format!("arn:aws:iam::111122223333:user/{name}"),
+                "accountId": "111122223333",
+                "accessKeyId": "AKIAEXAMPLE",
+                "userName": name
+            })
+        };
+        assert!(allowed(user("ci-deployer")).is_some());
+        assert_eq!(allowed(user("ci-deployer-2")), None);
+        // A federated user's name is the caller's choice too: the IAM user behind it counts.
+        let federated = json!({
+            "type": "FederatedUser",
+            "arn": "arn:aws:sts::111122223333:federated-user/ml-platform-admin",
+            "accountId": "111122223333",
+            "sessionContext": { "sessionIssuer": {
+                "type": "IAMUser",
+                "arn": "arn:aws:iam::111122223333:user/intern",
+                "userName": "intern"
+            } }
+        });
+        assert_eq!(allowed(federated), None);
+        // A session whose record names no issuer cannot be told apart: not allowlisted.
+        let mut bare = role_session("ml-platform-admin", "bob");
+        bare.as_object_mut().unwrap().remove("sessionContext");
+        assert_eq!(allowed(bare), None);
     }
 
     #[test]

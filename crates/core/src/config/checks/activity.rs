@@ -20,6 +20,33 @@ pub(super) fn detections_and_usage(config: &Config, src: &Source<'_>) -> Checked
             &err.hint,
         );
     }
+    let principals = config
+        .detections
+        .allow_principals
+        .iter()
+        .enumerate()
+        .map(|(j, p)| (format!("detections.allow_principals[{j}]"), p))
+        .chain(
+            config
+                .detections
+                .rules
+                .iter()
+                .enumerate()
+                .flat_map(|(i, r)| {
+                    r.allow_principals.iter().enumerate().map(move |(j, p)| {
+                        (format!("detections.rules[{i}].allow_principals[{j}]"), p)
+                    })
+                }),
+        );
+    for (key, pattern) in principals {
+        if detections::is_session_arn(pattern.as_str()) {
+            return src.fail(
+                &key,
+                format!("`{}` names a role session, whose name its caller chooses", pattern.as_str()),
+                "allowlists match the caller's IAM user or role (the session's issuer), never a session: write the role's ARN, e.g. arn:aws:iam::123456789012:role/ml-platform-admin",
+            );
+        }
+    }
     let accounts = config
         .detections
         .allow_accounts

@@ -236,9 +236,15 @@ fn load_config(path: Option<&std::path::Path>) -> Result<Config, Failure> {
     }
 }
 
-/// A config to deploy: [`Config::load_deployable`]'s checks on top of [`Config::load`]'s.
+/// A config to deploy: [`Config::load_deployable`]'s checks on top of [`Config::load`]'s, and
+/// its warnings on stderr.
 fn deployable_config(path: &std::path::Path) -> Result<Config, Failure> {
-    Config::load_deployable(path).map_err(|err| Failure::Usage(err.to_string()))
+    let config = Config::load_deployable(path).map_err(|err| Failure::Usage(err.to_string()))?;
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    for warning in config.warnings(&path.display().to_string(), &text) {
+        eprintln!("{warning}");
+    }
+    Ok(config)
 }
 
 fn validate(path: &std::path::Path, quiet: bool) -> Result<(), Failure> {

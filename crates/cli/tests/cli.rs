@@ -300,3 +300,31 @@ fn validate_and_plan_refuse_alarms_that_reach_nobody() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn validate_warns_about_a_principal_pattern_that_any_role_could_match_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("watchpost.toml");
+    std::fs::write(
+        &config,
+        "[alarms]\nenabled = false\n\n[detections]\nallow_principals = [\"*ml-platform-admin*\"]\n",
+    )
+    .unwrap();
+    let out = watchpost(
+        &["validate", "--quiet", "--config", config.to_str().unwrap()],
+        None,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.starts_with("warning: "), "{stderr}");
+    assert!(stderr.contains("watchpost.toml:5"), "{stderr}");
+    // A pattern naming a role session is an error.
+    std::fs::write(
+        &config,
+        "[alarms]\nenabled = false\n\n[detections]\nallow_principals = [\"arn:aws:sts::111122223333:assumed-role/admin/*\"]\n",
+    )
+    .unwrap();
+    let out = watchpost(&["validate", "--config", config.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("role session"));
+}

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use activity::{Detections, FailedCalls, Usage};
-pub use checks::check_operations_reach_someone;
+pub use checks::{ConfigWarning, check_operations_reach_someone};
 pub use environment::enricher_environment_bound;
 pub use error::{ConfigError, Snippet};
 pub use values::{Cidr, Duration, Pattern};
@@ -573,6 +573,12 @@ impl Config {
         let text = std::fs::read_to_string(path).unwrap_or_default();
         checks::check_operations_reach_someone(&config, &path.display().to_string(), &text)?;
         Ok(config)
+    }
+
+    /// What the config read from `text` (named `file`) says but probably does not mean:
+    /// `validate`, `plan` and `apply` show these and go on.
+    pub fn warnings(&self, file: &str, text: &str) -> Vec<ConfigWarning> {
+        checks::warnings(self, file, text)
     }
 
     /// The route with this name.

@@ -276,3 +276,19 @@ fn unknown_usage_metrics_are_errors_with_did_you_mean() {
             .unwrap_or_else(|err| panic!("{metric}: {err}"));
     }
 }
+
+#[test]
+fn a_principal_pattern_with_a_leading_wildcard_is_warned_about() {
+    let text = "[detections]\nallow_principals = [\"arn:aws:iam::111122223333:role/ops\", \"*ml-platform-admin*\"]\n";
+    let config = Config::from_toml(text, "w.toml").unwrap();
+    let warnings = config.warnings("w.toml", text);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let shown = warnings[0].to_string();
+    assert!(shown.starts_with("warning: w.toml:2:"), "{shown}");
+    assert!(
+        shown.contains("`detections.allow_principals[1]`"),
+        "{shown}"
+    );
+    assert!(shown.contains("never a session's name"), "{shown}");
+    assert!(Config::default().warnings("w.toml", "").is_empty());
+}

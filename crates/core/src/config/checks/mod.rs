@@ -19,8 +19,10 @@ mod guardduty;
 mod metrics;
 mod routes;
 mod suppress;
+mod warnings;
 
 pub use alarms::check_operations_reach_someone;
+pub use warnings::ConfigWarning;
 
 use super::error::did_you_mean;
 use super::locate::Target;
@@ -51,6 +53,11 @@ pub(super) fn check(config: &Config, file: &str, text: &str) -> Checked {
 
     activity::detections_and_usage(config, &src)?;
     routes::distinct_targets(config, &src)
+}
+
+/// What `config` (read from `text`) says but probably does not mean: warnings, not errors.
+pub(super) fn warnings(config: &Config, file: &str, text: &str) -> Vec<ConfigWarning> {
+    warnings::warnings(config, &Source { file, text })
 }
 
 /// The file being checked, for locating what fails.

@@ -652,6 +652,32 @@ fn a_long_term_key_and_a_scripted_user_agent_each_raise_a_band() {
     assert!(!text.contains("GuardDuty finding:"), "{text}");
 }
 
+/// URLs and domains a caller put in its user agent, its session's name, a request parameter
+/// and the error message reach every text alert (email, SMS, pager) defanged, as they reach
+/// chat: none is a live link, and the subject carries none either.
+#[test]
+fn no_string_of_a_call_is_a_live_link_in_a_text_alert() {
+    let records = activity_records("cloudtrail-urls-in-call.json", &snapshot_activity_config());
+    let alerts = records[0].alerts.as_ref().expect("an alert");
+    for alert in alerts.iter().filter(|a| a.format == Format::Text) {
+        for shown in [&alert.subject, &alert.message] {
+            assert!(!shown.contains("https://evil"), "{shown}");
+            assert!(!shown.contains("evil-c2.example.net"), "{shown}");
+        }
+        let text = &alert.message;
+        assert!(
+            text.contains("curl/8.4.0 hxxps://evil-c2[.]example[.]net/beacon"),
+            "{text}"
+        );
+        assert!(
+            text.contains("guardrailIdentifier = hxxps://evil-c2[.]example[.]net/gr"),
+            "{text}"
+        );
+        assert!(text.contains("docs[.]evil-c2[.]example[.]net"), "{text}");
+        assert!(text.contains("alice@evil-c2[.]example[.]net"), "{text}");
+    }
+}
+
 #[test]
 fn suppression_rules_apply_to_detections_as_to_findings() {
     let config = Config::from_toml(

@@ -9,6 +9,7 @@ use watchpost_core::config::ChatClient;
 use watchpost_core::config::Format;
 use watchpost_core::event::{parse_event, parse_event_value};
 use watchpost_core::finding::{Origin, ParsedEvent, SourcedFinding, deserialize_finding};
+use watchpost_core::links::Links;
 use watchpost_core::pipeline::evaluate;
 use watchpost_core::render::chat::{LINK_MAX_CHARS, check_custom_notification};
 use watchpost_core::render::markdown::Markdown;
@@ -343,7 +344,7 @@ proptest! {
         prop_assert_eq!(alerts.len(), 4);
         let backslashes_given = s.all().iter().map(|t| t.matches('\\').count()).sum::<usize>();
         let links = evaluation.links();
-        assert_alerts_are_safe(&alerts, backslashes_given, &[], |md| {
+        assert_alerts_are_safe(&alerts, backslashes_given, &[], &links, |md| {
             // Console links too long to carry are left out (`LINK_MAX_CHARS`).
             [
                 (&links.guardduty, "GuardDuty"),
@@ -485,6 +486,7 @@ fn assert_alerts_are_safe(
     alerts: &[watchpost_core::render::RenderedAlert],
     backslashes_given: usize,
     labels: &[&str],
+    links: &Links,
     card_links: impl Fn(&Markdown) -> Vec<String>,
 ) -> Result<(), TestCaseError> {
     for alert in alerts {
@@ -496,6 +498,13 @@ fn assert_alerts_are_safe(
         prop_assert!(
             subject.chars().all(|c| c == ' ' || c.is_ascii_graphic()),
             "subject not printable ASCII: {subject:?}"
+        );
+        // Mail clients and pagers link URLs and domains in subjects too.
+        prop_assert_eq!(
+            linkable(subject),
+            None,
+            "linkable text in subject {:?}",
+            subject
         );
         prop_assert!(
             alert.message.len() <= MESSAGE_MAX_BYTES,
@@ -517,6 +526,18 @@ fn assert_alerts_are_safe(
                 prop_assert!(
                     !alert.message.chars().any(|c| c.is_control() && c != '\n'),
                     "control character in text message"
+                );
+                // Mail clients, SMS gateways and pagers link URLs and domain names: the only
+                // live ones are the console links Watchpost builds.
+                let mut rest = alert.message.clone();
+                for url in watchpost_urls(links) {
+                    rest = rest.replace(&url, " ");
+                }
+                prop_assert_eq!(
+                    linkable(&rest),
+                    None,
+                    "linkable text in the text message {:?}",
+                    alert.message.chars().take(4_000).collect::<String>()
                 );
             }
             Format::Json => {
@@ -568,6 +589,20 @@ fn assert_alerts_are_safe(
         }
     }
     Ok(())
+}
+
+/// Every URL Watchpost builds for an alert: the only links its text may carry.
+fn watchpost_urls(links: &Links) -> Vec<String> {
+    let mut urls: Vec<String> = [&links.guardduty, &links.detective_finding]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    urls.extend(links.console.iter().map(|l| l.url.clone()));
+    urls.extend(links.detective_entities.iter().map(|l| l.url.clone()));
+    // Longest first, so that no URL is cut by removing one it starts with.
+    urls.sort_by_key(|u| std::cmp::Reverse(u.len()));
+    urls
 }
 
 /// Chat markdown as its client reads it carries no markup, link or mention from a finding: only
@@ -1038,7 +1073,8 @@ proptest! {
         let alerts = evaluation.render(&config, &Enrichment::default());
         prop_assert_eq!(alerts.len(), 4);
         let backslashes_given = call.backslashes();
-        assert_alerts_are_safe(&alerts, backslashes_given, CLOUDTRAIL_LABELS, |md| {
+        let all_links = evaluation.links();
+        assert_alerts_are_safe(&alerts, backslashes_given, CLOUDTRAIL_LABELS, &all_links, |md| {
             // The card's links, as the chat renderer picks them.
             let carried = |url: &str| {
                 url.chars().count() <= LINK_MAX_CHARS
@@ -1066,5 +1102,237 @@ proptest! {
             );
             shown
         })?;
+    }
+}
+
+/// Security Hub's copy of a GuardDuty finding (ASFF, `Security Hub Findings - Imported`)
+/// carrying the strings: its title, description, type, resource and the `ProductFields` the
+/// reader rebuilds GuardDuty's `service` block from.
+fn asff_event(s: &Strings, severity: f64, count: i64) -> Value {
+    let label = watchpost_core::SeverityLabel::from_score(severity.clamp(0.0, 10.0));
+    let arn = format!(
+        "arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/{}",
+        s.id
+    );
+    let prefix = "aws/guardduty/service/action/awsApiCallAction/";
+    json!({
+        "version": "0",
+        "id": "4f5a6b7c-8d9e-4f0a-b1c2-3d4e5f6a7b8c",
+        "detail-type": "Security Hub Findings - Imported",
+        "source": "aws.securityhub",
+        "account": "111122223333",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": { "findings": [{
+            "SchemaVersion": "2018-10-08",
+            "Id": arn,
+            "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/guardduty",
+            "ProductName": "GuardDuty",
+            "Region": s.region,
+            "AwsAccountId": "111122223333",
+            "Types": [format!("TTPs/Impact/{}", s.finding_type)],
+            "CreatedAt": "2026-03-02T08:14:09.512Z",
+            "UpdatedAt": "2026-03-02T08:14:09.512Z",
+            "Severity": { "Product": severity, "Label": label.as_str(), "Normalized": 80 },
+            "Title": s.title,
+            "Description": s.description,
+            "ProductFields": {
+                "aws/guardduty/service/serviceName": "guardduty",
+                "aws/guardduty/service/count": count.to_string(),
+                "aws/guardduty/service/action/actionType": "AWS_API_CALL",
+                format!("{prefix}api"): s.api,
+                format!("{prefix}serviceName"): s.service,
+                format!("{prefix}userAgent"): s.user_agent,
+                format!("{prefix}remoteIpDetails/ipAddressV4"): "198.51.100.23",
+                format!("{prefix}remoteIpDetails/organization/asnOrg"): s.asn_org,
+                format!("{prefix}remoteIpDetails/country/countryName"): s.country,
+                "aws/guardduty/service/action/dnsRequestAction/domain": s.domain,
+            },
+            "Resources": [{
+                "Type": "AwsEc2Instance",
+                "Id": format!("arn:aws:ec2:us-east-1:111122223333:instance/{}", s.instance_id),
+                "Region": "us-east-1",
+                "Tags": { s.tag_key.clone(): s.tag_value, "ai-workflow": s.tag_value },
+                "Details": { "AwsEc2Instance": { "Type": s.instance_type } },
+            }],
+            "RecordState": "ACTIVE",
+        }]},
+    })
+}
+
+/// A state change of one of the stack's usage alarms whose name, model, reason and description
+/// are the strings (an alarm named like Watchpost's can be made by anyone allowed to create one).
+fn usage_alarm_event(s: &Strings, value: &str, datapoint: f64) -> Value {
+    let name = format!("watchpost-usage-bedrock-InputTokenCount-{}", s.model);
+    let reason_data = json!({
+        "version": "1.0",
+        "queryDate": "2026-11-20T04:05:00.000+0000",
+        "startDate": "2026-11-20T03:55:00.000+0000",
+        "period": 300,
+        "recentDatapoints": [datapoint, datapoint],
+        "recentUpperThresholds": [1000.0, 1000.0],
+        "recentLowerThresholds": [0.0, 0.0],
+    });
+    json!({
+        "version": "0",
+        "id": "b9a9b0a5-0b7d-4e9e-8f8e-2f3a4b5c6d7e",
+        "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch",
+        "account": "111122223333",
+        "time": "2026-11-20T04:05:00Z",
+        "region": "us-east-1",
+        "resources": [format!("arn:aws:cloudwatch:us-east-1:111122223333:alarm:{name}")],
+        "detail": {
+            "alarmName": name,
+            "state": {
+                "value": value,
+                "reason": s.description,
+                "reasonData": reason_data.to_string(),
+                "timestamp": "2026-11-20T04:05:00.000+0000",
+            },
+            // OK after ALARM is the "resolved" follow-up.
+            "previousState": {
+                "value": if value == "OK" { "ALARM" } else { "OK" },
+                "reason": s.title,
+                "reasonData": reason_data.to_string(),
+                "timestamp": "2026-11-20T01:00:00.000+0000",
+            },
+            "configuration": {
+                "description": s.title,
+                "metrics": [
+                    { "id": "usage", "metricStat": {
+                        "metric": { "namespace": "AWS/Bedrock", "name": "InputTokenCount", "dimensions": { "ModelId": s.model } },
+                        "period": 300,
+                        "stat": "Sum",
+                    }, "returnData": true },
+                    { "id": "band", "expression": "ANOMALY_DETECTION_BAND(usage, 3)", "label": s.tag_value, "returnData": true },
+                ],
+            },
+        },
+    })
+}
+
+/// The config with a price for every model, so that usage alerts show an estimate.
+fn all_formats_config_with_prices() -> Config {
+    let mut config = all_formats_config();
+    config.usage.prices =
+        vec![toml::from_str("model = \"*\"\ninput_per_1k_tokens = 0.003\n").expect("a price")];
+    config
+}
+
+/// Parses `event` with `config`, evaluates every finding it makes and renders the alerts, then
+/// checks every invariant every alert keeps (the same as for GuardDuty's own findings).
+fn assert_source_alerts_are_safe(
+    event: Value,
+    config: &Config,
+    backslashes_given: usize,
+    labels: &[&str],
+) -> Result<usize, TestCaseError> {
+    let ParsedEvent::Findings { findings, .. } =
+        watchpost_core::event::parse_event_with(event, config)
+    else {
+        return Ok(0);
+    };
+    let mut rendered = 0;
+    for sourced in findings {
+        let evaluation = evaluate(sourced, config, None, 0);
+        if !evaluation.is_alert() {
+            continue;
+        }
+        let alerts = evaluation.render(config, &Enrichment::default());
+        rendered += alerts.len();
+        let links = evaluation.links();
+        let observed = evaluation.observation.is_some();
+        assert_alerts_are_safe(&alerts, backslashes_given, labels, &links, |md| {
+            card_links(md, &links, observed)
+        })?;
+    }
+    Ok(rendered)
+}
+
+/// The links a chat card always carries, as the chat renderer picks them: the finding's
+/// GuardDuty and Detective links, and for the findings Watchpost made itself the consoles and
+/// profiles too (a GuardDuty finding's profiles may be left out of a long card).
+fn card_links(md: &Markdown, links: &Links, observed: bool) -> Vec<String> {
+    let carried = |url: &str| {
+        url.chars().count() <= LINK_MAX_CHARS
+            && !url.contains(|c: char| c.is_whitespace() || "<>|()[]".contains(c))
+    };
+    let mut shown: Vec<String> = [
+        (&links.guardduty, "GuardDuty"),
+        (&links.detective_finding, "Detective"),
+    ]
+    .into_iter()
+    .filter_map(|(url, label)| url.as_deref().map(|url| (url, label)))
+    .filter(|(url, _)| url.chars().count() <= LINK_MAX_CHARS)
+    .map(|(url, label)| md.link(url, label))
+    .collect();
+    if !observed {
+        return shown;
+    }
+    shown.extend(
+        links
+            .console
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| carried(&l.url))
+            .map(|(i, l)| md.link(&l.url, if i == 0 { "Console" } else { "Console 2" })),
+    );
+    shown.extend(
+        links
+            .detective_entities
+            .iter()
+            .filter(|l| carried(&l.url))
+            .map(|l| md.link(&l.url, "Detective profile")),
+    );
+    shown
+}
+
+/// The bold labels of a usage alarm's facts (`UsageChange::facts`).
+const USAGE_LABELS: &[&str] = &[
+    "Alarm",
+    "Metric",
+    "Model",
+    "Endpoint",
+    "Observed",
+    "Observed when it alarmed",
+    "Outside the band for",
+    "In alarm for",
+    "Estimated cost",
+    "CloudWatch says",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: CASES, max_shrink_iters: 256, ..ProptestConfig::default() })]
+
+    /// Security Hub's copy of a GuardDuty finding keeps every invariant GuardDuty's own does,
+    /// whatever its strings, severity and count: nothing in it is live in any format.
+    #[test]
+    fn security_hub_alerts_are_safe_whatever_the_copy_says(
+        s in strings(),
+        severity in 0.0..=10.0f64,
+        count in 1i64..1_000,
+    ) {
+        let config = all_formats_config();
+        let backslashes = s.all().iter().map(|t| t.matches('\\').count()).sum::<usize>();
+        let rendered = assert_source_alerts_are_safe(asff_event(&s, severity, count), &config, backslashes, &[])?;
+        // Every copy alerts on the four routes: the invariants were checked on something.
+        prop_assert_eq!(rendered, 4);
+    }
+
+    /// A usage alarm's state change keeps every invariant too, whatever the alarm's name,
+    /// model, reason and labels say (anyone allowed to create an alarm names it).
+    #[test]
+    fn usage_alarm_alerts_are_safe_whatever_the_alarm_says(
+        s in strings(),
+        value in prop::sample::select(&["ALARM", "OK"][..]),
+        datapoint in 0.0..1.0e7f64,
+    ) {
+        let config = all_formats_config_with_prices();
+        let event = usage_alarm_event(&s, value, datapoint);
+        let backslashes = event.to_string().matches('\\').count();
+        let rendered = assert_source_alerts_are_safe(event, &config, backslashes, USAGE_LABELS)?;
+        // The alarm and its resolved follow-up both alert on the four routes.
+        prop_assert_eq!(rendered, 4);
     }
 }

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::{AlertInput, cut_to_bytes, next_steps};
-use crate::text::{Shown, clip};
+use crate::text::Shown;
 
 /// A finding's string, bounded, stripped of controls and defanged.
 fn shown(text: &str, max_chars: usize) -> Shown<'_> {
@@ -45,8 +45,10 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     );
     if let Some(observation) = input.observation {
         let _ = writeln!(w, "\nWhat Watchpost saw");
+        // The facts quote the call or the alarm (user agent, request parameters, error
+        // message, session names, alarm names): defanged like every other string.
         for (label, value) in observation.facts() {
-            let _ = writeln!(w, "  {label}: {}", clip(&value, 600));
+            let _ = writeln!(w, "  {label}: {}", shown(&value, 600));
         }
     }
 
@@ -161,7 +163,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         let _ = writeln!(w, "  - {step}");
     }
 
-    let _ = writeln!(w, "\nDecision: {}", input.decision.reason);
+    let _ = writeln!(w, "\nDecision: {}", shown(&input.decision.reason, 600));
     let _ = writeln!(w, "Finding: {}", shown(&f.arn, 300));
 
     if out.len() <= budget {

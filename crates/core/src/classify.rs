@@ -166,15 +166,21 @@ pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
 
 /// Classifies a finding Watchpost made itself: the component is the detection's (model
 /// invocation for usage alarms); the evidence says which detection, then what the
-/// classification selectors found besides.
+/// classification selectors found besides. A detection with no component (calls about
+/// Watchpost's own pipeline) leaves the finding to the selectors alone, like any finding.
 pub fn classify_observed(
     observation: &Observation,
     finding: &Finding,
     selectors: &Selectors,
 ) -> Classification {
+    if let Observation::ApiCall(call) = observation
+        && call.component.is_none()
+    {
+        return classify(finding, selectors);
+    }
     let (component, why) = match observation {
         Observation::ApiCall(call) => (
-            call.component,
+            call.component.unwrap_or(Component::MlControlPlane),
             format!(
                 "detection {} on CloudTrail {}",
                 call.detection,

@@ -35,6 +35,15 @@ pub struct Detections {
     pub failed_calls: FailedCalls,
     /// Overrides of the default detections (same `id`) and new ones.
     pub rules: Vec<DetectionRule>,
+    /// The IAM users and roles (exact ARNs) that deploy this stack: the changes `apply` makes
+    /// to the stack's own resources (the enricher's code and configuration, its topics'
+    /// policies and subscriptions, its rules' targets, its key's policy) do not alert when they
+    /// make them. Deleting or disabling a resource alerts whoever does it.
+    pub deployers: Vec<String>,
+    /// Turn on the reconnaissance detections (read-only calls from long-term keys, such as
+    /// `GetFoundationModelAvailability`): their rule sees read-only management events, which
+    /// costs one invocation per matching call.
+    pub reconnaissance: bool,
 }
 
 /// What a failed call (CloudTrail `errorCode`) becomes.
@@ -161,6 +170,8 @@ impl Default for Detections {
                 .collect(),
             failed_calls: FailedCalls::Lower,
             rules: Vec::new(),
+            deployers: Vec::new(),
+            reconnaissance: false,
         }
     }
 }

@@ -1,12 +1,38 @@
 //! The enricher's environment, as the deployment sets it for a config: one
 //! `WATCHPOST_TOPIC_<ROUTE>` per route with the topic's ARN, `WATCHPOST_GRAPH_ARN`,
-//! `WATCHPOST_STATE_TABLE` (names from `watchpost_contract::env`), and the most bytes they can
-//! take, which Lambda limits. The deployment checks its own environment against
-//! [`enricher_environment_bound`] in its tests.
+//! `WATCHPOST_STATE_TABLE`, `WATCHPOST_KEY_ARNS` (names from `watchpost_contract::env`), and the
+//! most bytes they can take, which Lambda limits. The deployment checks its own environment
+//! against [`enricher_environment_bound`] in its tests. What of it the core reads itself (the
+//! stack's keys, for the detections about them) is [`Deployed`].
 
-use watchpost_contract::env::{GRAPH_ENV, TABLE_ENV, TOPIC_ENV_PREFIX};
+use watchpost_contract::env::{GRAPH_ENV, KEYS_ENV, TABLE_ENV, TOPIC_ENV_PREFIX};
 
 use super::Config;
+
+/// What only the deployment knows of the stack, never written in the config file: the
+/// enricher reads it from its environment (and `watchpost replay` from its own, so that a
+/// replay can decide as the deployed enricher does).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deployed {
+    /// The stack's KMS keys in this region (`WATCHPOST_KEY_ARNS`, comma-separated).
+    pub key_arns: Vec<String>,
+}
+
+impl Deployed {
+    /// Reads it from an environment (`env` looks a variable up); what is unset is empty.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Deployed {
+        let key_arns = env(KEYS_ENV)
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Deployed { key_arns }
+    }
+}
 
 /// `ap-southeast-5`: the longest region code in use, for stacks that name no region.
 const LONGEST_REGION: usize = 14;
@@ -86,4 +112,26 @@ pub(super) fn base_bytes(config: &Config) -> usize {
         0
     };
     graph + TABLE_ENV.len() + config.enricher.state_table.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stacks_keys_are_read_from_a_comma_separated_list() {
+        let env = |name: &str| {
+            (name == "WATCHPOST_KEY_ARNS").then(|| {
+                " arn:aws:kms:us-east-1:111122223333:key/a, arn:aws:kms:us-east-1:111122223333:key/b ,".to_owned()
+            })
+        };
+        assert_eq!(
+            Deployed::from_env(&env).key_arns,
+            [
+                "arn:aws:kms:us-east-1:111122223333:key/a",
+                "arn:aws:kms:us-east-1:111122223333:key/b"
+            ]
+        );
+        assert!(Deployed::from_env(&|_| None).key_arns.is_empty());
+    }
 }

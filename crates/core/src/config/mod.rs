@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use activity::{Detections, FailedCalls, Usage};
 pub use checks::{ConfigWarning, check_operations_reach_someone};
-pub use environment::enricher_environment_bound;
+pub use environment::{Deployed, enricher_environment_bound};
 pub use error::{ConfigError, Snippet};
 pub use values::{Cidr, Duration, Pattern};
 
@@ -44,6 +44,9 @@ pub struct Config {
     pub alarms: Alarms,
     pub detections: Detections,
     pub usage: Usage,
+    /// What only the deployment knows (the stack's keys): not a key of the file.
+    #[serde(skip)]
+    pub deployed: Deployed,
 }
 
 /// `[watchpost]`: what the stack is called and where it runs.
@@ -392,6 +395,7 @@ impl Config {
             alarms: Alarms::default(),
             detections: Detections::default(),
             usage: Usage::default(),
+            deployed: Deployed::default(),
         }
     }
 }

@@ -145,10 +145,37 @@ pub fn parse(event: &Value, config: &Config) -> ParsedEvent {
         service_of(&record.event_source),
         clip(&record.event_name, 80)
     );
-    let Some(detection) = detections.iter().find(|d| {
-        d.event_source == record.event_source && d.event_names.contains(&record.event_name)
-    }) else {
+    let named: Vec<&Detection> = detections
+        .iter()
+        .filter(|d| {
+            d.event_source == record.event_source && d.event_names.contains(&record.event_name)
+        })
+        .collect();
+    if named.is_empty() {
         return ParsedEvent::Ignored(format!("no detection covers CloudTrail {call}"));
+    }
+    // The first detection of the call whose conditions all hold: detections with conditions
+    // come before the ones without, so `UpdateGuardrail` that removes filters is
+    // `guardrail-weakened` before it is `guardrail-updated`.
+    let detail = event.get("detail").unwrap_or(&Value::Null);
+    let Some(detection) = named
+        .iter()
+        .copied()
+        .find(|d| d.conditions.iter().all(|c| c.holds(detail, config)))
+    else {
+        let unmet: Vec<String> = named
+            .iter()
+            .filter_map(|d| {
+                d.conditions
+                    .iter()
+                    .find(|c| !c.holds(detail, config))
+                    .map(|c| format!("{}: {}", d.id, c.describe()))
+            })
+            .collect();
+        return ParsedEvent::Ignored(format!(
+            "CloudTrail {call}: no detection's conditions hold (it would need {})",
+            unmet.join("; or ")
+        ));
     };
     let parameters = record.request_parameters.as_ref();
     let mut accelerated = Vec::new();

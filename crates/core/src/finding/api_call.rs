@@ -20,8 +20,9 @@ pub(crate) const LONG_TERM_KEY_PREFIX: &str = "AKIA";
 pub struct ApiCall {
     pub detection: String,
     pub rationale: String,
+    /// The detection's component; `None` for calls about Watchpost's own pipeline.
     #[serde(skip)]
-    pub component: Component,
+    pub component: Option<Component>,
     pub event_id: String,
     pub event_source: String,
     pub event_name: String,

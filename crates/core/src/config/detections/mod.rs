@@ -4,13 +4,41 @@
 //! resolves its rules (a rule that cannot be used is an error there), and the CloudTrail reader
 //! ([`crate::event`]) runs the resolved set.
 
+mod condition;
 mod defaults;
 
+pub use condition::{Condition, Literal, StackResource, values_at};
 pub use defaults::DEFAULTS;
 
 use super::activity::{DetectionRule, Detections};
 use super::values::{Cidr, Pattern};
 use crate::component::Component;
+
+/// What a detection watches, which decides the EventBridge rule that brings its calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Calls that change AI services: the rule `<stack>-cloudtrail`, to the enricher.
+    Ai,
+    /// Calls that blind Watchpost or its sources (GuardDuty, Security Hub, CloudTrail) or
+    /// change the stack's own resources: `<stack>-cloudtrail` to the enricher, and beside it
+    /// the operations rule, straight to the operations topic, so that the news does not depend
+    /// on the part that was switched off.
+    Pipeline,
+    /// Read-only calls: EventBridge matches them only for a rule in the state
+    /// `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`, which costs an invocation per call the
+    /// pattern lets through, so they are off unless `[detections] reconnaissance = true`.
+    Reconnaissance,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Ai => "ai",
+            Kind::Pipeline => "pipeline",
+            Kind::Reconnaissance => "reconnaissance",
+        }
+    }
+}
 
 /// One detection, with every setting filled in.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,8 +47,14 @@ pub struct Detection {
     pub event_source: String,
     pub event_names: Vec<String>,
     pub severity: f64,
-    pub component: Component,
+    /// `None` for calls about Watchpost's own pipeline, which touch no AI component.
+    pub component: Option<Component>,
     pub rationale: String,
+    /// What must hold of the record beyond its event name (all of them).
+    pub conditions: &'static [Condition],
+    pub kind: Kind,
+    /// Who found that these calls matter: public research, detection rules, AWS's guides.
+    pub sources: &'static [&'static str],
     /// One of these request parameters must name an accelerated instance type (when any).
     pub accelerated_instance_parameters: Vec<String>,
     /// Request parameters shown in the alert.
@@ -28,6 +62,9 @@ pub struct Detection {
     pub allow_principals: Vec<Pattern>,
     pub allow_cidrs: Vec<Cidr>,
     pub allow_accounts: Vec<String>,
+    /// The deployers (`[detections] deployers`) whose calls this detection leaves to them:
+    /// the changes `apply` makes itself (the enricher's code, the topics' policies).
+    pub deployers: Vec<String>,
 }
 
 /// A default detection, as written in [`DEFAULTS`].
@@ -36,8 +73,15 @@ pub struct DefaultDetection {
     pub event_source: &'static str,
     pub event_names: &'static [&'static str],
     pub severity: f64,
-    pub component: Component,
+    pub component: Option<Component>,
     pub rationale: &'static str,
+    pub conditions: &'static [Condition],
+    pub kind: Kind,
+    /// Whether it is on when the config says nothing about it.
+    pub enabled: bool,
+    /// Whether the deployers' calls are theirs to make (see [`Detection::deployers`]).
+    pub deployers: bool,
+    pub sources: &'static [&'static str],
     pub accelerated_instance_parameters: &'static [&'static str],
     pub parameters: &'static [&'static str],
 }
@@ -55,12 +99,21 @@ impl DefaultDetection {
             severity: self.severity,
             component: self.component,
             rationale: self.rationale.to_owned(),
+            conditions: self.conditions,
+            kind: self.kind,
+            sources: self.sources,
             accelerated_instance_parameters: strings(self.accelerated_instance_parameters),
             parameters: strings(self.parameters),
             allow_principals: Vec::new(),
             allow_cidrs: Vec::new(),
             allow_accounts: Vec::new(),
+            deployers: Vec::new(),
         }
+    }
+
+    /// Whether it is on for `config` before any rule names it.
+    fn on_by_default(&self, config: &Detections) -> bool {
+        self.enabled || (self.kind == Kind::Reconnaissance && config.reconnaissance)
     }
 }
 
@@ -76,8 +129,16 @@ pub struct RuleError {
 /// The detections in force: the defaults, each overridden by the rule with its id, then the
 /// new rules; disabled ones left out. The `[detections]` allowlists apply to every one.
 pub fn resolve(config: &Detections) -> Result<Vec<Detection>, RuleError> {
-    let mut detections: Vec<(Detection, bool)> =
-        DEFAULTS.iter().map(|d| (d.detection(), true)).collect();
+    let mut detections: Vec<(Detection, bool)> = DEFAULTS
+        .iter()
+        .map(|d| {
+            let mut detection = d.detection();
+            if d.deployers {
+                detection.deployers = config.deployers.clone();
+            }
+            (detection, d.on_by_default(config))
+        })
+        .collect();
     for (index, rule) in config.rules.iter().enumerate() {
         let existing = detections.iter().position(|(d, _)| d.id == rule.id);
         let slot = match existing {
@@ -131,13 +192,17 @@ fn new_detection(index: usize, rule: &DetectionRule) -> Result<Detection, RuleEr
             .clone()
             .ok_or_else(|| missing("event_names"))?,
         severity: rule.severity.ok_or_else(|| missing("severity"))?,
-        component: rule.component.unwrap_or(Component::MlControlPlane),
+        component: Some(rule.component.unwrap_or(Component::MlControlPlane)),
         rationale: rule.rationale.clone().ok_or_else(|| missing("rationale"))?,
+        conditions: &[],
+        kind: Kind::Ai,
+        sources: &[],
         accelerated_instance_parameters: Vec::new(),
         parameters: Vec::new(),
         allow_principals: Vec::new(),
         allow_cidrs: Vec::new(),
         allow_accounts: Vec::new(),
+        deployers: Vec::new(),
     })
 }
 
@@ -185,7 +250,7 @@ fn apply(index: usize, rule: &DetectionRule, d: &mut Detection) -> Result<(), Ru
         d.severity = score;
     }
     if let Some(component) = rule.component {
-        d.component = component;
+        d.component = Some(component);
     }
     if let Some(rationale) = &rule.rationale {
         d.rationale = rationale.clone();

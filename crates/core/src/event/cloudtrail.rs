@@ -47,6 +47,10 @@ pub struct Record {
     pub user_agent: Option<String>,
     #[serde(default)]
     pub request_parameters: Option<Value>,
+    /// What the service adds to its record: Bedrock writes `callWithBearerToken` here for a
+    /// call made with a Bedrock API key.
+    #[serde(default)]
+    pub additional_event_data: Option<Value>,
     #[serde(default)]
     pub error_code: Option<String>,
     #[serde(default)]
@@ -75,6 +79,18 @@ pub struct UserIdentity {
     pub user_name: Option<String>,
     #[serde(default)]
     pub session_context: Option<SessionContext>,
+}
+
+impl Record {
+    /// Whether the call was made with a Bedrock API key rather than signed credentials: Bedrock
+    /// records such a call with `additionalEventData.callWithBearerToken` (Bedrock user guide,
+    /// "API keys"); signed calls carry no such flag.
+    pub fn called_with_bearer_token(&self) -> bool {
+        self.additional_event_data
+            .as_ref()
+            .and_then(|data| data.get("callWithBearerToken"))
+            .is_some_and(|flag| flag == &Value::Bool(true) || flag == "true")
+    }
 }
 
 impl UserIdentity {
@@ -265,6 +281,11 @@ fn finding(
             clip(key, 32)
         ));
     }
+    if record.called_with_bearer_token() {
+        escalations.push(
+            "made with a Bedrock API key (a bearer token, not signed AWS credentials)".to_owned(),
+        );
+    }
     let agent = record.user_agent.as_deref().unwrap_or("").trim();
     if agent.is_empty() {
         escalations.push("no user agent".to_owned());
@@ -400,6 +421,16 @@ fn finding(
 fn allowlisted(record: &Record, detection: &Detection, account: &str) -> Option<String> {
     let identity = &record.user_identity;
     let names = record.user_identity.caller();
+    // The changes `apply` makes to the stack's own resources are the deployers' to make.
+    if let Some(arn) = names[0]
+        && detection.deployers.iter().any(|d| d == arn)
+    {
+        return Some(format!(
+            "deployer {} (detections.deployers) made the change, as apply does, for detection {}",
+            clip(arn, 200),
+            detection.id
+        ));
+    }
     for pattern in &detection.allow_principals {
         if let Some(name) = names
             .iter()
@@ -568,6 +599,22 @@ mod tests {
         }
         let call = call(&guardrail_deleted("aws-cli/2.15.30"), &config);
         assert!(call.escalations.is_empty(), "{:?}", call.escalations);
+    }
+
+    #[test]
+    fn a_call_made_with_a_bedrock_api_key_is_raised_a_band() {
+        let config = Config::default();
+        let mut event = guardrail_deleted("aws-cli/2.15.30");
+        let signed = call(&event, &config);
+        assert!(signed.escalations.is_empty(), "{:?}", signed.escalations);
+        event["detail"]["additionalEventData"] = json!({ "callWithBearerToken": true });
+        let bearer = call(&event, &config);
+        assert_eq!(bearer.escalations.len(), 1);
+        assert!(
+            bearer.escalations[0].contains("Bedrock API key"),
+            "{:?}",
+            bearer.escalations
+        );
     }
 
     /// A guardrail deleted by `identity` (a CloudTrail `userIdentity`).

@@ -47,6 +47,15 @@ pub(super) fn detections_and_usage(config: &Config, src: &Source<'_>) -> Checked
             );
         }
     }
+    for (j, deployer) in config.detections.deployers.iter().enumerate() {
+        if !is_identity_arn(deployer) {
+            return src.fail(
+                &format!("detections.deployers[{j}]"),
+                format!("`{deployer}` is not the ARN of an IAM user or role"),
+                "name each deployer by its exact ARN, e.g. arn:aws:iam::123456789012:role/watchpost-deployer (no wildcards, no role session)",
+            );
+        }
+    }
     let accounts = config
         .detections
         .allow_accounts
@@ -158,6 +167,29 @@ pub(super) fn detections_and_usage(config: &Config, src: &Source<'_>) -> Checked
         }
     }
     Ok(())
+}
+
+/// `arn:<partition>:iam::<account>:user/<name>` or `…:role/<path>/<name>`: an identity as
+/// CloudTrail names the caller of a call (the user, or the session's issuer), exactly.
+fn is_identity_arn(text: &str) -> bool {
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts[..] else {
+        return false;
+    };
+    let name = resource
+        .strip_prefix("user/")
+        .or_else(|| resource.strip_prefix("role/"));
+    arn == "arn"
+        && partition.starts_with("aws")
+        && service == "iam"
+        && region.is_empty()
+        && is_account_id(account)
+        && name.is_some_and(|n| {
+            !n.is_empty()
+                && !n.ends_with('/')
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b))
+        })
 }
 
 /// CloudWatch alarm periods: 10, 20, 30 or a multiple of 60 seconds (PutMetricAlarm: Period).

@@ -617,6 +617,24 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_guardrail_update_is_weakened_only_when_its_record_shows_a_weaker_filter() {
+        let config = Config::default();
+        let mut event = guardrail_deleted("aws-cli/2.15.30");
+        event["detail"]["eventName"] = json!("UpdateGuardrail");
+        // CloudTrail may hide an update's policies: nothing says the guardrail got weaker.
+        event["detail"]["requestParameters"] =
+            json!({"guardrailIdentifier": "gr1", "name": "HIDDEN_DUE_TO_SECURITY_REASONS"});
+        assert_eq!(call(&event, &config).detection, "guardrail-updated");
+        event["detail"]["requestParameters"]["contentPolicyConfig"] = json!({"filtersConfig": [
+            {"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"}
+        ]});
+        assert_eq!(call(&event, &config).detection, "guardrail-updated");
+        event["detail"]["requestParameters"]["contentPolicyConfig"]["filtersConfig"][0]["inputStrength"] =
+            json!("LOW");
+        assert_eq!(call(&event, &config).detection, "guardrail-weakened");
+    }
+
     /// A guardrail deleted by `identity` (a CloudTrail `userIdentity`).
     fn deleted_by(identity: Value) -> Value {
         let mut event = guardrail_deleted("aws-cli/2.15.30");

@@ -139,8 +139,9 @@ pub enum Condition {
         path: &'static str,
         prefix: &'static str,
     },
-    /// Nothing is at `path` (an update that leaves a whole policy out removes it).
-    Absent { path: &'static str },
+    /// The value at `path` is a list with nothing in it (`filtersConfig: []`: every filter
+    /// removed).
+    EmptyList { path: &'static str },
     /// A string at one of `paths` names one of the stack's resources of this kind.
     OnStack {
         paths: &'static [&'static str],
@@ -162,7 +163,9 @@ impl Condition {
             Condition::StartsWith { path, prefix } => values_at(record, path)
                 .iter()
                 .any(|v| v.as_str().is_some_and(|s| s.starts_with(prefix))),
-            Condition::Absent { path } => values_at(record, path).is_empty(),
+            Condition::EmptyList { path } => values_at(record, path)
+                .iter()
+                .any(|v| v.as_array().is_some_and(Vec::is_empty)),
             Condition::OnStack { paths, resource } => paths.iter().any(|path| {
                 values_at(record, path)
                     .iter()
@@ -189,7 +192,7 @@ impl Condition {
                 format!("`{path}` is {}", shown.join(" or "))
             }
             Condition::StartsWith { path, prefix } => format!("`{path}` starts with `{prefix}`"),
-            Condition::Absent { path } => format!("`{path}` is left out"),
+            Condition::EmptyList { path } => format!("`{path}` is an empty list"),
             Condition::OnStack { paths, resource } => {
                 let paths: Vec<String> = paths.iter().map(|p| format!("`{p}`")).collect();
                 format!(

@@ -1,11 +1,22 @@
 //! The default detections, one row each: the CloudTrail calls, the severity, the component and
 //! the rationale an alert shows.
 
-use super::{DefaultDetection, Kind};
+use super::{Condition, DefaultDetection, Kind, Literal};
 use crate::component::Component;
 
 const BEDROCK: &str = "bedrock.amazonaws.com";
 const SAGEMAKER: &str = "sagemaker.amazonaws.com";
+/// IAM's calls reach EventBridge in us-east-1 only (IAM is global): these detections fire
+/// where the stack runs in us-east-1.
+const IAM: &str = "iam.amazonaws.com";
+
+/// The Bedrock console names the IAM user behind a long-term API key `BedrockAPIKey-…`.
+const BEDROCK_API_KEY_USER: &str = "BedrockAPIKey-";
+/// Bedrock records a call made with a Bedrock API key with this flag (Bedrock user guide,
+/// "API keys").
+pub const BEARER_TOKEN: &str = "additionalEventData.callWithBearerToken";
+/// Guardrail filter strengths that let most of what the filter is for through.
+const WEAK_FILTER: &[Literal] = &[Literal::Str("NONE"), Literal::Str("LOW")];
 
 /// The default detections. Severities follow GuardDuty's bands (LOW < 4.0 ≤ MEDIUM < 7.0 ≤
 /// HIGH < 9.0 ≤ CRITICAL); each is raised a band for a long-term key or an unusual user agent.
@@ -52,6 +63,37 @@ pub const DEFAULTS: &[DefaultDetection] = &[
         parameters: &[],
     },
     DefaultDetection {
+        id: "invocation-logging-redirected",
+        event_source: BEDROCK,
+        event_names: &["PutModelInvocationLoggingConfiguration"],
+        severity: 7.0,
+        component: Some(Component::MlControlPlane),
+        rationale: "Bedrock model-invocation logging was pointed away from the log group you read, or stopped carrying prompts: the invocations that follow are logged where nobody looks, or without their text.",
+        // Before `invocation-logging-changed`: the first detection whose conditions hold wins.
+        conditions: &[Condition::AnyOf(&[
+            Condition::NotInvocationLogGroup {
+                path: "requestParameters.loggingConfig.cloudWatchConfig.logGroupName",
+            },
+            Condition::Equals {
+                path: "requestParameters.loggingConfig.textDataDeliveryEnabled",
+                values: &[Literal::Bool(false)],
+            },
+        ])],
+        kind: Kind::Ai,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS Bedrock Model Invocation Logging Disabled or Tampered\" (elastic/detection-rules)",
+            "Sysdig Threat Research Team, \"The Growing Dangers of LLMjacking\" (2024): attackers turn invocation logging off or away before they use the models",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &[
+            "loggingConfig.cloudWatchConfig.logGroupName",
+            "loggingConfig.s3Config.bucketName",
+            "loggingConfig.textDataDeliveryEnabled",
+        ],
+    },
+    DefaultDetection {
         id: "invocation-logging-changed",
         event_source: BEDROCK,
         event_names: &["PutModelInvocationLoggingConfiguration"],
@@ -90,6 +132,55 @@ pub const DEFAULTS: &[DefaultDetection] = &[
         parameters: &["guardrailIdentifier", "guardrailVersion"],
     },
     DefaultDetection {
+        id: "guardrail-weakened",
+        event_source: BEDROCK,
+        event_names: &["UpdateGuardrail"],
+        severity: 6.5,
+        component: Some(Component::MlControlPlane),
+        rationale: "A Bedrock guardrail was weakened: a content filter's input strength set to NONE or LOW (or its output strength to LOW), a filter that no longer blocks or is switched off, or every content filter removed (an update replaces the whole guardrail).",
+        // Before `guardrail-updated`: the first detection whose conditions hold wins. CloudTrail
+        // may record an update without its policies (hidden): that one is `guardrail-updated`.
+        conditions: &[Condition::AnyOf(&[
+            Condition::EmptyList {
+                path: "requestParameters.contentPolicyConfig.filtersConfig",
+            },
+            Condition::Equals {
+                path: "requestParameters.contentPolicyConfig.filtersConfig[].inputStrength",
+                values: WEAK_FILTER,
+            },
+            // Not NONE: a prompt-attack filter has no output side, and must say NONE there.
+            Condition::Equals {
+                path: "requestParameters.contentPolicyConfig.filtersConfig[].outputStrength",
+                values: &[Literal::Str("LOW")],
+            },
+            Condition::Equals {
+                path: "requestParameters.contentPolicyConfig.filtersConfig[].inputAction",
+                values: &[Literal::Str("NONE")],
+            },
+            Condition::Equals {
+                path: "requestParameters.contentPolicyConfig.filtersConfig[].outputAction",
+                values: &[Literal::Str("NONE")],
+            },
+            Condition::Equals {
+                path: "requestParameters.contentPolicyConfig.filtersConfig[].inputEnabled",
+                values: &[Literal::Bool(false)],
+            },
+            Condition::Equals {
+                path: "requestParameters.contentPolicyConfig.filtersConfig[].outputEnabled",
+                values: &[Literal::Bool(false)],
+            },
+        ])],
+        kind: Kind::Ai,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS Bedrock Guardrail Deleted or Weakened\" (elastic/detection-rules)",
+            "Bedrock API reference, UpdateGuardrail: the request replaces every policy of the guardrail; filter strengths NONE, LOW, MEDIUM, HIGH",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["guardrailIdentifier", "name"],
+    },
+    DefaultDetection {
         id: "guardrail-updated",
         event_source: BEDROCK,
         event_names: &["UpdateGuardrail"],
@@ -105,6 +196,44 @@ pub const DEFAULTS: &[DefaultDetection] = &[
         ],
         accelerated_instance_parameters: &[],
         parameters: &["guardrailIdentifier", "name"],
+    },
+    DefaultDetection {
+        id: "enforced-guardrail-removed",
+        event_source: BEDROCK,
+        event_names: &["DeleteEnforcedGuardrailConfiguration"],
+        severity: 7.0,
+        component: Some(Component::MlControlPlane),
+        rationale: "The guardrail the account enforces on every model invocation was removed: models now answer without it, whatever the caller asks for.",
+        conditions: &[],
+        kind: Kind::Ai,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS Bedrock Guardrail Deleted or Weakened\" (elastic/detection-rules)",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["configId"],
+    },
+    DefaultDetection {
+        id: "enforced-guardrail-changed",
+        event_source: BEDROCK,
+        event_names: &["PutEnforcedGuardrailConfiguration"],
+        severity: 5.0,
+        component: Some(Component::MlControlPlane),
+        rationale: "The guardrail the account enforces on every model invocation was replaced or changed: check which guardrail and version it names now, and which models it leaves out.",
+        conditions: &[],
+        kind: Kind::Ai,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS Bedrock Guardrail Deleted or Weakened\" (elastic/detection-rules)",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &[
+            "configId",
+            "guardrailInferenceConfig.guardrailIdentifier",
+            "guardrailInferenceConfig.guardrailVersion",
+        ],
     },
     DefaultDetection {
         id: "provisioned-throughput-purchased",
@@ -127,6 +256,44 @@ pub const DEFAULTS: &[DefaultDetection] = &[
             "commitmentDuration",
             "provisionedModelName",
         ],
+    },
+    DefaultDetection {
+        id: "provisioned-throughput-changed",
+        event_source: BEDROCK,
+        event_names: &["UpdateProvisionedModelThroughput"],
+        severity: 5.0,
+        component: Some(Component::MlControlPlane),
+        rationale: "Provisioned throughput was pointed at another model or renamed: capacity the account pays for by the hour now serves whatever model it names.",
+        conditions: &[],
+        kind: Kind::Ai,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Bedrock API reference, UpdateProvisionedModelThroughput: desiredModelId changes the model a purchased throughput serves",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &[
+            "provisionedModelId",
+            "desiredModelId",
+            "desiredProvisionedModelName",
+        ],
+    },
+    DefaultDetection {
+        id: "inference-profile-created",
+        event_source: BEDROCK,
+        event_names: &["CreateInferenceProfile"],
+        severity: 4.0,
+        component: Some(Component::MlControlPlane),
+        rationale: "An application inference profile was created: it can route a model's invocations across Regions and carries its own cost tags, a way to run models outside the Regions and budgets you watch.",
+        conditions: &[],
+        kind: Kind::Ai,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Bedrock user guide, \"Set up a model invocation resource using inference profiles\": cross-Region profiles send invocations to other Regions",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["inferenceProfileName", "modelSource.copyFrom"],
     },
     DefaultDetection {
         id: "custom-model-created",
@@ -153,6 +320,111 @@ pub const DEFAULTS: &[DefaultDetection] = &[
             "customModelName",
             "importedModelName",
             "modelName",
+        ],
+    },
+    DefaultDetection {
+        id: "bedrock-api-key-created",
+        event_source: IAM,
+        event_names: &["CreateServiceSpecificCredential"],
+        severity: 6.0,
+        component: Some(Component::MlIdentity),
+        rationale: "A long-term Bedrock API key was created: a bearer token that invokes models without AWS signing, valid until it expires or is deleted, and as easy to leak as a password.",
+        conditions: &[Condition::Equals {
+            path: "requestParameters.serviceName",
+            values: &[Literal::Str("bedrock.amazonaws.com")],
+        }],
+        kind: Kind::Ai,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "BeyondTrust, \"The AWS Bedrock API Keys Security Guide Part 2: Detection, Prevention, and Response\" (2025)",
+            "IAM user guide, \"API keys for Amazon Bedrock\": long-term keys are service-specific credentials of an IAM user",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["userName", "serviceName", "credentialAgeDays"],
+    },
+    DefaultDetection {
+        id: "bedrock-api-key-user-created",
+        event_source: IAM,
+        event_names: &["CreateUser"],
+        severity: 5.0,
+        component: Some(Component::MlIdentity),
+        rationale: "An IAM user for a Bedrock API key was created (the console names them BedrockAPIKey-…): a long-lived identity with Bedrock access behind a bearer token.",
+        conditions: &[Condition::StartsWith {
+            path: "requestParameters.userName",
+            prefix: BEDROCK_API_KEY_USER,
+        }],
+        kind: Kind::Ai,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "BeyondTrust, \"The AWS Bedrock API Keys Security Guide Part 2: Detection, Prevention, and Response\" (2025)",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["userName", "path"],
+    },
+    DefaultDetection {
+        id: "bedrock-api-key-user-access-key",
+        event_source: IAM,
+        event_names: &["CreateAccessKey"],
+        severity: 8.0,
+        component: Some(Component::MlIdentity),
+        rationale: "An access key was created for a Bedrock API key's user: that user's policy reaches far beyond invoking models, and now it has signed long-term credentials too.",
+        conditions: &[Condition::AnyOf(&[
+            Condition::StartsWith {
+                path: "requestParameters.userName",
+                prefix: BEDROCK_API_KEY_USER,
+            },
+            Condition::StartsWith {
+                path: "userIdentity.userName",
+                prefix: BEDROCK_API_KEY_USER,
+            },
+        ])],
+        kind: Kind::Ai,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "BeyondTrust, \"The AWS Bedrock API Keys Security Guide Part 2: Detection, Prevention, and Response\" (2025)",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["userName"],
+    },
+    DefaultDetection {
+        id: "bedrock-api-key-control-call",
+        event_source: BEDROCK,
+        event_names: &[
+            "DeleteAutomatedReasoningPolicy",
+            "DeleteCustomModel",
+            "DeleteCustomModelDeployment",
+            "DeleteFoundationModelAgreement",
+            "DeleteImportedModel",
+            "DeleteInferenceProfile",
+            "DeleteMarketplaceModelEndpoint",
+            "DeletePromptRouter",
+            "DeleteProvisionedModelThroughput",
+            "DeleteResourcePolicy",
+            "PutResourcePolicy",
+        ],
+        severity: 7.0,
+        component: Some(Component::MlControlPlane),
+        rationale: "A Bedrock resource was deleted, or a resource policy changed, with a Bedrock API key: these keys are meant for invoking models, and whoever holds a leaked one should not be removing or opening up resources.",
+        conditions: &[Condition::Equals {
+            path: BEARER_TOKEN,
+            values: &[Literal::Bool(true)],
+        }],
+        kind: Kind::Ai,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "BeyondTrust, \"The AWS Bedrock API Keys Security Guide Part 2: Detection, Prevention, and Response\" (2025)",
+            "Bedrock user guide, \"API keys\": calls made with an API key are recorded with additionalEventData.callWithBearerToken",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &[
+            "modelIdentifier",
+            "modelId",
+            "inferenceProfileIdentifier",
+            "resourceArn",
         ],
     },
     DefaultDetection {

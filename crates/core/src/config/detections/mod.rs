@@ -349,6 +349,11 @@ mod tests {
             "CreatePresignedDomainUrl",
             "CreateTrainingJob",
             "CreateProcessingJob",
+            "CreateServiceSpecificCredential",
+            "CreateInferenceProfile",
+            "UpdateProvisionedModelThroughput",
+            "DeleteEnforcedGuardrailConfiguration",
+            "PutEnforcedGuardrailConfiguration",
         ] {
             assert!(
                 all.iter().any(|d| d.event_names.iter().any(|n| n == name)),

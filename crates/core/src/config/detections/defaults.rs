@@ -480,4 +480,31 @@ pub const DEFAULTS: &[DefaultDetection] = &[
             "processingResources.clusterConfig.instanceCount",
         ],
     },
+    DefaultDetection {
+        id: "model-availability-probed",
+        event_source: BEDROCK,
+        event_names: &[
+            "GetFoundationModelAvailability",
+            "GetUseCaseForModelAccess",
+            "ListFoundationModels",
+        ],
+        severity: 3.0,
+        component: Some(Component::MlControlPlane),
+        rationale: "A long-term access key asked which foundation models it may use: what stolen keys are tried for within minutes of a leak, before the models are turned on and invoked (LLMjacking).",
+        conditions: &[Condition::StartsWith {
+            path: "userIdentity.accessKeyId",
+            prefix: "AKIA",
+        }],
+        kind: Kind::Reconnaissance,
+        // Read-only: seen only by a rule in the state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS.
+        enabled: false,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS Bedrock Foundation Model Enumeration Followed by Invocation via Long-Term Key\" (elastic/detection-rules)",
+            "AlphaSOC detection \"Suspicious AWS Bedrock API usage via programmatic access\" (GetFoundationModelAvailability, GetUseCaseForModelAccess)",
+            "Entro Labs, LLMjacking research (2025): leaked AWS keys were tried with GetFoundationModelAvailability within 17 minutes on average",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["modelId", "byProvider"],
+    },
 ];

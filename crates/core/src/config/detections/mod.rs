@@ -329,7 +329,11 @@ mod tests {
 
     #[test]
     fn defaults_cover_the_issue_list_with_distinct_ids() {
-        let all = resolve(&Detections::default()).unwrap();
+        let all = resolve(&Detections {
+            reconnaissance: true,
+            ..Detections::default()
+        })
+        .unwrap();
         assert_eq!(all.len(), DEFAULTS.len());
         let mut ids: Vec<&str> = all.iter().map(|d| d.id.as_str()).collect();
         ids.dedup();
@@ -358,6 +362,35 @@ mod tests {
             assert!(
                 all.iter().any(|d| d.event_names.iter().any(|n| n == name)),
                 "{name} is covered"
+            );
+        }
+    }
+
+    #[test]
+    fn reconnaissance_is_off_unless_turned_on() {
+        let ids = |config: &Detections| -> Vec<String> {
+            resolve(config).unwrap().into_iter().map(|d| d.id).collect()
+        };
+        let probed = "model-availability-probed".to_owned();
+        assert!(!ids(&Detections::default()).contains(&probed));
+        let all = Detections {
+            reconnaissance: true,
+            ..Detections::default()
+        };
+        assert!(ids(&all).contains(&probed));
+        let mut one = rule("model-availability-probed");
+        one.enabled = Some(true);
+        let by_id = Detections {
+            rules: vec![one],
+            ..Detections::default()
+        };
+        assert!(ids(&by_id).contains(&probed));
+        for d in resolve(&all).unwrap() {
+            assert_eq!(
+                d.kind == Kind::Reconnaissance,
+                d.id == probed,
+                "{} is read-only reconnaissance or not",
+                d.id
             );
         }
     }

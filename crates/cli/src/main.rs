@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use watchpost_core::Config;
+use watchpost_core::config::Deployed;
 
 #[derive(Parser)]
 #[command(
@@ -135,7 +136,10 @@ fn main() -> ExitCode {
             alerts,
             metrics,
             paths,
-        } => load_config(config.as_deref()).and_then(|config| {
+        } => load_config(config.as_deref()).and_then(|mut config| {
+            // What the deployed enricher reads from its environment, replay reads from its own
+            // (the stack's keys, `WATCHPOST_KEY_ARNS`), so that both decide alike.
+            config.deployed = Deployed::from_env(&|name| std::env::var(name).ok());
             replay::run(
                 &config,
                 &paths,

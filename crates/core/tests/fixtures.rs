@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use watchpost_core::Config;
-use watchpost_core::config::Format;
+use watchpost_core::config::{Deployed, Format};
 use watchpost_core::event::parse_event;
 use watchpost_core::finding::ParsedEvent;
 use watchpost_core::replay::{Replay, ReplayRecord, split_events};
@@ -52,19 +52,38 @@ fn stem(path: &Path) -> String {
 }
 
 /// The config a fixture runs with: `configs/<stem>.toml` if present, else its folder's
-/// `config.toml` if present, else the defaults.
+/// `config.toml` if present, else the defaults; with what the deployment would put in the
+/// enricher's environment read from the folder's `enricher.env` (`NAME=value` lines), when
+/// there is one.
 fn config_for(path: &Path) -> Config {
     let toml = testdata()
         .join("configs")
         .join(format!("{}.toml", stem(path)));
     let folder = path.with_file_name("config.toml");
-    if toml.exists() {
+    let mut config = if toml.exists() {
         Config::load(&toml).unwrap_or_else(|err| panic!("{}: {err}", toml.display()))
     } else if folder.exists() {
         Config::load(&folder).unwrap_or_else(|err| panic!("{}: {err}", folder.display()))
     } else {
         Config::default()
-    }
+    };
+    config.deployed = deployed_for(path);
+    config
+}
+
+/// The enricher's environment of a fixture folder (`enricher.env`).
+fn deployed_for(path: &Path) -> Deployed {
+    let text = std::fs::read_to_string(path.with_file_name("enricher.env")).unwrap_or_default();
+    let vars: Vec<(&str, &str)> = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .collect();
+    Deployed::from_env(&|name| {
+        vars.iter()
+            .find(|(k, _)| k.trim() == name)
+            .map(|(_, v)| v.trim().to_owned())
+    })
 }
 
 /// `events/x.json` — the `input` label a fixture's records carry.
@@ -561,7 +580,10 @@ fn activity_records(fixture: &str, config: &Config) -> Vec<ReplayRecord> {
 }
 
 fn activity_config() -> Config {
-    Config::load(&testdata().join("activity").join("config.toml")).expect("valid config")
+    let folder = testdata().join("activity");
+    let mut config = Config::load(&folder.join("config.toml")).expect("valid config");
+    config.deployed = deployed_for(&folder.join("config.toml"));
+    config
 }
 
 #[test]
@@ -824,4 +846,81 @@ fn snapshot_usage_alarm_and_resolved() {
         "usage-bedrock-token-spike-flapping.jsonl",
         2,
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The detections as docs/how-it-works.md lists them.
+
+/// docs/how-it-works.md lists every default detection, with its calls and conditions, severity,
+/// component, rationale and sources, between two markers; the list is written from the table in
+/// `config/detections/defaults.rs` (`WATCHPOST_BLESS=1` rewrites it), so that the two never
+/// disagree.
+#[test]
+fn the_docs_list_every_detection_as_the_table_defines_it() {
+    const START: &str =
+        "<!-- detections: written from crates/core/src/config/detections/defaults.rs -->\n";
+    const END: &str = "<!-- detections: end -->\n";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/how-it-works.md");
+    let docs = std::fs::read_to_string(&path).expect("docs/how-it-works.md");
+    let start = docs.find(START).expect("the start marker") + START.len();
+    let end = docs.find(END).expect("the end marker");
+    let written = detections_in_markdown();
+    if blessing() {
+        let mut updated = docs.clone();
+        updated.replace_range(start..end, &written);
+        std::fs::write(&path, updated).expect("write the docs");
+        return;
+    }
+    assert!(
+        docs[start..end] == written,
+        "docs/how-it-works.md lists other detections than the table: run with WATCHPOST_BLESS=1 and read the diff"
+    );
+}
+
+fn detections_in_markdown() -> String {
+    use watchpost_core::config::detections::{DEFAULTS, Kind};
+    let mut out = String::new();
+    for (kind, heading) in [
+        (Kind::Ai, "AI services"),
+        (Kind::Pipeline, "The pipeline and its sources"),
+        (
+            Kind::Reconnaissance,
+            "Reconnaissance (read-only calls; off unless `reconnaissance = true`)",
+        ),
+    ] {
+        out.push_str(&format!(
+            "\n*{heading}*\n\n| detection | CloudTrail calls | severity | component | why | sources |\n|---|---|---|---|---|---|\n"
+        ));
+        for d in DEFAULTS.iter().filter(|d| d.kind == kind) {
+            let service = d.event_source.trim_end_matches(".amazonaws.com");
+            let names: Vec<String> = d.event_names.iter().map(|n| format!("`{n}`")).collect();
+            let mut calls = format!("{service} {}", names.join(", "));
+            let conditions: Vec<String> = d.conditions.iter().map(|c| c.describe()).collect();
+            if !conditions.is_empty() {
+                calls.push_str(&format!("; when {}", conditions.join(", and ")));
+            }
+            if !d.accelerated_instance_parameters.is_empty() {
+                calls.push_str("; on an accelerated instance type");
+            }
+            if d.deployers {
+                calls.push_str("; not by `deployers`");
+            }
+            let severity = format!(
+                "{:.1} {}",
+                d.severity,
+                watchpost_core::SeverityLabel::from_score(d.severity)
+            );
+            let component = d.component.map_or("none", |c| c.as_str());
+            let cell = |text: &str| text.replace('|', "\\|");
+            out.push_str(&format!(
+                "| `{}` | {} | {severity} | {component} | {} | {} |\n",
+                d.id,
+                cell(&calls),
+                cell(d.rationale),
+                cell(&d.sources.join("; ")),
+            ));
+        }
+    }
+    out.push('\n');
+    out
 }

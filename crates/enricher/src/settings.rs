@@ -1,9 +1,10 @@
 //! The enricher's settings: the same TOML file as the CLI's (`WATCHPOST_CONFIG`, default
 //! `watchpost.toml` in `$LAMBDA_TASK_ROOT`), plus what is only known after provisioning, which
 //! may come from the environment instead: `WATCHPOST_TOPIC_<ROUTE>` (route name upper-cased,
-//! `-` → `_`), `WATCHPOST_GRAPH_ARN`, `WATCHPOST_STATE_TABLE`. Environment values win. Read once,
-//! at init. The names are the deployer's too: they live in [`watchpost_contract::env`]. And
-//! the region the function runs in, from Lambda's own `AWS_REGION`.
+//! `-` → `_`), `WATCHPOST_GRAPH_ARN`, `WATCHPOST_STATE_TABLE`, `WATCHPOST_KEY_ARNS` (the stack's
+//! keys, for the detections about them). Environment values win. Read once, at init. The
+//! names are the deployer's too: they live in [`watchpost_contract::env`]. And the region the
+//! function runs in, from Lambda's own `AWS_REGION`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use watchpost_contract::env::{
     CONFIG_ENV, DEFAULT_CONFIG_FILE, GRAPH_ENV, TABLE_ENV, TASK_ROOT_ENV, topic_env_var,
 };
 use watchpost_core::Config;
+use watchpost_core::config::Deployed;
 
 /// The region the function runs in, as Lambda sets it (Lambda developer guide, "Defined
 /// runtime environment variables").
@@ -81,6 +83,8 @@ impl Settings {
                 })?;
             topics.insert(route.name.clone(), arn);
         }
+        let mut config = config;
+        config.deployed = Deployed::from_env(env);
         let graph_arn = non_empty(GRAPH_ENV).or_else(|| config.detective.graph_arn.clone());
         let table = non_empty(TABLE_ENV).unwrap_or_else(|| config.enricher.state_table.clone());
         let region = non_empty(REGION_ENV).map(|r| r.trim().to_owned());
@@ -112,6 +116,9 @@ mod tests {
             "WATCHPOST_GRAPH_ARN" => {
                 Some("arn:aws:detective:us-east-1:123456789012:graph:abc".to_owned())
             }
+            "WATCHPOST_KEY_ARNS" => {
+                Some("arn:aws:kms:us-east-1:123456789012:key/1234abcd".to_owned())
+            }
             _ => None,
         };
         let settings = Settings::resolve(config, "watchpost.toml", &env).unwrap();
@@ -128,6 +135,10 @@ mod tests {
             Some("arn:aws:detective:us-east-1:123456789012:graph:abc")
         );
         assert_eq!(settings.table, "watchpost-alert-state");
+        assert_eq!(
+            settings.config.deployed.key_arns,
+            ["arn:aws:kms:us-east-1:123456789012:key/1234abcd"]
+        );
     }
 
     #[test]

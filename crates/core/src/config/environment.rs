@@ -34,6 +34,10 @@ impl Deployed {
     }
 }
 
+/// How many keys the stack has in a region: one encrypts every topic (`alias/<stack>-sns`).
+const STACK_KEYS_MAX: usize = 1;
+/// A multi-Region key's id is the longest: `mrk-` and 32 hexadecimal digits.
+const KEY_ID_MAX_LEN: usize = 36;
 /// `ap-southeast-5`: the longest region code in use, for stacks that name no region.
 const LONGEST_REGION: usize = 14;
 /// A behavior graph's id: 32 hexadecimal digits.
@@ -111,7 +115,10 @@ pub(super) fn base_bytes(config: &Config) -> usize {
     } else {
         0
     };
-    graph + TABLE_ENV.len() + config.enricher.state_table.len()
+    let keys = KEYS_ENV.len()
+        + STACK_KEYS_MAX * (arn_prefix_len(config, "kms") + "key/".len() + KEY_ID_MAX_LEN)
+        + (STACK_KEYS_MAX - 1);
+    graph + TABLE_ENV.len() + config.enricher.state_table.len() + keys
 }
 
 #[cfg(test)]

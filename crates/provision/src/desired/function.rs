@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use watchpost_contract::env::{GRAPH_ENV, TABLE_ENV, topic_env_var};
+use watchpost_contract::env::{GRAPH_ENV, KEYS_ENV, TABLE_ENV, topic_env_var};
 use watchpost_contract::iam::{PolicyScope, enricher_policy};
 use watchpost_core::Config;
 
@@ -67,7 +67,8 @@ pub fn role_policy(config: &Config, ctx: &Context) -> Deferred<PolicyDocument> {
     Deferred::Known(PolicyDocument::new(policy))
 }
 
-/// What the function reads from its environment: every route's topic, the graph, the table.
+/// What the function reads from its environment: every route's topic, the graph, the table,
+/// the topics' key (for the detections of the stack's key disabled or its policy replaced).
 /// The config itself travels in the package (`watchpost.toml`).
 pub fn enricher_environment(config: &Config, ctx: &Context) -> BTreeMap<String, Deferred<String>> {
     let mut env = BTreeMap::new();
@@ -81,6 +82,7 @@ pub fn enricher_environment(config: &Config, ctx: &Context) -> BTreeMap<String, 
         TABLE_ENV.to_owned(),
         Deferred::Known(config.enricher.state_table.clone()),
     );
+    env.insert(KEYS_ENV.to_owned(), ctx.key());
     env
 }
 

@@ -98,15 +98,24 @@ async fn a_target_replaced_by_hand_is_restored_and_a_dropped_rule_is_removed() {
 
 #[test]
 fn the_cloudtrail_pattern_names_the_events_the_detections_in_force_read() {
-    let pattern = desired::cloudtrail_pattern(&activity_config("")).unwrap();
-    assert_eq!(pattern["source"], json!(["aws.bedrock", "aws.sagemaker"]));
+    // The AI services' detections alone: their names fit.
+    let ai_only = activity_config(&pipeline_off());
+    let pattern = desired::cloudtrail_pattern(&ai_only).unwrap();
+    assert_eq!(
+        pattern["source"],
+        json!(["aws.bedrock", "aws.iam", "aws.sagemaker"])
+    );
     assert_eq!(
         pattern["detail-type"],
         json!(["AWS API Call via CloudTrail"])
     );
     assert_eq!(
         pattern["detail"]["eventSource"],
-        json!(["bedrock.amazonaws.com", "sagemaker.amazonaws.com"])
+        json!([
+            "bedrock.amazonaws.com",
+            "iam.amazonaws.com",
+            "sagemaker.amazonaws.com"
+        ])
     );
     let names: Vec<&str> = pattern["detail"]["eventName"]
         .as_array()
@@ -126,8 +135,8 @@ fn the_cloudtrail_pattern_names_the_events_the_detections_in_force_read() {
     assert!(pattern.to_string().len() <= desired::EVENT_PATTERN_MAX_CHARS);
 
     // A detection turned off drops its calls; with every SageMaker one off, SageMaker goes.
-    let narrowed = desired::cloudtrail_pattern(&activity_config(
-        r#"
+    let narrowed = desired::cloudtrail_pattern(&activity_config(&format!(
+        r#"{}
 [[detections.rules]]
 id = "sagemaker-presigned-url"
 enabled = false
@@ -135,14 +144,51 @@ enabled = false
 id = "accelerated-training-job"
 enabled = false
 "#,
-    ))
+        pipeline_off()
+    )))
     .unwrap();
-    assert_eq!(narrowed["source"], json!(["aws.bedrock"]));
+    assert_eq!(narrowed["source"], json!(["aws.bedrock", "aws.iam"]));
     assert!(!narrowed.to_string().contains("CreateTrainingJob"));
 
     assert!(
         desired::cloudtrail_pattern(&activity_config("[detections]\nenabled = false\n")).is_none()
     );
+}
+
+/// `[[detections.rules]]` that turn every pipeline detection off.
+fn pipeline_off() -> String {
+    use watchpost_core::config::detections::{DEFAULTS, Kind};
+    DEFAULTS
+        .iter()
+        .filter(|d| d.kind == Kind::Pipeline)
+        .map(|d| format!("[[detections.rules]]\nid = \"{}\"\nenabled = false\n", d.id))
+        .collect()
+}
+
+/// With every default in force, the names are over EventBridge's size: the pattern matches the
+/// services, and the enricher reads the names.
+#[test]
+fn the_default_cloudtrail_pattern_matches_the_services_of_every_detection() {
+    let pattern = desired::cloudtrail_pattern(&activity_config("")).unwrap();
+    assert_eq!(
+        pattern["source"],
+        json!([
+            "aws.bedrock",
+            "aws.cloudtrail",
+            "aws.detective",
+            "aws.dynamodb",
+            "aws.events",
+            "aws.guardduty",
+            "aws.iam",
+            "aws.kms",
+            "aws.lambda",
+            "aws.sagemaker",
+            "aws.securityhub",
+            "aws.sns"
+        ])
+    );
+    assert!(pattern["detail"].get("eventName").is_none(), "{pattern}");
+    assert!(pattern.to_string().len() <= desired::EVENT_PATTERN_MAX_CHARS);
 }
 
 #[test]
@@ -164,7 +210,12 @@ rationale = "Many calls."
     let pattern = desired::cloudtrail_pattern(&config).unwrap();
     assert!(pattern["detail"].get("eventName").is_none(), "{pattern}");
     assert!(pattern.to_string().len() <= desired::EVENT_PATTERN_MAX_CHARS);
-    assert_eq!(pattern["source"], json!(["aws.bedrock", "aws.sagemaker"]));
+    assert!(
+        pattern["source"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("aws.bedrock"))
+    );
 }
 
 #[test]

@@ -195,11 +195,12 @@ impl Condition {
             Condition::EmptyList { path } => format!("`{path}` is an empty list"),
             Condition::OnStack { paths, resource } => {
                 let paths: Vec<String> = paths.iter().map(|p| format!("`{p}`")).collect();
-                format!(
-                    "{} names one of the stack's {}",
-                    paths.join(" or "),
-                    resource.as_str()
-                )
+                let which = match resource {
+                    // The stack has one of each.
+                    StackResource::Function | StackResource::Table => "the stack's",
+                    _ => "one of the stack's",
+                };
+                format!("{} names {which} {}", paths.join(" or "), resource.as_str())
             }
             Condition::NotInvocationLogGroup { path } => {
                 format!("`{path}` is not `[usage] invocation_log_group`")

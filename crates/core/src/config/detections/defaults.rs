@@ -1,7 +1,7 @@
 //! The default detections, one row each: the CloudTrail calls, the severity, the component and
 //! the rationale an alert shows.
 
-use super::{Condition, DefaultDetection, Kind, Literal};
+use super::{Condition, DefaultDetection, Kind, Literal, StackResource};
 use crate::component::Component;
 
 const BEDROCK: &str = "bedrock.amazonaws.com";
@@ -15,13 +15,29 @@ const BEDROCK_API_KEY_USER: &str = "BedrockAPIKey-";
 /// Bedrock records a call made with a Bedrock API key with this flag (Bedrock user guide,
 /// "API keys").
 pub const BEARER_TOKEN: &str = "additionalEventData.callWithBearerToken";
+const GUARDDUTY: &str = "guardduty.amazonaws.com";
+const SECURITYHUB: &str = "securityhub.amazonaws.com";
+const EVENTS: &str = "events.amazonaws.com";
+const DETECTIVE: &str = "detective.amazonaws.com";
+const SNS: &str = "sns.amazonaws.com";
+const LAMBDA: &str = "lambda.amazonaws.com";
+const DYNAMODB: &str = "dynamodb.amazonaws.com";
+const KMS: &str = "kms.amazonaws.com";
+const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";
+/// Security Hub workflow statuses that close a finding for whoever works from Security Hub.
+const CLOSED_WORKFLOW: &[Literal] = &[Literal::Str("SUPPRESSED"), Literal::Str("RESOLVED")];
+
 /// Guardrail filter strengths that let most of what the filter is for through.
 const WEAK_FILTER: &[Literal] = &[Literal::Str("NONE"), Literal::Str("LOW")];
 
-/// The default detections. Severities follow GuardDuty's bands (LOW < 4.0 ≤ MEDIUM < 7.0 ≤
-/// HIGH < 9.0 ≤ CRITICAL); each is raised a band for a long-term key or an unusual user agent.
-/// Request parameter names are those of the APIs' requests (Bedrock and SageMaker API
-/// references), which CloudTrail records as `requestParameters`.
+/// The default detections: first the AI services' (Bedrock, SageMaker, IAM for Bedrock API
+/// keys), then the pipeline's (what blinds GuardDuty, Security Hub, CloudTrail, Detective or
+/// the stack's own rules, topics, function, table and keys), then the opt-in reconnaissance.
+/// Severities follow GuardDuty's bands (LOW < 4.0 ≤ MEDIUM < 7.0 ≤ HIGH < 9.0 ≤ CRITICAL); each
+/// is raised a band for a long-term key, a Bedrock API key or an unusual user agent. Request
+/// parameter names are those of the APIs' requests (the services' API references), which
+/// CloudTrail records as `requestParameters`. A call is the first detection's whose conditions
+/// hold, so a row with conditions comes before one without for the same call.
 pub const DEFAULTS: &[DefaultDetection] = &[
     DefaultDetection {
         id: "model-access-granted",
@@ -39,6 +55,7 @@ pub const DEFAULTS: &[DefaultDetection] = &[
         enabled: true,
         deployers: false,
         sources: &[
+            "Elastic detection rule \"AWS Bedrock Foundation Model Access Enabled or Entitlement Granted\" (elastic/detection-rules)",
             "Sysdig Threat Research Team, \"LLMjacking: Stolen Cloud Credentials Used in New AI Attack\" (2024): the attackers' first calls grant themselves model access",
         ],
         accelerated_instance_parameters: &[],
@@ -57,7 +74,7 @@ pub const DEFAULTS: &[DefaultDetection] = &[
         deployers: false,
         sources: &[
             "GuardDuty finding type DefenseEvasion:IAMUser/BedrockLoggingDisabled (GuardDuty user guide, \"AI Protection finding types\")",
-            "Elastic detection rule \"AWS Bedrock Model Invocation Logging Disabled or Tampered\" (elastic/detection-rules)",
+            "Elastic detection rule \"AWS Bedrock Model Invocation Logging Disabled or Modified\" (elastic/detection-rules)",
         ],
         accelerated_instance_parameters: &[],
         parameters: &[],
@@ -83,7 +100,7 @@ pub const DEFAULTS: &[DefaultDetection] = &[
         enabled: true,
         deployers: false,
         sources: &[
-            "Elastic detection rule \"AWS Bedrock Model Invocation Logging Disabled or Tampered\" (elastic/detection-rules)",
+            "Elastic detection rule \"AWS Bedrock Model Invocation Logging Disabled or Modified\" (elastic/detection-rules)",
             "Sysdig Threat Research Team, \"The Growing Dangers of LLMjacking\" (2024): attackers turn invocation logging off or away before they use the models",
         ],
         accelerated_instance_parameters: &[],
@@ -105,7 +122,7 @@ pub const DEFAULTS: &[DefaultDetection] = &[
         enabled: true,
         deployers: false,
         sources: &[
-            "Elastic detection rule \"AWS Bedrock Model Invocation Logging Disabled or Tampered\" (elastic/detection-rules)",
+            "Elastic detection rule \"AWS Bedrock Model Invocation Logging Disabled or Modified\" (elastic/detection-rules)",
         ],
         accelerated_instance_parameters: &[],
         parameters: &[
@@ -247,6 +264,7 @@ pub const DEFAULTS: &[DefaultDetection] = &[
         enabled: true,
         deployers: false,
         sources: &[
+            "Elastic detection rule \"AWS Bedrock Provisioned Model Throughput Tampering\" (elastic/detection-rules)",
             "Bedrock user guide, \"Increase model invocation capacity with Provisioned Throughput\": billed hourly for the term, used or not",
         ],
         accelerated_instance_parameters: &[],
@@ -269,6 +287,7 @@ pub const DEFAULTS: &[DefaultDetection] = &[
         enabled: true,
         deployers: false,
         sources: &[
+            "Elastic detection rule \"AWS Bedrock Provisioned Model Throughput Tampering\" (elastic/detection-rules)",
             "Bedrock API reference, UpdateProvisionedModelThroughput: desiredModelId changes the model a purchased throughput serves",
         ],
         accelerated_instance_parameters: &[],
@@ -311,6 +330,7 @@ pub const DEFAULTS: &[DefaultDetection] = &[
         enabled: true,
         deployers: false,
         sources: &[
+            "Elastic detection rule \"AWS Bedrock Untrusted Model Imported or Marketplace Endpoint Registered\" (elastic/detection-rules)",
             "Bedrock user guide, \"Customize your model\" and \"Import a customized model\": training data and weights move, and the custom model is billed to host",
         ],
         accelerated_instance_parameters: &[],
@@ -384,6 +404,7 @@ pub const DEFAULTS: &[DefaultDetection] = &[
         enabled: true,
         deployers: false,
         sources: &[
+            "Elastic detection rule \"AWS IAM Credentials Added to a Bedrock API Key Phantom User\" (elastic/detection-rules)",
             "BeyondTrust, \"The AWS Bedrock API Keys Security Guide Part 2: Detection, Prevention, and Response\" (2025)",
         ],
         accelerated_instance_parameters: &[],
@@ -416,6 +437,7 @@ pub const DEFAULTS: &[DefaultDetection] = &[
         enabled: true,
         deployers: false,
         sources: &[
+            "Elastic detection rule \"AWS Bedrock API Key Used for Destructive or Anti-Recovery Action\" (elastic/detection-rules)",
             "BeyondTrust, \"The AWS Bedrock API Keys Security Guide Part 2: Detection, Prevention, and Response\" (2025)",
             "Bedrock user guide, \"API keys\": calls made with an API key are recorded with additionalEventData.callWithBearerToken",
         ],
@@ -479,6 +501,478 @@ pub const DEFAULTS: &[DefaultDetection] = &[
             "processingResources.clusterConfig.instanceType",
             "processingResources.clusterConfig.instanceCount",
         ],
+    },
+    DefaultDetection {
+        id: "guardduty-detector-deleted",
+        event_source: GUARDDUTY,
+        event_names: &["DeleteDetector"],
+        severity: 8.0,
+        component: None,
+        rationale: "The GuardDuty detector was deleted: GuardDuty stops finding anything in this Region, and its findings stop reaching Watchpost.",
+        conditions: &[],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS GuardDuty Detector Deletion\" (elastic/detection-rules)",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["detectorId"],
+    },
+    DefaultDetection {
+        id: "guardduty-detector-disabled",
+        event_source: GUARDDUTY,
+        event_names: &["UpdateDetector"],
+        severity: 8.0,
+        component: None,
+        rationale: "The GuardDuty detector was turned off (enable = false): it keeps its settings and findings but analyses nothing new, quieter than deleting it.",
+        conditions: &[Condition::Equals {
+            path: "requestParameters.enable",
+            values: &[Literal::Bool(false)],
+        }],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS GuardDuty Detection Suppression\" (elastic/detection-rules)",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["detectorId", "enable"],
+    },
+    DefaultDetection {
+        id: "guardduty-publishing-destination-deleted",
+        event_source: GUARDDUTY,
+        event_names: &["DeletePublishingDestination"],
+        severity: 7.0,
+        component: None,
+        rationale: "A GuardDuty publishing destination was deleted: the findings exported to S3 for the record stop.",
+        conditions: &[],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS GuardDuty Publishing Destination Deleted\" (elastic/detection-rules)",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["detectorId", "destinationId"],
+    },
+    DefaultDetection {
+        id: "guardduty-findings-auto-archived",
+        event_source: GUARDDUTY,
+        event_names: &["CreateFilter", "UpdateFilter"],
+        severity: 7.5,
+        component: None,
+        rationale: "A GuardDuty filter now archives the findings it matches as they are made (a suppression rule): archived findings are not sent to EventBridge, so they never reach Watchpost.",
+        conditions: &[Condition::Equals {
+            path: "requestParameters.action",
+            values: &[Literal::Str("ARCHIVE")],
+        }],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "GuardDuty user guide, \"Suppression rules\": suppressed findings are archived and not sent to Security Hub, S3, Detective or EventBridge",
+            "MITRE ATT&CK T1562, Impair Defenses",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["detectorId", "name", "filterName", "action"],
+    },
+    DefaultDetection {
+        id: "guardduty-trusted-ips-changed",
+        event_source: GUARDDUTY,
+        event_names: &[
+            "CreateIPSet",
+            "UpdateIPSet",
+            "CreateTrustedEntitySet",
+            "UpdateTrustedEntitySet",
+        ],
+        severity: 7.0,
+        component: None,
+        rationale: "A GuardDuty trusted IP or entity list was created or changed: GuardDuty makes no finding about traffic from what it lists, attackers' addresses included.",
+        conditions: &[],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS GuardDuty Detection Suppression\" (elastic/detection-rules)",
+            "Rhino Security Labs, Pacu module guardduty__whitelist_ip",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["detectorId", "name", "location", "activate"],
+    },
+    DefaultDetection {
+        id: "guardduty-administrator-disassociated",
+        event_source: GUARDDUTY,
+        event_names: &[
+            "DisassociateFromAdministratorAccount",
+            "DisassociateFromMasterAccount",
+        ],
+        severity: 7.0,
+        component: None,
+        rationale: "This account left its GuardDuty administrator: the organisation's security account no longer sees its findings.",
+        conditions: &[],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS GuardDuty Member Account Manipulation\" (elastic/detection-rules)",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["detectorId"],
+    },
+    DefaultDetection {
+        id: "securityhub-disabled",
+        event_source: SECURITYHUB,
+        event_names: &["DisableSecurityHub", "DisableSecurityHubV2"],
+        severity: 7.5,
+        component: None,
+        rationale: "Security Hub was turned off in this Region: its copies of GuardDuty's findings, and every other product's, stop.",
+        conditions: &[],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "MITRE ATT&CK T1562, Impair Defenses",
+            "Security Hub API reference, DisableSecurityHub: the Region's findings, standards and integrations stop",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &[],
+    },
+    DefaultDetection {
+        id: "securityhub-findings-suppressed-by-rule",
+        event_source: SECURITYHUB,
+        event_names: &[
+            "CreateAutomationRule",
+            "BatchUpdateAutomationRules",
+            "CreateAutomationRuleV2",
+            "UpdateAutomationRuleV2",
+        ],
+        severity: 7.0,
+        component: None,
+        rationale: "A Security Hub automation rule now suppresses or resolves the findings it matches as they arrive: whoever works from Security Hub stops seeing them.",
+        conditions: &[Condition::AnyOf(&[
+            Condition::Equals {
+                path: "requestParameters.Actions[].FindingFieldsUpdate.Workflow.Status",
+                values: CLOSED_WORKFLOW,
+            },
+            Condition::Equals {
+                path: "requestParameters.UpdateAutomationRulesRequestItems[].Actions[].FindingFieldsUpdate.Workflow.Status",
+                values: CLOSED_WORKFLOW,
+            },
+            Condition::Equals {
+                path: "requestParameters.Actions[].FindingFieldsUpdate.StatusId",
+                values: &[Literal::Int(3), Literal::Int(4), Literal::Int(5)],
+            },
+        ])],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Security Hub user guide, \"Automation rules\": a rule can set Workflow.Status to SUPPRESSED or RESOLVED (OCSF status_id 3 Suppressed, 4 Resolved, 5 Archived for the V2 rules)",
+            "MITRE ATT&CK T1562, Impair Defenses",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["RuleName", "RuleArn", "Identifier"],
+    },
+    DefaultDetection {
+        id: "eventbridge-rule-disabled",
+        event_source: EVENTS,
+        event_names: &["DisableRule", "DeleteRule"],
+        severity: 8.0,
+        component: None,
+        rationale: "One of the stack's EventBridge rules was disabled or deleted: the events it brought (findings, CloudTrail calls, alarms) no longer reach the enricher.",
+        conditions: &[Condition::OnStack {
+            paths: &["requestParameters.name"],
+            resource: StackResource::Rule,
+        }],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS EventBridge Rule Disabled or Deleted\" (elastic/detection-rules)",
+            "Datadog Cloud SIEM rule \"AWS EventBridge rule disabled or deleted\"",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["name", "eventBusName"],
+    },
+    DefaultDetection {
+        id: "eventbridge-targets-removed",
+        event_source: EVENTS,
+        event_names: &["RemoveTargets"],
+        severity: 8.0,
+        component: None,
+        rationale: "A target was removed from one of the stack's EventBridge rules: the rule still matches, but what it matches goes nowhere.",
+        conditions: &[Condition::OnStack {
+            paths: &["requestParameters.rule"],
+            resource: StackResource::Rule,
+        }],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: true,
+        sources: &[
+            "Elastic detection rule \"AWS EventBridge Rule Disabled or Deleted\" (elastic/detection-rules)",
+            "MITRE ATT&CK T1562, Impair Defenses",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["rule", "ids"],
+    },
+    DefaultDetection {
+        id: "detective-graph-deleted",
+        event_source: DETECTIVE,
+        event_names: &["DeleteGraph"],
+        severity: 7.0,
+        component: None,
+        rationale: "The Detective behavior graph was deleted: the investigations and profiles Watchpost's alerts link to are gone, and with them the history they were built from.",
+        conditions: &[],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS Detective Graph Deleted\" (elastic/detection-rules, 2026)",
+            "MITRE ATT&CK T1562, Impair Defenses",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["GraphArn"],
+    },
+    DefaultDetection {
+        id: "detective-membership-disassociated",
+        event_source: DETECTIVE,
+        event_names: &["DisassociateMembership"],
+        severity: 7.0,
+        component: None,
+        rationale: "This account left a Detective behavior graph: its activity no longer feeds the investigations of the graph's administrator.",
+        conditions: &[],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Detective API reference, DisassociateMembership: the member account stops contributing data to the behavior graph",
+            "MITRE ATT&CK T1562, Impair Defenses",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["GraphArn"],
+    },
+    DefaultDetection {
+        id: "sns-topic-deleted",
+        event_source: SNS,
+        event_names: &["DeleteTopic"],
+        severity: 8.0,
+        component: None,
+        rationale: "One of the stack's SNS topics was deleted: the alerts (or, for the operations topic, the alarms) it carried reach nobody.",
+        conditions: &[Condition::OnStack {
+            paths: &["requestParameters.topicArn"],
+            resource: StackResource::Topic,
+        }],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "MITRE ATT&CK T1562, Impair Defenses",
+            "SNS API reference, DeleteTopic: the topic's subscriptions are deleted with it",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["topicArn"],
+    },
+    DefaultDetection {
+        id: "sns-subscription-removed",
+        event_source: SNS,
+        event_names: &["Unsubscribe"],
+        severity: 7.0,
+        component: None,
+        rationale: "A subscription was removed from one of the stack's SNS topics: an email, pager, chat channel or queue no longer receives its alerts.",
+        conditions: &[Condition::OnStack {
+            paths: &["requestParameters.subscriptionArn"],
+            resource: StackResource::Subscription,
+        }],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: true,
+        sources: &["MITRE ATT&CK T1562, Impair Defenses"],
+        accelerated_instance_parameters: &[],
+        parameters: &["subscriptionArn"],
+    },
+    DefaultDetection {
+        id: "sns-topic-changed",
+        event_source: SNS,
+        event_names: &["SetTopicAttributes", "RemovePermission"],
+        severity: 7.0,
+        component: None,
+        rationale: "The policy, key or delivery settings of one of the stack's SNS topics were changed: who may publish to it, and whether its messages can still be encrypted and delivered, is no longer what Watchpost set.",
+        conditions: &[Condition::OnStack {
+            paths: &["requestParameters.topicArn"],
+            resource: StackResource::Topic,
+        }],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: true,
+        sources: &["MITRE ATT&CK T1562, Impair Defenses"],
+        accelerated_instance_parameters: &[],
+        parameters: &["topicArn", "attributeName", "label"],
+    },
+    DefaultDetection {
+        id: "enricher-changed",
+        event_source: LAMBDA,
+        event_names: &[
+            "UpdateFunctionCode20150331v2",
+            "UpdateFunctionConfiguration20150331v2",
+        ],
+        severity: 8.0,
+        component: None,
+        rationale: "The enricher's code or configuration was changed by someone other than its deployers: it may no longer alert, or alert somewhere else.",
+        conditions: &[Condition::OnStack {
+            paths: &["requestParameters.functionName"],
+            resource: StackResource::Function,
+        }],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: true,
+        sources: &[
+            "Lambda developer guide, \"Logging Lambda API calls using CloudTrail\" (the event names carry their API version)",
+            "MITRE ATT&CK T1562, Impair Defenses",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["functionName"],
+    },
+    DefaultDetection {
+        id: "enricher-throttled",
+        event_source: LAMBDA,
+        event_names: &["PutFunctionConcurrency20171031"],
+        severity: 8.0,
+        component: None,
+        rationale: "The enricher's reserved concurrency was set to 0: every invocation is throttled, so no finding is enriched or delivered.",
+        conditions: &[
+            Condition::OnStack {
+                paths: &["requestParameters.functionName"],
+                resource: StackResource::Function,
+            },
+            Condition::Equals {
+                path: "requestParameters.reservedConcurrentExecutions",
+                values: &[Literal::Int(0)],
+            },
+        ],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: true,
+        sources: &[
+            "Lambda developer guide, \"Configuring reserved concurrency\": 0 stops all invocations",
+            "MITRE ATT&CK T1562, Impair Defenses",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["functionName", "reservedConcurrentExecutions"],
+    },
+    DefaultDetection {
+        id: "enricher-deleted",
+        event_source: LAMBDA,
+        event_names: &["DeleteFunction20150331"],
+        severity: 8.5,
+        component: None,
+        rationale: "The enricher was deleted by someone other than its deployers: findings reach the rules and go no further.",
+        conditions: &[Condition::OnStack {
+            paths: &["requestParameters.functionName"],
+            resource: StackResource::Function,
+        }],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: true,
+        sources: &[
+            "Elastic detection rule \"AWS Lambda Function Deletion\" (elastic/detection-rules)",
+            "MITRE ATT&CK T1562, Impair Defenses",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["functionName", "qualifier"],
+    },
+    DefaultDetection {
+        id: "state-table-deleted",
+        event_source: DYNAMODB,
+        event_names: &["DeleteTable"],
+        severity: 8.0,
+        component: None,
+        rationale: "The enricher's alert-state table was deleted: alerts go out without deduplication, and Detective follow-ups are forgotten.",
+        conditions: &[Condition::OnStack {
+            paths: &["requestParameters.tableName"],
+            resource: StackResource::Table,
+        }],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &["MITRE ATT&CK T1562, Impair Defenses"],
+        accelerated_instance_parameters: &[],
+        parameters: &["tableName"],
+    },
+    DefaultDetection {
+        id: "kms-key-disabled",
+        event_source: KMS,
+        event_names: &["DisableKey", "ScheduleKeyDeletion"],
+        severity: 8.5,
+        component: None,
+        rationale: "One of the stack's KMS keys was disabled or scheduled for deletion: nothing can be published to the topics it encrypts until it is enabled again (a key pending deletion can be recovered until its waiting period ends).",
+        conditions: &[Condition::OnStack {
+            paths: &["requestParameters.keyId", "resources[].ARN"],
+            resource: StackResource::Key,
+        }],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS KMS Customer Managed Key Disabled or Scheduled for Deletion\" (elastic/detection-rules)",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["keyId", "pendingWindowInDays"],
+    },
+    DefaultDetection {
+        id: "kms-key-policy-changed",
+        event_source: KMS,
+        event_names: &["PutKeyPolicy"],
+        severity: 7.5,
+        component: None,
+        rationale: "The policy of one of the stack's KMS keys was replaced: the enricher, CloudWatch or EventBridge may no longer be allowed to publish to the topics it encrypts.",
+        conditions: &[Condition::OnStack {
+            paths: &["requestParameters.keyId", "resources[].ARN"],
+            resource: StackResource::Key,
+        }],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: true,
+        sources: &[
+            "Elastic detection rule \"AWS KMS Key Policy Updated via PutKeyPolicy\" (elastic/detection-rules)",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["keyId", "policyName"],
+    },
+    DefaultDetection {
+        id: "cloudtrail-stopped",
+        event_source: CLOUDTRAIL,
+        event_names: &["StopLogging", "DeleteTrail"],
+        severity: 8.5,
+        component: None,
+        rationale: "A CloudTrail trail was stopped or deleted: the calls it recorded stop reaching its log, and EventBridge receives API calls only while a trail records them.",
+        conditions: &[],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS CloudTrail Log Suspended\" (elastic/detection-rules)",
+            "Elastic detection rule \"AWS CloudTrail Log Deleted\" (elastic/detection-rules)",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["name"],
+    },
+    DefaultDetection {
+        id: "cloudtrail-events-filtered",
+        event_source: CLOUDTRAIL,
+        event_names: &["PutEventSelectors"],
+        severity: 7.0,
+        component: None,
+        rationale: "A CloudTrail trail's event selectors were changed: management events may no longer be recorded, and what is not recorded is not detected.",
+        conditions: &[],
+        kind: Kind::Pipeline,
+        enabled: true,
+        deployers: false,
+        sources: &[
+            "Elastic detection rule \"AWS CloudTrail Management Events Disabled via PutEventSelectors\" (elastic/detection-rules)",
+        ],
+        accelerated_instance_parameters: &[],
+        parameters: &["trailName"],
     },
     DefaultDetection {
         id: "model-availability-probed",

@@ -1,5 +1,5 @@
-//! What Watchpost watches itself, besides GuardDuty: the rule that brings Bedrock and SageMaker
-//! CloudTrail management events to the enricher (`[detections]`), the usage baselines
+//! What Watchpost watches itself, besides GuardDuty: the rule that brings the CloudTrail
+//! management events the detections read to the enricher (`[detections]`), the usage baselines
 //! (`[usage]`: one anomaly-detection alarm per model or endpoint and metric), the rule that
 //! brings those alarms' state changes to the enricher, and the dashboard's "AI usage" row.
 //!
@@ -308,7 +308,7 @@ pub(super) fn rule_specs(config: &Config) -> Vec<(String, RuleSpec)> {
             names::cloudtrail_rule(stack),
             RuleSpec::on_events(
                 format!(
-                    "Bedrock and SageMaker CloudTrail management events to the Watchpost enricher's detections ({stack})"
+                    "CloudTrail management events to the Watchpost enricher's detections ({stack})"
                 ),
                 pattern,
                 tags.clone(),

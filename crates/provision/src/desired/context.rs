@@ -109,9 +109,13 @@ pub mod names {
     pub fn sweep_rule(stack: &str) -> String {
         format!("{stack}-sweep")
     }
-    /// Bedrock and SageMaker CloudTrail management events, for the detections.
+    /// The CloudTrail management events the detections read.
     pub fn cloudtrail_rule(stack: &str) -> String {
         format!("{stack}-cloudtrail")
+    }
+    /// The CloudTrail calls of the pipeline detections, straight to the operations topic.
+    pub fn operations_rule(stack: &str) -> String {
+        format!("{stack}-pipeline")
     }
     /// The usage alarms' state changes. Not `<stack>-usage-…`: that prefix is the usage
     /// alarms' own, and the rule's failed-invocations alarm must not look like one.
@@ -124,6 +128,8 @@ pub mod names {
     }
     /// The target id of the enricher on every rule.
     pub const ENRICHER_TARGET: &str = "enricher";
+    /// The target id of the operations topic on the operations rule.
+    pub const OPERATIONS_TARGET: &str = "operations";
     pub fn alarm(stack: &str, what: &str) -> String {
         format!("{stack}-{what}")
     }

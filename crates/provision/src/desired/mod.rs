@@ -3,7 +3,8 @@
 //! derives those values ([`role_policy`], [`enricher_environment`]) once it has created what
 //! they come from. The parts: [`context`] (what every part is derived with), [`function`] (the
 //! enricher, its role and rules), [`monitoring`] (alarms, dashboard), [`activity`] (usage
-//! baselines, the CloudTrail rule).
+//! baselines, the CloudTrail rule), [`operations`] (the pipeline's calls straight to the
+//! operations topic).
 
 use serde_json::{Value, json};
 use watchpost_core::Config;
@@ -15,6 +16,7 @@ mod activity;
 mod context;
 mod function;
 mod monitoring;
+mod operations;
 
 pub use activity::{
     BEDROCK, BEDROCK_MANTLE, EVENT_PATTERN_MAX_CHARS, SAGEMAKER, UsageNamespace, UsageTargets,
@@ -27,6 +29,7 @@ pub use function::{
     sweeps,
 };
 pub use monitoring::{dashboard_body, dashboard_body_with, dashboard_url};
+pub use operations::{has_operations_rule, operations_pattern};
 
 /// The resources a config calls for in one region, computed once when planning, with what
 /// they were computed from: the context (who and where, the graph and key as observed, the
@@ -64,6 +67,7 @@ pub fn desired_with(config: &Config, ctx: &Context, usage: &UsageTargets) -> Vec
     enricher(config, ctx, &mut out);
     function::function(config, ctx, &mut out);
     function::rules(config, ctx, &mut out);
+    operations::rule(config, ctx, &mut out);
     monitoring::alarms(config, ctx, &mut out);
     activity::usage_alarms(config, ctx, usage, &mut out);
     monitoring::dashboard(config, ctx, usage, &mut out);
@@ -106,11 +110,15 @@ pub fn state_table(config: &Config) -> TableSpec {
 /// and a policy that lets only this stack's rules send to it (the function's on-failure
 /// destination sends with the enricher role's own permission).
 pub fn dead_letter_queue(config: &Config, ctx: &Context) -> QueueSpec {
-    let queue_arn = ctx.queue_arn(&names::dlq(&config.watchpost.stack));
-    let rules: Vec<String> = enricher_rules(config)
+    let stack = &config.watchpost.stack;
+    let queue_arn = ctx.queue_arn(&names::dlq(stack));
+    let mut rules: Vec<String> = enricher_rules(config)
         .iter()
         .map(|r| ctx.rule_arn(r))
         .collect();
+    if has_operations_rule(config) {
+        rules.push(ctx.rule_arn(&names::operations_rule(stack)));
+    }
     QueueSpec {
         sqs_managed_sse: true,
         message_retention_seconds: crate::limits::SQS_MAX_RETENTION_SECONDS,
@@ -189,44 +197,59 @@ fn detective(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
 }
 
 /// The topics' key policy: the account root administers the key; CloudWatch (the alarms that
-/// publish to the operations topic) and the enricher's role may use it, and nothing else. No
-/// EventBridge rule targets a topic, so EventBridge gets no use of it: a grant to it would let
-/// anyone who can create a rule publish forged alerts.
+/// publish to the operations topic), the enricher's role and the operations rule may use it,
+/// and nothing else. EventBridge may use it only for the stack's operations rule
+/// (`aws:SourceArn`): a grant to EventBridge at large would let anyone who can create a rule
+/// encrypt messages for the topics, and so publish forged alerts wherever a topic policy let a
+/// rule in.
 pub fn key_policy(config: &Config, ctx: &Context) -> PolicyDocument {
     let stack = &config.watchpost.stack;
-    PolicyDocument::new(json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": { "AWS": ctx.root_arn() },
-                "Action": [
-                    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*",
-                    "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*",
-                    "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
-                    "kms:CancelKeyDeletion"
-                ],
-                "Resource": "*"
-            },
-            {
-                "Sid": "AlarmsPublishToEncryptedTopics",
-                "Effect": "Allow",
-                "Principal": { "Service": "cloudwatch.amazonaws.com" },
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": { "StringEquals": { "aws:SourceAccount": ctx.account_id } }
-            },
-            {
-                "Sid": "EnricherPublishesToEncryptedTopics",
-                "Effect": "Allow",
-                "Principal": { "AWS": ctx.role_arn(&names::role(stack, &ctx.region)) },
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                "Resource": "*",
-                "Condition": { "StringEquals": { "kms:ViaService": format!("sns.{}.amazonaws.com", ctx.region) } }
+    let mut statements = vec![
+        json!({
+            "Sid": "AccountAdministers",
+            "Effect": "Allow",
+            "Principal": { "AWS": ctx.root_arn() },
+            "Action": [
+                "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*",
+                "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*",
+                "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
+                "kms:CancelKeyDeletion"
+            ],
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": "AlarmsPublishToEncryptedTopics",
+            "Effect": "Allow",
+            "Principal": { "Service": "cloudwatch.amazonaws.com" },
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": { "StringEquals": { "aws:SourceAccount": ctx.account_id } }
+        }),
+        json!({
+            "Sid": "EnricherPublishesToEncryptedTopics",
+            "Effect": "Allow",
+            "Principal": { "AWS": ctx.role_arn(&names::role(stack, &ctx.region)) },
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": "*",
+            "Condition": { "StringEquals": { "kms:ViaService": format!("sns.{}.amazonaws.com", ctx.region) } }
+        }),
+    ];
+    if has_operations_rule(config) {
+        // What SNS asks of a key for an AWS service that publishes to an encrypted topic (SNS
+        // developer guide, "Encryption at rest": event sources and encrypted topics).
+        statements.push(json!({
+            "Sid": "OperationsRulePublishesToEncryptedTopic",
+            "Effect": "Allow",
+            "Principal": { "Service": "events.amazonaws.com" },
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": { "aws:SourceAccount": ctx.account_id },
+                "ArnEquals": { "aws:SourceArn": ctx.rule_arn(&names::operations_rule(stack)) }
             }
-        ]
-    }))
+        }));
+    }
+    PolicyDocument::new(json!({ "Version": "2012-10-17", "Statement": statements }))
 }
 
 fn owner_statement(ctx: &Context, topic_arn: &str) -> Value {
@@ -262,26 +285,39 @@ pub fn route_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) -> Po
     }))
 }
 
-/// The operations topic's policy: only this stack's CloudWatch alarms publish.
+/// The operations topic's policy: only this stack's CloudWatch alarms publish, and its
+/// operations rule (that one rule, by `aws:SourceArn`: any rule in the account could otherwise
+/// put forged news on the topic).
 pub fn operations_topic_policy(config: &Config, ctx: &Context, topic_arn: &str) -> PolicyDocument {
     let stack = &config.watchpost.stack;
-    PolicyDocument::new(json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            owner_statement(ctx, topic_arn),
-            {
-                "Sid": "StackAlarmsPublish",
-                "Effect": "Allow",
-                "Principal": { "Service": "cloudwatch.amazonaws.com" },
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {
-                    "StringEquals": { "aws:SourceAccount": ctx.account_id },
-                    "ArnLike": { "aws:SourceArn": ctx.alarm_arn(&format!("{stack}-*")) }
-                }
+    let mut statements = vec![
+        owner_statement(ctx, topic_arn),
+        json!({
+            "Sid": "StackAlarmsPublish",
+            "Effect": "Allow",
+            "Principal": { "Service": "cloudwatch.amazonaws.com" },
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {
+                "StringEquals": { "aws:SourceAccount": ctx.account_id },
+                "ArnLike": { "aws:SourceArn": ctx.alarm_arn(&format!("{stack}-*")) }
             }
-        ]
-    }))
+        }),
+    ];
+    if has_operations_rule(config) {
+        statements.push(json!({
+            "Sid": "OperationsRulePublishes",
+            "Effect": "Allow",
+            "Principal": { "Service": "events.amazonaws.com" },
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {
+                "StringEquals": { "aws:SourceAccount": ctx.account_id },
+                "ArnEquals": { "aws:SourceArn": ctx.rule_arn(&names::operations_rule(stack)) }
+            }
+        }));
+    }
+    PolicyDocument::new(json!({ "Version": "2012-10-17", "Statement": statements }))
 }
 
 fn sns(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {

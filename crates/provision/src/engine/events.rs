@@ -1,6 +1,7 @@
 //! Amazon EventBridge: the rules that feed the enricher (findings, Security Hub's copies, the
-//! sweep's schedule, AI services' CloudTrail events, usage alarms' state changes) and their
-//! targets, managed as one resource per rule.
+//! sweep's schedule, CloudTrail events, usage alarms' state changes), the operations rule that
+//! sends the pipeline's CloudTrail calls straight to the operations topic, and their targets,
+//! managed as one resource per rule.
 
 use super::applier::{Applier, Cause, Step, e};
 use super::observer::{ObserveError, Observer};
@@ -18,6 +19,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
         names::securityhub_rule(stack),
         names::sweep_rule(stack),
         names::cloudtrail_rule(stack),
+        names::operations_rule(stack),
         names::usage_alarms_rule(stack),
     ];
     for rule in rules {

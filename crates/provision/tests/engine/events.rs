@@ -254,3 +254,70 @@ fn the_usage_alarm_rule_matches_only_this_stacks_usage_alarms() {
     }
     assert_eq!(names::usage_alarms_rule("wp"), "wp-alarm-states");
 }
+
+/// The operations rule's pattern: the calls of the detections on the stack's own resources,
+/// narrowed as each detection's conditions say (the stack's rules, concurrency 0) and without
+/// the deployers' own changes, within EventBridge's size; no rule when detections are off.
+#[test]
+fn the_operations_rule_matches_the_stack_calls_narrowed_as_the_detections_are() {
+    let mut config =
+        config("[detections]\ndeployers = [\"arn:aws:iam::123456789012:role/wp-deployer\"]\n");
+    let pattern = desired::operations_pattern(&config, &context()).unwrap();
+    assert!(
+        pattern.to_string().len() <= desired::EVENT_PATTERN_MAX_CHARS,
+        "{} characters",
+        pattern.to_string().len()
+    );
+    assert_eq!(
+        pattern["detail-type"],
+        json!(["AWS API Call via CloudTrail"])
+    );
+    assert_eq!(
+        pattern["source"],
+        json!([
+            "aws.dynamodb",
+            "aws.events",
+            "aws.kms",
+            "aws.lambda",
+            "aws.sns"
+        ])
+    );
+    let branches = pattern["$or"].as_array().unwrap();
+    let calls = |branch: &serde_json::Value| -> Vec<serde_json::Value> {
+        match branch["detail"].get("$or") {
+            Some(calls) => calls.as_array().unwrap().clone(),
+            None => vec![branch["detail"].clone()],
+        }
+    };
+    let find = |name: &str| {
+        branches
+            .iter()
+            .find_map(|b| {
+                calls(b)
+                    .into_iter()
+                    .find(|c| c["eventName"].as_array().unwrap().contains(&json!(name)))
+                    .map(|c| (b.clone(), c))
+            })
+            .unwrap_or_else(|| panic!("no branch for {name}: {pattern}"))
+    };
+    let (disable, call) = find("DisableRule");
+    assert_eq!(
+        call["requestParameters"]["name"],
+        json!([{ "prefix": "wp-" }])
+    );
+    // Deleting a rule alerts whoever does it; replacing the enricher's code is the deployer's.
+    assert!(disable["detail"].get("userIdentity").is_none());
+    let (update, _) = find("UpdateFunctionCode20150331v2");
+    assert_eq!(
+        update["detail"]["userIdentity"]["$or"][0]["sessionContext"]["sessionIssuer"]["arn"],
+        json!([{ "anything-but": ["arn:aws:iam::123456789012:role/wp-deployer"] }])
+    );
+    let (_, throttle) = find("PutFunctionConcurrency20171031");
+    assert_eq!(
+        throttle["requestParameters"]["reservedConcurrentExecutions"],
+        json!([0, "0"])
+    );
+    config.detections.enabled = false;
+    assert!(desired::operations_pattern(&config, &context()).is_none());
+    assert!(!desired::has_operations_rule(&config));
+}

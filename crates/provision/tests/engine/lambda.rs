@@ -75,20 +75,29 @@ async fn the_enricher_is_deployed_with_its_role_rules_alarms_and_dashboard() {
         );
 
         // Findings (severity-filtered: nothing below LOW could alert… so no filter by default),
-        // Security Hub's copies, the sweep, AI services' CloudTrail events and the usage
+        // Security Hub's copies, the sweep, the detections' CloudTrail events and the usage
         // alarms' state changes; each invoking the function with a retry policy and the
-        // dead-letter queue, and each allowed to.
-        let rules: Vec<&String> = state.rules.keys().collect();
+        // dead-letter queue, and each allowed to. Beside them, the operations rule, to the
+        // operations topic.
+        let all: Vec<&String> = state.rules.keys().collect();
         assert_eq!(
-            rules,
+            all,
             vec![
                 "wp-alarm-states",
                 "wp-cloudtrail",
                 "wp-findings",
+                "wp-pipeline",
                 "wp-securityhub",
                 "wp-sweep"
             ]
         );
+        let operations: Vec<&TargetSpec> = state.targets["wp-pipeline"].values().collect();
+        assert_eq!(operations.len(), 1);
+        assert_eq!(
+            operations[0].arn,
+            "arn:aws:sns:us-east-1:123456789012:wp-operations"
+        );
+        let rules: Vec<&String> = all.into_iter().filter(|r| *r != "wp-pipeline").collect();
         assert_eq!(
             state.rules["wp-sweep"].schedule_expression.as_deref(),
             Some("rate(5 minutes)")
@@ -115,14 +124,14 @@ async fn the_enricher_is_deployed_with_its_role_rules_alarms_and_dashboard() {
                 format!("arn:aws:events:us-east-1:123456789012:rule/{rule}")
             );
         }
-        // The queue admits exactly those rules.
+        // The queue admits exactly those rules and the operations rule.
         let queue_policy = state.queues["wp-enricher-dlq"].1.policy.clone().unwrap();
         assert_eq!(
             queue_policy["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"]
                 .as_array()
                 .unwrap()
                 .len(),
-            5
+            6
         );
 
         // Alarms notify the operations topic; one anomaly alarm per AI component.

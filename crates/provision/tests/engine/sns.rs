@@ -185,8 +185,23 @@ fn only_the_pipeline_publishes_to_the_topics_and_uses_their_key() {
         "arn:aws:sns:us-east-1:123456789012:wp-pager",
     );
     assert!(services(&route).is_empty(), "{route}");
+    // The key: CloudWatch's alarms, and EventBridge for the operations rule only.
     let key = watchpost_provision::desired::key_policy(&config, &ctx);
-    assert_eq!(services(&key), ["cloudwatch.amazonaws.com"], "{key}");
+    assert_eq!(
+        services(&key),
+        ["cloudwatch.amazonaws.com", "events.amazonaws.com"],
+        "{key}"
+    );
+    let events = key["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Principal"]["Service"] == "events.amazonaws.com")
+        .unwrap();
+    assert_eq!(
+        events["Condition"]["ArnEquals"]["aws:SourceArn"],
+        "arn:aws:events:us-east-1:123456789012:rule/wp-pipeline"
+    );
     // The role's policy is the rendered one, dead-letter queue and key included, once the
     // key and the graph exist; before that it is known only after apply.
     assert!(matches!(

@@ -5,6 +5,7 @@ mod adopt;
 mod common;
 mod converge;
 mod lock;
+mod operations;
 mod ownership;
 mod redrive;
 mod subscriptions;

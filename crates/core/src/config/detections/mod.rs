@@ -20,9 +20,9 @@ pub enum Kind {
     /// Calls that change AI services: the rule `<stack>-cloudtrail`, to the enricher.
     Ai,
     /// Calls that blind Watchpost or its sources (GuardDuty, Security Hub, CloudTrail) or
-    /// change the stack's own resources: `<stack>-cloudtrail` to the enricher, and beside it
-    /// the operations rule, straight to the operations topic, so that the news does not depend
-    /// on the part that was switched off.
+    /// change the stack's own resources: `<stack>-cloudtrail` to the enricher, and beside it,
+    /// for the stack's own resources, the operations rule, straight to the operations topic, so
+    /// that the news does not depend on the part that was switched off.
     Pipeline,
     /// Read-only calls: EventBridge matches them only for a rule in the state
     /// `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`, which costs an invocation per call the

@@ -289,10 +289,23 @@ pub(super) async fn organization<P: Ports>(
                 .await
                 .map_err(e)?;
         }
-        detective
+        if let Err(err) = detective
             .enable_organization_admin(&want.admin_account_id)
             .await
-            .map_err(e)?;
+        {
+            // Refused, nothing was enabled: the record goes, or an administrator the
+            // organization designates later would count as the stack's, and destroy would
+            // disable it. An error that may hide an enable keeps it.
+            if err.refused() {
+                apply
+                    .ports
+                    .ssm()
+                    .delete_parameter(&record)
+                    .await
+                    .map_err(e)?;
+            }
+            return Err(e(err));
+        }
     }
     let graph = apply.ctx.graph_arn.clone().ok_or("no Detective graph")?;
     detective

@@ -200,7 +200,19 @@ pub(super) async fn subscription<P: Ports>(
             ssm.create_parameter(&intent, &want.topic_arn)
                 .await
                 .map_err(e)?;
-            if let Some(arn) = sns.subscribe(want).await.map_err(e)? {
+            let subscribed = match sns.subscribe(want).await {
+                Ok(subscribed) => subscribed,
+                Err(refused) if refused.refused() => {
+                    // SNS made no subscription: the intent goes, or a subscription someone
+                    // makes later to the same endpoint would count as the stack's.
+                    ssm.delete_parameter(&intent).await.map_err(e)?;
+                    return Err(e(refused));
+                }
+                // It may have been made (the answer was lost): the intent stays, and the next
+                // run knows the subscription as the stack's, or removes the intent none answers.
+                Err(unknown) => return Err(e(unknown)),
+            };
+            if let Some(arn) = subscribed {
                 ssm.create_parameter(&records::subscription_record(stack, &arn), &arn)
                     .await
                     .map_err(|source| Cause::Context {

@@ -103,7 +103,8 @@ impl<F> Faulty<F> {
     {
         match self.effect(call) {
             None => send().await,
-            Some(Effect::Fail) => Err(fault(call, "InjectedFault", "the call failed")),
+            // A refusal, as AWS answers a call it did not do (AccessDenied).
+            Some(Effect::Fail) => Err(fault(call, "AccessDenied", "the call failed")),
             Some(Effect::Lose) => {
                 let _ = send().await;
                 Err(fault(call, "RequestTimeout", "the answer was lost"))

@@ -78,6 +78,21 @@ impl PortError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, PortError::NotFound { .. })
     }
+    /// Whether the service answered that it did not do the call (not found, already there,
+    /// throttled, invalid, access denied). Any other error (a timeout, a server error, no
+    /// answer) may come from a call that took effect.
+    pub fn refused(&self) -> bool {
+        match self {
+            PortError::NotFound { .. }
+            | PortError::AlreadyExists { .. }
+            | PortError::Throttled { .. }
+            | PortError::Invalid { .. } => true,
+            PortError::Other { code, .. } => matches!(
+                watchpost_aws_error::classify(code, None),
+                watchpost_aws_error::ErrorClass::AccessDenied
+            ),
+        }
+    }
     /// An SDK error, read as the enricher's adapters read it (`Unknown` when no answer came).
     pub fn from_aws(call: &'static str, err: watchpost_aws_error::AwsError) -> PortError {
         use watchpost_aws_error::ErrorClass;

@@ -290,3 +290,46 @@ async fn a_member_the_organization_enabled_is_never_removed_or_invited_again() {
         0
     );
 }
+
+/// Regression: an EnableOrganizationAdminAccount that Detective refused (apply run outside the
+/// management account) left the record written before it; when the organization's team then
+/// designated that account by hand, destroy took it for the stack's and disabled the whole
+/// organization's administrator. Every refused enable, wherever it falls in the run.
+#[tokio::test(start_paused = true)]
+async fn a_refused_enable_leaves_no_record_to_claim_the_organizations_administrator() {
+    use watchpost_provision::fake::faults::{Fault, Faulty};
+    let mut config = config("");
+    organization(&mut config);
+    let mut refused = 0;
+    for n in 0..400 {
+        let account = Faulty::new(FakeAccount::new(ACCOUNT, REGION));
+        let planned = plan_region(&account, &config, &package("1"), REGION, Mode::Apply)
+            .await
+            .unwrap()
+            .0;
+        account.set(Some(Fault::Fail(n)));
+        let _ = apply_region(&account, &config, &package("1"), &planned, REGION, &|_| {}).await;
+        let calls = account.calls();
+        account.set(None);
+        if calls.len() <= n {
+            break;
+        }
+        if calls[n] != ("enable_organization_admin", Some("failed")) {
+            continue;
+        }
+        refused += 1;
+        // The organization's own team designates the administrator, by hand.
+        account.inner.state().org_admins = vec![ACCOUNT.to_owned()];
+        let planned = plan_region(&account, &config, &package("1"), REGION, Mode::Destroy)
+            .await
+            .unwrap()
+            .0;
+        let _ = apply_region(&account, &config, &package("1"), &planned, REGION, &|_| {}).await;
+        assert_eq!(
+            account.inner.state().org_admins,
+            vec![ACCOUNT.to_owned()],
+            "enable refused at call {n}, then destroy"
+        );
+    }
+    assert!(refused > 0, "no run had its enable refused");
+}

@@ -269,3 +269,83 @@ async fn a_hand_made_subscription_on_a_routes_own_topic_is_left_as_it_is() {
     assert_eq!(account.state().subscriptions[&arn], theirs);
     assert_eq!(account.count("SetSubscriptionAttributes"), 0);
 }
+
+/// Regression: a Subscribe that SNS refused (access denied on a team's topic) left the intent
+/// written before it, and a subscription the team made later to the same endpoint then
+/// counted as the stack's: apply replaced its filter and redrive policies, destroy removed it.
+/// Every refused Subscribe, wherever it falls in the run.
+#[tokio::test(start_paused = true)]
+async fn a_refused_subscribe_leaves_no_intent_to_claim_a_later_hand_made_subscription() {
+    use watchpost_provision::fake::faults::{Fault, Faulty};
+    let team = "arn:aws:sns:us-east-1:123456789012:team-alerts";
+    let mut config = config("");
+    config.routes[0].topic_arn = Some(team.into());
+    let mut refused = 0;
+    for n in 0..400 {
+        let account = Faulty::new(FakeAccount::new(ACCOUNT, REGION));
+        account.inner.state().topics.insert(
+            team.into(),
+            TopicSpec {
+                kms_master_key_id: None,
+                policy: None,
+                tags: Tags::new(),
+            },
+        );
+        let planned = plan_region(&account, &config, &package("1"), REGION, Mode::Apply)
+            .await
+            .unwrap()
+            .0;
+        account.set(Some(Fault::Fail(n)));
+        let _ = apply_region(&account, &config, &package("1"), &planned, REGION, &|_| {}).await;
+        let calls = account.calls();
+        account.set(None);
+        if calls.len() <= n {
+            break;
+        }
+        let on_team_topic = |account: &Faulty<FakeAccount>| {
+            account
+                .inner
+                .state()
+                .subscriptions
+                .values()
+                .any(|s| s.topic_arn == team)
+        };
+        if calls[n] != ("subscribe", Some("failed")) || on_team_topic(&account) {
+            continue;
+        }
+        refused += 1;
+        let theirs = SubscriptionSpec {
+            topic_arn: team.into(),
+            protocol: Protocol::Https,
+            endpoint: "https://pager.example.com/hook".into(),
+            filter_policy: Some(serde_json::json!({ "severity": ["HIGH"] })),
+            raw_message_delivery: true,
+            filter_policy_scope: Some("MessageBody".into()),
+            redrive_policy: Some(serde_json::json!({
+                "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:team-dlq"
+            })),
+        };
+        let arn = format!("{team}:by-hand");
+        account
+            .inner
+            .state()
+            .subscriptions
+            .insert(arn.clone(), theirs.clone());
+        for mode in [Mode::Apply, Mode::Apply, Mode::Destroy] {
+            let planned = plan_region(&account, &config, &package("1"), REGION, mode)
+                .await
+                .unwrap()
+                .0;
+            let _ = apply_region(&account, &config, &package("1"), &planned, REGION, &|_| {}).await;
+            assert_eq!(
+                account.inner.state().subscriptions.get(&arn),
+                Some(&theirs),
+                "Subscribe refused at call {n}, then {mode:?}"
+            );
+        }
+    }
+    assert!(
+        refused > 0,
+        "no run had its Subscribe on the team's topic refused"
+    );
+}

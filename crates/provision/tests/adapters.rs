@@ -41,6 +41,7 @@ fn target(id: &str) -> TargetSpec {
         maximum_retry_attempts: 185,
         maximum_event_age_s: 86_400,
         dead_letter_arn: Some("arn:aws:sqs:us-east-1:111122223333:watchpost-enricher-dlq".into()),
+        input: None,
     }
 }
 

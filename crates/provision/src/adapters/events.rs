@@ -2,7 +2,9 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_eventbridge::Client;
-use aws_sdk_eventbridge::types::{DeadLetterConfig, RetryPolicy, RuleState, Tag, Target};
+use aws_sdk_eventbridge::types::{
+    DeadLetterConfig, InputTransformer, RetryPolicy, RuleState, Tag, Target,
+};
 
 use super::{build_err, json_document, sdk_err};
 use crate::ports::*;
@@ -27,7 +29,18 @@ impl EventsAdapter {
 }
 
 fn target(spec: &TargetSpec) -> PortResult<Target> {
+    let input = match &spec.input {
+        Some(input) => Some(
+            InputTransformer::builder()
+                .set_input_paths_map(Some(input.paths.clone().into_iter().collect()))
+                .input_template(&input.template)
+                .build()
+                .map_err(build_err("PutTargets"))?,
+        ),
+        None => None,
+    };
     Target::builder()
+        .set_input_transformer(input)
         .id(&spec.id)
         .arn(&spec.arn)
         .retry_policy(
@@ -167,6 +180,13 @@ impl EventsPort for EventsAdapter {
                     .dead_letter_config()
                     .and_then(|d| d.arn())
                     .map(str::to_owned),
+                input: t.input_transformer().map(|i| TargetInput {
+                    paths: i
+                        .input_paths_map()
+                        .map(|m| m.clone().into_iter().collect())
+                        .unwrap_or_default(),
+                    template: i.input_template().to_owned(),
+                }),
             })
             .collect())
     }

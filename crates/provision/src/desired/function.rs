@@ -224,6 +224,7 @@ pub(super) fn rules(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
                     maximum_retry_attempts: limits::EVENTS_TARGET_RETRY_ATTEMPTS,
                     maximum_event_age_s: config.enricher.maximum_event_age_s,
                     dead_letter_arn: Some(dlq_arn.clone()),
+                    input: None,
                 }],
             },
         ));

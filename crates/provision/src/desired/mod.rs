@@ -29,7 +29,9 @@ pub use function::{
     sweeps,
 };
 pub use monitoring::{dashboard_body, dashboard_body_with, dashboard_url};
-pub use operations::{has_operations_rule, operations_pattern};
+pub use operations::{
+    OPERATIONS_INPUT_PATHS, has_operations_rule, operations_input, operations_pattern,
+};
 
 /// The resources a config calls for in one region, computed once when planning, with what
 /// they were computed from: the context (who and where, the graph and key as observed, the
@@ -236,17 +238,17 @@ pub fn key_policy(config: &Config, ctx: &Context) -> PolicyDocument {
     ];
     if has_operations_rule(config) {
         // What SNS asks of a key for an AWS service that publishes to an encrypted topic (SNS
-        // developer guide, "Encryption at rest": event sources and encrypted topics).
+        // developer guide, "Encryption at rest": event sources and encrypted topics). Without
+        // conditions: SNS documents that `aws:SourceAccount` and `aws:SourceArn` in a key
+        // policy are not supported for EventBridge publishing to an encrypted topic (with them,
+        // every delivery fails). The operations topic's policy is what admits the one rule; the
+        // key only lets EventBridge encrypt what a topic policy already let it publish.
         statements.push(json!({
             "Sid": "OperationsRulePublishesToEncryptedTopic",
             "Effect": "Allow",
             "Principal": { "Service": "events.amazonaws.com" },
             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-            "Resource": "*",
-            "Condition": {
-                "StringEquals": { "aws:SourceAccount": ctx.account_id },
-                "ArnEquals": { "aws:SourceArn": ctx.rule_arn(&names::operations_rule(stack)) }
-            }
+            "Resource": "*"
         }));
     }
     PolicyDocument::new(json!({ "Version": "2012-10-17", "Statement": statements }))

@@ -23,6 +23,34 @@ use crate::limits;
 use crate::model::Resource;
 use crate::spec::*;
 
+/// What the operations subscribers read: the call's name, service, account, region, time and
+/// CloudTrail event id, each set by AWS. Never the whole event: its user agent, parameters,
+/// error message and session names are the caller's to choose, and reached an operator's mail
+/// as live links. The enricher's alert about the same call shows them, defanged.
+pub const OPERATIONS_INPUT_PATHS: &[(&str, &str)] = &[
+    ("account", "$.account"),
+    ("id", "$.detail.eventID"),
+    ("name", "$.detail.eventName"),
+    ("region", "$.region"),
+    ("source", "$.detail.eventSource"),
+    ("time", "$.time"),
+];
+
+/// The operations subscribers' message (an EventBridge input template: a JSON string, with
+/// `<name>` for each of [`OPERATIONS_INPUT_PATHS`]).
+const OPERATIONS_INPUT_TEMPLATE: &str = "\"Watchpost's pipeline was changed: <name> (<source>) in account <account>, <region>, at <time>. The enricher's alert about it may not come: this change may be what stopped it. First look up CloudTrail event <id> (CloudTrail console, Event history) to see who made it, then run `watchpost plan` to see what it changed.\"";
+
+/// The operations target's input: only what AWS sets, in a sentence.
+pub fn operations_input() -> TargetInput {
+    TargetInput {
+        paths: OPERATIONS_INPUT_PATHS
+            .iter()
+            .map(|(name, path)| ((*name).to_owned(), (*path).to_owned()))
+            .collect(),
+        template: OPERATIONS_INPUT_TEMPLATE.to_owned(),
+    }
+}
+
 /// The pipeline detections in force on the stack's own resources (its rules, topics,
 /// function, table and keys): the changes that can stop the enricher's own path. None when
 /// detections are off. What blinds GuardDuty, Security Hub, CloudTrail or Detective leaves that
@@ -319,6 +347,7 @@ pub(super) fn rule(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
                 maximum_retry_attempts: limits::EVENTS_TARGET_RETRY_ATTEMPTS,
                 maximum_event_age_s: config.enricher.maximum_event_age_s,
                 dead_letter_arn: Some(ctx.queue_arn(&names::dlq(stack))),
+                input: Some(operations_input()),
             }],
         },
     ));

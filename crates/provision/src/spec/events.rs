@@ -58,6 +58,17 @@ pub struct TargetSpec {
     pub maximum_retry_attempts: u32,
     pub maximum_event_age_s: u32,
     pub dead_letter_arn: Option<String>,
+    /// What the target receives instead of the whole event, when not the event itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<TargetInput>,
+}
+
+/// An input transformer: the event's values a target receives (`paths`: a name for each
+/// JSONPath into the event), set into `template`, where `<name>` stands for each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetInput {
+    pub paths: std::collections::BTreeMap<String, String>,
+    pub template: String,
 }
 
 /// Every target of a rule: the targets are managed as one resource, so a target someone added

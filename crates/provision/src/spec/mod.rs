@@ -31,7 +31,7 @@ pub use change::{Action, Diff, Replacement};
 pub use cloudwatch::{AlarmSpec, DashboardSpec};
 pub use detective::{DatasourcesSpec, GraphSpec, MemberSpec, OrganizationSpec};
 pub use dynamodb::{BillingMode, TableSpec};
-pub use events::{RuleSpec, RuleState, TargetSpec, TargetsSpec};
+pub use events::{RuleSpec, RuleState, TargetInput, TargetSpec, TargetsSpec};
 pub use guardduty::DetectorSpec;
 pub use iam::{RolePolicySpec, RoleSpec};
 pub use kms::KeySpec;

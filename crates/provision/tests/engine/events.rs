@@ -57,6 +57,7 @@ async fn a_target_replaced_by_hand_is_restored_and_a_dropped_rule_is_removed() {
                 maximum_retry_attempts: 0,
                 maximum_event_age_s: 60,
                 dead_letter_arn: None,
+                input: None,
             },
         );
     }
@@ -320,4 +321,44 @@ fn the_operations_rule_matches_the_stack_calls_narrowed_as_the_detections_are() 
     config.detections.enabled = false;
     assert!(desired::operations_pattern(&config, &context()).is_none());
     assert!(!desired::has_operations_rule(&config));
+}
+
+/// The operations subscribers read a sentence of what AWS sets about the call (its name,
+/// service, account, region, time and event id), never the raw event: a caller chooses its
+/// user agent, parameters, error message and session name, and the raw event put them in an
+/// operator's mail as live links.
+#[test]
+fn the_operations_topic_receives_only_what_aws_sets_about_a_call() {
+    let config = config("");
+    let ctx = context();
+    let rule = names::operations_rule("wp");
+    let targets: Vec<TargetSpec> = desired::desired(&config, &ctx)
+        .into_iter()
+        .filter(|r| r.id.name == rule)
+        .filter_map(|r| match r.spec {
+            Spec::EventsTargets(t) => Some(t.targets),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(targets.len(), 1, "{targets:?}");
+    let input = targets[0].input.as_ref().expect("an input transformer");
+    let set_by_aws = [
+        "$.account",
+        "$.region",
+        "$.time",
+        "$.detail.eventID",
+        "$.detail.eventName",
+        "$.detail.eventSource",
+    ];
+    for (name, path) in &input.paths {
+        assert!(set_by_aws.contains(&path.as_str()), "{name}: {path}");
+        assert!(input.template.contains(&format!("<{name}>")), "{name}");
+    }
+    // A JSON string, as EventBridge takes a template that is text.
+    let text: String = serde_json::from_str(&input.template.replace(['<', '>'], "")).unwrap();
+    assert!(
+        text.starts_with("Watchpost's pipeline was changed"),
+        "{text}"
+    );
 }

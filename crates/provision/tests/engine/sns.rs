@@ -198,6 +198,20 @@ fn only_the_pipeline_publishes_to_the_topics_and_uses_their_key() {
         .iter()
         .find(|s| s["Principal"]["Service"] == "events.amazonaws.com")
         .unwrap();
+    // No source conditions on the key: SNS does not support them in a key policy for
+    // EventBridge, and every delivery would fail. The topic policy admits the one rule.
+    assert!(events.get("Condition").is_none(), "{events}");
+    let operations = watchpost_provision::desired::operations_topic_policy(
+        &config,
+        &ctx,
+        "arn:aws:sns:us-east-1:123456789012:wp-operations",
+    );
+    let events = operations["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Principal"]["Service"] == "events.amazonaws.com")
+        .unwrap();
     assert_eq!(
         events["Condition"]["ArnEquals"]["aws:SourceArn"],
         "arn:aws:events:us-east-1:123456789012:rule/wp-pipeline"

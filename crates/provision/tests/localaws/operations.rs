@@ -57,6 +57,9 @@ fn call(source: &str, event_name: &str, role: &str, parameters: Value) -> Value 
         "awsRegion": "us-east-1",
         "requestParameters": parameters,
         "eventType": "AwsApiCall",
+        // What a caller chooses: it must reach nobody's mail.
+        "userAgent": "curl/8.4.0 https://evil-c2.example.net/beacon",
+        "errorMessage": "see https://evil-c2.example.net/why @channel",
     })
 }
 
@@ -115,6 +118,10 @@ async fn changes_to_the_stack_reach_the_operations_subscribers_by_a_rule_of_thei
         .send()
         .await
         .unwrap();
+    let input = targets.targets()[0]
+        .input_transformer()
+        .expect("an input transformer")
+        .clone();
     let targets: Vec<(&str, &str)> = targets
         .targets()
         .iter()
@@ -151,7 +158,7 @@ async fn changes_to_the_stack_reach_the_operations_subscribers_by_a_rule_of_thei
         .await
         .unwrap();
     let key_policy: Value = serde_json::from_str(key_policy.policy().unwrap()).unwrap();
-    assert_admits_the_rule_only(&key_policy, "kms:GenerateDataKey");
+    assert_admits_events_to(&key_policy, "kms:GenerateDataKey");
 
     // moto fails PutEvents when a matching rule targets an SNS topic: a queue takes the
     // topic's place on the rule, to see what the rule matches.
@@ -178,6 +185,7 @@ async fn changes_to_the_stack_reach_the_operations_subscribers_by_a_rule_of_thei
             aws_sdk_eventbridge::types::Target::builder()
                 .id("test-matches")
                 .arn("arn:aws:sqs:us-east-1:123456789012:rule-matches")
+                .input_transformer(input)
                 .build()
                 .unwrap(),
         )
@@ -310,36 +318,55 @@ async fn changes_to_the_stack_reach_the_operations_subscribers_by_a_rule_of_thei
         assert_eq!(out.failed_entry_count(), 0, "{detail}");
     }
 
-    // What the rule matched, published to its SNS target as EventBridge would.
+    // What the rule matched, as its target's input transformer made it, published to its SNS
+    // target as EventBridge would.
     let matched = drain(&sqs, &seen, cases.len()).await;
-    for event in &matched {
+    for message in &matched {
+        let text = message
+            .as_str()
+            .unwrap_or_else(|| panic!("not text: {message}"));
         sns.publish()
             .topic_arn(targets[0].1)
-            .message(event.to_string())
+            .message(text)
             .send()
             .await
             .unwrap();
     }
-    let received = drain(&sqs, &inbox, cases.len()).await;
-    let expected: Vec<Value> = cases
+    let received: Vec<String> = drain_text(&sqs, &inbox, cases.len()).await;
+    let expected: Vec<String> = cases
         .iter()
         .filter(|(_, news)| *news)
-        .map(|(detail, _)| json!([detail["eventName"], detail["requestParameters"]]))
-        .collect();
-    let got: Vec<Value> = received
-        .iter()
-        .map(|event| {
-            json!([
-                event["detail"]["eventName"],
-                event["detail"]["requestParameters"]
-            ])
+        .map(|(detail, _)| {
+            format!(
+                "Watchpost's pipeline was changed: {} ({}) in account 123456789012, us-east-1,",
+                detail["eventName"].as_str().unwrap(),
+                detail["eventSource"].as_str().unwrap()
+            )
         })
         .collect();
-    assert_eq!(got, expected);
+    assert_eq!(received.len(), expected.len(), "{received:#?}");
+    for (text, start) in received.iter().zip(&expected) {
+        assert!(text.starts_with(start), "{text}\nexpected: {start}");
+        // The caller's own strings reach nobody: no link, no mention.
+        assert!(!text.contains("evil-c2") && !text.contains('@'), "{text}");
+    }
 }
 
 /// `policy` has one statement for EventBridge, allowing `action` for the operations rule only.
 fn assert_admits_the_rule_only(policy: &Value, action: &str) {
+    let statement = assert_admits_events_to(policy, action);
+    assert_eq!(
+        statement["Condition"]["ArnEquals"]["aws:SourceArn"], RULE_ARN,
+        "{statement}"
+    );
+    assert_eq!(
+        statement["Condition"]["StringEquals"]["aws:SourceAccount"], DEFAULT_ACCOUNT,
+        "{statement}"
+    );
+}
+
+/// `policy` has one statement for EventBridge, allowing `action`; returns it.
+fn assert_admits_events_to(policy: &Value, action: &str) -> Value {
     let statements: Vec<&Value> = policy["Statement"]
         .as_array()
         .unwrap()
@@ -356,14 +383,33 @@ fn assert_admits_the_rule_only(policy: &Value, action: &str) {
                 .is_some_and(|a| a.contains(&json!(action))),
         "{statement}"
     );
-    assert_eq!(
-        statement["Condition"]["ArnEquals"]["aws:SourceArn"], RULE_ARN,
-        "{statement}"
-    );
-    assert_eq!(
-        statement["Condition"]["StringEquals"]["aws:SourceAccount"], DEFAULT_ACCOUNT,
-        "{statement}"
-    );
+    statement.clone()
+}
+
+/// The bodies of up to `max` messages on the queue, as text, in the order they arrived.
+async fn drain_text(sqs: &aws_sdk_sqs::Client, url: &str, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    loop {
+        let batch = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        if batch.messages().is_empty() || out.len() >= max {
+            return out;
+        }
+        for message in batch.messages() {
+            out.push(message.body().unwrap().to_owned());
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
 }
 
 /// The JSON bodies of up to `max` messages on the queue, in the order they arrived.

@@ -80,6 +80,39 @@ pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
             format!("finding type {finding_type}"),
         );
     }
+    if let Some(sequence) = finding.attack_sequence() {
+        // The findings GuardDuty correlated into the sequence, by their types.
+        for name in sequence.signal_names() {
+            let matches = |patterns: &[crate::config::Pattern]| {
+                patterns.iter().any(|p| p.matches_any_scope(name))
+            };
+            if matches(&selectors.model_invocation_finding_types) {
+                add(
+                    Component::ModelInvocation,
+                    format!("attack sequence signal {name}"),
+                );
+            }
+            if matches(&selectors.control_plane_finding_types) {
+                add(
+                    Component::MlControlPlane,
+                    format!("attack sequence signal {name}"),
+                );
+            }
+        }
+        for resource in sequence.resources() {
+            if let Some(service) = ai_resource_service(resource, &selectors.ai_services) {
+                let what = resource
+                    .name
+                    .as_deref()
+                    .or(resource.uid.as_deref())
+                    .unwrap_or("(unnamed)");
+                add(
+                    Component::MlControlPlane,
+                    format!("attack sequence resource {what} ({service})"),
+                );
+            }
+        }
+    }
     for call in finding.api_calls() {
         let service = call.service.trim_end_matches(".amazonaws.com");
         if !selectors.ai_services.iter().any(|s| s == service) {
@@ -94,15 +127,27 @@ pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
         } else {
             Component::MlControlPlane
         };
-        add(component, format!("API call {service}:{}", call.name));
+        let source = if call.in_sequence {
+            "attack sequence API"
+        } else {
+            "API call"
+        };
+        add(component, format!("{source} {service}:{}", call.name));
     }
     // Instance types come from the instance itself or an attack sequence's resources; a
     // finding without any simply yields none.
     for instance_type in finding.instance_types() {
-        if is_accelerated(instance_type, &selectors.accelerated_instance_families) {
+        if is_accelerated(
+            instance_type.value,
+            &selectors.accelerated_instance_families,
+        ) {
             add(
                 Component::AcceleratedCompute,
-                format!("instance type {instance_type}"),
+                format!(
+                    "{}instance type {}",
+                    sequence_prefix(instance_type.in_sequence),
+                    instance_type.value
+                ),
             );
         }
     }
@@ -111,11 +156,16 @@ pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
         if let Some(pattern) = selectors
             .data_bucket_patterns
             .iter()
-            .find(|p| p.matches(bucket, region, account))
+            .find(|p| p.matches(bucket.value, region, account))
         {
             add(
                 Component::MlData,
-                format!("bucket {bucket} matches {}", pattern.as_str()),
+                format!(
+                    "{}bucket {} matches {}",
+                    sequence_prefix(bucket.in_sequence),
+                    bucket.value,
+                    pattern.as_str()
+                ),
             );
         }
     }
@@ -123,11 +173,16 @@ pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
         if let Some(pattern) = selectors
             .identity_name_patterns
             .iter()
-            .find(|p| p.matches(name, region, account))
+            .find(|p| p.matches(name.value, region, account))
         {
+            let who = if name.in_sequence {
+                "attack sequence actor"
+            } else {
+                "principal"
+            };
             add(
                 Component::MlIdentity,
-                format!("principal {name} matches {}", pattern.as_str()),
+                format!("{who} {} matches {}", name.value, pattern.as_str()),
             );
         }
     }
@@ -162,6 +217,34 @@ pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
         component,
         evidence: evidence.into_iter().map(|(_, line)| line).collect(),
     }
+}
+
+/// `attack sequence resource: ` for what a sequence's resources showed.
+fn sequence_prefix(in_sequence: bool) -> &'static str {
+    if in_sequence {
+        "attack sequence resource: "
+    } else {
+        ""
+    }
+}
+
+/// The AI service an attack sequence's resource belongs to, by its ARN (`arn:aws:bedrock:…`)
+/// or the service GuardDuty names for it.
+fn ai_resource_service<'a>(
+    resource: &'a crate::guardduty::wire::ResourceV2,
+    ai_services: &[String],
+) -> Option<&'a str> {
+    let by_arn = resource
+        .uid
+        .as_deref()
+        .and_then(|uid| uid.strip_prefix("arn:"))
+        .and_then(|rest| rest.split(':').nth(1));
+    let by_service = resource.service.as_deref();
+    [by_arn, by_service].into_iter().flatten().find(|service| {
+        ai_services
+            .iter()
+            .any(|ai| ai.eq_ignore_ascii_case(service))
+    })
 }
 
 /// Classifies a finding Watchpost made itself: the component is the detection's (model

@@ -1,14 +1,17 @@
 //! What parsing an event gives: findings in the one finding model ([`crate::guardduty`]), where
-//! each came from, and what Watchpost observed itself for the findings it makes. The ground
+//! each came from, and what Watchpost observed itself for the findings it makes; and the story
+//! an attack sequence finding tells ([`sequence`]). The ground
 //! floor of the pipeline: every parser ([`crate::event`]) builds these, everything above
 //! (classification, decisions, rendering) reads them.
 
 pub(crate) mod api_call;
 mod observation;
+pub mod sequence;
 pub(crate) mod usage_change;
 
 pub use api_call::ApiCall;
 pub use observation::Observation;
+pub use sequence::{AttackSequence, SequenceRef};
 pub use usage_change::UsageChange;
 
 use serde_json::Value;

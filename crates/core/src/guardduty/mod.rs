@@ -1,15 +1,21 @@
 //! The GuardDuty finding model (generated from the official API model) and the questions the
 //! rest of Watchpost asks of a finding, answered in one place.
 
+mod principal;
 pub mod serde_helpers;
 pub mod timestamp;
 #[rustfmt::skip]
 pub mod wire;
 
+pub use principal::Principal;
 pub use timestamp::Timestamp;
 pub use wire::Finding;
 
 use wire::{RemoteIpDetails, Tag};
+
+/// Attack sequence indicator keys whose values are API calls, written `service:Operation`
+/// (GuardDuty API reference, "Indicator").
+pub const API_INDICATORS: &[&str] = &["HIGH_RISK_API", "UNUSUAL_API_FOR_ACCOUNT"];
 
 /// Who or what acted, as far as the finding says: where the request came from and with what.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,11 +32,37 @@ pub struct Actor {
 }
 
 /// One API call the finding names: its service (e.g. `bedrock.amazonaws.com` or `bedrock`) and
-/// operation name.
+/// operation name; `in_sequence` when an attack sequence's indicators name it rather than the
+/// finding's own action.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiCall {
     pub service: String,
     pub name: String,
+    pub in_sequence: bool,
+}
+
+/// A value the finding names (an instance type, a bucket, a principal), and whether it was
+/// seen among an attack sequence's resources or actors rather than the finding's own resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sighting<'a> {
+    pub value: &'a str,
+    pub in_sequence: bool,
+}
+
+impl<'a> Sighting<'a> {
+    fn own(value: &'a str) -> Self {
+        Sighting {
+            value,
+            in_sequence: false,
+        }
+    }
+
+    fn in_sequence(value: &'a str) -> Self {
+        Sighting {
+            value,
+            in_sequence: true,
+        }
+    }
 }
 
 impl Finding {
@@ -97,6 +129,7 @@ impl Finding {
             calls.push(ApiCall {
                 service: call.service_name.clone().unwrap_or_default(),
                 name: name.clone(),
+                in_sequence: false,
             });
         }
         if let Some(sequence) = service.detection.as_ref().and_then(|d| d.sequence.as_ref()) {
@@ -107,16 +140,25 @@ impl Finding {
                     .flat_map(|s| s.signal_indicators.iter()),
             );
             for indicator in indicators {
-                if indicator.key.as_deref() != Some("API") {
+                if !indicator
+                    .key
+                    .as_deref()
+                    .is_some_and(|k| API_INDICATORS.contains(&k))
+                {
                     continue;
                 }
                 for value in &indicator.values {
                     // Sequence indicators write APIs as `service:Operation`.
                     if let Some((svc, name)) = value.split_once(':') {
-                        calls.push(ApiCall {
+                        let call = ApiCall {
                             service: svc.to_owned(),
                             name: name.to_owned(),
-                        });
+                            in_sequence: true,
+                        };
+                        // Signals repeat the sequence's indicators: each call once.
+                        if !calls.contains(&call) {
+                            calls.push(call);
+                        }
                     }
                 }
             }
@@ -125,12 +167,13 @@ impl Finding {
     }
 
     /// Instance types the finding's resource runs on (EC2 instance, or sequence resources).
-    pub fn instance_types(&self) -> Vec<&str> {
-        let mut types: Vec<&str> = self
+    pub fn instance_types(&self) -> Vec<Sighting<'_>> {
+        let mut types: Vec<Sighting<'_>> = self
             .resource
             .instance_details
             .iter()
             .filter_map(|i| i.instance_type.as_deref())
+            .map(Sighting::own)
             .collect();
         for resource in self.sequence_resources() {
             if let Some(t) = resource
@@ -139,25 +182,29 @@ impl Finding {
                 .and_then(|d| d.ec2_instance.as_ref())
                 .and_then(|i| i.instance_type.as_deref())
             {
-                types.push(t);
+                types.push(Sighting::in_sequence(t));
             }
         }
         types
     }
 
     /// S3 bucket names the finding involves.
-    pub fn bucket_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self
+    pub fn bucket_names(&self) -> Vec<Sighting<'_>> {
+        let mut names: Vec<Sighting<'_>> = self
             .resource
             .s3_bucket_details
             .iter()
             .filter_map(|b| b.name.as_deref())
+            .map(Sighting::own)
             .collect();
         for resource in self.sequence_resources() {
-            if resource.resource_type.as_deref() == Some("AWS::S3::Bucket")
-                && let Some(name) = resource.name.as_deref()
+            // GuardDuty writes `S3_BUCKET`; some exporters the CloudFormation name.
+            if matches!(
+                resource.resource_type.as_deref(),
+                Some("S3_BUCKET" | "AWS::S3::Bucket")
+            ) && let Some(name) = resource.name.as_deref()
             {
-                names.push(name);
+                names.push(Sighting::in_sequence(name));
             }
         }
         names
@@ -165,16 +212,16 @@ impl Finding {
 
     /// The IAM principal names (user or role session) behind the finding's access key, and the
     /// actors of an attack sequence.
-    pub fn principal_names(&self) -> Vec<&str> {
+    pub fn principal_names(&self) -> Vec<Sighting<'_>> {
         let mut names = Vec::new();
         if let Some(key) = &self.resource.access_key_details
             && let Some(user) = key.user_name.as_deref()
         {
-            names.push(user);
+            names.push(Sighting::own(user));
         }
         for actor in self.sequence_actors() {
             if let Some(name) = actor.user.as_ref().and_then(|u| u.name.as_deref()) {
-                names.push(name);
+                names.push(Sighting::in_sequence(name));
             }
         }
         names
@@ -203,7 +250,7 @@ impl Finding {
             lists.push(("RDS instance", &d.tags));
         }
         for resource in self.sequence_resources() {
-            lists.push(("resource", &resource.tags));
+            lists.push(("attack sequence resource", &resource.tags));
         }
         lists
             .into_iter()
@@ -343,10 +390,16 @@ impl Finding {
 
     /// The IAM principal the activity used, as an ARN Detective can profile, when the finding
     /// tells enough to build one (an IAM user name with an `IAMUser` user type, or a role).
+    /// For an attack sequence, its first actor's principal.
     pub fn principal_arn(&self) -> Option<String> {
-        let key = self.resource.access_key_details.as_ref()?;
-        let name = key.user_name.as_deref()?;
         let partition = self.partition.as_deref().unwrap_or("aws");
+        let Some(key) = self.resource.access_key_details.as_ref() else {
+            return self
+                .sequence_actors()
+                .filter_map(Principal::of)
+                .find_map(|p| p.arn(partition, &self.account_id));
+        };
+        let name = key.user_name.as_deref()?;
         match key.user_type.as_deref() {
             Some("IAMUser") => Some(format!(
                 "arn:{partition}:iam::{}:user/{name}",
@@ -360,7 +413,8 @@ impl Finding {
         }
     }
 
-    fn sequence(&self) -> Option<&wire::Sequence> {
+    /// The attack sequence the finding carries (`service.detection.sequence`).
+    pub(crate) fn sequence(&self) -> Option<&wire::Sequence> {
         self.service
             .as_ref()
             .and_then(|s| s.detection.as_ref())

@@ -182,7 +182,11 @@ fn document<'a>(input: &AlertInput<'a>, subject: &'a str) -> Document<'a> {
             region: clip(&f.region, 40),
             resource_type: clip(f.resource_type(), 100),
             resource: clip(&f.resource_label(), 300),
-            instance_types: f.instance_types().iter().map(|t| clip(t, 40)).collect(),
+            instance_types: f
+                .instance_types()
+                .iter()
+                .map(|t| clip(t.value, 40))
+                .collect(),
             first_seen: opt(first, 40),
             last_seen: opt(last, 40),
             count: f.count(),

@@ -62,7 +62,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         shown(&f.resource_label(), 200)
     );
     for instance_type in f.instance_types() {
-        let _ = writeln!(w, "  Instance type: {}", shown(instance_type, 40));
+        let _ = writeln!(w, "  Instance type: {}", shown(instance_type.value, 40));
     }
 
     let _ = writeln!(w, "\nWhy this is AI-related");

@@ -27,6 +27,9 @@ pub struct Links {
     /// Other console pages: the CloudTrail event, the CloudWatch alarm, Logs Insights.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub console: Vec<EntityLink>,
+    /// The attack sequence a finding is part of (`associatedAttackSequenceArn`), in GuardDuty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attack_sequence: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,15 +95,51 @@ pub fn links(finding: &Finding) -> Links {
     if let Some(ip) = finding.actor().ip_address {
         entity("IpAddress", ip.clone(), &ip);
     }
+    // An attack sequence's actor and the addresses it came from: the profiles to open first.
+    if finding.resource.access_key_details.is_none()
+        && let Some(sequence) = finding.attack_sequence()
+    {
+        if let Some(principal) = sequence.principal()
+            && let Some(uid) = principal.uid
+        {
+            let kind = match principal.kind {
+                Some("AssumedRole" | "Role") => "AwsRole",
+                Some("FederatedUser") => "FederatedUser",
+                _ => "AwsUser",
+            };
+            let uid = uid.split(':').next().unwrap_or(uid);
+            entity(kind, principal.name.unwrap_or(uid).to_owned(), uid);
+        }
+        let addresses = sequence.endpoints().iter().filter_map(|e| e.ip.as_deref());
+        for ip in addresses.take(SEQUENCE_ADDRESSES_LINKED) {
+            entity("IpAddress", ip.to_owned(), ip);
+        }
+    }
+    let finding_link = |region: &str, id: &str| {
+        format!("https://{host}/guardduty/home?region={region}#/findings?macros=current&fId={id}")
+    };
+    // A finding that is part of a sequence links to it, in the sequence's region (its ARN's
+    // fourth field); the sequence itself is its own link.
+    let attack_sequence = finding
+        .attack_sequence_ref()
+        .filter(|r| r.arn != finding.arn)
+        .map(|r| {
+            let in_region = r.arn.split(':').nth(3).filter(|r| !r.is_empty());
+            let region = in_region.map_or_else(|| region.clone(), encode);
+            finding_link(&region, &encode(r.finding_id))
+        });
     Links {
-        guardduty: Some(format!(
-            "https://{host}/guardduty/home?region={region}#/findings?macros=current&fId={id}"
-        )),
+        guardduty: Some(finding_link(&region, &id)),
         detective_finding: Some(format!("{detective}findings/GuardDuty/{id}{scope}")),
         detective_entities: entities,
         console: Vec::new(),
+        attack_sequence,
     }
 }
+
+/// How many of an attack sequence's addresses get a Detective profile link (a sequence may
+/// name 400).
+const SEQUENCE_ADDRESSES_LINKED: usize = 3;
 
 /// A link to a console page, labelled.
 pub(crate) fn console_link(label: &str, url: String) -> EntityLink {

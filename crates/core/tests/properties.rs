@@ -475,6 +475,12 @@ const LABELS: &[&str] = &[
     "From",
     "API",
     "Count",
+    "Attack sequence",
+    "Who",
+    "Signals, in order",
+    "High-risk APIs",
+    "Tactics",
+    "On",
 ];
 
 /// The invariants every rendered alert keeps, whatever the finding or call said: a short

@@ -8,9 +8,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::markdown::Markdown;
+use super::sequence;
 use super::{AlertInput, next_steps};
 use crate::component::NOT_AI;
 use crate::config::ChatClient;
+use crate::finding::AttackSequence;
 use crate::state::alert_key;
 use crate::text::{clip, defuse_mentions};
 
@@ -82,6 +84,15 @@ pub(super) fn render(
         md.text(f.resource_type(), 60),
         md.code(&f.resource_label(), 120)
     ));
+    if let Some(sequence) = f.attack_sequence_ref()
+        && sequence.arn != f.arn
+    {
+        lines.push(format!(
+            "{} part of {}",
+            md.bold("Attack sequence"),
+            md.code(sequence.finding_id, 80)
+        ));
+    }
     if !input.classification.evidence.is_empty() {
         lines.push(md.bold("Why AI-related"));
         for evidence in input.classification.evidence.iter().take(EVIDENCE_SHOWN) {
@@ -112,6 +123,9 @@ pub(super) fn render(
     } else {
         lines.push(format!("{} {}", md.bold("Count"), f.count()));
     }
+    if let Some(story) = f.attack_sequence() {
+        story_lines(&md, &story, &mut lines);
+    }
     for note in &input.enrichment.notes {
         lines.push(md.italic(&md.text(note, VALUE_MAX_CHARS)));
     }
@@ -129,6 +143,9 @@ pub(super) fn render(
     let mut shown = Vec::new();
     if let Some(url) = &input.links.guardduty {
         shown.push(link(url, "GuardDuty"));
+    }
+    if let Some(url) = &input.links.attack_sequence {
+        shown.push(link(url, "Attack sequence"));
     }
     if let Some(url) = &input.links.detective_finding {
         shown.push(link(url, "Detective"));
@@ -217,6 +234,58 @@ pub(super) fn render(
             line_break(client)
         );
         (card.to_json(), true)
+    }
+}
+
+/// Signals a card lists (the description's bound leaves out what does not fit).
+const SIGNALS_SHOWN: usize = 10;
+
+/// An attack sequence's story on a card: who, from where, the signals in order, the APIs and
+/// tactics, on what.
+fn story_lines(md: &Markdown, story: &AttackSequence<'_>, lines: &mut Vec<String>) {
+    for who in sequence::who(story).lines {
+        lines.push(format!(
+            "{} {}",
+            md.bold("Who"),
+            md.text(&who, VALUE_MAX_CHARS)
+        ));
+    }
+    for from in sequence::from(story).lines.iter().take(3) {
+        lines.push(format!(
+            "{} {}",
+            md.bold("From"),
+            md.text(from, VALUE_MAX_CHARS)
+        ));
+    }
+    let signals = sequence::signals(story);
+    if !signals.lines.is_empty() {
+        lines.push(md.bold("Signals, in order"));
+        for signal in signals.lines.iter().take(SIGNALS_SHOWN) {
+            lines.push(format!("• {}", md.text(signal, VALUE_MAX_CHARS)));
+        }
+        let more = signals.lines.len().saturating_sub(SIGNALS_SHOWN) + signals.omitted;
+        if more > 0 {
+            lines.push(md.italic(&md.text(&format!("… and {more} more"), 40)));
+        }
+    }
+    for (label, values) in [
+        ("High-risk APIs", story.apis()),
+        ("Tactics", story.tactics()),
+    ] {
+        if let Some(line) = sequence::values_line(&values) {
+            lines.push(format!(
+                "{} {}",
+                md.bold(label),
+                md.text(&line, VALUE_MAX_CHARS * 2)
+            ));
+        }
+    }
+    for on in sequence::resources(story).lines.iter().take(3) {
+        lines.push(format!(
+            "{} {}",
+            md.bold("On"),
+            md.text(on, VALUE_MAX_CHARS)
+        ));
     }
 }
 

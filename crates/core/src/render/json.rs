@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::{AlertInput, Links, next_steps};
+use super::{AlertInput, Links, next_steps, sequence};
 use crate::component::NOT_AI;
 use crate::decide::AlertKind;
 use crate::finding::Observation;
@@ -51,7 +51,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
             "region": clip(&f.region, 40),
         },
         "truncated": {
-            "omitted": ["guardduty_finding", "evidence", "actor", "links", "next_steps"],
+            "omitted": ["guardduty_finding", "evidence", "actor", "links", "next_steps", "attack_sequence"],
             "reason": "the alert did not fit SNS's 256 KiB limit",
         },
     });
@@ -98,6 +98,9 @@ struct Document<'a> {
     decision: DecisionFields<'a>,
     enrichment: EnrichmentFields<'a>,
     next_steps: Vec<&'static str>,
+    /// The story of an attack sequence finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attack_sequence: Option<sequence::Document>,
     #[serde(skip_serializing_if = "Option::is_none")]
     observation: Option<&'a Observation>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,6 +123,9 @@ struct FindingFields {
     first_seen: Option<String>,
     last_seen: Option<String>,
     count: i64,
+    /// The attack sequence the finding is, or is part of (`associatedAttackSequenceArn`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attack_sequence_arn: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -190,6 +196,7 @@ fn document<'a>(input: &AlertInput<'a>, subject: &'a str) -> Document<'a> {
             first_seen: opt(first, 40),
             last_seen: opt(last, 40),
             count: f.count(),
+            attack_sequence_arn: f.attack_sequence_ref().map(|r| clip(r.arn, 500)),
         },
         actor: ActorFields {
             ip_address: opt(actor.ip_address.as_deref(), 64),
@@ -216,6 +223,7 @@ fn document<'a>(input: &AlertInput<'a>, subject: &'a str) -> Document<'a> {
             investigation_id: &input.enrichment.investigation_id,
         },
         next_steps: next_steps(input),
+        attack_sequence: f.attack_sequence().as_ref().map(sequence::document),
         observation: input.observation,
         truncated: None,
     }

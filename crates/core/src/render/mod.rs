@@ -10,6 +10,7 @@ mod evaluation;
 pub mod followup;
 mod json;
 pub mod markdown;
+mod sequence;
 mod text;
 
 use std::collections::BTreeMap;
@@ -85,8 +86,22 @@ pub fn subject(input: &AlertInput<'_>) -> String {
         return clip_then_defang(&whole, SUBJECT_MAX_CHARS, clip_ascii);
     }
     let finding_type = clip_then_defang(input.finding.finding_type(), 60, clip_ascii);
-    let resource = clip_then_defang(&input.finding.resource_label(), 24, clip_ascii);
-    let whole = format!("{prefix}{finding_type} on {resource}");
+    // An attack sequence is about who did it: its subject names the actor.
+    let actor = input
+        .finding
+        .attack_sequence()
+        .and_then(|s| s.principal())
+        .and_then(|p| p.name);
+    let whole = match actor {
+        Some(actor) => format!(
+            "{prefix}{finding_type} by {}",
+            clip_then_defang(actor, 24, clip_ascii)
+        ),
+        None => format!(
+            "{prefix}{finding_type} on {}",
+            clip_then_defang(&input.finding.resource_label(), 24, clip_ascii)
+        ),
+    };
     clip_then_defang(&whole, SUBJECT_MAX_CHARS, clip_ascii)
 }
 
@@ -196,6 +211,16 @@ pub fn next_steps(input: &AlertInput<'_>) -> Vec<&'static str> {
         .observation
         .map(Observation::next_steps)
         .unwrap_or_default();
+    match input.finding.attack_sequence_ref() {
+        Some(sequence) if sequence.arn == input.finding.arn => steps.extend([
+            "Contain the actor first: deactivate its access key or revoke its role's sessions, unless the activity is known to be theirs.",
+            "Read the signals in order in GuardDuty's attack sequence view: each is a finding or an API call to check.",
+        ]),
+        Some(_) => steps.push(
+            "This finding is part of an attack sequence: read the sequence first (link below), it tells the whole story.",
+        ),
+        None => {}
+    }
     steps.extend(match input.classification.component {
         Some(ModelInvocation) => vec![
             "Check who invoked which model, from where, and at what cost (Bedrock invocation logs, Cost Explorer).",

@@ -5,7 +5,9 @@
 
 use std::fmt::Write;
 
+use super::sequence::{self, Shown as Lines};
 use super::{AlertInput, cut_to_bytes, next_steps};
+use crate::finding::AttackSequence;
 use crate::text::Shown;
 
 /// A finding's string, bounded, stripped of controls and defanged.
@@ -43,6 +45,18 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         "  Severity: {} ({})",
         input.severity.label, input.severity.score
     );
+    if let Some(sequence) = input.finding.attack_sequence_ref()
+        && sequence.arn != f.arn
+    {
+        let _ = writeln!(
+            w,
+            "  Part of attack sequence {} (link below).",
+            shown(sequence.finding_id, 80)
+        );
+    }
+    if let Some(sequence) = f.attack_sequence() {
+        write_story(w, &sequence);
+    }
     if let Some(observation) = input.observation {
         let _ = writeln!(w, "\nWhat Watchpost saw");
         // The facts quote the call or the alarm (user agent, request parameters, error
@@ -110,19 +124,6 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         let _ = writeln!(w, "  Count:      {}", f.count());
     }
 
-    let signals: Vec<_> = f.sequence_signals().collect();
-    if !signals.is_empty() {
-        let _ = writeln!(w, "\nAttack sequence signals");
-        for signal in signals.iter().take(20) {
-            let name = signal
-                .name
-                .as_deref()
-                .or(signal.description.as_deref())
-                .unwrap_or("signal");
-            let _ = writeln!(w, "  - {}", shown(name, 160));
-        }
-    }
-
     let enrichment = input.enrichment;
     if !enrichment.notes.is_empty() || enrichment.investigation_id.is_some() {
         let _ = writeln!(w, "\nEnrichment");
@@ -142,6 +143,9 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     let _ = writeln!(w, "\nLinks");
     if let Some(url) = &links.guardduty {
         let _ = writeln!(w, "  GuardDuty finding:  {url}");
+    }
+    if let Some(url) = &links.attack_sequence {
+        let _ = writeln!(w, "  GuardDuty attack sequence: {url}");
     }
     if let Some(url) = &links.detective_finding {
         let _ = writeln!(w, "  Detective finding:  {url}");
@@ -171,4 +175,34 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     }
     let keep = cut_to_bytes(&out, budget - TRUNCATION_MARKER.len());
     (format!("{keep}{TRUNCATION_MARKER}"), true)
+}
+
+/// The attack sequence's story: who, from where, what happened in order, on what.
+fn write_story(w: &mut String, story: &AttackSequence<'_>) {
+    let _ = writeln!(w, "\nThe attack sequence");
+    let mut part = |label: &str, lines: Lines| {
+        if lines.lines.is_empty() {
+            return;
+        }
+        let _ = writeln!(w, "  {label}:");
+        for line in &lines.lines {
+            let _ = writeln!(w, "    - {}", shown(line, 600));
+        }
+        if let Some(more) = lines.more() {
+            let _ = writeln!(w, "    {more}");
+        }
+    };
+    part("Who", sequence::who(story));
+    part("From", sequence::from(story));
+    part("What happened, in order", sequence::signals(story));
+    part("On", sequence::resources(story));
+    for (label, values) in [
+        ("High-risk APIs", story.apis()),
+        ("Tactics", story.tactics()),
+        ("Techniques", story.techniques()),
+    ] {
+        if let Some(line) = sequence::values_line(&values) {
+            let _ = writeln!(w, "  {label}: {}", shown(&line, 2_000));
+        }
+    }
 }

@@ -10,7 +10,8 @@
 use serde_json::{Map, Value, json};
 
 use super::QUOTE_LIMIT;
-use crate::finding::{Origin, ParsedEvent, SourcedFinding, deserialize_finding};
+use super::repair::deserialize_dropping;
+use crate::finding::{Origin, ParsedEvent, SourcedFinding};
 use crate::guardduty::Finding;
 use crate::guardduty::serde_helpers::strip_nulls;
 use crate::text::clip;
@@ -123,69 +124,11 @@ pub fn to_finding(asff: &Value) -> Result<Finding, String> {
         }
     }
     // A field of an unexpected type (a ProductFields leaf, a resource detail) must not lose
-    // the rest: drop the field at fault and try again, a bounded number of times. Required
-    // fields cannot be dropped and end the attempt with their error.
-    let mut dropped = 0;
-    loop {
-        let err = match deserialize_finding(finding.clone()) {
-            Ok(finding) => return Ok(finding),
-            Err(err) => err,
-        };
-        let path: Vec<Segment> = err.path().iter().map(Segment::of).collect();
-        let droppable = matches!(path.first(), Some(Segment::Key(k)) if k == "service" || k == "resource")
-            && path.len() > 1;
-        if dropped >= MAX_DROPPED_FIELDS || !droppable || !remove_path(&mut finding, &path) {
-            return Err(format!("`{}`: {}", err.path(), err.inner()));
-        }
-        dropped += 1;
-    }
-}
-
-/// How many odd fields one finding may lose before it is rejected.
-const MAX_DROPPED_FIELDS: usize = 16;
-
-/// One step of a path into a JSON document.
-enum Segment {
-    Key(String),
-    Index(usize),
-    Other,
-}
-
-impl Segment {
-    fn of(segment: &serde_path_to_error::Segment) -> Segment {
-        match segment {
-            serde_path_to_error::Segment::Map { key } => Segment::Key(key.clone()),
-            serde_path_to_error::Segment::Seq { index } => Segment::Index(*index),
-            _ => Segment::Other,
-        }
-    }
-}
-
-/// Removes the value at `path`; `false` when there is none to remove.
-fn remove_path(node: &mut Value, path: &[Segment]) -> bool {
-    let Some((last, parents)) = path.split_last() else {
-        return false;
-    };
-    let mut node = node;
-    for segment in parents {
-        let next = match (segment, node) {
-            (Segment::Key(key), Value::Object(map)) => map.get_mut(key),
-            (Segment::Index(i), Value::Array(list)) => list.get_mut(*i),
-            _ => None,
-        };
-        match next {
-            Some(next) => node = next,
-            None => return false,
-        }
-    }
-    match (last, node) {
-        (Segment::Key(key), Value::Object(map)) => map.remove(key).is_some(),
-        (Segment::Index(i), Value::Array(list)) if *i < list.len() => {
-            list.remove(*i);
-            true
-        }
-        _ => false,
-    }
+    // the rest: it is dropped. Required fields cannot be, and end the attempt with their error.
+    deserialize_dropping(finding, |path| {
+        path.len() > 1 && (path[0].is("service") || path[0].is("resource"))
+    })
+    .map_err(|err| format!("`{}`: {}", err.path(), err.inner()))
 }
 
 /// What ASFF carries of GuardDuty's AI Protection resource details: Bedrock models and

@@ -16,6 +16,7 @@ mod asff;
 mod cloudtrail;
 mod direct;
 mod guardduty;
+mod repair;
 mod usage_alarm;
 
 use serde::de::DeserializeOwned;

@@ -1,10 +1,12 @@
 //! GuardDuty's own findings: the `detail` of a `GuardDuty Finding` event, or a bare finding,
 //! read into the finding model. The common event is read straight from its text first
-//! ([`super::direct`]); this is the general reader, which also says what is wrong.
+//! ([`super::direct`]); this is the general reader, which also says what is wrong. A part of an
+//! attack sequence of an unexpected type is left out rather than losing the finding.
 
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::repair::deserialize_dropping;
 use crate::finding::{Origin, ParsedEvent, SourcedFinding};
 use crate::guardduty::Finding;
 use crate::text::clip;
@@ -14,11 +16,37 @@ pub(super) fn finding(detail: &Value, path: &str) -> ParsedEvent {
     // Read from the event in place; a finding at fault is read again to say where (tracking
     // the path of every field costs time that well-formed findings need not spend).
     let finding = Box::<Finding>::deserialize(detail)
-        .or_else(|_| serde_path_to_error::deserialize::<_, Box<Finding>>(detail));
+        .or_else(|_| serde_path_to_error::deserialize::<_, Box<Finding>>(detail))
+        .or_else(|err| {
+            if !in_sequence(err.path().iter()) {
+                return Err(err);
+            }
+            // An attack sequence is the most valuable finding GuardDuty makes: a part of its
+            // story of an unexpected type is left out, and the rest still alerts.
+            deserialize_dropping(detail.clone(), |path| {
+                path.len() > SEQUENCE_PATH.len()
+                    && SEQUENCE_PATH.iter().zip(path).all(|(key, at)| at.is(key))
+            })
+        });
     match finding {
         Ok(finding) => one_finding(finding),
         Err(err) => ParsedEvent::Rejected(describe_error(path, &err)),
     }
+}
+
+/// Where a finding carries its attack sequence.
+const SEQUENCE_PATH: [&str; 3] = ["service", "detection", "sequence"];
+
+/// Whether a path lies inside the attack sequence (below `service.detection.sequence`).
+fn in_sequence<'a>(path: impl Iterator<Item = &'a serde_path_to_error::Segment>) -> bool {
+    let keys: Vec<&str> = path
+        .take(SEQUENCE_PATH.len() + 1)
+        .map(|segment| match segment {
+            serde_path_to_error::Segment::Map { key } => key.as_str(),
+            _ => "",
+        })
+        .collect();
+    keys.len() > SEQUENCE_PATH.len() && keys[..SEQUENCE_PATH.len()] == SEQUENCE_PATH
 }
 
 /// An event of one GuardDuty finding.

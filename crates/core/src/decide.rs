@@ -354,7 +354,7 @@ mod tests {
     fn guardduty_s_own_copy_reaches_the_routes_a_poorer_copy_missed() {
         let config = routes_config();
         // Security Hub's copy lost the instance type: not AI, so only `all` heard of it.
-        let poorer = decide_with(&finding(8.0, false), Origin::SecurityHub, None, &config);
+        let poorer = decide_with(&finding(8.0, false), Origin::SecurityHubAsff, None, &config);
         assert_eq!(poorer.routes, ["all"]);
         let richer = decide_with(
             &gpu_finding(),
@@ -380,7 +380,7 @@ mod tests {
         let config = routes_config();
         let copy = decide_with(
             &gpu_finding(),
-            Origin::SecurityHub,
+            Origin::SecurityHubAsff,
             Some(&prior(&["all"])),
             &config,
         );

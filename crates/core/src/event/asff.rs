@@ -381,7 +381,7 @@ pub(super) fn security_hub_findings(findings: &[Value], path: &str) -> ParsedEve
             Ok(product) if is_guardduty(product) => match to_finding(finding) {
                 Ok(finding) => out.push(SourcedFinding {
                     finding: Box::new(finding),
-                    origin: Origin::SecurityHub,
+                    origin: Origin::SecurityHubAsff,
                     observation: None,
                 }),
                 Err(what) => rejected.push(format!("{}{what}", prefix_of(&at))),

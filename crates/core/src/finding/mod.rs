@@ -23,8 +23,9 @@ use crate::guardduty::Finding;
 pub enum Origin {
     /// GuardDuty's own event (or a bare GuardDuty finding).
     GuardDuty,
-    /// Security Hub's copy of a GuardDuty finding, in ASFF.
-    SecurityHub,
+    /// Security Hub CSPM's copy of a GuardDuty finding, in ASFF (`Security Hub Findings -
+    /// Imported`).
+    SecurityHubAsff,
     /// A CloudTrail management event one of Watchpost's detections matched.
     CloudTrail,
     /// A state change of one of Watchpost's usage alarms.
@@ -35,7 +36,7 @@ impl Origin {
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::GuardDuty => "guardduty",
-            Origin::SecurityHub => "securityhub",
+            Origin::SecurityHubAsff => "securityhub",
             Origin::CloudTrail => "cloudtrail",
             Origin::UsageAlarm => "cloudwatch",
         }

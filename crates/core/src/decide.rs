@@ -75,7 +75,13 @@ pub fn decide(
     config: &Config,
 ) -> Decision {
     if finding.is_archived() {
-        return Decision::suppressed("archived finding".into());
+        return Decision::suppressed(match finding.security_hub_status() {
+            Some(status) => format!(
+                "Security Hub status {}: no one needs to act on it",
+                clip(status, 20)
+            ),
+            None => "archived finding".into(),
+        });
     }
     if finding.is_sample() && !config.thresholds.alert_samples {
         return Decision::suppressed("sample finding, and thresholds.alert_samples is off".into());

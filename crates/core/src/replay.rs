@@ -98,7 +98,8 @@ pub struct ReplayRecord {
     pub evidence: Vec<String>,
     pub routes: Vec<String>,
     pub subject: Option<String>,
-    /// `guardduty`, `securityhub`, `cloudtrail` or `cloudwatch` for findings.
+    /// `guardduty`, `securityhub` (ASFF), `securityhub-ocsf`, `cloudtrail` or `cloudwatch` for
+    /// findings.
     pub source: Option<&'static str>,
     /// The detection behind a finding Watchpost made itself.
     #[serde(skip_serializing_if = "Option::is_none")]

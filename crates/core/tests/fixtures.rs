@@ -924,3 +924,64 @@ fn detections_in_markdown() -> String {
     out.push('\n');
     out
 }
+
+// ---------------------------------------------------------------------------------------------
+// One alert per route per finding update, whichever of its copies arrive, in whatever order.
+
+/// Every order of GuardDuty's own event and Security Hub's two copies (ASFF, OCSF) of one
+/// update reaches each route once, and no route GuardDuty's own event alone would not reach.
+#[test]
+fn the_three_copies_of_an_update_alert_once_per_route_in_every_order() {
+    let path = testdata().join("events/sequence-securityhub-ocsf-copies.jsonl");
+    let bytes = std::fs::read(&path).unwrap();
+    // Lines 1 to 3: the OCSF copy, the ASFF copy and GuardDuty's own event, all at count 7.
+    let copies: Vec<&[u8]> = bytes.split(|b| *b == b'\n').take(3).collect();
+    let config = Config::from_toml(
+        r#"
+[[routes]]
+name = "all"
+format = "json"
+
+[[routes]]
+name = "models"
+components = ["model-invocation"]
+format = "chat"
+
+[[routes]]
+name = "high"
+min_severity = "HIGH"
+format = "text"
+"#,
+        "copies.toml",
+    )
+    .expect("valid config");
+    let alone = {
+        let mut replay = Replay::new(&config, FALLBACK_NOW);
+        let records = replay.process(split_events("native", copies[2]).remove(0));
+        records[0].routes.clone()
+    };
+    assert_eq!(alone, ["all", "models"]);
+    for (index, copy) in copies.iter().enumerate() {
+        let mut replay = Replay::new(&config, FALLBACK_NOW);
+        let records = replay.process(split_events("copy", copy).remove(0));
+        assert_eq!(records[0].routes, alone, "copy on line {} alone", index + 1);
+    }
+    for order in [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ] {
+        let mut replay = Replay::new(&config, FALLBACK_NOW);
+        let mut reached: Vec<String> = Vec::new();
+        for index in order {
+            for record in replay.process(split_events("copy", copies[index]).remove(0)) {
+                reached.extend(record.routes);
+            }
+        }
+        reached.sort();
+        assert_eq!(reached, alone, "order {order:?}: routes reached");
+    }
+}

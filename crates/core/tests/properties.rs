@@ -399,9 +399,13 @@ proptest! {
     }
 
     #[test]
-    fn parse_event_never_panics_on_arbitrary_json_in_a_finding_event(value in arbitrary_json(), key in prop::sample::select(&["detail", "detail.resource", "detail.service", "detail.findings"][..])) {
+    fn parse_event_never_panics_on_arbitrary_json_in_a_finding_event(value in arbitrary_json(), key in prop::sample::select(&["detail", "detail.resource", "detail.service", "detail.findings", "ocsf"][..])) {
         let mut event = json!({
-            "detail-type": if key == "detail.findings" { "Security Hub Findings - Imported" } else { "GuardDuty Finding" },
+            "detail-type": match key {
+                "detail.findings" => "Security Hub Findings - Imported",
+                "ocsf" => "Findings Imported V2",
+                _ => "GuardDuty Finding",
+            },
             "detail": { "schemaVersion": "2.0", "resource": {}, "service": {} },
         });
         match key {
@@ -415,16 +419,43 @@ proptest! {
     }
 
     #[test]
-    fn a_guardduty_event_reads_the_same_from_its_text_whatever_its_envelope(
+    fn an_ocsf_finding_reads_the_same_from_its_text_whatever_a_field_holds(
+        value in arbitrary_json(),
+        pointer in prop::sample::select(&[
+            "/class_uid", "/severity_id", "/status", "/count", "/time_dt", "/cloud", "/resources",
+            "/evidences", "/finding_info", "/finding_info/uid", "/finding_info/types",
+            "/finding_info/related_events", "/resources/0/data", "/resources/1",
+            "/evidences/0/src_endpoint", "/evidences/0/actor/user", "/unmapped",
+            "/metadata/product",
+        ][..]),
+    ) {
+        // Whatever type a field of the new Security Hub's finding has, the direct path and the
+        // parsed event agree: read, read without the odd field, ignored or rejected alike.
+        let text = include_str!("../testdata/events/ocsf-guardduty-anomalous-invocation.json");
+        let mut event: Value = serde_json::from_str(text).expect("JSON");
+        let (parent, key) = pointer.rsplit_once('/').expect("a pointer");
+        match event["detail"]["findings"][0].pointer_mut(parent).expect("in the fixture") {
+            Value::Object(object) => {
+                object.insert(key.to_owned(), value);
+            }
+            Value::Array(items) => items[key.parse::<usize>().expect("an index")] = value,
+            _ => unreachable!("the fixture's parents are objects and arrays"),
+        }
+        let bytes = event.to_string().into_bytes();
+        prop_assert_eq!(parse_event(&bytes), parsed_as_a_whole(&bytes));
+    }
+
+    #[test]
+    fn an_event_read_from_its_text_reads_the_same_whatever_its_envelope(
         index in 0usize..64,
         extra in arbitrary_json(),
         key in prop::sample::select(&["detail-type", "detail", "source", "x"][..]),
         at in 0usize..12,
     ) {
-        // A real GuardDuty event with one more key anywhere in its envelope (a second
-        // `detail-type` or `detail` included, as JSON allows): the direct path and the parsed
-        // event agree, whichever value the general path's map keeps.
-        let fixtures = guardduty_event_texts();
+        // A real GuardDuty or new Security Hub (OCSF) event with one more key anywhere in its
+        // envelope (a second `detail-type` or `detail` included, as JSON allows): the direct
+        // path and the parsed event agree, whichever value the general path's map keeps.
+        let fixtures = direct_event_texts();
         let text = std::str::from_utf8(&fixtures[index % fixtures.len()]).expect("UTF-8");
         let Value::Object(envelope) = serde_json::from_str::<Value>(text).expect("JSON") else {
             panic!("an event is an object");
@@ -449,15 +480,17 @@ fn parsed_as_a_whole(bytes: &[u8]) -> ParsedEvent {
     }
 }
 
-/// The fixture events of detail type `GuardDuty Finding`.
-fn guardduty_event_texts() -> &'static [Vec<u8>] {
+/// The fixture events the direct path reads: `GuardDuty Finding` and `Findings Imported V2`.
+fn direct_event_texts() -> &'static [Vec<u8>] {
     static TEXTS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
     TEXTS.get_or_init(|| {
         fixture_texts()
             .iter()
             .filter(|text| {
-                serde_json::from_slice::<Value>(text)
-                    .is_ok_and(|v| v["detail-type"] == "GuardDuty Finding")
+                serde_json::from_slice::<Value>(text).is_ok_and(|v| {
+                    v["detail-type"] == "GuardDuty Finding"
+                        || v["detail-type"] == "Findings Imported V2"
+                })
             })
             .cloned()
             .collect()

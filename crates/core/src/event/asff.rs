@@ -180,13 +180,13 @@ const BEDROCK_MODEL_KINDS: &[&str] = &[
 ];
 
 /// `arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2:1` → `anthropic.claude-v2:1`.
-fn bedrock_model_id(arn: &str) -> Option<String> {
+pub(super) fn bedrock_model_id(arn: &str) -> Option<String> {
     let resource = bedrock_resource(arn)?;
     let (kind, id) = resource.split_once('/')?;
     (BEDROCK_MODEL_KINDS.contains(&kind) && !id.is_empty()).then(|| id.to_owned())
 }
 
-fn is_bedrock_guardrail(arn: &str) -> bool {
+pub(super) fn is_bedrock_guardrail(arn: &str) -> bool {
     bedrock_resource(arn).is_some_and(|r| r.starts_with("guardrail/"))
 }
 
@@ -200,7 +200,7 @@ fn bedrock_resource(arn: &str) -> Option<&str> {
 
 /// `TTPs/Initial Access/UnauthorizedAccess:EC2-SSHBruteForce` → `UnauthorizedAccess:EC2/SSHBruteForce`:
 /// ASFF types use `/` as a separator, so the integration writes GuardDuty's `/` as `-`.
-fn guardduty_type(asff_type: &str) -> String {
+pub(super) fn guardduty_type(asff_type: &str) -> String {
     let last = asff_type.rsplit('/').next().unwrap_or(asff_type);
     match last.split_once(':') {
         Some((threat, rest)) => match rest.split_once('-') {

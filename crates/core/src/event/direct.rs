@@ -1,6 +1,7 @@
-//! The common case read straight from the text: a `GuardDuty Finding` event whose finding is
-//! deserialised from the event's bytes, without building a `serde_json::Value` of the event
-//! first (that tree, then a copy of every string out of it, was most of a replay's parsing).
+//! The common cases read straight from the text: a `GuardDuty Finding` event whose finding is
+//! deserialised from the event's bytes, and a `Findings Imported V2` event whose OCSF findings
+//! are, without building a `serde_json::Value` of the event first (that tree, then a copy of
+//! every string out of it, was most of a replay's parsing).
 //!
 //! This path only ever answers for events it is sure of; anything unusual (another detail
 //! type, `detail` before `detail-type`, a key given twice, a finding that does not read) gives
@@ -17,20 +18,37 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::GUARDDUTY_DETAIL_TYPE;
+use super::{GUARDDUTY_DETAIL_TYPE, SECURITY_HUB_V2_DETAIL_TYPE, ocsf};
 use crate::guardduty::Finding;
 
-/// The finding of a `GuardDuty Finding` event, or `None` when the event is anything else or
+/// An event read straight from its text.
+pub(super) enum Direct {
+    /// The finding of a `GuardDuty Finding` event.
+    GuardDuty(Box<Finding>),
+    /// The `detail` of a `Findings Imported V2` event, every finding of it read.
+    SecurityHubV2(ocsf::Detail),
+}
+
+/// The event read straight from its text, or `None` when it is another kind of event or
 /// anything about it is unusual.
-pub(super) fn guardduty_finding(bytes: &[u8]) -> Option<Box<Finding>> {
+pub(super) fn read(bytes: &[u8]) -> Option<Direct> {
     // Valid UTF-8 as a whole, so that neither pass checks each string again.
     let text = std::str::from_utf8(bytes).ok()?;
     serde_json::from_str::<Checked>(text).ok()?;
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let event = GuardDutyEvent::deserialize(&mut deserializer).ok()?;
+    let event = Event::deserialize(&mut deserializer).ok()?;
     // Trailing text makes the event invalid JSON: the general path rejects it.
     deserializer.end().ok()?;
     Some(event.0)
+}
+
+/// The finding of a `GuardDuty Finding` event read straight from its text.
+#[cfg(test)]
+fn guardduty_finding(bytes: &[u8]) -> Option<Box<Finding>> {
+    match read(bytes)? {
+        Direct::GuardDuty(finding) => Some(finding),
+        Direct::SecurityHubV2(_) => None,
+    }
 }
 
 /// A JSON value read as `serde_json::Value` reads it (every string decoded, every number
@@ -79,9 +97,9 @@ impl<'de> Visitor<'de> for CheckedVisitor {
     }
 }
 
-struct GuardDutyEvent(Box<Finding>);
+struct Event(Direct);
 
-impl<'de> Deserialize<'de> for GuardDutyEvent {
+impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(EventVisitor)
     }
@@ -99,19 +117,28 @@ enum Key {
     Other,
 }
 
-/// `true` when the string is GuardDuty's detail type; compared where it lies in the input.
-struct IsGuardDuty(bool);
+/// The detail types this path reads; compared where the string lies in the input.
+#[derive(Clone, Copy, PartialEq)]
+enum DetailType {
+    GuardDuty,
+    SecurityHubV2,
+    Other,
+}
 
-impl<'de> Deserialize<'de> for IsGuardDuty {
+impl<'de> Deserialize<'de> for DetailType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct DetailTypeVisitor;
         impl Visitor<'_> for DetailTypeVisitor {
-            type Value = IsGuardDuty;
+            type Value = DetailType;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a detail type")
             }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<IsGuardDuty, E> {
-                Ok(IsGuardDuty(value == GUARDDUTY_DETAIL_TYPE))
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<DetailType, E> {
+                Ok(match value {
+                    GUARDDUTY_DETAIL_TYPE => DetailType::GuardDuty,
+                    SECURITY_HUB_V2_DETAIL_TYPE => DetailType::SecurityHubV2,
+                    _ => DetailType::Other,
+                })
             }
         }
         deserializer.deserialize_str(DetailTypeVisitor)
@@ -121,37 +148,45 @@ impl<'de> Deserialize<'de> for IsGuardDuty {
 struct EventVisitor;
 
 impl<'de> Visitor<'de> for EventVisitor {
-    type Value = GuardDutyEvent;
+    type Value = Event;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a GuardDuty Finding event")
+        f.write_str("a GuardDuty Finding or Findings Imported V2 event")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<GuardDutyEvent, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
         // Why this path gives up; never shown (the general path explains the event).
-        let unusual = || de::Error::custom("not the common GuardDuty event");
-        let (mut guardduty, mut finding) = (false, None);
+        let unusual = || de::Error::custom("not a common event");
+        let (mut kind, mut event) = (None, None);
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 // A second `detail-type` or `detail` would override the first in the general
                 // path's map: leave such events to it.
-                Key::DetailType if guardduty => return Err(unusual()),
-                Key::DetailType => {
-                    if !map.next_value::<IsGuardDuty>()?.0 {
-                        return Err(unusual());
-                    }
-                    guardduty = true;
-                }
+                Key::DetailType if kind.is_some() => return Err(unusual()),
+                Key::DetailType => match map.next_value::<DetailType>()? {
+                    DetailType::Other => return Err(unusual()),
+                    known => kind = Some(known),
+                },
                 // EventBridge writes `detail-type` before `detail`; in any other order the
-                // finding could not be typed before it is read.
-                Key::Detail if !guardduty || finding.is_some() => return Err(unusual()),
-                Key::Detail => finding = Some(map.next_value::<Box<Finding>>()?),
+                // detail could not be typed before it is read.
+                Key::Detail if event.is_some() => return Err(unusual()),
+                Key::Detail => {
+                    event = Some(match kind {
+                        Some(DetailType::GuardDuty) => {
+                            Direct::GuardDuty(map.next_value::<Box<Finding>>()?)
+                        }
+                        Some(DetailType::SecurityHubV2) => {
+                            Direct::SecurityHubV2(map.next_value::<ocsf::Detail>()?)
+                        }
+                        _ => return Err(unusual()),
+                    })
+                }
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        finding.map(GuardDutyEvent).ok_or_else(unusual)
+        event.map(Event).ok_or_else(unusual)
     }
 }
 

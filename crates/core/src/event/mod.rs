@@ -1,7 +1,8 @@
 //! Incoming events: the EventBridge envelope, and the reader each kind goes to, one file each.
 //! GuardDuty findings come as `GuardDuty Finding` events (`guardduty.rs`, and `direct.rs` for the
 //! common event read straight from its text), Security Hub's copies as `Security Hub Findings -
-//! Imported` (ASFF, `asff.rs`); bare findings (as saved from the console or an S3 export) are
+//! Imported` (ASFF, `asff.rs`) and the new Security Hub's findings as `Findings Imported V2`
+//! (OCSF, `ocsf.rs`); bare findings (as saved from the console or an S3 export) are
 //! accepted too, so that people can replay what they have. CloudTrail management events
 //! (`cloudtrail.rs`) and usage alarm state changes (`usage_alarm.rs`) are what Watchpost watches
 //! itself: each becomes a finding in the same model, carrying an
@@ -16,6 +17,7 @@ mod asff;
 mod cloudtrail;
 mod direct;
 mod guardduty;
+mod ocsf;
 mod repair;
 mod usage_alarm;
 
@@ -30,6 +32,8 @@ use crate::text::clip;
 pub const GUARDDUTY_DETAIL_TYPE: &str = "GuardDuty Finding";
 /// `detail-type` of Security Hub's imported findings on EventBridge.
 pub const SECURITY_HUB_DETAIL_TYPE: &str = "Security Hub Findings - Imported";
+/// `detail-type` of the new Security Hub's findings (OCSF) on EventBridge.
+pub const SECURITY_HUB_V2_DETAIL_TYPE: &str = ocsf::DETAIL_TYPE;
 /// `detail-type` of CloudTrail management events on EventBridge.
 pub const CLOUDTRAIL_DETAIL_TYPE: &str = "AWS API Call via CloudTrail";
 /// `detail-type` of CloudWatch alarm state changes on EventBridge.
@@ -55,10 +59,18 @@ fn default_config() -> &'static Config {
 }
 
 /// Parses one event from its JSON text; the same answer as [`parse_event_with`] on the parsed
-/// text, sooner for the common `GuardDuty Finding` event (read straight from the text).
+/// text, sooner for the common `GuardDuty Finding` and `Findings Imported V2` events (read
+/// straight from the text).
 pub fn parse_event_text_with(bytes: &[u8], config: &Config) -> ParsedEvent {
-    if let Some(finding) = direct::guardduty_finding(bytes) {
-        return guardduty::one_finding(finding);
+    match direct::read(bytes) {
+        Some(direct::Direct::GuardDuty(finding)) => return guardduty::one_finding(finding),
+        Some(direct::Direct::SecurityHubV2(detail)) => {
+            return ocsf::findings(
+                detail.findings.into_iter().enumerate().collect(),
+                Vec::new(),
+            );
+        }
+        None => {}
     }
     match parse_json(bytes) {
         Ok(value) => parse_event_with(value, config),
@@ -113,6 +125,7 @@ fn parse_finding_event(value: Value) -> ParsedEvent {
                 ),
             },
             SECURITY_HUB_DETAIL_TYPE => asff::security_hub_event(object.get("detail")),
+            SECURITY_HUB_V2_DETAIL_TYPE => ocsf::security_hub_event(object.get("detail")),
             other => ParsedEvent::Ignored(format!(
                 "event type `{}` is not a finding",
                 clip(other, QUOTE_LIMIT)

@@ -26,6 +26,9 @@ pub enum Origin {
     /// Security Hub CSPM's copy of a GuardDuty finding, in ASFF (`Security Hub Findings -
     /// Imported`).
     SecurityHubAsff,
+    /// The new Security Hub's copy of a finding, in OCSF (`Findings Imported V2`): GuardDuty's
+    /// or another product's.
+    SecurityHubOcsf,
     /// A CloudTrail management event one of Watchpost's detections matched.
     CloudTrail,
     /// A state change of one of Watchpost's usage alarms.
@@ -37,6 +40,7 @@ impl Origin {
         match self {
             Origin::GuardDuty => "guardduty",
             Origin::SecurityHubAsff => "securityhub",
+            Origin::SecurityHubOcsf => "securityhub-ocsf",
             Origin::CloudTrail => "cloudtrail",
             Origin::UsageAlarm => "cloudwatch",
         }

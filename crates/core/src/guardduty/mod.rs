@@ -17,6 +17,10 @@ use wire::{RemoteIpDetails, Tag};
 /// (GuardDuty API reference, "Indicator").
 pub const API_INDICATORS: &[&str] = &["HIGH_RISK_API", "UNUSUAL_API_FOR_ACCOUNT"];
 
+/// `service.additionalInfo` key under which a Security Hub copy keeps the status that closed it
+/// (`Suppressed`, `Resolved`, …): the reason its record gives for not alerting.
+pub const SECURITY_HUB_STATUS: &str = "securityHubStatus";
+
 /// Who or what acted, as far as the finding says: where the request came from and with what.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Actor {
@@ -83,6 +87,16 @@ impl Finding {
             .as_ref()
             .and_then(|s| s.archived)
             .unwrap_or(false)
+    }
+
+    /// The status under which Security Hub closed its copy of the finding, when it did.
+    pub fn security_hub_status(&self) -> Option<&str> {
+        self.service
+            .as_ref()?
+            .additional_info
+            .as_ref()?
+            .get(SECURITY_HUB_STATUS)?
+            .as_str()
     }
 
     /// Whether GuardDuty generated this as a sample (`service.additionalInfo.sample: true`).

@@ -57,8 +57,9 @@ pub struct General {
     pub stack: String,
     /// Regions to provision; empty means the region of the AWS environment.
     pub regions: Vec<String>,
-    /// Also route Security Hub's copies of GuardDuty findings to the enricher.
-    pub security_hub: bool,
+    /// Which of Security Hub's findings also go to the enricher (`off`, `cspm`, `v2`, `both`;
+    /// `true` is `cspm`, `false` is `off`).
+    pub security_hub: SecurityHub,
     /// Resources (`kind:name`, as the plan names them) that exist without the stack's tag and
     /// that this stack may take over: apply tags them as its own, destroy then deletes them.
     /// Without this, a plan that finds one stops.
@@ -89,6 +90,75 @@ pub struct Classification {
     pub accelerated_instance_families: Vec<String>,
     pub data_bucket_patterns: Vec<Pattern>,
     pub identity_name_patterns: Vec<Pattern>,
+}
+
+/// Which of Security Hub's findings Watchpost reads besides GuardDuty's own: Security Hub
+/// CSPM's ASFF copies of GuardDuty findings (`Security Hub Findings - Imported`), the new
+/// Security Hub's OCSF detection findings of GuardDuty and other products (`Findings Imported
+/// V2`), or both. Each is an EventBridge rule of its own; a GuardDuty finding that arrives by
+/// several alerts once per route.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecurityHub {
+    #[default]
+    Off,
+    Cspm,
+    V2,
+    Both,
+}
+
+impl SecurityHub {
+    const NAMES: &'static [&'static str] = &["off", "cspm", "v2", "both"];
+
+    /// Whether Security Hub CSPM's ASFF copies are read.
+    pub fn cspm(self) -> bool {
+        matches!(self, SecurityHub::Cspm | SecurityHub::Both)
+    }
+
+    /// Whether the new Security Hub's OCSF findings are read.
+    pub fn v2(self) -> bool {
+        matches!(self, SecurityHub::V2 | SecurityHub::Both)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecurityHub::Off => "off",
+            SecurityHub::Cspm => "cspm",
+            SecurityHub::V2 => "v2",
+            SecurityHub::Both => "both",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SecurityHub {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Choice;
+        impl serde::de::Visitor<'_> for Choice {
+            type Value = SecurityHub;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("one of `off`, `cspm`, `v2`, `both` (or `true` for `cspm`)")
+            }
+            // The setting was a switch for the CSPM rule before the new Security Hub: a config
+            // written then means what it meant.
+            fn visit_bool<E: serde::de::Error>(self, on: bool) -> Result<SecurityHub, E> {
+                Ok(if on {
+                    SecurityHub::Cspm
+                } else {
+                    SecurityHub::Off
+                })
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<SecurityHub, E> {
+                match value {
+                    "off" => Ok(SecurityHub::Off),
+                    "cspm" => Ok(SecurityHub::Cspm),
+                    "v2" => Ok(SecurityHub::V2),
+                    "both" => Ok(SecurityHub::Both),
+                    other => Err(E::unknown_variant(other, SecurityHub::NAMES)),
+                }
+            }
+        }
+        deserializer.deserialize_any(Choice)
+    }
 }
 
 /// How an alert is written for a route's subscribers.
@@ -405,7 +475,7 @@ impl Default for General {
         General {
             stack: defaults::STACK.to_owned(),
             regions: Vec::new(),
-            security_hub: false,
+            security_hub: SecurityHub::Off,
             adopt: Vec::new(),
         }
     }

@@ -292,3 +292,27 @@ fn a_principal_pattern_with_a_leading_wildcard_is_warned_about() {
     assert!(shown.contains("never a session's name"), "{shown}");
     assert!(Config::default().warnings("w.toml", "").is_empty());
 }
+
+#[test]
+fn security_hub_is_a_choice_and_the_old_switch_still_means_what_it_meant() {
+    use super::SecurityHub;
+    for (text, expected) in [
+        ("true", SecurityHub::Cspm),
+        ("false", SecurityHub::Off),
+        ("\"off\"", SecurityHub::Off),
+        ("\"cspm\"", SecurityHub::Cspm),
+        ("\"v2\"", SecurityHub::V2),
+        ("\"both\"", SecurityHub::Both),
+    ] {
+        let config = Config::from_toml(&format!("[watchpost]\nsecurity_hub = {text}\n"), "t.toml")
+            .unwrap_or_else(|err| panic!("{text}: {err}"));
+        assert_eq!(config.watchpost.security_hub, expected, "{text}");
+    }
+    let err = error("[watchpost]\nsecurity_hub = \"bothh\"\n");
+    assert_eq!(
+        (err.line, err.key.as_deref()),
+        (Some(2), Some("watchpost.security_hub")),
+        "{err}"
+    );
+    assert_eq!(err.hint.as_deref(), Some("did you mean `both`?"), "{err}");
+}

@@ -106,6 +106,10 @@ pub mod names {
     pub fn securityhub_rule(stack: &str) -> String {
         format!("{stack}-securityhub")
     }
+
+    pub fn securityhub_v2_rule(stack: &str) -> String {
+        format!("{stack}-securityhub-v2")
+    }
     pub fn sweep_rule(stack: &str) -> String {
         format!("{stack}-sweep")
     }

@@ -163,14 +163,54 @@ pub fn findings_pattern(config: &Config) -> Value {
     pattern
 }
 
-/// Security Hub's copies of GuardDuty findings (the enricher reads those and deduplicates them
-/// against GuardDuty's own events).
+/// Security Hub CSPM's copies of GuardDuty findings (the enricher reads those and deduplicates
+/// them against GuardDuty's own events).
 pub fn securityhub_pattern() -> Value {
     json!({
         "source": ["aws.securityhub"],
         "detail-type": ["Security Hub Findings - Imported"],
         "detail": { "findings": { "ProductName": ["GuardDuty"] } },
     })
+}
+
+/// The new Security Hub's detection findings (OCSF class 2004), of GuardDuty and of other
+/// products: compliance findings, which never alert, are left out by the rule, so they cost no
+/// invocation.
+pub fn securityhub_v2_pattern() -> Value {
+    json!({
+        "source": ["aws.securityhub"],
+        "detail-type": ["Findings Imported V2"],
+        "detail": { "findings": { "class_uid": [2004] } },
+    })
+}
+
+/// What the Security Hub rules `[watchpost] security_hub` asks for catch and cost, one line
+/// each, for the plan (the rules themselves are free: events of AWS services on the default
+/// bus cost nothing to match).
+pub fn security_hub_notes(config: &Config) -> Vec<String> {
+    let stack = &config.watchpost.stack;
+    let choice = config.watchpost.security_hub;
+    let mut notes = Vec::new();
+    if choice.cspm() {
+        notes.push(format!(
+            "security_hub = \"{}\": {} reads Security Hub CSPM's copies of GuardDuty findings (ASFF, `Security Hub Findings - Imported`): nothing GuardDuty's own events miss, but a second path when those are lost; costs one more Lambda invocation per GuardDuty finding update and a failed-invocations alarm (about $0.10 a month)",
+            choice.as_str(),
+            names::securityhub_rule(stack),
+        ));
+    }
+    if choice.v2() {
+        notes.push(format!(
+            "security_hub = \"{}\": {} reads the new Security Hub's detection findings (OCSF, `Findings Imported V2`, class 2004): GuardDuty's, and those of other products Security Hub receives (Inspector, Macie, partners); costs one Lambda invocation per detection finding update and a failed-invocations alarm (about $0.10 a month)",
+            choice.as_str(),
+            names::securityhub_v2_rule(stack),
+        ));
+    }
+    if choice == watchpost_core::config::SecurityHub::Both {
+        notes.push(
+            "security_hub = \"both\": a GuardDuty finding reaches the enricher up to three times (its own event, the ASFF and the OCSF copy) and alerts once per route".to_owned(),
+        );
+    }
+    notes
 }
 
 /// The rules, each with the enricher as its one target, and the permissions to invoke it.
@@ -185,12 +225,24 @@ pub(super) fn rules(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
             tags.clone(),
         ),
     )];
-    if config.watchpost.security_hub {
+    if config.watchpost.security_hub.cspm() {
         specs.push((
             names::securityhub_rule(stack),
             RuleSpec::on_events(
                 format!("Security Hub's GuardDuty findings to the Watchpost enricher ({stack})"),
                 securityhub_pattern(),
+                tags.clone(),
+            ),
+        ));
+    }
+    if config.watchpost.security_hub.v2() {
+        specs.push((
+            names::securityhub_v2_rule(stack),
+            RuleSpec::on_events(
+                format!(
+                    "The new Security Hub's detection findings to the Watchpost enricher ({stack})"
+                ),
+                securityhub_v2_pattern(),
                 tags.clone(),
             ),
         ));
@@ -245,8 +297,11 @@ pub(super) fn rules(config: &Config, ctx: &Context, out: &mut Vec<Resource>) {
 pub fn enricher_rules(config: &Config) -> Vec<String> {
     let stack = &config.watchpost.stack;
     let mut rules = vec![names::findings_rule(stack)];
-    if config.watchpost.security_hub {
+    if config.watchpost.security_hub.cspm() {
         rules.push(names::securityhub_rule(stack));
+    }
+    if config.watchpost.security_hub.v2() {
+        rules.push(names::securityhub_v2_rule(stack));
     }
     if sweeps(config) {
         rules.push(names::sweep_rule(stack));

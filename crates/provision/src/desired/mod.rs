@@ -25,8 +25,8 @@ pub use activity::{
 use context::resource;
 pub use context::{Context, RouteTopic, STACK_TAG, is_owned, names, route_topics, stack_tags};
 pub use function::{
-    enricher_environment, enricher_rules, findings_pattern, role_policy, securityhub_pattern,
-    sweeps,
+    enricher_environment, enricher_rules, findings_pattern, role_policy, security_hub_notes,
+    securityhub_pattern, securityhub_v2_pattern, sweeps,
 };
 pub use monitoring::{dashboard_body, dashboard_body_with, dashboard_url};
 pub use operations::{

@@ -17,6 +17,7 @@ pub(super) async fn observe<P: Ports>(o: &mut Observer<'_, P>) -> Result<(), Obs
     let rules = [
         names::findings_rule(stack),
         names::securityhub_rule(stack),
+        names::securityhub_v2_rule(stack),
         names::sweep_rule(stack),
         names::cloudtrail_rule(stack),
         names::operations_rule(stack),

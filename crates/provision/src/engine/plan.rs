@@ -93,6 +93,11 @@ pub async fn plan_region<P: Ports>(
         }
         Package::Missing(_) => {}
     }
+    notes.extend(
+        crate::desired::security_hub_notes(config)
+            .into_iter()
+            .map(|note| format!("{region}: {note}")),
+    );
     let desired = Desired::new(config, ctx, observation.usage.clone());
     observation.outputs.other_subscriptions =
         other_subscriptions(&observation.resources, &desired.resources);

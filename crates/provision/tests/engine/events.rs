@@ -43,7 +43,7 @@ async fn the_findings_rule_filters_on_the_lowest_severity_that_can_alert() {
 async fn a_target_replaced_by_hand_is_restored_and_a_dropped_rule_is_removed() {
     let account = FakeAccount::new(ACCOUNT, REGION);
     let mut config = config("");
-    config.watchpost.security_hub = true;
+    config.watchpost.security_hub = watchpost_core::config::SecurityHub::Cspm;
     converge(&account, &config).await;
     {
         let mut state = account.state();
@@ -61,7 +61,7 @@ async fn a_target_replaced_by_hand_is_restored_and_a_dropped_rule_is_removed() {
             },
         );
     }
-    config.watchpost.security_hub = false;
+    config.watchpost.security_hub = watchpost_core::config::SecurityHub::Off;
     let drift = plan(&account, &config, Mode::Apply).await;
     let summary: Vec<(Action, Kind, &str)> = drift
         .changes
@@ -95,6 +95,73 @@ async fn a_target_replaced_by_hand_is_restored_and_a_dropped_rule_is_removed() {
         assert!(!state.rules.contains_key("wp-securityhub"));
     }
     assert!(plan(&account, &config, Mode::Apply).await.is_empty());
+}
+
+/// `security_hub` picks the Security Hub rules: each choice provisions its rules (with their
+/// failed-invocations alarms), and the plan says what each catches and costs.
+#[tokio::test]
+async fn security_hub_provisions_the_cspm_rule_the_v2_rule_or_both_and_the_plan_says_why() {
+    use watchpost_core::config::SecurityHub;
+    let cases = [
+        (SecurityHub::Off, vec![]),
+        (SecurityHub::Cspm, vec!["wp-securityhub"]),
+        (SecurityHub::V2, vec!["wp-securityhub-v2"]),
+        (
+            SecurityHub::Both,
+            vec!["wp-securityhub", "wp-securityhub-v2"],
+        ),
+    ];
+    for (choice, expected) in cases {
+        let account = FakeAccount::new(ACCOUNT, REGION);
+        let mut config = config("");
+        config.watchpost.security_hub = choice;
+        let first = plan(&account, &config, Mode::Apply).await;
+        let rules: Vec<&str> = first
+            .changes
+            .iter()
+            .filter(|c| c.id.kind == Kind::EventsRule && c.id.name.starts_with("wp-securityhub"))
+            .map(|c| c.id.name.as_str())
+            .collect();
+        assert_eq!(rules, expected, "{choice:?}");
+        let alarms = first
+            .changes
+            .iter()
+            .filter(|c| {
+                c.id.kind == Kind::CloudwatchAlarm
+                    && c.id.name.starts_with("wp-securityhub")
+                    && c.id.name.ends_with("-failed-invocations")
+            })
+            .count();
+        assert_eq!(alarms, expected.len(), "{choice:?}: one alarm per rule");
+        let notes: Vec<&String> = first
+            .notes
+            .iter()
+            .filter(|n| n.contains("security_hub"))
+            .collect();
+        for rule in &expected {
+            assert!(
+                notes
+                    .iter()
+                    .any(|n| n.contains(&format!("{rule} reads")) && n.contains("costs")),
+                "{choice:?}: the plan says what {rule} catches and costs: {notes:?}"
+            );
+        }
+        assert_eq!(
+            notes.iter().any(|n| n.contains("up to three times")),
+            choice == SecurityHub::Both
+        );
+        apply(&account, &config, &first).await;
+        if choice.v2() {
+            assert_eq!(
+                account.state().rules["wp-securityhub-v2"].event_pattern,
+                Some(desired::securityhub_v2_pattern())
+            );
+        }
+        assert!(
+            plan(&account, &config, Mode::Apply).await.is_empty(),
+            "{choice:?}"
+        );
+    }
 }
 
 #[test]

@@ -28,7 +28,7 @@ fn the_configs_environment_bound_covers_the_deployed_environment() {
 async fn the_enricher_is_deployed_with_its_role_rules_alarms_and_dashboard() {
     let account = FakeAccount::new(ACCOUNT, REGION);
     let mut config = config("");
-    config.watchpost.security_hub = true;
+    config.watchpost.security_hub = watchpost_core::config::SecurityHub::Cspm;
     converge(&account, &config).await;
     {
         let state = account.state();

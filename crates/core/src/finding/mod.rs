@@ -36,6 +36,11 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// Security Hub's copy, in either format, of a finding another service made.
+    pub fn is_security_hub(self) -> bool {
+        matches!(self, Origin::SecurityHubAsff | Origin::SecurityHubOcsf)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::GuardDuty => "guardduty",

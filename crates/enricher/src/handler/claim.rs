@@ -6,7 +6,7 @@
 
 use watchpost_contract::lease::LEASE_MARGIN_SECONDS;
 use watchpost_contract::metric::{self, DETECTIONS};
-use watchpost_core::finding::{Origin, SourcedFinding};
+use watchpost_core::finding::SourcedFinding;
 use watchpost_core::metrics::MetricCounts;
 use watchpost_core::pipeline::{Evaluation, evaluate};
 use watchpost_core::text::clip;
@@ -142,7 +142,7 @@ where
             // sent the finding to some routes (or would send it to routes the original does
             // not go to).
             if let Some(unfinished) = unfinished
-                && evaluation.origin == Origin::SecurityHub
+                && evaluation.origin.is_security_hub()
                 && evaluation.is_alert()
             {
                 evaluation.decision.routes = unfinished.routes.clone();

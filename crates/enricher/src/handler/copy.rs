@@ -9,7 +9,6 @@
 use watchpost_core::Config;
 use watchpost_core::component::NOT_AI;
 use watchpost_core::decide::Outcome;
-use watchpost_core::finding::Origin;
 use watchpost_core::pipeline::Evaluation;
 
 /// Takes from a copy's decision the routes that choose by component, when the copy reads as
@@ -20,7 +19,11 @@ pub(super) fn leave_to_the_original(
     config: &Config,
     own_region: Option<&str>,
 ) {
-    if evaluation.origin != Origin::SecurityHub
+    // Only a copy of GuardDuty's has an original on the way: another product's finding in the
+    // new Security Hub arrives once, as itself.
+    let of_guardduty = evaluation.finding.arn.split(':').nth(2) == Some("guardduty");
+    if !evaluation.origin.is_security_hub()
+        || !of_guardduty
         || !evaluation.is_alert()
         || evaluation.component_name() != NOT_AI
         || own_region.is_some_and(|own| own != evaluation.finding.region)

@@ -6,7 +6,7 @@
 //! alert state, so alerting it here too would reach every route twice. A finding of a region
 //! outside the stack reaches Watchpost only through the aggregation region, which alerts it.
 
-use watchpost_core::finding::{Origin, SourcedFinding};
+use watchpost_core::finding::SourcedFinding;
 
 /// The other region of the stack whose enricher alerts this finding, when it is not this
 /// one's: a Security Hub copy of a finding generated in another of `stack_regions` than
@@ -18,10 +18,8 @@ pub(super) fn alerted_elsewhere<'a>(
 ) -> Option<&'a str> {
     let region = sourced.finding.region.as_str();
     let own = own?;
-    (sourced.origin == Origin::SecurityHub
-        && region != own
-        && stack_regions.iter().any(|r| r == region))
-    .then_some(region)
+    (sourced.origin.is_security_hub() && region != own && stack_regions.iter().any(|r| r == region))
+        .then_some(region)
 }
 
 #[cfg(test)]

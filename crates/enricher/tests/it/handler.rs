@@ -925,3 +925,38 @@ async fn a_sweep_that_dies_while_publishing_leaves_the_follow_up_for_the_next() 
     assert_eq!(world.notifier.published().len(), 3);
     assert!(world.store.open().is_empty());
 }
+
+#[tokio::test]
+async fn another_product_s_finding_in_the_new_security_hub_keeps_its_routes_for_findings_not_about_ai()
+ {
+    // Inspector's finding, not about AI, arrives once, in OCSF: no GuardDuty original follows
+    // it, so the route for findings not about AI is its own to reach.
+    let world = World::new();
+    let config = format!(
+        "{AI_ROUTE_CONFIG}\n[[routes]]\nname = \"soc\"\nformat = \"text\"\ncomponents = [\"none\"]\ntopic_arn = \"{SOC_TOPIC}\"\n"
+    );
+    let handler = world.handler_with(&config);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/testdata/events/ocsf-closed-compliance-and-others.jsonl"
+    );
+    let line = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .nth(3)
+        .unwrap()
+        .to_owned();
+    let mut event: serde_json::Value = serde_json::from_str(&line).unwrap();
+    // On an instance that is no accelerator: not about AI.
+    event["detail"]["findings"][0]["resources"][0]["data"]["instanceType"] =
+        serde_json::json!("t3.micro");
+    let answer = handler.handle(event, "req-1").await.unwrap();
+    assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+    let topics: Vec<String> = world
+        .notifier
+        .published()
+        .iter()
+        .map(|p| p.topic_arn.clone())
+        .collect();
+    assert!(topics.contains(&SOC_TOPIC.to_owned()), "{topics:?}");
+}

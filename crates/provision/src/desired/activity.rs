@@ -32,58 +32,9 @@ const ALARM_DESCRIPTION_MAX_CHARS: usize = 1024;
 /// guide, CreateEndpointConfig examples); `endpoint` in `[usage] endpoints` means this one.
 pub const DEFAULT_VARIANT: &str = "AllTraffic";
 
-/// A namespace Watchpost puts usage alarms on: the metrics alarmed, the dimension naming the
-/// model or endpoint, and the metric discovery lists (present for every model or endpoint that
-/// ran at all).
-pub struct UsageNamespace {
-    pub namespace: &'static str,
-    /// The service's part of alarm names (`<stack>-usage-<service>-<metric>-<target>`).
-    pub service: &'static str,
-    pub metrics: &'static [&'static str],
-    pub dimensions: &'static [&'static str],
-    pub discovery_metric: &'static str,
-}
-
-/// Bedrock's runtime metrics per model (Bedrock user guide, "Runtime metrics").
-pub const BEDROCK: UsageNamespace = UsageNamespace {
-    namespace: "AWS/Bedrock",
-    service: "bedrock",
-    metrics: &[
-        "Invocations",
-        "InputTokenCount",
-        "OutputTokenCount",
-        "InvocationThrottles",
-        "InvocationClientErrors",
-    ],
-    dimensions: &["ModelId"],
-    discovery_metric: "Invocations",
-};
-
-/// The `bedrock-mantle` endpoint's metrics per model (Bedrock user guide, "Monitor
-/// bedrock-mantle inference using CloudWatch metrics"): the OpenAI- and Anthropic-compatible
-/// APIs, whose traffic `AWS/Bedrock` does not count. Only where used: models discovered there.
-pub const BEDROCK_MANTLE: UsageNamespace = UsageNamespace {
-    namespace: "AWS/BedrockMantle",
-    service: "bedrockmantle",
-    metrics: &[
-        "Inferences",
-        "TotalInputTokens",
-        "TotalOutputTokens",
-        "InferenceClientErrors",
-    ],
-    dimensions: &["Model"],
-    discovery_metric: "Inferences",
-};
-
-/// SageMaker's invocation metrics per endpoint variant (SageMaker developer guide, "Amazon
-/// SageMaker AI endpoint invocation metrics").
-pub const SAGEMAKER: UsageNamespace = UsageNamespace {
-    namespace: "AWS/SageMaker",
-    service: "sagemaker",
-    metrics: &["Invocations", "Invocation4XXErrors"],
-    dimensions: &["EndpointName", "VariantName"],
-    discovery_metric: "Invocations",
-};
+/// The namespaces, metrics and dimensions of the usage alarms: the core's one table, which the
+/// config's checks read too.
+pub use watchpost_core::usage_metrics::{BEDROCK, BEDROCK_MANTLE, SAGEMAKER, UsageNamespace};
 
 /// The models and endpoints that get usage alarms: each a list of dimension values in the
 /// order of its namespace's `dimensions`.

@@ -414,26 +414,9 @@ async fn drain_text(sqs: &aws_sdk_sqs::Client, url: &str, max: usize) -> Vec<Str
 
 /// The JSON bodies of up to `max` messages on the queue, in the order they arrived.
 async fn drain(sqs: &aws_sdk_sqs::Client, url: &str, max: usize) -> Vec<Value> {
-    let mut out = Vec::new();
-    loop {
-        let batch = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        if batch.messages().is_empty() || out.len() >= max {
-            return out;
-        }
-        for message in batch.messages() {
-            out.push(serde_json::from_str(message.body().unwrap()).unwrap());
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(message.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+    drain_text(sqs, url, max)
+        .await
+        .iter()
+        .map(|body| serde_json::from_str(body).unwrap())
+        .collect()
 }

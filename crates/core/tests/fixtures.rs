@@ -425,6 +425,24 @@ fn rendered(fixture: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What an on-call engineer reads once, not twice: one step that cuts the actor's credentials
+/// off at most, and a resource's type not repeated as its name.
+fn reads_cleanly(name: &str, shown: &str) {
+    if let Some(steps) = shown.split("\nNext steps\n").nth(1) {
+        let containment = steps.lines().filter(|l| l.contains("deactivate")).count();
+        assert!(containment <= 1, "{name}: two steps say the same:\n{steps}");
+    }
+    for line in shown.lines().map(str::trim_start) {
+        if let Some(resource) = line.strip_prefix("Resource: ") {
+            let words: Vec<&str> = resource.split_whitespace().collect();
+            assert!(
+                !(words.len() == 2 && words[0] == words[1]),
+                "{name}: the type twice: {line}"
+            );
+        }
+    }
+}
+
 /// Snapshot names keep the format (`text`, `json`, `chat` for Slack) and add `teams`.
 fn snapshot_name(route: &str) -> &str {
     match route {
@@ -436,6 +454,7 @@ fn snapshot_name(route: &str) -> &str {
 
 fn snapshot_all(name: &str, fixture: &str) {
     for (route, shown) in rendered(fixture) {
+        reads_cleanly(name, &shown);
         insta::assert_snapshot!(format!("{name}__{}", snapshot_name(&route)), shown);
     }
 }

@@ -331,6 +331,8 @@ impl Finding {
                 .and_then(|w| w.name.clone()),
             self.sequence_actors()
                 .find_map(|a| a.user.as_ref().and_then(|u| u.name.clone())),
+            // A model is what a usage alarm is about (its only detail).
+            r.model_details.first().and_then(|m| m.model_id.clone()),
         ];
         first
             .into_iter()

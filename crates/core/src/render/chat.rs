@@ -74,15 +74,25 @@ pub(super) fn render(
             md.text(title, TITLE_LINE_MAX_CHARS)
         ));
     }
+    // A resource with no identifier of its own is named by its type alone, once.
+    let label = f.resource_label();
+    let resource = if label == f.resource_type() {
+        md.text(f.resource_type(), 60)
+    } else {
+        format!(
+            "{} {}",
+            md.text(f.resource_type(), 60),
+            md.code(&label, 120)
+        )
+    };
     lines.push(format!(
-        "{} {} · {} {} · {} {} {}",
+        "{} {} · {} {} · {} {}",
         md.bold("Account"),
         md.code(&f.account_id, 40),
         md.bold("Region"),
         md.code(&f.region, 40),
         md.bold("Resource"),
-        md.text(f.resource_type(), 60),
-        md.code(&f.resource_label(), 120)
+        resource
     ));
     if let Some(sequence) = f.attack_sequence_ref()
         && sequence.arn != f.arn

@@ -204,6 +204,12 @@ pub fn render_with_subject(
     }
 }
 
+/// Whether a next step is about cutting the actor's credentials off (every such step says
+/// "deactivate").
+fn is_containment(step: &str) -> bool {
+    step.contains("deactivate")
+}
+
 /// Suggested next steps by component, for people and chat.
 pub fn next_steps(input: &AlertInput<'_>) -> Vec<&'static str> {
     use crate::component::Component::*;
@@ -221,7 +227,7 @@ pub fn next_steps(input: &AlertInput<'_>) -> Vec<&'static str> {
         ),
         None => {}
     }
-    steps.extend(match input.classification.component {
+    let component_steps = match input.classification.component {
         Some(ModelInvocation) => vec![
             "Check who invoked which model, from where, and at what cost (Bedrock invocation logs, Cost Explorer).",
             "If the caller is not expected, deactivate the access key or revoke the role's sessions.",
@@ -247,7 +253,15 @@ pub fn next_steps(input: &AlertInput<'_>) -> Vec<&'static str> {
             "Isolate the workload if the activity is unexpected.",
         ],
         None => vec!["Review the finding in GuardDuty and follow your incident runbook."],
-    });
+    };
+    // One containment step at most: the call's or the sequence's own, more precise, goes
+    // first, and the component's general one would say it again in other words.
+    let contained = steps.iter().any(|step| is_containment(step));
+    steps.extend(
+        component_steps
+            .into_iter()
+            .filter(|step| !(contained && is_containment(step))),
+    );
     if input.links.detective_finding.is_some() {
         steps.push("Open the Detective finding profile to see related activity in scope.");
     } else {

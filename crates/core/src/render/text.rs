@@ -69,12 +69,18 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     let _ = writeln!(w, "\nWhere");
     let _ = writeln!(w, "  Account:  {}", shown(&f.account_id, 40));
     let _ = writeln!(w, "  Region:   {}", shown(&f.region, 40));
-    let _ = writeln!(
-        w,
-        "  Resource: {} {}",
-        shown(f.resource_type(), 60),
-        shown(&f.resource_label(), 200)
-    );
+    // A resource with no identifier of its own is named by its type alone, once.
+    let label = f.resource_label();
+    if label == f.resource_type() {
+        let _ = writeln!(w, "  Resource: {}", shown(f.resource_type(), 60));
+    } else {
+        let _ = writeln!(
+            w,
+            "  Resource: {} {}",
+            shown(f.resource_type(), 60),
+            shown(&label, 200)
+        );
+    }
     for instance_type in f.instance_types() {
         let _ = writeln!(w, "  Instance type: {}", shown(instance_type.value, 40));
     }

@@ -698,10 +698,10 @@ pub const DEFAULTS: &[DefaultDetection] = &[
     DefaultDetection {
         id: "eventbridge-targets-removed",
         event_source: EVENTS,
-        event_names: &["RemoveTargets"],
+        event_names: &["RemoveTargets", "PutTargets"],
         severity: 8.0,
         component: None,
-        rationale: "A target was removed from one of the stack's EventBridge rules: the rule still matches, but what it matches goes nowhere.",
+        rationale: "A target of one of the stack's EventBridge rules was removed or replaced: the rule still matches, but what it matches goes nowhere, or elsewhere.",
         conditions: &[Condition::OnStack {
             paths: &["requestParameters.rule"],
             resource: StackResource::Rule,
@@ -714,7 +714,7 @@ pub const DEFAULTS: &[DefaultDetection] = &[
             "MITRE ATT&CK T1562, Impair Defenses",
         ],
         accelerated_instance_parameters: &[],
-        parameters: &["rule", "ids"],
+        parameters: &["rule", "ids", "targets"],
     },
     DefaultDetection {
         id: "detective-graph-deleted",

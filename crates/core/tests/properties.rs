@@ -675,6 +675,10 @@ fn assert_card_text_is_safe_with(
     }
     // The line that stands for lines left out of a long card.
     rest = rest.replace("_… more in the console_", " ");
+    // The line that counts the signals an attack sequence's card leaves out.
+    for more in 1..=500 {
+        rest = rest.replace(&format!("_… and {more} more_"), " ");
+    }
     for label in [
         "GuardDuty",
         "Detective",
@@ -1372,6 +1376,76 @@ proptest! {
         let backslashes = event.to_string().matches('\\').count();
         let rendered = assert_source_alerts_are_safe(event, &config, backslashes, USAGE_LABELS)?;
         // The alarm and its resolved follow-up both alert on the four routes.
+        prop_assert_eq!(rendered, 4);
+    }
+}
+
+/// GuardDuty's attack sequence of the Bedrock fixture, grown to `n` actors, resources,
+/// endpoints and signals (GuardDuty sends up to 100 signals and arrays up to 400), each
+/// carrying the case's hostile strings where GuardDuty puts names, descriptions and values.
+fn attack_sequence_event(s: &Strings, n: usize, severity: f64) -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/events/attack-sequence-bedrock.json"
+    );
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the fixture")).unwrap();
+    event["detail"]["severity"] = json!(severity);
+    let sequence = &mut event["detail"]["service"]["detection"]["sequence"];
+    sequence["description"] = json!(s.description);
+    let grow = |list: &mut Value, count: usize, edit: &dyn Fn(&mut Value, usize)| {
+        let first = list[0].clone();
+        *list = Value::Array(
+            (0..count)
+                .map(|i| {
+                    let mut item = first.clone();
+                    edit(&mut item, i);
+                    item
+                })
+                .collect(),
+        );
+    };
+    grow(&mut sequence["actors"], n.min(400), &|a, i| {
+        a["id"] = json!(format!("a{i}"));
+        a["user"]["name"] = json!(s.user_name);
+        a["user"]["account"]["account"] = json!(s.asn_org);
+    });
+    grow(&mut sequence["resources"], n.min(400), &|r, _| {
+        r["name"] = json!(s.bucket);
+        r["uid"] = json!(s.instance_id);
+    });
+    grow(&mut sequence["endpoints"], n.min(400), &|e, _| {
+        e["location"]["city"] = json!(s.country);
+        e["autonomousSystem"]["name"] = json!(s.asn_org);
+    });
+    grow(&mut sequence["signals"], n.min(100), &|g, i| {
+        g["name"] = json!(s.finding_type);
+        g["description"] = json!(s.title);
+        g["uid"] = json!(format!("{}-{i}", s.id));
+    });
+    for indicator in sequence["sequenceIndicators"].as_array_mut().unwrap() {
+        indicator["values"] = json!([s.api, s.user_agent, s.domain]);
+    }
+    event
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, max_shrink_iters: 64, ..ProptestConfig::default() })]
+
+    /// Any attack sequence (a few signals or GuardDuty's most, every array at its largest,
+    /// hostile strings in every name) renders within SNS's limits in every format, with
+    /// nothing in it live.
+    #[test]
+    fn an_attack_sequence_renders_within_limits_whatever_it_holds(
+        s in strings(),
+        n in prop_oneof![1usize..8, Just(100usize), Just(400usize)],
+        severity in 7.0..=10.0f64,
+    ) {
+        let config = all_formats_config();
+        let event = attack_sequence_event(&s, n, severity);
+        let backslashes = event.to_string().matches('\\').count();
+        let rendered = assert_source_alerts_are_safe(event, &config, backslashes, &[])?;
+        // The sequence alerts on the four routes: the invariants were checked on something.
         prop_assert_eq!(rendered, 4);
     }
 }

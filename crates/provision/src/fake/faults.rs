@@ -268,9 +268,7 @@ faulty! { ParametersPort {
     fn delete_parameter(name: &str) -> PortResult<()>;
 } }
 
-impl<F> Ports for Faulty<F>
-where
-    F: StsPort
+ports_are_self!(impl[F] for Faulty<F> where F: StsPort
         + DetectivePort
         + KmsPort
         + SnsPort
@@ -281,54 +279,4 @@ where
         + EventsPort
         + CloudwatchPort
         + GuarddutyPort
-        + ParametersPort,
-{
-    type Sts = Self;
-    type Detective = Self;
-    type Kms = Self;
-    type Sns = Self;
-    type Dynamodb = Self;
-    type Sqs = Self;
-    type Iam = Self;
-    type Lambda = Self;
-    type Events = Self;
-    type Cloudwatch = Self;
-    type Guardduty = Self;
-    type Ssm = Self;
-    fn sts(&self) -> &Self {
-        self
-    }
-    fn detective(&self) -> &Self {
-        self
-    }
-    fn kms(&self) -> &Self {
-        self
-    }
-    fn sns(&self) -> &Self {
-        self
-    }
-    fn dynamodb(&self) -> &Self {
-        self
-    }
-    fn sqs(&self) -> &Self {
-        self
-    }
-    fn iam(&self) -> &Self {
-        self
-    }
-    fn lambda(&self) -> &Self {
-        self
-    }
-    fn events(&self) -> &Self {
-        self
-    }
-    fn cloudwatch(&self) -> &Self {
-        self
-    }
-    fn guardduty(&self) -> &Self {
-        self
-    }
-    fn ssm(&self) -> &Self {
-        self
-    }
-}
+        + ParametersPort);

@@ -5,10 +5,66 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 
-use crate::ports::Ports;
 use crate::ports::*;
 use crate::spec::*;
 pub use record::{Actor, Thing, Touch, Touched};
+
+/// `Ports` for a type that is every port itself (the fake account, and the faults around any
+/// such type): each port is the type.
+macro_rules! ports_are_self {
+    (impl[$($generics:tt)*] for $ty:ty $(where $($bounds:tt)*)?) => {
+        impl<$($generics)*> crate::ports::Ports for $ty $(where $($bounds)*)? {
+            type Sts = Self;
+            type Detective = Self;
+            type Kms = Self;
+            type Sns = Self;
+            type Dynamodb = Self;
+            type Sqs = Self;
+            type Iam = Self;
+            type Lambda = Self;
+            type Events = Self;
+            type Cloudwatch = Self;
+            type Guardduty = Self;
+            type Ssm = Self;
+            fn sts(&self) -> &Self {
+                self
+            }
+            fn detective(&self) -> &Self {
+                self
+            }
+            fn kms(&self) -> &Self {
+                self
+            }
+            fn sns(&self) -> &Self {
+                self
+            }
+            fn dynamodb(&self) -> &Self {
+                self
+            }
+            fn sqs(&self) -> &Self {
+                self
+            }
+            fn iam(&self) -> &Self {
+                self
+            }
+            fn lambda(&self) -> &Self {
+                self
+            }
+            fn events(&self) -> &Self {
+                self
+            }
+            fn cloudwatch(&self) -> &Self {
+                self
+            }
+            fn guardduty(&self) -> &Self {
+                self
+            }
+            fn ssm(&self) -> &Self {
+                self
+            }
+        }
+    };
+}
 
 mod cloudwatch;
 mod detective;
@@ -143,53 +199,4 @@ fn not_found(call: &'static str, what: &str) -> PortError {
     }
 }
 
-impl Ports for FakeAccount {
-    type Sts = Self;
-    type Detective = Self;
-    type Kms = Self;
-    type Sns = Self;
-    type Dynamodb = Self;
-    type Sqs = Self;
-    type Iam = Self;
-    type Lambda = Self;
-    type Events = Self;
-    type Cloudwatch = Self;
-    type Guardduty = Self;
-    type Ssm = Self;
-    fn sts(&self) -> &Self {
-        self
-    }
-    fn detective(&self) -> &Self {
-        self
-    }
-    fn kms(&self) -> &Self {
-        self
-    }
-    fn sns(&self) -> &Self {
-        self
-    }
-    fn dynamodb(&self) -> &Self {
-        self
-    }
-    fn sqs(&self) -> &Self {
-        self
-    }
-    fn iam(&self) -> &Self {
-        self
-    }
-    fn lambda(&self) -> &Self {
-        self
-    }
-    fn events(&self) -> &Self {
-        self
-    }
-    fn cloudwatch(&self) -> &Self {
-        self
-    }
-    fn guardduty(&self) -> &Self {
-        self
-    }
-    fn ssm(&self) -> &Self {
-        self
-    }
-}
+ports_are_self!(impl[] for FakeAccount);

@@ -26,8 +26,10 @@
 //! 4. [`event`]: one reader per kind of event (GuardDuty, Security Hub's ASFF, CloudTrail,
 //!    usage alarms), from the finding model and the config.
 //! 5. [`classify`], then [`decide`], then [`pipeline`] (classify → decide: an `Evaluation`).
-//! 6. [`render`], on top: an evaluation's alerts (`Evaluation::render` is defined there).
-//! 7. [`replay`]: the pipeline over saved events, as the enricher runs it.
+//! 6. [`incident`]: which incident an alert belongs to (its keys, the record, the join over a
+//!    store), from an evaluation.
+//! 7. [`render`], on top: an evaluation's alerts (`Evaluation::render` is defined there).
+//! 8. [`replay`]: the pipeline over saved events, as the enricher runs it.
 //!
 //! A new kind of event touches [`event`] (its reader) and [`finding`] (what it observed); a new
 //! detection is a row of `config::detections`.
@@ -39,6 +41,7 @@ pub mod decide;
 pub mod event;
 pub mod finding;
 pub mod guardduty;
+pub mod incident;
 pub mod links;
 pub mod metrics;
 pub mod pipeline;

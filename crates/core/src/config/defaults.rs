@@ -44,6 +44,10 @@ pub const OTHER_MIN_SEVERITY: &str = "HIGH";
 /// An updated finding re-alerts at the same band after this long (GuardDuty re-publishes
 /// updates every 6 hours by default, so a day keeps a lingering finding visible daily).
 pub const RENOTIFY_AFTER: &str = "24h";
+/// How long an incident stays open after its last alert: long enough for one intrusion's
+/// findings (GuardDuty publishes updates every 15 minutes by default, attack sequences come
+/// after their signals), short enough that next day's activity is a new incident.
+pub const INCIDENT_WINDOW: &str = "1h";
 /// CloudWatch namespace of Watchpost's metrics.
 pub const METRICS_NAMESPACE: &str = names::DEFAULT_METRICS_NAMESPACE;
 /// The route a config without routes gets.

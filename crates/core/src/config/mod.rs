@@ -44,6 +44,7 @@ pub struct Config {
     pub alarms: Alarms,
     pub detections: Detections,
     pub usage: Usage,
+    pub incidents: Incidents,
     /// What only the deployment knows (the stack's keys): not a key of the file.
     #[serde(skip)]
     pub deployed: Deployed,
@@ -226,6 +227,82 @@ pub struct Route {
     pub topic_arn: Option<String>,
     #[serde(default)]
     pub subscriptions: Vec<Subscription>,
+    /// Which of an incident's alerts the route receives ([`Takes`]); by default every alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub takes: Option<Takes>,
+    /// LOW and MEDIUM alerts reach the route as one digest this often (`1h`, `24h`), sent by
+    /// the sweep, instead of one message each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Duration>,
+}
+
+/// Which of an incident's alerts a route receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Takes {
+    /// Every alert: the incident's opening, its updates, escalations and resolution.
+    Alerts,
+    /// What someone must act on: the incident's opening, its escalations and its resolution,
+    /// not the alerts that only add to it (a pager's way).
+    Incidents,
+}
+
+impl Takes {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Takes::Alerts => "alerts",
+            Takes::Incidents => "incidents",
+        }
+    }
+}
+
+/// `[incidents]`: related alerts grouped into one incident, with one key, one page and one
+/// thread. An alert joins an open incident when it shares one of the `group_by` keys with it
+/// and the incident's last alert is at most `window` old.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Incidents {
+    /// `false`: every alert stands alone (no incident, no grouping).
+    pub enabled: bool,
+    /// How long an incident stays open after its last alert.
+    pub window: Duration,
+    /// What relates two alerts, in order of preference: the first key an alert has is the
+    /// one a new incident is opened under.
+    pub group_by: Vec<GroupBy>,
+}
+
+impl Default for Incidents {
+    fn default() -> Self {
+        Incidents {
+            enabled: true,
+            window: duration(defaults::INCIDENT_WINDOW),
+            group_by: GroupBy::ALL.to_vec(),
+        }
+    }
+}
+
+/// What two alerts share when they belong to one incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupBy {
+    /// The IAM user or role that acted (never its session name), in its account.
+    Principal,
+    /// The resource acted on (an instance, a bucket, a model), in its account and region.
+    Resource,
+    /// The attack sequence: the sequence itself and the findings that name it.
+    Sequence,
+}
+
+impl GroupBy {
+    pub const ALL: [GroupBy; 3] = [GroupBy::Principal, GroupBy::Resource, GroupBy::Sequence];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::Principal => "principal",
+            GroupBy::Resource => "resource",
+            GroupBy::Sequence => "sequence",
+        }
+    }
 }
 
 impl Route {
@@ -246,7 +323,14 @@ impl Route {
             chat_client: None,
             topic_arn: None,
             subscriptions: Vec::new(),
+            takes: None,
+            digest: None,
         }
+    }
+
+    /// Which of an incident's alerts the route receives.
+    pub fn takes(&self) -> Takes {
+        self.takes.unwrap_or(Takes::Alerts)
     }
 
     /// The chat client a `chat` route's cards are written for.
@@ -277,6 +361,7 @@ pub const MESSAGE_ATTRIBUTES: &[&str] = &[
     "component",
     "finding_type",
     "format",
+    "incident",
     "region",
     "sample",
     "severity",
@@ -465,6 +550,7 @@ impl Config {
             alarms: Alarms::default(),
             detections: Detections::default(),
             usage: Usage::default(),
+            incidents: Incidents::default(),
             deployed: Deployed::default(),
         }
     }

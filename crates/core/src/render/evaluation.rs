@@ -48,10 +48,11 @@ impl Evaluation {
     }
 
     /// The message attributes that describe the finding (all an alert carries but
-    /// `alert_kind` and `format`), for its follow-up to carry again.
-    pub fn finding_attributes(&self) -> BTreeMap<String, String> {
+    /// `alert_kind` and `format`), for its follow-up to carry again; `enrichment` says its
+    /// incident.
+    pub fn finding_attributes(&self, enrichment: &Enrichment) -> BTreeMap<String, String> {
         let no_links = Links::default();
-        finding_attributes(&self.alert_input(&Enrichment::default(), &no_links))
+        finding_attributes(&self.alert_input(enrichment, &no_links))
     }
 
     fn alert_input<'a>(&'a self, enrichment: &'a Enrichment, links: &'a Links) -> AlertInput<'a> {

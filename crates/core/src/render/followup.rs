@@ -248,6 +248,7 @@ fn fallback(name: &str, verdict: &str) -> String {
         "component" => NOT_AI.to_owned(),
         // Only real findings are investigated.
         "sample" => "false".to_owned(),
+        "incident" => crate::render::NO_INCIDENT.to_owned(),
         _ => "unknown".to_owned(),
     }
 }

@@ -23,6 +23,7 @@ use crate::config::{Format, MESSAGE_ATTRIBUTES, Route};
 use crate::decide::{AlertKind, Decision};
 use crate::finding::Observation;
 use crate::guardduty::Finding;
+use crate::incident::IncidentView;
 use crate::links::Links;
 use crate::severity::Severity;
 use crate::text::{clip_ascii, clip_then_defang};
@@ -52,6 +53,9 @@ pub struct Enrichment {
     pub notes: Vec<String>,
     /// The Detective investigation started (or reused) for this finding.
     pub investigation_id: Option<String>,
+    /// The incident the alert belongs to (none when incidents are off, or the store could not
+    /// say: the alert then stands alone).
+    pub incident: Option<IncidentView>,
 }
 
 /// One alert, rendered for one route.
@@ -108,14 +112,14 @@ pub fn subject(input: &AlertInput<'_>) -> String {
 /// SNS message attributes subscribers can filter on.
 pub fn attributes(input: &AlertInput<'_>, format: Format) -> BTreeMap<String, String> {
     let mut attributes = finding_attributes(input);
-    attributes.insert(
-        "alert_kind".into(),
-        match input.decision.kind {
-            AlertKind::New => "new",
-            AlertKind::Update => "update",
-        }
-        .into(),
-    );
+    // With incidents, what the alert is to its incident (`new` opens one, `update` adds to
+    // it, `escalation` raises its severity, `resolved` ends it); without, to its finding.
+    let kind = match (&input.enrichment.incident, input.decision.kind) {
+        (Some(incident), _) => incident.kind.as_str(),
+        (None, AlertKind::New) => "new",
+        (None, AlertKind::Update) => "update",
+    };
+    attributes.insert("alert_kind".into(), kind.into());
     attributes.insert("format".into(), format.as_str().into());
     // The config checks filter policies against MESSAGE_ATTRIBUTES; every rendered fixture
     // keeps the two in step.
@@ -152,6 +156,14 @@ pub fn finding_attributes(input: &AlertInput<'_>) -> BTreeMap<String, String> {
     );
     attributes.insert("region".into(), attribute_value(&input.finding.region, 32));
     attributes.insert("sample".into(), input.finding.is_sample().to_string());
+    attributes.insert(
+        "incident".into(),
+        input
+            .enrichment
+            .incident
+            .as_ref()
+            .map_or_else(|| NO_INCIDENT.to_owned(), |i| attribute_value(&i.key, 32)),
+    );
     attributes
 }
 
@@ -166,6 +178,9 @@ fn attribute_value(text: &str, max_chars: usize) -> String {
         value
     }
 }
+
+/// The `incident` attribute of an alert that belongs to none.
+pub const NO_INCIDENT: &str = "none";
 
 /// The value of an attribute the finding left empty.
 pub const UNKNOWN_ATTRIBUTE: &str = "unknown";

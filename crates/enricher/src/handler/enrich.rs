@@ -157,7 +157,7 @@ where
                 .unwrap_or_default(),
             routes: evaluation.decision.routes.clone(),
             started_at: delivery.now,
-            alert_attributes: evaluation.finding_attributes(),
+            alert_attributes: evaluation.finding_attributes(&Default::default()),
         };
         self.ports
             .store

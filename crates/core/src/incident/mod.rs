@@ -1,0 +1,307 @@
+//! Incidents: related alerts told as one story, with one key, one page and one thread.
+//!
+//! An alert's [`IncidentAlert`] carries its keys ([`keys`]: the principal, the resource, the
+//! attack sequence, as `[incidents] group_by` orders them, then the alert's own thread) and the
+//! finding update it counts as. [`join`] finds the open incident one of those keys names, or
+//! opens one under the first key, over an [`IncidentStore`]: the enricher's alert-state table,
+//! or [`MemoryIncidents`] for replay and tests. What an alert makes of an incident (it opens
+//! it, adds to it, escalates it, resolves it) is [`IncidentRecord::joined`], pure.
+//!
+//! # Guarantees
+//!
+//! The same sentences are checked by the property tests in `tests/incidents.rs`:
+//!
+//! 1. An alert that shares a key with an open incident joins an open incident, never opens another.
+//! 2. An alert joins an incident only by a key it shares with it.
+//! 3. Every copy and retry of one finding update is told as the same kind in the same incident.
+//! 4. An incident's severity is the highest of its alerts, and only a rise is an escalation.
+//! 5. Two alerts that arrive at once under the same first key open one incident, not two.
+
+mod keys;
+mod record;
+mod store;
+
+pub use keys::{GroupKey, KeyKind, keys};
+pub use record::{IncidentKind, IncidentRecord, IncidentView, MEMBERS_MAX};
+pub use store::{IncidentStore, Indexed, MemoryIncidents, Told, block_on};
+
+use crate::config::{Config, Incidents, Takes};
+use crate::finding::Observation;
+use crate::pipeline::Evaluation;
+use crate::severity::SeverityLabel;
+use crate::text::clip;
+
+/// The guarantees, as the docs and the property tests state them (a test keeps them equal).
+pub const GUARANTEES: &[&str] = &[
+    "An alert that shares a key with an open incident joins an open incident, never opens another.",
+    "An alert joins an incident only by a key it shares with it.",
+    "Every copy and retry of one finding update is told as the same kind in the same incident.",
+    "An incident's severity is the highest of its alerts, and only a rise is an escalation.",
+    "Two alerts that arrive at once under the same first key open one incident, not two.",
+];
+
+/// How many times a join starts over after losing a race (another alert wrote first).
+const JOIN_ATTEMPTS: usize = 5;
+
+/// One alert as incidents see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentAlert {
+    /// Its keys, the one a new incident opens under first.
+    pub keys: Vec<GroupKey>,
+    /// The finding update it tells (`<alert key>#<count>`): copies and retries share it.
+    pub member: String,
+    pub band: SeverityLabel,
+    /// Who or what it is about, for the incident it opens.
+    pub about: String,
+    /// For a usage alarm's alerts, the alarm (its thread): its return to band resolves an
+    /// incident that holds nothing else.
+    pub alarm: Option<String>,
+    /// Whether the alert says the trouble is over (a usage alarm back in band).
+    pub resolves: bool,
+}
+
+impl IncidentAlert {
+    /// The alert `evaluation` makes, for incidents as `config` groups them; `None` when
+    /// incidents are off.
+    pub fn of(evaluation: &Evaluation, config: &Incidents) -> Option<Self> {
+        if !config.enabled {
+            return None;
+        }
+        let finding = &evaluation.finding;
+        let observation = evaluation.observation.as_ref();
+        let keys = keys(finding, observation, &config.group_by);
+        let usage = match observation {
+            Some(Observation::Usage(change)) => Some(change),
+            _ => None,
+        };
+        Some(IncidentAlert {
+            about: about(&keys[0], evaluation),
+            keys,
+            member: format!("{}#{}", evaluation.key(), finding.count()),
+            band: evaluation.severity.label,
+            alarm: usage.map(|change| change.thread_key.clone()),
+            resolves: usage.is_some_and(|change| change.resolved),
+        })
+    }
+}
+
+/// Who or what an incident opened under `key` is about, in a few words (raw: renderers make it
+/// safe for their format).
+fn about(key: &GroupKey, evaluation: &Evaluation) -> String {
+    let finding = &evaluation.finding;
+    let text = match key.kind {
+        KeyKind::Principal => {
+            // `arn:aws:iam::111122223333:user/alice` → `user/alice in 111122223333`.
+            let name = key.value.rsplit(':').next().unwrap_or(&key.value);
+            format!("{name} in {}", finding.account_id)
+        }
+        KeyKind::Resource => format!(
+            "{} {} in {}",
+            finding.resource_type(),
+            finding.resource_label(),
+            finding.account_id
+        ),
+        KeyKind::Sequence => format!("attack sequence in {}", finding.account_id),
+        KeyKind::Thread => match &evaluation.observation {
+            Some(observation) => observation.headline(),
+            None => format!(
+                "{} on {}",
+                finding.finding_type(),
+                finding.resource_label()
+            ),
+        },
+    };
+    clip(&text, 160)
+}
+
+/// Where an alert goes on each route its decision chose, given its incident.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouteSplit {
+    /// Routes that receive it now.
+    pub now: Vec<String>,
+    /// Routes that receive it in their next digest (LOW and MEDIUM alerts on a digest route).
+    pub digest: Vec<String>,
+    /// Routes that take only what someone must act on, and this alert only adds to an incident
+    /// they have heard of.
+    pub held: Vec<String>,
+}
+
+/// Splits `routes` by what each takes: an update of an incident is held from routes that take
+/// incidents, a LOW or MEDIUM alert goes to a digest route's digest (an incident's opening and
+/// escalations are never held: a digest route takes them in its digest at those severities).
+pub fn split_routes(
+    config: &Config,
+    routes: &[String],
+    band: SeverityLabel,
+    incident: Option<&IncidentView>,
+) -> RouteSplit {
+    let mut split = RouteSplit::default();
+    for name in routes {
+        let route = config.route(name);
+        let takes = route.map_or(Takes::Alerts, |r| r.takes());
+        let digest = route.and_then(|r| r.digest).is_some();
+        if takes == Takes::Incidents && incident.is_some_and(|i| !i.kind.is_news()) {
+            split.held.push(name.clone());
+        } else if digest && band <= SeverityLabel::Medium {
+            split.digest.push(name.clone());
+        } else {
+            split.now.push(name.clone());
+        }
+    }
+    split
+}
+
+/// Why a join gave up: the store failed, or other alerts kept winning the race.
+#[derive(Debug)]
+pub enum JoinError<E> {
+    Store(E),
+    Contended,
+}
+
+/// Joins `alert` to the open incident one of its keys names, or opens one under its first key.
+/// `now` is Unix seconds; an incident is open while its last alert is at most `window` seconds
+/// old and it has not been resolved. `expires_at` is when the store may forget what is written.
+pub async fn join<S: IncidentStore>(
+    store: &S,
+    alert: &IncidentAlert,
+    now: i64,
+    window: i64,
+    expires_at: i64,
+) -> Result<IncidentView, JoinError<S::Error>> {
+    let Some(anchor) = alert.keys.first() else {
+        return Err(JoinError::Contended);
+    };
+    let open_since = now - window;
+    for _ in 0..JOIN_ATTEMPTS {
+        // A copy or retry of a finding update told before is told the same, however late.
+        if let Some(told) = store.told(&alert.member).await.map_err(JoinError::Store)?
+            && let Some(record) = store
+                .incident(&told.incident)
+                .await
+                .map_err(JoinError::Store)?
+        {
+            return Ok(record.view(told.kind));
+        }
+        let Found { open, closed } = find(store, alert, open_since)
+            .await
+            .map_err(JoinError::Store)?;
+        let closed_on = |item_key: &str| {
+            closed
+                .iter()
+                .find(|(key, _)| key == item_key)
+                .map(|(_, id)| id.as_str())
+        };
+        let (kind, record) = match open {
+            Some(current) => {
+                let (kind, next) = current.joined(alert, now);
+                if next != current
+                    && !store
+                        .save_incident(&next, Some(current.version), expires_at)
+                        .await
+                        .map_err(JoinError::Store)?
+                {
+                    continue;
+                }
+                (kind, next)
+            }
+            None => {
+                let id = IncidentRecord::id_for(anchor, &alert.member);
+                // A retry of this very opening (or a copy beside it) finds its record written
+                // already.
+                let record = match store.incident(&id).await.map_err(JoinError::Store)? {
+                    Some(record) => record,
+                    None => {
+                        let record = IncidentRecord::open(id, alert, now);
+                        if !store
+                            .save_incident(&record, None, expires_at)
+                            .await
+                            .map_err(JoinError::Store)?
+                        {
+                            continue;
+                        }
+                        record
+                    }
+                };
+                // The first key decides who opened: an alert that lost it to another opener
+                // starts over and finds the winner's incident.
+                let anchor_key = anchor.item_key();
+                if !store
+                    .point(
+                        &anchor_key,
+                        &record.id,
+                        now,
+                        open_since,
+                        closed_on(&anchor_key),
+                        expires_at,
+                    )
+                    .await
+                    .map_err(JoinError::Store)?
+                {
+                    continue;
+                }
+                (record.kind_of(&alert.member), record)
+            }
+        };
+        // Every key of the alert leads to the incident from now on, unless it leads to another
+        // open one (no merging: the first found wins). A key left unpointed costs grouping,
+        // never an alert.
+        for key in &alert.keys {
+            let item_key = key.item_key();
+            let closed = closed_on(&item_key);
+            store
+                .point(&item_key, &record.id, now, open_since, closed, expires_at)
+                .await
+                .map_err(JoinError::Store)?;
+        }
+        let told = Told {
+            incident: record.id.clone(),
+            kind,
+        };
+        // A copy told first (in another incident, or as another kind) is what this one is too.
+        if !store
+            .tell(&alert.member, &told, expires_at)
+            .await
+            .map_err(JoinError::Store)?
+        {
+            continue;
+        }
+        return Ok(record.view(kind));
+    }
+    Err(JoinError::Contended)
+}
+
+/// What the alert's keys lead to.
+struct Found {
+    /// The open incident the first of the keys leads to, or the one the alert already belongs
+    /// to (a copy or retry of a finding update told before).
+    open: Option<IncidentRecord>,
+    /// Keys seen leading to a resolved incident (item key, incident): another may take them.
+    closed: Vec<(String, String)>,
+}
+
+async fn find<S: IncidentStore>(
+    store: &S,
+    alert: &IncidentAlert,
+    open_since: i64,
+) -> Result<Found, S::Error> {
+    let mut closed = Vec::new();
+    for key in &alert.keys {
+        let item_key = key.item_key();
+        let Some(indexed) = store.indexed(&item_key).await? else {
+            continue;
+        };
+        let Some(record) = store.incident(&indexed.incident).await? else {
+            continue;
+        };
+        if record.has(&alert.member) || record.is_open(open_since) {
+            return Ok(Found {
+                open: Some(record),
+                closed,
+            });
+        }
+        if record.resolved_at.is_some() {
+            closed.push((item_key, record.id));
+        }
+    }
+    Ok(Found { open: None, closed })
+}

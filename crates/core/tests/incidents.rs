@@ -1,0 +1,338 @@
+//! Incidents over their space: generated streams of related and unrelated alerts (copies,
+//! retries, updates, escalations, alarms back in band, gaps past the window), joined one after
+//! another and, for the race, several at once with every interleaving of their store calls. The
+//! guarantees checked after each step are the ones `watchpost_core::incident::GUARANTEES`
+//! states and docs/how-it-works.md repeats (a test keeps the three equal).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use proptest::prelude::*;
+use watchpost_core::SeverityLabel;
+use watchpost_core::incident::{
+    GUARANTEES, GroupKey, IncidentAlert, IncidentKind, IncidentRecord, IncidentStore,
+    IncidentView, Indexed, JoinError, KeyKind, MemoryIncidents, Told, block_on, join,
+};
+
+const WINDOW: i64 = 3_600;
+const TTL: i64 = 86_400 * 7;
+
+/// A finding of the stream: its keys never change between its updates.
+#[derive(Debug, Clone)]
+struct Template {
+    principal: Option<u8>,
+    resource: Option<u8>,
+    sequence: Option<u8>,
+    alarm: bool,
+}
+
+/// One step: finding `finding` at update `count`, `gap` seconds after the previous step.
+#[derive(Debug, Clone)]
+struct Step {
+    finding: usize,
+    count: u8,
+    gap: i64,
+    band: u8,
+    resolves: bool,
+}
+
+fn band(n: u8) -> SeverityLabel {
+    [
+        SeverityLabel::Low,
+        SeverityLabel::Medium,
+        SeverityLabel::High,
+        SeverityLabel::Critical,
+    ][usize::from(n % 4)]
+}
+
+fn alert(templates: &[Template], bands: &BTreeMap<(usize, u8), u8>, step: &Step) -> IncidentAlert {
+    let t = &templates[step.finding];
+    let mut keys = Vec::new();
+    if let Some(p) = t.principal {
+        keys.push(GroupKey::new(
+            KeyKind::Principal,
+            &format!("arn:aws:iam::111122223333:user/u{p}"),
+        ));
+    }
+    if let Some(r) = t.resource {
+        keys.push(GroupKey::new(KeyKind::Resource, &format!("i-{r}")));
+    }
+    if let Some(s) = t.sequence {
+        keys.push(GroupKey::new(KeyKind::Sequence, &format!("seq-{s}")));
+    }
+    let thread = format!("finding-{}", step.finding);
+    keys.push(GroupKey::new(KeyKind::Thread, &thread));
+    IncidentAlert {
+        keys,
+        member: format!("finding-{}#{}", step.finding, step.count),
+        // A copy or retry of an update carries the update's severity.
+        band: band(bands[&(step.finding, step.count)]),
+        about: thread.clone(),
+        alarm: t.alarm.then(|| thread.clone()),
+        resolves: t.alarm && step.resolves,
+    }
+}
+
+fn templates() -> impl Strategy<Value = Vec<Template>> {
+    prop::collection::vec(
+        (
+            prop::option::of(0u8..3),
+            prop::option::of(0u8..3),
+            prop::option::of(0u8..2),
+            prop::bool::weighted(0.15),
+        )
+            .prop_map(|(principal, resource, sequence, alarm)| Template {
+                principal,
+                resource,
+                sequence,
+                alarm,
+            }),
+        1..7,
+    )
+}
+
+fn steps(findings: usize) -> impl Strategy<Value = Vec<Step>> {
+    prop::collection::vec(
+        (
+            0..findings,
+            1u8..4,
+            prop_oneof![4 => 0i64..600, 1 => 3_000i64..8_000],
+            0u8..4,
+            prop::bool::weighted(0.3),
+        )
+            .prop_map(|(finding, count, gap, band, resolves)| Step {
+                finding,
+                count,
+                gap,
+                band,
+                resolves,
+            }),
+        1..40,
+    )
+}
+
+/// What the checker knows of each incident: the severities of the alerts it took.
+#[derive(Default)]
+struct Model {
+    told: BTreeMap<String, (String, IncidentKind)>,
+    bands: BTreeMap<String, BTreeSet<SeverityLabel>>,
+}
+
+fn stream() -> impl Strategy<Value = (Vec<Template>, Vec<Step>, BTreeMap<(usize, u8), u8>)> {
+    templates().prop_flat_map(|templates| {
+        let n = templates.len();
+        (
+            Just(templates),
+            steps(n),
+            prop::collection::btree_map((0..n, 1u8..4), 0u8..4, 0..64),
+        )
+    })
+}
+
+fn shares_key(record: &IncidentRecord, alert: &IncidentAlert) -> bool {
+    alert
+        .keys
+        .iter()
+        .any(|key| record.keys.contains(&key.item_key()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// One alert after another: the five guarantees after every step.
+    #[test]
+    fn incidents_keep_their_guarantees_step_by_step((templates, steps, mut bands) in stream()) {
+        let store = MemoryIncidents::default();
+        let mut model = Model::default();
+        let mut now = 1_700_000_000;
+        for step in &steps {
+            bands.entry((step.finding, step.count)).or_insert(step.band);
+        }
+        for step in &steps {
+            now += step.gap;
+            let alert = alert(&templates, &bands, step);
+            let before: BTreeMap<String, IncidentRecord> =
+                store.incidents().into_iter().map(|r| (r.id.clone(), r)).collect();
+            let view = block_on(join(&store, &alert, now, WINDOW, now + TTL))
+                .unwrap_or_else(|_| panic!("a join alone never gives up"));
+            let after: BTreeMap<String, IncidentRecord> =
+                store.incidents().into_iter().map(|r| (r.id.clone(), r)).collect();
+            let incident = &after[&view.key];
+            let repeat = model.told.get(&alert.member).cloned();
+            // 3. Every copy and retry of one finding update is told as the same kind in the same incident.
+            if let Some((key, kind)) = &repeat {
+                prop_assert_eq!((key, kind), (&view.key, &view.kind), "{}", GUARANTEES[2]);
+                continue;
+            }
+            // 1. An alert that shares a key with an open incident joins an open incident, never opens another.
+            let open_sharing = before
+                .values()
+                .filter(|r| r.is_open(now - WINDOW) && shares_key(r, &alert))
+                .count();
+            if open_sharing > 0 {
+                prop_assert!(
+                    before.get(&view.key).is_some_and(|r| r.is_open(now - WINDOW)),
+                    "{}: {:?} opened {} beside {} open incident(s) sharing a key",
+                    GUARANTEES[0], alert.member, view.key, open_sharing
+                );
+            }
+            // 2. An alert joins an incident only by a key it shares with it.
+            if let Some(prior) = before.get(&view.key) {
+                prop_assert!(shares_key(prior, &alert), "{}", GUARANTEES[1]);
+            } else {
+                prop_assert_eq!(view.kind, IncidentKind::New);
+            }
+            // 4. An incident's severity is the highest of its alerts, and only a rise is an escalation.
+            let bands_of = model.bands.entry(view.key.clone()).or_default();
+            let highest_before = bands_of.iter().max().copied();
+            bands_of.insert(alert.band);
+            let highest = *bands_of.iter().max().unwrap();
+            prop_assert_eq!(incident.band, highest, "{}", GUARANTEES[3]);
+            let rose = highest_before.is_some_and(|b| alert.band > b);
+            if view.kind != IncidentKind::Resolved {
+                prop_assert_eq!(view.kind == IncidentKind::Escalation, rose, "{}", GUARANTEES[3]);
+            }
+            prop_assert_eq!(view.severity, incident.band);
+            prop_assert_eq!(view.alerts, incident.alerts);
+            model.told.insert(alert.member.clone(), (view.key.clone(), view.kind));
+        }
+    }
+
+    /// 5. Several alerts at once, their store calls interleaved in every order the schedule
+    /// picks: alerts under the same first key open one incident, not two; copies of one
+    /// update are told alike.
+    #[test]
+    fn alerts_at_once_under_one_first_key_open_one_incident(
+        (templates, steps, mut bands) in stream(),
+        schedule in prop::collection::vec(0usize..8, 0..400),
+    ) {
+        let store = MemoryIncidents::default();
+        for step in &steps {
+            bands.entry((step.finding, step.count)).or_insert(step.band);
+        }
+        let now = 1_700_000_000;
+        // Resolution is a matter of order: an alarm back in band ends its incident, and the
+        // next alert rightly opens another.
+        let alerts: Vec<IncidentAlert> = steps
+            .iter()
+            .take(6)
+            .map(|s| IncidentAlert { resolves: false, ..alert(&templates, &bands, s) })
+            .collect();
+        let yielding = Yielding(&store);
+        let mut runs: Vec<Pin<Box<dyn Future<Output = Joined> + '_>>> = alerts
+            .iter()
+            .map(|a| Box::pin(join(&yielding, a, now, WINDOW, now + TTL)) as Pin<Box<dyn Future<Output = Joined>>>)
+            .collect();
+        let mut views: Vec<Option<IncidentView>> = vec![None; runs.len()];
+        let mut context = Context::from_waker(Waker::noop());
+        let mut picks = schedule.into_iter().chain(std::iter::repeat(0));
+        while views.iter().any(Option::is_none) {
+            let waiting: Vec<usize> = (0..runs.len()).filter(|&i| views[i].is_none()).collect();
+            let i = waiting[picks.next().unwrap() % waiting.len()];
+            if let Poll::Ready(result) = runs[i].as_mut().poll(&mut context) {
+                views[i] = Some(result.unwrap_or_else(|_| panic!("gave up")));
+            }
+        }
+        let views: Vec<IncidentView> = views.into_iter().map(Option::unwrap).collect();
+        let mut by_anchor: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut by_member: BTreeMap<&str, (&str, IncidentKind)> = BTreeMap::new();
+        for (alert, view) in alerts.iter().zip(&views) {
+            by_anchor.entry(alert.keys[0].item_key()).or_default().insert(view.key.clone());
+            if let Some(told) = by_member.insert(&alert.member, (&view.key, view.kind)) {
+                prop_assert_eq!(told, (view.key.as_str(), view.kind), "{}", GUARANTEES[2]);
+            }
+        }
+        // 5. Two alerts that arrive at once under the same first key open one incident, not two.
+        for (anchor, incidents) in by_anchor {
+            prop_assert_eq!(incidents.len(), 1, "{}: under {}", GUARANTEES[4], anchor);
+        }
+        let opened = views.iter().filter(|v| v.kind == IncidentKind::New).map(|v| &v.key).collect::<BTreeSet<_>>();
+        prop_assert_eq!(opened.len(), views.iter().map(|v| &v.key).collect::<BTreeSet<_>>().len());
+    }
+}
+
+type Joined = Result<IncidentView, JoinError<std::convert::Infallible>>;
+
+/// The in-memory store, giving way to the other runs before each call.
+struct Yielding<'a>(&'a MemoryIncidents);
+
+/// Gives way once.
+struct GiveWay(bool);
+
+impl Future for GiveWay {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            Poll::Pending
+        }
+    }
+}
+
+impl IncidentStore for Yielding<'_> {
+    type Error = std::convert::Infallible;
+
+    async fn told(&self, member: &str) -> Result<Option<Told>, Self::Error> {
+        GiveWay(false).await;
+        self.0.told(member).await
+    }
+
+    async fn tell(&self, member: &str, told: &Told, expires_at: i64) -> Result<bool, Self::Error> {
+        GiveWay(false).await;
+        self.0.tell(member, told, expires_at).await
+    }
+
+    async fn indexed(&self, item_key: &str) -> Result<Option<Indexed>, Self::Error> {
+        GiveWay(false).await;
+        self.0.indexed(item_key).await
+    }
+
+    async fn incident(&self, id: &str) -> Result<Option<IncidentRecord>, Self::Error> {
+        GiveWay(false).await;
+        self.0.incident(id).await
+    }
+
+    async fn save_incident(
+        &self,
+        record: &IncidentRecord,
+        expected: Option<u64>,
+        expires_at: i64,
+    ) -> Result<bool, Self::Error> {
+        GiveWay(false).await;
+        self.0.save_incident(record, expected, expires_at).await
+    }
+
+    async fn point(
+        &self,
+        item_key: &str,
+        id: &str,
+        now: i64,
+        open_since: i64,
+        closed: Option<&str>,
+        expires_at: i64,
+    ) -> Result<bool, Self::Error> {
+        GiveWay(false).await;
+        self.0.point(item_key, id, now, open_since, closed, expires_at).await
+    }
+}
+
+/// The guarantees in the docs are the ones checked here, word for word.
+#[test]
+fn the_guarantees_checked_are_the_documented_ones() {
+    let docs = include_str!("../../../docs/how-it-works.md");
+    for guarantee in GUARANTEES {
+        assert!(docs.contains(guarantee), "docs/how-it-works.md lacks: {guarantee}");
+    }
+    let source = include_str!("incidents.rs");
+    for (n, guarantee) in GUARANTEES.iter().enumerate() {
+        assert!(
+            source.contains(&format!("// {}. {guarantee}", n + 1)),
+            "the checker does not state guarantee {}",
+            n + 1
+        );
+    }
+}

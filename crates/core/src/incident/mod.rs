@@ -23,7 +23,7 @@ mod store;
 
 pub use keys::{GroupKey, KeyKind, keys};
 pub use record::{IncidentKind, IncidentRecord, IncidentView, MEMBERS_MAX};
-pub use store::{IncidentStore, Indexed, MemoryIncidents, Told, block_on};
+pub use store::{IncidentStore, Indexed, Lock, MemoryIncidents, Told, block_on};
 
 use crate::config::{Config, Incidents, Takes};
 use crate::finding::Observation;
@@ -104,11 +104,7 @@ fn about(key: &GroupKey, evaluation: &Evaluation) -> String {
         KeyKind::Sequence => format!("attack sequence in {}", finding.account_id),
         KeyKind::Thread => match &evaluation.observation {
             Some(observation) => observation.headline(),
-            None => format!(
-                "{} on {}",
-                finding.finding_type(),
-                finding.resource_label()
-            ),
+            None => format!("{} on {}", finding.finding_type(), finding.resource_label()),
         },
     };
     clip(&text, 160)
@@ -158,9 +154,10 @@ pub enum JoinError<E> {
     Contended,
 }
 
-/// Joins `alert` to the open incident one of its keys names, or opens one under its first key.
-/// `now` is Unix seconds; an incident is open while its last alert is at most `window` seconds
-/// old and it has not been resolved. `expires_at` is when the store may forget what is written.
+/// Joins `alert` to the open incident one of its keys leads to, or opens one under its first
+/// key. `now` is Unix seconds; an incident is open while its latest alert is at most `window`
+/// seconds old and it has not been resolved. `expires_at` is when the store may forget what is
+/// written.
 pub async fn join<S: IncidentStore>(
     store: &S,
     alert: &IncidentAlert,
@@ -182,32 +179,14 @@ pub async fn join<S: IncidentStore>(
         {
             return Ok(record.view(told.kind));
         }
-        let Found { open, closed } = find(store, alert, open_since)
+        let found = find(store, alert, open_since)
             .await
             .map_err(JoinError::Store)?;
-        let closed_on = |item_key: &str| {
-            closed
-                .iter()
-                .find(|(key, _)| key == item_key)
-                .map(|(_, id)| id.as_str())
-        };
-        let (kind, record) = match open {
-            Some(current) => {
-                let (kind, next) = current.joined(alert, now);
-                if next != current
-                    && !store
-                        .save_incident(&next, Some(current.version), expires_at)
-                        .await
-                        .map_err(JoinError::Store)?
-                {
-                    continue;
-                }
-                (kind, next)
-            }
+        let current = match found.open {
+            Some(current) => current,
             None => {
                 let id = IncidentRecord::id_for(anchor, &alert.member);
-                // A retry of this very opening (or a copy beside it) finds its record written
-                // already.
+                // A retry of this very opening finds its record written already.
                 let record = match store.incident(&id).await.map_err(JoinError::Store)? {
                     Some(record) => record,
                     None => {
@@ -222,34 +201,43 @@ pub async fn join<S: IncidentStore>(
                         record
                     }
                 };
-                // The first key decides who opened: an alert that lost it to another opener
-                // starts over and finds the winner's incident.
-                let anchor_key = anchor.item_key();
-                if !store
-                    .point(
-                        &anchor_key,
+                // Of the alerts opening an incident under one first key at once, the one that
+                // takes its lock opens it; the others join it.
+                let lock = store
+                    .lock(
+                        &anchor.item_key(),
                         &record.id,
                         now,
                         open_since,
-                        closed_on(&anchor_key),
+                        &found.closed,
                         expires_at,
                     )
                     .await
-                    .map_err(JoinError::Store)?
-                {
-                    continue;
+                    .map_err(JoinError::Store)?;
+                match lock {
+                    Lock::Taken => record,
+                    Lock::HeldBy(holder) => {
+                        match store.incident(&holder).await.map_err(JoinError::Store)? {
+                            Some(held) if held.is_open(open_since) => held,
+                            _ => continue,
+                        }
+                    }
                 }
-                (record.kind_of(&alert.member), record)
             }
         };
-        // Every key of the alert leads to the incident from now on, unless it leads to another
-        // open one (no merging: the first found wins). A key left unpointed costs grouping,
-        // never an alert.
+        let (kind, record) = current.joined(alert, now);
+        if record != current
+            && !store
+                .save_incident(&record, Some(current.version), expires_at)
+                .await
+                .map_err(JoinError::Store)?
+        {
+            continue;
+        }
+        // Every key of the alert leads to the incident from now on.
         for key in &alert.keys {
-            let item_key = key.item_key();
-            let closed = closed_on(&item_key);
             store
-                .point(&item_key, &record.id, now, open_since, closed, expires_at)
+                .add_to_key(&key.item_key(), &record.id, now, expires_at)
                 .await
                 .map_err(JoinError::Store)?;
         }
@@ -270,13 +258,15 @@ pub async fn join<S: IncidentStore>(
     Err(JoinError::Contended)
 }
 
+/// The most incidents of one key a join reads: the latest.
+const INCIDENTS_PER_KEY_READ: usize = 20;
+
 /// What the alert's keys lead to.
 struct Found {
-    /// The open incident the first of the keys leads to, or the one the alert already belongs
-    /// to (a copy or retry of a finding update told before).
+    /// The open incident the first of the keys leads to (its latest, when several are).
     open: Option<IncidentRecord>,
-    /// Keys seen leading to a resolved incident (item key, incident): another may take them.
-    closed: Vec<(String, String)>,
+    /// Incidents seen resolved: another may take their opening locks.
+    closed: Vec<String>,
 }
 
 async fn find<S: IncidentStore>(
@@ -286,21 +276,20 @@ async fn find<S: IncidentStore>(
 ) -> Result<Found, S::Error> {
     let mut closed = Vec::new();
     for key in &alert.keys {
-        let item_key = key.item_key();
-        let Some(indexed) = store.indexed(&item_key).await? else {
-            continue;
-        };
-        let Some(record) = store.incident(&indexed.incident).await? else {
-            continue;
-        };
-        if record.has(&alert.member) || record.is_open(open_since) {
-            return Ok(Found {
-                open: Some(record),
-                closed,
-            });
-        }
-        if record.resolved_at.is_some() {
-            closed.push((item_key, record.id));
+        let indexed = store.indexed(&key.item_key()).await?;
+        for entry in indexed.into_iter().take(INCIDENTS_PER_KEY_READ) {
+            let Some(record) = store.incident(&entry.incident).await? else {
+                continue;
+            };
+            if record.is_open(open_since) {
+                return Ok(Found {
+                    open: Some(record),
+                    closed,
+                });
+            }
+            if record.resolved_at.is_some() {
+                closed.push(record.id);
+            }
         }
     }
     Ok(Found { open: None, closed })

@@ -78,12 +78,7 @@ impl IncidentRecord {
     pub fn id_for(anchor: &GroupKey, member: &str) -> String {
         // FNV-1a, 64 bits: stable across builds and platforms (std's hasher is not).
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in anchor
-            .item_key()
-            .bytes()
-            .chain([0])
-            .chain(member.bytes())
-        {
+        for byte in anchor.item_key().bytes().chain([0]).chain(member.bytes()) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
         }

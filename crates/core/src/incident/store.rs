@@ -3,15 +3,14 @@
 //! for replay and tests.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use super::{IncidentKind, IncidentRecord};
 
-/// What a key's item says: the incident it leads to, and when that incident's latest alert
-/// through this key joined.
+/// An incident a key leads to, and when its latest alert through that key joined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Indexed {
     pub incident: String,
@@ -41,8 +40,8 @@ pub trait IncidentStore {
         expires_at: i64,
     ) -> impl Future<Output = Result<bool, Self::Error>>;
 
-    /// What the key's item says, if there is one.
-    fn indexed(&self, item_key: &str) -> impl Future<Output = Result<Option<Indexed>, Self::Error>>;
+    /// The incidents the key leads to, the latest first.
+    fn indexed(&self, item_key: &str) -> impl Future<Output = Result<Vec<Indexed>, Self::Error>>;
 
     /// The incident, if it is kept.
     fn incident(
@@ -59,18 +58,36 @@ pub trait IncidentStore {
         expires_at: i64,
     ) -> impl Future<Output = Result<bool, Self::Error>>;
 
-    /// Points the key at incident `id` (its latest alert at `now`) unless the key leads to
-    /// another incident whose latest alert through it is at or after `open_since` and that is
-    /// not `closed` (an incident seen resolved); `false` then.
-    fn point(
+    /// Adds incident `id` to those the key leads to (its latest alert through the key at
+    /// `now`).
+    fn add_to_key(
+        &self,
+        item_key: &str,
+        id: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), Self::Error>>;
+
+    /// Takes the key's opening lock for incident `id` (opened at `now`), unless it is held by
+    /// another incident opened at or after `open_since` that is not among `closed` (incidents
+    /// seen resolved): [`Lock::HeldBy`] that one then. Of the alerts that open an incident
+    /// under one key at once, one takes it: the others join the incident it opened.
+    fn lock(
         &self,
         item_key: &str,
         id: &str,
         now: i64,
         open_since: i64,
-        closed: Option<&str>,
+        closed: &[String],
         expires_at: i64,
-    ) -> impl Future<Output = Result<bool, Self::Error>>;
+    ) -> impl Future<Output = Result<Lock, Self::Error>>;
+}
+
+/// Who holds a key's opening lock after [`IncidentStore::lock`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lock {
+    Taken,
+    HeldBy(String),
 }
 
 /// Incidents kept in memory: for replay and tests.
@@ -81,7 +98,8 @@ pub struct MemoryIncidents {
 
 #[derive(Debug, Default)]
 struct Memory {
-    index: HashMap<String, Indexed>,
+    index: HashMap<String, BTreeMap<String, i64>>,
+    locks: HashMap<String, Indexed>,
     incidents: HashMap<String, IncidentRecord>,
     told: HashMap<String, Told>,
 }
@@ -92,9 +110,9 @@ impl MemoryIncidents {
         self.inner.borrow().incidents.values().cloned().collect()
     }
 
-    /// The incident a key's item leads to.
-    pub fn lookup(&self, item_key: &str) -> Option<Indexed> {
-        self.inner.borrow().index.get(item_key).cloned()
+    /// The incidents a key leads to, the latest first.
+    pub fn lookup(&self, item_key: &str) -> Vec<Indexed> {
+        latest_first(self.inner.borrow().index.get(item_key))
     }
 }
 
@@ -114,8 +132,8 @@ impl IncidentStore for MemoryIncidents {
         Ok(true)
     }
 
-    async fn indexed(&self, item_key: &str) -> Result<Option<Indexed>, Self::Error> {
-        Ok(self.inner.borrow().index.get(item_key).cloned())
+    async fn indexed(&self, item_key: &str) -> Result<Vec<Indexed>, Self::Error> {
+        Ok(latest_first(self.inner.borrow().index.get(item_key)))
     }
 
     async fn incident(&self, id: &str) -> Result<Option<IncidentRecord>, Self::Error> {
@@ -137,33 +155,65 @@ impl IncidentStore for MemoryIncidents {
         Ok(true)
     }
 
-    async fn point(
+    async fn add_to_key(
+        &self,
+        item_key: &str,
+        id: &str,
+        now: i64,
+        _expires_at: i64,
+    ) -> Result<(), Self::Error> {
+        let mut inner = self.inner.borrow_mut();
+        let last_at = inner
+            .index
+            .entry(item_key.to_owned())
+            .or_default()
+            .entry(id.to_owned())
+            .or_insert(now);
+        *last_at = (*last_at).max(now);
+        Ok(())
+    }
+
+    async fn lock(
         &self,
         item_key: &str,
         id: &str,
         now: i64,
         open_since: i64,
-        closed: Option<&str>,
+        closed: &[String],
         _expires_at: i64,
-    ) -> Result<bool, Self::Error> {
+    ) -> Result<Lock, Self::Error> {
         let mut inner = self.inner.borrow_mut();
-        let mut last_at = now;
-        if let Some(current) = inner.index.get(item_key) {
-            if current.incident == id {
-                last_at = last_at.max(current.last_at);
-            } else if current.last_at >= open_since && Some(current.incident.as_str()) != closed {
-                return Ok(false);
-            }
+        if let Some(held) = inner.locks.get(item_key)
+            && held.incident != id
+            && held.last_at >= open_since
+            && !closed.contains(&held.incident)
+        {
+            return Ok(Lock::HeldBy(held.incident.clone()));
         }
-        inner.index.insert(
+        inner.locks.insert(
             item_key.to_owned(),
             Indexed {
                 incident: id.to_owned(),
-                last_at,
+                last_at: now,
             },
         );
-        Ok(true)
+        Ok(Lock::Taken)
     }
+}
+
+/// A key's incidents, the latest first (the incident id breaks ties, so the order is the same
+/// for every reader).
+fn latest_first(incidents: Option<&BTreeMap<String, i64>>) -> Vec<Indexed> {
+    let mut list: Vec<Indexed> = incidents
+        .into_iter()
+        .flatten()
+        .map(|(incident, last_at)| Indexed {
+            incident: incident.clone(),
+            last_at: *last_at,
+        })
+        .collect();
+    list.sort_by(|a, b| b.last_at.cmp(&a.last_at).then(a.incident.cmp(&b.incident)));
+    list
 }
 
 /// Runs a future that never waits on anything outside it (the in-memory store's) to its end.

@@ -15,6 +15,11 @@ pub const INVESTIGATIONS_STARTED: &str = "InvestigationsStarted";
 pub const INVESTIGATIONS_REUSED: &str = "InvestigationsReused";
 pub const FOLLOW_UPS_DELIVERED: &str = "FollowUpsDelivered";
 pub const ALERTS_IN_FLIGHT: &str = "AlertsInFlight";
+/// Alerts a route did not receive because it takes incidents and the alert only added to one
+/// it had heard of, by `Route`.
+pub const ALERTS_HELD: &str = "AlertsHeld";
+/// Alerts sent without their incident (the state table could not say which), by `Reason`.
+pub const INCIDENTS_UNAVAILABLE: &str = "IncidentsUnavailable";
 /// Claims lost to another invocation (each is followed by a fresh decision).
 pub const CLAIMS_LOST: &str = "ClaimsLost";
 /// Findings of a Security Hub batch that could not be read (the others were processed).

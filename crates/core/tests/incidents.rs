@@ -120,7 +120,10 @@ struct Model {
     bands: BTreeMap<String, BTreeSet<SeverityLabel>>,
 }
 
-fn stream() -> impl Strategy<Value = (Vec<Template>, Vec<Step>, BTreeMap<(usize, u8), u8>)> {
+/// The findings, the steps, and the severity of each finding update.
+type Stream = (Vec<Template>, Vec<Step>, BTreeMap<(usize, u8), u8>);
+
+fn stream() -> impl Strategy<Value = Stream> {
     templates().prop_flat_map(|templates| {
         let n = templates.len();
         (

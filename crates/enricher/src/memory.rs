@@ -8,6 +8,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
+use watchpost_core::incident::{
+    IncidentRecord, IncidentStore, Indexed, Lock, MemoryIncidents, Told,
+};
 use watchpost_core::metrics::MetricCounts;
 
 use crate::adapters::dynamodb;
@@ -229,9 +232,16 @@ pub struct MemoryStore {
     investigation_ttl: AtomicI64,
     failing: AtomicBool,
     failing_claims: AtomicBool,
+    /// Incidents, kept as the core keeps them in memory.
+    incidents: MemoryIncidents,
 }
 
 impl MemoryStore {
+    /// The incidents kept.
+    pub fn incidents(&self) -> Vec<IncidentRecord> {
+        self.incidents.incidents()
+    }
+
     /// Sets how long open investigations are kept at most, as the adapter's
     /// `with_investigation_ttl` does.
     pub fn set_investigation_ttl(&self, seconds: i64) {
@@ -292,6 +302,87 @@ impl MemoryStore {
             });
         }
         Ok(())
+    }
+}
+
+/// The in-memory incidents' calls, failing as the rest of the store does.
+impl IncidentStore for &MemoryStore {
+    type Error = PortError;
+
+    async fn told(&self, member: &str) -> Result<Option<Told>, PortError> {
+        self.check()?;
+        Ok(infallible(self.incidents.told(member).await))
+    }
+
+    async fn tell(&self, member: &str, told: &Told, expires_at: i64) -> Result<bool, PortError> {
+        self.check()?;
+        Ok(infallible(
+            self.incidents.tell(member, told, expires_at).await,
+        ))
+    }
+
+    async fn indexed(&self, item_key: &str) -> Result<Vec<Indexed>, PortError> {
+        self.check()?;
+        Ok(infallible(self.incidents.indexed(item_key).await))
+    }
+
+    async fn incident(&self, id: &str) -> Result<Option<IncidentRecord>, PortError> {
+        self.check()?;
+        Ok(infallible(self.incidents.incident(id).await))
+    }
+
+    async fn save_incident(
+        &self,
+        record: &IncidentRecord,
+        expected: Option<u64>,
+        expires_at: i64,
+    ) -> Result<bool, PortError> {
+        self.check()?;
+        Ok(infallible(
+            self.incidents
+                .save_incident(record, expected, expires_at)
+                .await,
+        ))
+    }
+
+    async fn add_to_key(
+        &self,
+        item_key: &str,
+        id: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), PortError> {
+        self.check()?;
+        infallible(
+            self.incidents
+                .add_to_key(item_key, id, now, expires_at)
+                .await,
+        );
+        Ok(())
+    }
+
+    async fn lock(
+        &self,
+        item_key: &str,
+        id: &str,
+        now: i64,
+        open_since: i64,
+        closed: &[String],
+        expires_at: i64,
+    ) -> Result<Lock, PortError> {
+        self.check()?;
+        Ok(infallible(
+            self.incidents
+                .lock(item_key, id, now, open_since, closed, expires_at)
+                .await,
+        ))
+    }
+}
+
+fn infallible<T>(result: Result<T, std::convert::Infallible>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(never) => match never {},
     }
 }
 
@@ -480,4 +571,73 @@ impl Clock for &FixedClock {
     fn now_ms(&self) -> i64 {
         self.0.load(Ordering::SeqCst)
     }
+}
+
+/// Implements the incident store's calls for a test's wrapper around a `&MemoryStore` (its
+/// field `$field`) by handing each to the store: wrappers change alert-state calls, not these.
+#[macro_export]
+macro_rules! incidents_from_memory_store {
+    ($wrapper:ty, $field:ident) => {
+        impl $crate::ports::IncidentStore for $wrapper {
+            type Error = $crate::PortError;
+            async fn told(
+                &self,
+                member: &str,
+            ) -> Result<Option<$crate::ports::Told>, $crate::PortError> {
+                self.$field.told(member).await
+            }
+            async fn tell(
+                &self,
+                member: &str,
+                told: &$crate::ports::Told,
+                expires_at: i64,
+            ) -> Result<bool, $crate::PortError> {
+                self.$field.tell(member, told, expires_at).await
+            }
+            async fn indexed(
+                &self,
+                item_key: &str,
+            ) -> Result<Vec<$crate::ports::Indexed>, $crate::PortError> {
+                self.$field.indexed(item_key).await
+            }
+            async fn incident(
+                &self,
+                id: &str,
+            ) -> Result<Option<$crate::ports::IncidentRecord>, $crate::PortError> {
+                self.$field.incident(id).await
+            }
+            async fn save_incident(
+                &self,
+                record: &$crate::ports::IncidentRecord,
+                expected: Option<u64>,
+                expires_at: i64,
+            ) -> Result<bool, $crate::PortError> {
+                self.$field
+                    .save_incident(record, expected, expires_at)
+                    .await
+            }
+            async fn add_to_key(
+                &self,
+                item_key: &str,
+                id: &str,
+                now: i64,
+                expires_at: i64,
+            ) -> Result<(), $crate::PortError> {
+                self.$field.add_to_key(item_key, id, now, expires_at).await
+            }
+            async fn lock(
+                &self,
+                item_key: &str,
+                id: &str,
+                now: i64,
+                open_since: i64,
+                closed: &[String],
+                expires_at: i64,
+            ) -> Result<$crate::ports::Lock, $crate::PortError> {
+                self.$field
+                    .lock(item_key, id, now, open_since, closed, expires_at)
+                    .await
+            }
+        }
+    };
 }

@@ -9,6 +9,7 @@ use std::future::Future;
 use watchpost_core::metrics::MetricCounts;
 // What Detective reports and what the sweep remembers are the follow-up's inputs, rendered by
 // the core.
+pub use watchpost_core::incident::{IncidentRecord, IncidentStore, Indexed, Lock, Told};
 pub use watchpost_core::render::followup::{Indicator, InvestigationReport, OpenInvestigation};
 use watchpost_core::state::AlertRecord;
 
@@ -103,8 +104,9 @@ pub enum ClaimOutcome {
     AlreadyClaimed,
 }
 
-/// Alert state in DynamoDB: deduplication, re-notify, routes reached, open investigations.
-pub trait AlertStore {
+/// Alert state in DynamoDB: deduplication, re-notify, routes reached, open investigations, and
+/// incidents (the core's [`IncidentStore`] calls, in the same table).
+pub trait AlertStore: IncidentStore<Error = PortError> {
     fn load(&self, key: &str) -> impl Future<Output = Result<Option<StoredAlert>, PortError>>;
     fn claim(&self, claim: &Claim) -> impl Future<Output = Result<ClaimOutcome, PortError>>;
     /// Adds `route` to the routes the claimed alert has reached.

@@ -110,41 +110,21 @@ fn about(key: &GroupKey, evaluation: &Evaluation) -> String {
     clip(&text, 160)
 }
 
-/// Where an alert goes on each route its decision chose, given its incident.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RouteSplit {
-    /// Routes that receive it now.
-    pub now: Vec<String>,
-    /// Routes that receive it in their next digest (LOW and MEDIUM alerts on a digest route).
-    pub digest: Vec<String>,
-    /// Routes that take only what someone must act on, and this alert only adds to an incident
-    /// they have heard of.
-    pub held: Vec<String>,
-}
-
-/// Splits `routes` by what each takes: an update of an incident is held from routes that take
-/// incidents, a LOW or MEDIUM alert goes to a digest route's digest (an incident's opening and
-/// escalations are never held: a digest route takes them in its digest at those severities).
-pub fn split_routes(
-    config: &Config,
-    routes: &[String],
-    band: SeverityLabel,
-    incident: Option<&IncidentView>,
-) -> RouteSplit {
-    let mut split = RouteSplit::default();
-    for name in routes {
-        let route = config.route(name);
-        let takes = route.map_or(Takes::Alerts, |r| r.takes());
-        let digest = route.and_then(|r| r.digest).is_some();
-        if takes == Takes::Incidents && incident.is_some_and(|i| !i.kind.is_news()) {
-            split.held.push(name.clone());
-        } else if digest && band <= SeverityLabel::Medium {
-            split.digest.push(name.clone());
-        } else {
-            split.now.push(name.clone());
-        }
+/// The routes of `routes` that take only what someone must act on (`takes = "incidents"`)
+/// and do not hear this alert: it only adds to an incident they have heard of.
+pub fn held_routes(config: &Config, routes: &[String], incident: &IncidentView) -> Vec<String> {
+    if incident.kind.is_news() {
+        return Vec::new();
     }
-    split
+    routes
+        .iter()
+        .filter(|name| {
+            config
+                .route(name)
+                .is_some_and(|r| r.takes() == Takes::Incidents)
+        })
+        .cloned()
+        .collect()
 }
 
 /// Why a join gave up: the store failed, or other alerts kept winning the race.

@@ -2,10 +2,10 @@
 //! read (so that the alert-state table can answer each in one request), and an in-memory store
 //! for replay and tests.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::pin;
+use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use super::{IncidentKind, IncidentRecord};
@@ -93,7 +93,7 @@ pub enum Lock {
 /// Incidents kept in memory: for replay and tests.
 #[derive(Debug, Default)]
 pub struct MemoryIncidents {
-    inner: RefCell<Memory>,
+    inner: Mutex<Memory>,
 }
 
 #[derive(Debug, Default)]
@@ -105,14 +105,22 @@ struct Memory {
 }
 
 impl MemoryIncidents {
+    fn memory(&self) -> MutexGuard<'_, Memory> {
+        // A panic elsewhere while holding it leaves nothing half-written: each call is one
+        // change.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Every incident kept, in no particular order.
     pub fn incidents(&self) -> Vec<IncidentRecord> {
-        self.inner.borrow().incidents.values().cloned().collect()
+        self.memory().incidents.values().cloned().collect()
     }
 
     /// The incidents a key leads to, the latest first.
     pub fn lookup(&self, item_key: &str) -> Vec<Indexed> {
-        latest_first(self.inner.borrow().index.get(item_key))
+        latest_first(self.memory().index.get(item_key))
     }
 }
 
@@ -120,11 +128,11 @@ impl IncidentStore for MemoryIncidents {
     type Error = std::convert::Infallible;
 
     async fn told(&self, member: &str) -> Result<Option<Told>, Self::Error> {
-        Ok(self.inner.borrow().told.get(member).cloned())
+        Ok(self.memory().told.get(member).cloned())
     }
 
     async fn tell(&self, member: &str, told: &Told, _expires_at: i64) -> Result<bool, Self::Error> {
-        let mut inner = self.inner.borrow_mut();
+        let mut inner = self.memory();
         if inner.told.contains_key(member) {
             return Ok(false);
         }
@@ -133,11 +141,11 @@ impl IncidentStore for MemoryIncidents {
     }
 
     async fn indexed(&self, item_key: &str) -> Result<Vec<Indexed>, Self::Error> {
-        Ok(latest_first(self.inner.borrow().index.get(item_key)))
+        Ok(latest_first(self.memory().index.get(item_key)))
     }
 
     async fn incident(&self, id: &str) -> Result<Option<IncidentRecord>, Self::Error> {
-        Ok(self.inner.borrow().incidents.get(id).cloned())
+        Ok(self.memory().incidents.get(id).cloned())
     }
 
     async fn save_incident(
@@ -146,7 +154,7 @@ impl IncidentStore for MemoryIncidents {
         expected: Option<u64>,
         _expires_at: i64,
     ) -> Result<bool, Self::Error> {
-        let mut inner = self.inner.borrow_mut();
+        let mut inner = self.memory();
         let current = inner.incidents.get(&record.id).map(|r| r.version);
         if current != expected {
             return Ok(false);
@@ -162,7 +170,7 @@ impl IncidentStore for MemoryIncidents {
         now: i64,
         _expires_at: i64,
     ) -> Result<(), Self::Error> {
-        let mut inner = self.inner.borrow_mut();
+        let mut inner = self.memory();
         let last_at = inner
             .index
             .entry(item_key.to_owned())
@@ -182,7 +190,7 @@ impl IncidentStore for MemoryIncidents {
         closed: &[String],
         _expires_at: i64,
     ) -> Result<Lock, Self::Error> {
-        let mut inner = self.inner.borrow_mut();
+        let mut inner = self.memory();
         if let Some(held) = inner.locks.get(item_key)
             && held.incident != id
             && held.last_at >= open_since

@@ -9,6 +9,8 @@
 //!   routes it reached: neither can undo the other), the sweep's claim on its follow-up, and
 //!   since when it has been failing. The sweep lists them with a Scan of that prefix: the table
 //!   holds only alert state that expires, so the Scan stays small.
+//! - incidents, their keys, their opening locks and what each finding update was told as
+//!   ([`incidents`]).
 
 use std::collections::HashMap;
 
@@ -20,6 +22,8 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use watchpost_contract::table::{PARTITION_KEY, TTL_ATTRIBUTE};
 use watchpost_core::state::AlertRecord;
+
+mod incidents;
 
 use super::port_error;
 use crate::error::PortError;

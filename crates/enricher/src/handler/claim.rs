@@ -7,6 +7,7 @@
 use watchpost_contract::lease::LEASE_MARGIN_SECONDS;
 use watchpost_contract::metric::{self, DETECTIONS};
 use watchpost_core::finding::SourcedFinding;
+use watchpost_core::incident::IncidentView;
 use watchpost_core::metrics::MetricCounts;
 use watchpost_core::pipeline::{Evaluation, evaluate};
 use watchpost_core::text::clip;
@@ -47,6 +48,8 @@ pub(super) struct Delivery {
     pub deadline_ms: i64,
     /// What the alert says about trouble on the way (state, Detective).
     pub notes: Vec<String>,
+    /// The incident the alert belongs to, once joined.
+    pub incident: Option<IncidentView>,
 }
 
 /// Whether the delivery is claimed.
@@ -181,6 +184,7 @@ where
                     now,
                     deadline_ms: (lease_until - LEASE_MARGIN_SECONDS) * 1000,
                     notes,
+                    incident: None,
                 }))
             };
             if let Some(lease_until) = ours {

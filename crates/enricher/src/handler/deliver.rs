@@ -48,7 +48,7 @@ where
         let enrichment = Enrichment {
             notes: delivery.notes.clone(),
             investigation_id: investigation_id.clone(),
-            incident: None,
+            incident: delivery.incident.clone(),
         };
         let alerts = evaluation.render(&self.settings.config, &enrichment);
         let pending: Vec<&RenderedAlert> = alerts

@@ -10,6 +10,7 @@ use watchpost_contract::metric;
 use watchpost_core::guardduty::timestamp::parse_time;
 use watchpost_core::metrics::MetricCounts;
 use watchpost_core::pipeline::Evaluation;
+use watchpost_core::render::Enrichment;
 
 use super::Handler;
 use super::claim::Delivery;
@@ -157,7 +158,10 @@ where
                 .unwrap_or_default(),
             routes: evaluation.decision.routes.clone(),
             started_at: delivery.now,
-            alert_attributes: evaluation.finding_attributes(&Default::default()),
+            alert_attributes: evaluation.finding_attributes(&Enrichment {
+                incident: delivery.incident.clone(),
+                ..Enrichment::default()
+            }),
         };
         self.ports
             .store

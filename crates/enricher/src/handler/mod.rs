@@ -1,6 +1,6 @@
 //! The invocation: a finding event (GuardDuty, Security Hub, or one Watchpost watches itself:
 //! a CloudTrail management event, a usage alarm's state change) runs the core pipeline (parse → evaluate against stored
-//! state → claim → enrich → render → publish per route → remember), a scheduled event runs the
+//! state → claim → incident → enrich → render → publish per route → remember), a scheduled event runs the
 //! investigation sweep ([`crate::sweep`]). Generic over the ports; no SDK type in sight.
 //!
 //! Never lose an alert: state or Detective trouble only adds a note to the alert; a route that
@@ -29,6 +29,7 @@ mod claim;
 mod copy;
 mod deliver;
 mod enrich;
+mod incident;
 mod region;
 mod report;
 
@@ -174,6 +175,7 @@ where
             evaluation.severity.label.as_str(),
             evaluation.component_name(),
         );
+        self.incident(&mut delivery, counts).await;
         let investigation_id = self.enrich(&mut delivery, &key, counts).await;
         let delivered = self
             .deliver(&delivery, investigation_id, &key, &token, counts)

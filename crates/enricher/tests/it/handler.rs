@@ -488,6 +488,8 @@ struct LosesFirstClaim<'a> {
     raced: std::sync::atomic::AtomicBool,
 }
 
+watchpost_enricher::incidents_from_memory_store!(LosesFirstClaim<'_>, inner);
+
 impl watchpost_enricher::ports::AlertStore for LosesFirstClaim<'_> {
     async fn load(
         &self,
@@ -959,4 +961,83 @@ async fn another_product_s_finding_in_the_new_security_hub_keeps_its_routes_for_
         .map(|p| p.topic_arn.clone())
         .collect();
     assert!(topics.contains(&SOC_TOPIC.to_owned()), "{topics:?}");
+}
+
+/// One principal's storm: 19 findings in 38 minutes (MEDIUM, then HIGH, then a CRITICAL
+/// attack sequence at the end). The pager, which takes incidents from HIGH up, is paged when
+/// the incident reaches it and when it escalates; every alert carries one incident; the
+/// machines' route receives every finding.
+#[tokio::test]
+async fn a_storm_of_one_principal_is_one_incident_that_pages_twice() {
+    let config = CONFIG.replace(
+        "name = \"pager\"\nformat = \"text\"",
+        "name = \"pager\"\nformat = \"text\"\nmin_severity = \"HIGH\"\ntakes = \"incidents\"",
+    );
+    assert_ne!(config, CONFIG);
+    let world = World::new();
+    let handler = world.handler_with(&config);
+    for n in 0..19 {
+        let mut storm = event(BEDROCK_EVENT);
+        let severity = match n {
+            0..=9 => 5.0,
+            10..=17 => 8.0,
+            _ => 9.5,
+        };
+        storm["detail"]["id"] = json!(format!("storm{n:02}"));
+        storm["detail"]["severity"] = json!(severity);
+        let answer = handler.handle(storm, &format!("req-{n}")).await.unwrap();
+        assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+        world.clock.advance(120);
+    }
+    let published = world.notifier.published();
+    let on = |topic: &str| {
+        published
+            .iter()
+            .filter(|p| p.topic_arn == topic)
+            .collect::<Vec<_>>()
+    };
+    let pages = on(PAGER_TOPIC);
+    let kinds: Vec<&str> = pages
+        .iter()
+        .map(|p| p.attributes["alert_kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["escalation", "escalation"], "pages: {kinds:?}");
+    assert_eq!(
+        on(MACHINES_TOPIC).len(),
+        19,
+        "the record keeps every finding"
+    );
+    assert_eq!(on(CHAT_TOPIC).len(), 19);
+    let incidents: std::collections::BTreeSet<&str> = published
+        .iter()
+        .map(|p| p.attributes["incident"].as_str())
+        .collect();
+    assert_eq!(incidents.len(), 1, "one incident: {incidents:?}");
+    assert!(incidents.iter().all(|i| i.starts_with("WP-")));
+    assert_eq!(world.metrics.total(metric::ALERTS_HELD), 7);
+    let kept = world.store.incidents();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].alerts, 19);
+}
+
+/// The same storm with `[incidents] enabled = false`: every alert stands alone, as before.
+#[tokio::test]
+async fn without_incidents_every_alert_stands_alone() {
+    let config = format!("{CONFIG}\n[incidents]\nenabled = false\n");
+    let world = World::new();
+    let handler = world.handler_with(&config);
+    for n in 0..3 {
+        let mut storm = event(BEDROCK_EVENT);
+        storm["detail"]["id"] = json!(format!("storm{n:02}"));
+        handler.handle(storm, &format!("req-{n}")).await.unwrap();
+    }
+    let published = world.notifier.published();
+    assert_eq!(published.len(), 9);
+    assert!(published.iter().all(|p| p.attributes["incident"] == "none"));
+    assert!(
+        published
+            .iter()
+            .all(|p| p.attributes["alert_kind"] == "new")
+    );
+    assert!(world.store.incidents().is_empty());
 }

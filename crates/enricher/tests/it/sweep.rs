@@ -38,6 +38,8 @@ struct AddsAuditWhileFollowingUp<'a> {
     inner: &'a MemoryStore,
 }
 
+watchpost_enricher::incidents_from_memory_store!(AddsAuditWhileFollowingUp<'_>, inner);
+
 impl AlertStore for AddsAuditWhileFollowingUp<'_> {
     async fn load(&self, key: &str) -> Result<Option<StoredAlert>, PortError> {
         self.inner.load(key).await

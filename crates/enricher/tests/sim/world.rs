@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use watchpost_core::incident::{IncidentRecord, IncidentStore, Indexed, Lock, Told};
 use watchpost_core::metrics::MetricCounts;
 use watchpost_enricher::PortError;
 use watchpost_enricher::memory::{MemoryDetective, MemoryStore};
@@ -476,6 +477,100 @@ impl SimStore<'_> {
             .await;
         world.facts.borrow_mut().store_calls[call].ok = Some(result.is_ok());
         (call, result)
+    }
+}
+
+/// Incidents' calls, each one a DynamoDB call that can fail like any other.
+impl IncidentStore for SimStore<'_> {
+    type Error = PortError;
+
+    async fn told(&self, member: &str) -> Result<Option<Told>, PortError> {
+        self.op("dynamodb.told", member, |world| {
+            (&world.store)
+                .told(member)
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
+    }
+
+    async fn tell(&self, member: &str, told: &Told, expires_at: i64) -> Result<bool, PortError> {
+        self.op("dynamodb.tell", member, |world| {
+            (&world.store)
+                .tell(member, told, expires_at)
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
+    }
+
+    async fn indexed(&self, item_key: &str) -> Result<Vec<Indexed>, PortError> {
+        self.op("dynamodb.indexed", item_key, |world| {
+            (&world.store)
+                .indexed(item_key)
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
+    }
+
+    async fn incident(&self, id: &str) -> Result<Option<IncidentRecord>, PortError> {
+        self.op("dynamodb.incident", id, |world| {
+            (&world.store)
+                .incident(id)
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
+    }
+
+    async fn save_incident(
+        &self,
+        record: &IncidentRecord,
+        expected: Option<u64>,
+        expires_at: i64,
+    ) -> Result<bool, PortError> {
+        self.op("dynamodb.save_incident", &record.id, |world| {
+            (&world.store)
+                .save_incident(record, expected, expires_at)
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
+    }
+
+    async fn add_to_key(
+        &self,
+        item_key: &str,
+        id: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), PortError> {
+        self.op("dynamodb.add_to_key", item_key, |world| {
+            (&world.store)
+                .add_to_key(item_key, id, now, expires_at)
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
+    }
+
+    async fn lock(
+        &self,
+        item_key: &str,
+        id: &str,
+        now: i64,
+        open_since: i64,
+        closed: &[String],
+        expires_at: i64,
+    ) -> Result<Lock, PortError> {
+        self.op("dynamodb.lock", item_key, |world| {
+            (&world.store)
+                .lock(item_key, id, now, open_since, closed, expires_at)
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
     }
 }
 

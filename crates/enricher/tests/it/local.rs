@@ -537,3 +537,52 @@ async fn open_investigations_are_items_of_their_own_beyond_one_item_s_size() {
     assert!(store.forget_investigation(&other).await.unwrap());
     assert_eq!(store.open_investigations().await.unwrap().len(), 498);
 }
+
+/// Six related findings (one principal) handled at once by six instances against DynamoDB:
+/// one incident, opened once; the pager, which takes incidents, is paged once; the machines'
+/// route receives all six.
+#[tokio::test]
+async fn related_findings_at_once_open_one_incident_in_dynamodb() {
+    let Some(mut local) = start(Duration::from_secs(3)).await else {
+        return;
+    };
+    local.config = local.config.replace(
+        "name = \"pager\"\nformat = \"text\"",
+        "name = \"pager\"\nformat = \"text\"\ntakes = \"incidents\"",
+    );
+    let handlers: Vec<LambdaHandler> = (0..6).map(|_| local.handler()).collect();
+    let requests: Vec<String> = (0..6).map(|n| format!("req-{n}")).collect();
+    let runs = handlers
+        .iter()
+        .zip(&requests)
+        .enumerate()
+        .map(|(n, (handler, request))| {
+            let mut finding = event(BEDROCK_EVENT);
+            finding["detail"]["id"] = serde_json::json!(format!("related{n}"));
+            handler.handle(finding, request)
+        });
+    for answer in futures_util::future::join_all(runs).await {
+        assert_eq!(answer.unwrap()["findings"][0]["outcome"], "alert");
+    }
+    let machines = local.received("machines", 6).await;
+    assert_eq!(machines.len(), 6);
+    let incidents: std::collections::BTreeSet<&str> =
+        machines.iter().map(|m| attribute(m, "incident")).collect();
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    let kinds: Vec<&str> = machines
+        .iter()
+        .map(|m| attribute(m, "alert_kind"))
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "new").count(),
+        1,
+        "{kinds:?}"
+    );
+    let pages = local.received("pager", 1).await;
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    assert_eq!(attribute(&pages[0], "alert_kind"), "new");
+    assert_eq!(
+        attribute(&pages[0], "incident"),
+        *incidents.first().unwrap()
+    );
+}

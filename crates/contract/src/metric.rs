@@ -18,6 +18,10 @@ pub const ALERTS_IN_FLIGHT: &str = "AlertsInFlight";
 /// Alerts a route did not receive because it takes incidents and the alert only added to one
 /// it had heard of, by `Route`.
 pub const ALERTS_HELD: &str = "AlertsHeld";
+/// Alerts kept for a route's digest instead of sent at once, by `Route`.
+pub const ALERTS_DIGESTED: &str = "AlertsDigested";
+/// Digest messages published, by `Route`.
+pub const DIGESTS_DELIVERED: &str = "DigestsDelivered";
 /// Alerts sent without their incident (the state table could not say which), by `Reason`.
 pub const INCIDENTS_UNAVAILABLE: &str = "IncidentsUnavailable";
 /// Claims lost to another invocation (each is followed by a fresh decision).

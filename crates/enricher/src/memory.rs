@@ -12,12 +12,13 @@ use watchpost_core::incident::{
     IncidentRecord, IncidentStore, Indexed, Lock, MemoryIncidents, Told,
 };
 use watchpost_core::metrics::MetricCounts;
+use watchpost_core::render::digest::DigestEntry;
 
 use crate::adapters::dynamodb;
 use crate::error::PortError;
 use crate::ports::{
-    AlertStore, Claim, ClaimOutcome, Clock, InvestigationReport, Investigations, MetricsSink,
-    Notifier, OpenInvestigation, PendingFollowUp, Publication, StoredAlert,
+    AlertStore, Claim, ClaimOutcome, Clock, DigestStore, InvestigationReport, Investigations,
+    MetricsSink, Notifier, OpenInvestigation, PendingFollowUp, Publication, StoredAlert,
 };
 
 fn throttled(service: &'static str) -> PortError {
@@ -234,12 +235,32 @@ pub struct MemoryStore {
     failing_claims: AtomicBool,
     /// Incidents, kept as the core keeps them in memory.
     incidents: MemoryIncidents,
+    /// Each route's digest: the alerts kept (by finding update), the last period sent, and
+    /// the sweep holding it.
+    digests: Mutex<BTreeMap<String, Digest>>,
+}
+
+#[derive(Debug, Default)]
+struct Digest {
+    entries: BTreeMap<String, DigestEntry>,
+    last_period: Option<i64>,
+    held: Option<Hold>,
 }
 
 impl MemoryStore {
     /// The incidents kept.
     pub fn incidents(&self) -> Vec<IncidentRecord> {
         self.incidents.incidents()
+    }
+
+    /// The alerts kept for a route's digest.
+    pub fn digest(&self, route: &str) -> Vec<DigestEntry> {
+        self.digests
+            .lock()
+            .unwrap()
+            .get(route)
+            .map(|d| d.entries.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Sets how long open investigations are kept at most, as the adapter's
@@ -376,6 +397,92 @@ impl IncidentStore for &MemoryStore {
                 .lock(item_key, id, now, open_since, closed, expires_at)
                 .await,
         ))
+    }
+}
+
+impl DigestStore for &MemoryStore {
+    async fn keep_for_digest(
+        &self,
+        entry: &DigestEntry,
+        _expires_at: i64,
+    ) -> Result<(), PortError> {
+        self.check()?;
+        self.digests
+            .lock()
+            .unwrap()
+            .entry(entry.route.clone())
+            .or_default()
+            .entries
+            .entry(entry.member.clone())
+            .or_insert_with(|| entry.clone());
+        Ok(())
+    }
+
+    async fn digest_entries(&self, route: &str) -> Result<Vec<DigestEntry>, PortError> {
+        self.check()?;
+        Ok(self.digest(route))
+    }
+
+    async fn claim_digest(
+        &self,
+        route: &str,
+        period_end: i64,
+        token: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<bool, PortError> {
+        self.check()?;
+        let mut digests = self.digests.lock().unwrap();
+        let digest = digests.entry(route.to_owned()).or_default();
+        if digest.last_period.is_some_and(|p| p >= period_end) {
+            return Ok(false);
+        }
+        if let Some((holder, until)) = &digest.held
+            && holder != token
+            && *until > now
+        {
+            return Ok(false);
+        }
+        digest.held = Some((token.to_owned(), lease_until));
+        Ok(true)
+    }
+
+    async fn digest_sent(
+        &self,
+        route: &str,
+        period_end: i64,
+        token: &str,
+        members: &[String],
+    ) -> Result<(), PortError> {
+        self.check()?;
+        let mut digests = self.digests.lock().unwrap();
+        let digest = digests.entry(route.to_owned()).or_default();
+        for member in members {
+            digest.entries.remove(member);
+        }
+        if digest
+            .held
+            .as_ref()
+            .is_some_and(|(holder, _)| holder == token)
+        {
+            digest.last_period = Some(period_end);
+            digest.held = None;
+        }
+        Ok(())
+    }
+
+    async fn digest_failed(&self, route: &str, token: &str) -> Result<(), PortError> {
+        self.check()?;
+        let mut digests = self.digests.lock().unwrap();
+        if let Some(digest) = digests.get_mut(route)
+            && digest
+                .held
+                .as_ref()
+                .is_some_and(|(holder, _)| holder == token)
+        {
+            digest.held = None;
+        }
+        Ok(())
     }
 }
 
@@ -573,11 +680,57 @@ impl Clock for &FixedClock {
     }
 }
 
-/// Implements the incident store's calls for a test's wrapper around a `&MemoryStore` (its
-/// field `$field`) by handing each to the store: wrappers change alert-state calls, not these.
+/// Implements the incident and digest stores' calls for a test's wrapper around a
+/// `&MemoryStore` (its field `$field`) by handing each to the store: wrappers change
+/// alert-state calls, not these.
 #[macro_export]
 macro_rules! incidents_from_memory_store {
     ($wrapper:ty, $field:ident) => {
+        impl $crate::ports::DigestStore for $wrapper {
+            async fn keep_for_digest(
+                &self,
+                entry: &$crate::ports::DigestEntry,
+                expires_at: i64,
+            ) -> Result<(), $crate::PortError> {
+                self.$field.keep_for_digest(entry, expires_at).await
+            }
+            async fn digest_entries(
+                &self,
+                route: &str,
+            ) -> Result<Vec<$crate::ports::DigestEntry>, $crate::PortError> {
+                self.$field.digest_entries(route).await
+            }
+            async fn claim_digest(
+                &self,
+                route: &str,
+                period_end: i64,
+                token: &str,
+                now: i64,
+                lease_until: i64,
+            ) -> Result<bool, $crate::PortError> {
+                self.$field
+                    .claim_digest(route, period_end, token, now, lease_until)
+                    .await
+            }
+            async fn digest_sent(
+                &self,
+                route: &str,
+                period_end: i64,
+                token: &str,
+                members: &[String],
+            ) -> Result<(), $crate::PortError> {
+                self.$field
+                    .digest_sent(route, period_end, token, members)
+                    .await
+            }
+            async fn digest_failed(
+                &self,
+                route: &str,
+                token: &str,
+            ) -> Result<(), $crate::PortError> {
+                self.$field.digest_failed(route, token).await
+            }
+        }
         impl $crate::ports::IncidentStore for $wrapper {
             type Error = $crate::PortError;
             async fn told(

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use watchpost_core::metrics::MetricCounts;
+pub use watchpost_core::render::digest::DigestEntry;
 // What Detective reports and what the sweep remembers are the follow-up's inputs, rendered by
 // the core.
 pub use watchpost_core::incident::{IncidentRecord, IncidentStore, Indexed, Lock, Told};
@@ -104,9 +105,55 @@ pub enum ClaimOutcome {
     AlreadyClaimed,
 }
 
-/// Alert state in DynamoDB: deduplication, re-notify, routes reached, open investigations, and
-/// incidents (the core's [`IncidentStore`] calls, in the same table).
-pub trait AlertStore: IncidentStore<Error = PortError> {
+/// Alerts kept for routes' digests, in the alert-state table.
+pub trait DigestStore {
+    /// Keeps the alert for its route's next digest: once per finding update and route, however
+    /// often it is kept.
+    fn keep_for_digest(
+        &self,
+        entry: &DigestEntry,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), PortError>>;
+
+    /// The alerts kept for the route's digest.
+    fn digest_entries(
+        &self,
+        route: &str,
+    ) -> impl Future<Output = Result<Vec<DigestEntry>, PortError>>;
+
+    /// Takes the route's digest of the period that ended at `period_end` (Unix seconds) for
+    /// this sweep until `lease_until`, unless that digest was sent or another sweep holds it.
+    fn claim_digest(
+        &self,
+        route: &str,
+        period_end: i64,
+        token: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> impl Future<Output = Result<bool, PortError>>;
+
+    /// Forgets the alerts a sent digest carried (`members`), then records the period's digest
+    /// as sent and releases the hold.
+    fn digest_sent(
+        &self,
+        route: &str,
+        period_end: i64,
+        token: &str,
+        members: &[String],
+    ) -> impl Future<Output = Result<(), PortError>>;
+
+    /// Releases the hold on a digest that could not be sent: its alerts stay for the next
+    /// sweep.
+    fn digest_failed(
+        &self,
+        route: &str,
+        token: &str,
+    ) -> impl Future<Output = Result<(), PortError>>;
+}
+
+/// Alert state in DynamoDB: deduplication, re-notify, routes reached, open investigations,
+/// incidents (the core's [`IncidentStore`] calls) and digests ([`DigestStore`]), in one table.
+pub trait AlertStore: IncidentStore<Error = PortError> + DigestStore {
     fn load(&self, key: &str) -> impl Future<Output = Result<Option<StoredAlert>, PortError>>;
     fn claim(&self, claim: &Claim) -> impl Future<Output = Result<ClaimOutcome, PortError>>;
     /// Adds `route` to the routes the claimed alert has reached.

@@ -6,7 +6,8 @@
 //! entry; the entry is forgotten once no route is left (an alert that reused the investigation
 //! meanwhile adds its routes, for the next sweep). A follow-up that has been failing for
 //! [`GIVE_UP_AFTER_SECONDS`], or whose investigation is still running after the state TTL, is
-//! given up: counted in `FollowUpsAbandoned` at once, logged, then forgotten.
+//! given up: counted in `FollowUpsAbandoned` at once, logged, then forgotten. Then each digest
+//! route's digest whose period has ended ([`crate::digest`]).
 
 use serde_json::{Value, json};
 use watchpost_contract::lease::LEASE_MARGIN_SECONDS;
@@ -68,6 +69,8 @@ where
                 Swept::Failed(why) => failures.push(why),
             }
         }
+        let (digests, mut digest_failures) = self.send_digests(request_id, counts).await;
+        failures.append(&mut digest_failures);
         if !failures.is_empty() {
             return Err(HandlerError::SweepFailed(failures.join("; ")));
         }
@@ -75,6 +78,7 @@ where
             "followed_up": followed_up,
             "still_running": still_running,
             "abandoned": abandoned,
+            "digests": digests,
         } }))
     }
 

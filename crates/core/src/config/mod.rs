@@ -230,6 +230,10 @@ pub struct Route {
     /// Which of an incident's alerts the route receives ([`Takes`]); by default every alert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub takes: Option<Takes>,
+    /// LOW and MEDIUM alerts reach the route as one digest this often (`1h`, `24h`), sent by
+    /// the sweep, instead of one message each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Duration>,
 }
 
 /// Which of an incident's alerts a route receives.
@@ -320,6 +324,7 @@ impl Route {
             topic_arn: None,
             subscriptions: Vec::new(),
             takes: None,
+            digest: None,
         }
     }
 

@@ -6,6 +6,7 @@
 //! values kept for machines (JSON). Every message fits SNS's 256 KiB.
 
 pub mod chat;
+pub mod digest;
 mod evaluation;
 pub mod followup;
 mod json;

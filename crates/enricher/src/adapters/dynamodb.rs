@@ -10,7 +10,7 @@
 //!   since when it has been failing. The sweep lists them with a Scan of that prefix: the table
 //!   holds only alert state that expires, so the Scan stays small.
 //! - incidents, their keys, their opening locks and what each finding update was told as
-//!   ([`incidents`]).
+//!   ([`incidents`]); the alerts kept for routes' digests ([`digests`]).
 
 use std::collections::HashMap;
 
@@ -23,6 +23,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use watchpost_contract::table::{PARTITION_KEY, TTL_ATTRIBUTE};
 use watchpost_core::state::AlertRecord;
 
+mod digests;
 mod incidents;
 
 use super::port_error;

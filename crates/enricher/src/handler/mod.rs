@@ -28,6 +28,7 @@ use crate::settings::Settings;
 mod claim;
 mod copy;
 mod deliver;
+mod digest;
 mod enrich;
 mod incident;
 mod region;
@@ -176,6 +177,7 @@ where
             evaluation.component_name(),
         );
         self.incident(&mut delivery, counts).await;
+        self.hold_for_digests(&mut delivery, counts).await;
         let investigation_id = self.enrich(&mut delivery, &key, counts).await;
         let delivered = self
             .deliver(&delivery, investigation_id, &key, &token, counts)

@@ -586,3 +586,92 @@ async fn related_findings_at_once_open_one_incident_in_dynamodb() {
         *incidents.first().unwrap()
     );
 }
+
+/// The digest calls against DynamoDB: an alert is kept once however often, a route's digest of
+/// one period is taken by one sweep at a time and sent once, and a failed one is released with
+/// its alerts kept.
+#[tokio::test]
+async fn digests_in_dynamodb_are_kept_once_taken_once_and_released_on_failure() {
+    let Some(local) = start(Duration::from_secs(3)).await else {
+        return;
+    };
+    use watchpost_core::SeverityLabel;
+    use watchpost_enricher::adapters::dynamodb::DynamoStore;
+    use watchpost_enricher::ports::{DigestEntry, DigestStore};
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&local.sdk), TABLE);
+    let entry = |n: usize| DigestEntry {
+        route: "chat".into(),
+        member: format!("111122223333/us-east-1/f{n}#1"),
+        at: NOW + n as i64,
+        severity: SeverityLabel::Medium,
+        component: "model-invocation".into(),
+        finding_type: "Impact:IAMUser/AnomalousModelInvocation".into(),
+        account: "111122223333".into(),
+        region: "us-east-1".into(),
+        about: "arn:aws:iam::111122223333:user/svc".into(),
+        subject: format!("alert {n}"),
+        finding_id: format!("f{n}"),
+        incident: None,
+        link: None,
+    };
+    for n in 0..3 {
+        store
+            .keep_for_digest(&entry(n), NOW + 86_400)
+            .await
+            .unwrap();
+    }
+    store
+        .keep_for_digest(&entry(0), NOW + 86_400)
+        .await
+        .unwrap();
+    let kept = store.digest_entries("chat").await.unwrap();
+    assert_eq!(kept, vec![entry(0), entry(1), entry(2)]);
+    assert!(store.digest_entries("pager").await.unwrap().is_empty());
+
+    let period = NOW + 3_600;
+    assert!(
+        store
+            .claim_digest("chat", period, "a", NOW, NOW + 40)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_digest("chat", period, "b", NOW + 1, NOW + 41)
+            .await
+            .unwrap()
+    );
+    store.digest_failed("chat", "a").await.unwrap();
+    assert_eq!(store.digest_entries("chat").await.unwrap().len(), 3);
+    assert!(
+        store
+            .claim_digest("chat", period, "b", NOW + 2, NOW + 42)
+            .await
+            .unwrap()
+    );
+    let members: Vec<String> = kept[..2].iter().map(|e| e.member.clone()).collect();
+    store
+        .digest_sent("chat", period, "b", &members)
+        .await
+        .unwrap();
+    assert_eq!(store.digest_entries("chat").await.unwrap(), vec![entry(2)]);
+    assert!(
+        !store
+            .claim_digest("chat", period, "c", NOW + 3, NOW + 43)
+            .await
+            .unwrap()
+    );
+    // A lease that ran out is taken over.
+    assert!(
+        store
+            .claim_digest("chat", period + 3_600, "c", NOW + 3, NOW + 43)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_digest("chat", period + 3_600, "d", NOW + 50, NOW + 90)
+            .await
+            .unwrap()
+    );
+}

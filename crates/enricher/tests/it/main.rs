@@ -6,6 +6,7 @@
 mod activity;
 mod binary;
 mod common;
+mod digest;
 mod fault_matrix;
 mod handler;
 mod local;

@@ -12,11 +12,12 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use watchpost_core::incident::{IncidentRecord, IncidentStore, Indexed, Lock, Told};
 use watchpost_core::metrics::MetricCounts;
+use watchpost_core::render::digest::DigestEntry;
 use watchpost_enricher::PortError;
 use watchpost_enricher::memory::{MemoryDetective, MemoryStore};
 use watchpost_enricher::ports::{
-    AlertStore, Claim, ClaimOutcome, Clock, InvestigationReport, Investigations, MetricsSink,
-    Notifier, OpenInvestigation, PendingFollowUp, Publication, StoredAlert,
+    AlertStore, Claim, ClaimOutcome, Clock, DigestStore, InvestigationReport, Investigations,
+    MetricsSink, Notifier, OpenInvestigation, PendingFollowUp, Publication, StoredAlert,
 };
 
 use crate::faults::{Fault, FaultPlan, Service};
@@ -477,6 +478,72 @@ impl SimStore<'_> {
             .await;
         world.facts.borrow_mut().store_calls[call].ok = Some(result.is_ok());
         (call, result)
+    }
+}
+
+/// Digests' calls, each one a DynamoDB call that can fail like any other.
+impl DigestStore for SimStore<'_> {
+    async fn keep_for_digest(&self, entry: &DigestEntry, expires_at: i64) -> Result<(), PortError> {
+        self.op("dynamodb.keep_for_digest", &entry.member, |world| {
+            (&world.store)
+                .keep_for_digest(entry, expires_at)
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
+    }
+
+    async fn digest_entries(&self, route: &str) -> Result<Vec<DigestEntry>, PortError> {
+        self.op("dynamodb.digest_entries", route, |world| {
+            (&world.store)
+                .digest_entries(route)
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
+    }
+
+    async fn claim_digest(
+        &self,
+        route: &str,
+        period_end: i64,
+        token: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<bool, PortError> {
+        self.op("dynamodb.claim_digest", route, |world| {
+            (&world.store)
+                .claim_digest(route, period_end, token, now, lease_until)
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
+    }
+
+    async fn digest_sent(
+        &self,
+        route: &str,
+        period_end: i64,
+        token: &str,
+        members: &[String],
+    ) -> Result<(), PortError> {
+        self.op("dynamodb.digest_sent", route, |world| {
+            (&world.store)
+                .digest_sent(route, period_end, token, members)
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
+    }
+
+    async fn digest_failed(&self, route: &str, token: &str) -> Result<(), PortError> {
+        self.op("dynamodb.digest_failed", route, |world| {
+            (&world.store)
+                .digest_failed(route, token)
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
     }
 }
 

@@ -347,7 +347,14 @@ fn attribute_values(attribute: &str) -> Option<Vec<&'static str>> {
                 .collect(),
         ),
         "sample" => Some(vec!["true", "false"]),
-        "alert_kind" => Some(vec!["new", "update", "followup"]),
+        "alert_kind" => Some(vec![
+            "new",
+            "update",
+            "escalation",
+            "resolved",
+            "followup",
+            "digest",
+        ]),
         "format" => Some(vec!["text", "json", "chat"]),
         _ => None,
     }

@@ -125,7 +125,7 @@ try *args:
 
 # --- Provisioning (watchpost plan | apply | destroy | outputs) ---
 
-# The config `plan`, `apply`, `destroy`, `outputs`, `provision` and `redrive` read:
+# The config `plan`, `apply`, `destroy`, `outputs`, `provision`, `redrive` and `resolve` read:
 # `WATCHPOST_CONFIG`, the name the enricher reads its config by too. The variable's former name
 # is refused rather than ignored, so that a stale setting never deploys another config.
 config := if env_var_or_default("WATCHPOST_CONFIG_FILE", "") != "" { error("WATCHPOST_CONFIG_FILE is now WATCHPOST_CONFIG: set that instead") } else { env_var_or_default("WATCHPOST_CONFIG", "watchpost.toml") }
@@ -174,3 +174,7 @@ provision *args: lambda
 # Send the events in the enricher's dead-letter queue back to it (`--dry-run` only lists them).
 redrive *args:
     {{build}} --bin watchpost && {{bin_dir}}/watchpost redrive --config {{config}} {{args}}
+
+# Resolve an incident by hand (its key, e.g. WP-0123456789): every route that heard it is told.
+resolve key *args:
+    {{build}} --bin watchpost && {{bin_dir}}/watchpost resolve --config {{config}} {{args}} {{key}}

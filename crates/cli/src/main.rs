@@ -90,6 +90,18 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         max: usize,
     },
+    /// Resolve an incident by hand: each region's enricher tells every route that heard it
+    /// (a pager closes its page) and the next related alert opens a new one.
+    Resolve {
+        /// The config naming the stack (its function and regions).
+        #[arg(long, default_value = "watchpost.toml")]
+        config: PathBuf,
+        /// Who resolves it, as the routes will read it.
+        #[arg(long, default_value = "watchpost resolve")]
+        by: String,
+        /// The incident's key (`WP-…`), as its alerts carry it.
+        incident: String,
+    },
     /// Check a config file and print it with every default filled in.
     Validate {
         #[arg(long)]
@@ -151,6 +163,12 @@ fn main() -> ExitCode {
             )
         }),
         Command::Validate { config, quiet } => validate(&config, quiet),
+        Command::Resolve {
+            config,
+            by,
+            incident,
+        } => load_config(Some(&config))
+            .and_then(|config| provision::resolve(&config, &incident, &by)),
         Command::Redrive {
             config,
             dry_run,

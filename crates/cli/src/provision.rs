@@ -6,12 +6,14 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use aws_config::{BehaviorVersion, Region};
+use watchpost_contract::events::{RESOLVE_DETAIL_TYPE, RESOLVE_SOURCE};
 use watchpost_core::Config;
+use watchpost_core::text::clip_ascii;
 use watchpost_provision::adapters::AwsPorts;
 use watchpost_provision::artifact::Package;
 use watchpost_provision::engine::{self, RegionOutputs};
 use watchpost_provision::lock::{self, LockInfo};
-use watchpost_provision::ports::{SqsPort, StsPort};
+use watchpost_provision::ports::{LambdaPort, SqsPort, StsPort};
 use watchpost_provision::session::{Outcome, Session, Stop};
 use watchpost_provision::{Mode, Plan, chain, redrive, render};
 
@@ -411,6 +413,43 @@ pub fn redrive(config: &Config, dry_run: bool, max: usize) -> Result<(), Failure
             return Err(Failure::Failed(format!(
                 "{kept} dead letters stay in the queue (see above)"
             )));
+        }
+        Ok(())
+    })
+}
+
+/// `resolve`: asks each region's enricher to resolve the incident (where it is not kept, the
+/// enricher ignores the request).
+pub fn resolve(config: &Config, incident: &str, by: &str) -> Result<(), Failure> {
+    let valid = incident.len() == 13
+        && incident.starts_with("WP-")
+        && incident[3..].chars().all(|c| c.is_ascii_hexdigit());
+    if !valid {
+        return Err(Failure::Usage(format!(
+            "`{}` is not an incident key: its alerts carry one like WP-0123456789 (the `incident` attribute)",
+            clip_ascii(incident, 40)
+        )));
+    }
+    let event = serde_json::json!({
+        "source": RESOLVE_SOURCE,
+        "detail-type": RESOLVE_DETAIL_TYPE,
+        "detail": { "incident": incident, "by": clip_ascii(by, 120) },
+    })
+    .to_string();
+    runtime()?.block_on(async {
+        for name in region_names(config).await? {
+            let sdk = aws_config::defaults(BehaviorVersion::latest())
+                .region(Region::new(name.clone()))
+                .load()
+                .await;
+            let ports = AwsPorts::new(&sdk, &sdk);
+            let function = &config.enricher.function_name;
+            ports
+                .lambda
+                .invoke_async(function, &event)
+                .await
+                .map_err(|e| Failure::Failed(format!("{name}: cannot invoke {function}: {e}")))?;
+            println!("{name}: asked {function} to resolve {incident}.");
         }
         Ok(())
     })

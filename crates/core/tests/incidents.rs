@@ -72,6 +72,7 @@ fn alert(templates: &[Template], bands: &BTreeMap<(usize, u8), u8>, step: &Step)
         about: thread.clone(),
         alarm: t.alarm.then(|| thread.clone()),
         resolves: t.alarm && step.resolves,
+        routes: vec!["pager".to_owned()],
     }
 }
 

@@ -58,6 +58,8 @@ pub struct IncidentAlert {
     pub alarm: Option<String>,
     /// Whether the alert says the trouble is over (a usage alarm back in band).
     pub resolves: bool,
+    /// The routes it goes to.
+    pub routes: Vec<String>,
 }
 
 impl IncidentAlert {
@@ -81,6 +83,7 @@ impl IncidentAlert {
             band: evaluation.severity.label,
             alarm: usage.map(|change| change.thread_key.clone()),
             resolves: usage.is_some_and(|change| change.resolved),
+            routes: evaluation.decision.routes.clone(),
         })
     }
 }

@@ -68,6 +68,9 @@ pub struct IncidentRecord {
     pub resolved_by: Option<String>,
     /// Its keys (the item keys that lead to it).
     pub keys: Vec<String>,
+    /// The routes its alerts went to: they hear its resolution.
+    #[serde(default)]
+    pub routes: Vec<String>,
     /// Written with each save: a save is conditional on the version read.
     pub version: u64,
 }
@@ -103,6 +106,7 @@ impl IncidentRecord {
             resolved_at: None,
             resolved_by: None,
             keys,
+            routes: alert.routes.clone(),
             version: 0,
         }
     }
@@ -150,6 +154,11 @@ impl IncidentRecord {
             let item = key.item_key();
             if !next.keys.contains(&item) && next.keys.len() < MEMBERS_MAX {
                 next.keys.push(item);
+            }
+        }
+        for route in &alert.routes {
+            if !next.routes.contains(route) {
+                next.routes.push(route.clone());
             }
         }
         if next.alarm != alert.alarm {

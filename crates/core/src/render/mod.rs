@@ -11,6 +11,7 @@ mod evaluation;
 pub mod followup;
 mod json;
 pub mod markdown;
+pub mod resolution;
 mod sequence;
 mod text;
 

@@ -84,6 +84,8 @@ where
         let mut counts = MetricCounts::default();
         let result = if is_scheduled(&event) {
             self.sweep(request_id, &mut counts).await
+        } else if let Some((incident, by)) = crate::resolve::resolution_request(&event) {
+            self.resolve(&incident, &by, &mut counts).await
         } else {
             self.findings(event, request_id, &mut counts).await
         };

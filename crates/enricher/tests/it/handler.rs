@@ -1041,3 +1041,60 @@ async fn without_incidents_every_alert_stands_alone() {
     );
     assert!(world.store.incidents().is_empty());
 }
+
+/// `watchpost resolve KEY`: every route that heard the incident is told, the pager with
+/// `alert_kind = resolved`; a second request is ignored, and the next related alert opens a
+/// new incident.
+#[tokio::test]
+async fn a_resolved_incident_is_told_to_its_routes_and_the_next_alert_opens_another() {
+    let config = CONFIG.replace(
+        "name = \"pager\"\nformat = \"text\"",
+        "name = \"pager\"\nformat = \"text\"\ntakes = \"incidents\"",
+    );
+    let world = World::new();
+    let handler = world.handler_with(&config);
+    for n in 0..2 {
+        let mut finding = event(BEDROCK_EVENT);
+        finding["detail"]["id"] = json!(format!("first{n}"));
+        handler.handle(finding, &format!("req-{n}")).await.unwrap();
+    }
+    let key = world.notifier.published()[0].attributes["incident"].clone();
+    world.notifier.clear();
+    let request = json!({
+        "source": "watchpost.cli",
+        "detail-type": "Watchpost Incident Resolution",
+        "detail": { "incident": key, "by": "alice <@here> https://evil.example" },
+    });
+    let answer = handler.handle(request.clone(), "resolve-1").await.unwrap();
+    assert_eq!(answer["outcome"], "resolved", "{answer}");
+    let told = world.notifier.published();
+    assert_eq!(told.len(), 3, "every route that heard it");
+    for message in &told {
+        assert_eq!(message.attributes["alert_kind"], "resolved");
+        assert_eq!(message.attributes["incident"], key);
+        // People's formats carry no live link; chat no mention (machines get the raw text).
+        match message.attributes["format"].as_str() {
+            "json" => {}
+            "chat" => {
+                assert!(!message.message.contains("https://evil.example"));
+                assert!(!message.message.contains("<@here>"), "{}", message.message);
+            }
+            _ => assert!(!message.message.contains("https://evil.example")),
+        }
+    }
+    let answer = handler.handle(request, "resolve-2").await.unwrap();
+    assert_eq!(answer["outcome"], "ignored");
+    assert_eq!(world.notifier.published().len(), 3);
+
+    world.notifier.clear();
+    let mut finding = event(BEDROCK_EVENT);
+    finding["detail"]["id"] = json!("after");
+    handler.handle(finding, "req-after").await.unwrap();
+    let after = world.notifier.published();
+    assert!(after.iter().all(|p| p.attributes["incident"] != key));
+    assert!(after.iter().all(|p| p.attributes["alert_kind"] == "new"));
+    assert_eq!(
+        after.iter().filter(|p| p.topic_arn == PAGER_TOPIC).count(),
+        1
+    );
+}

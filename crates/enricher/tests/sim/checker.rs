@@ -26,7 +26,7 @@ use crate::scenario::Carrier;
 use crate::world::{Publish, Write};
 
 /// The guarantees, as docs/how-it-works.md states them.
-pub const INVARIANTS: [&str; 7] = [
+pub const INVARIANTS: [&str; 8] = [
     "Every finding update that should alert reaches each of its routes at least once, unless its event ended in the dead-letter queue (and then the dead-letter metric counts it).",
     "No route receives an update twice, except once more per publish to that route whose outcome was ambiguous.",
     "A copy never sends to a route the original's decision would not.",
@@ -34,6 +34,7 @@ pub const INVARIANTS: [&str; 7] = [
     "No publish starts after its claim's lease minus the safety margin.",
     "An invocation never takes its own claim for another's.",
     "Detective trouble alone never sends an event to the dead-letter queue.",
+    "Every finding update is told in one incident, as one kind, on every route that hears it, unless the state table could not say (then it stands alone).",
 ];
 
 /// Publishing stops this long before a lease ends.
@@ -380,6 +381,23 @@ pub fn check(run: &Run) -> Verdict {
             format!(
                 "event E{event} (delivery {delivery}) ended in the dead-letter queue with nothing but Detective failing"
             )
+        });
+    }
+    // 8. One incident, one kind, per finding update, on every route.
+    let mut told: BTreeMap<(usize, i64), BTreeSet<(&str, &str)>> = BTreeMap::new();
+    for publish in &alerts {
+        let Some((finding, count, _)) = update_of(publish.inv) else {
+            continue;
+        };
+        if publish.incident != watchpost_core::render::NO_INCIDENT {
+            told.entry((finding, count))
+                .or_default()
+                .insert((&publish.incident, &publish.kind));
+        }
+    }
+    for ((finding, count), ways) in &told {
+        verdict.check(8, ways.len() <= 1, || {
+            format!("finding F{finding} at count {count} was told as {ways:?}")
         });
     }
     verdict

@@ -39,6 +39,9 @@ pub struct Publish {
     pub answered: bool,
     pub followup: bool,
     pub message: String,
+    /// The incident it carries, and what it is to it (`alert_kind`).
+    pub incident: String,
+    pub kind: String,
 }
 
 /// One write of the alert state that took effect.
@@ -354,6 +357,16 @@ impl Notifier for SimNotifier<'_> {
                     .get("alert_kind")
                     .is_some_and(|k| k == "followup"),
                 message: publication.message.clone(),
+                incident: publication
+                    .attributes
+                    .get("incident")
+                    .cloned()
+                    .unwrap_or_default(),
+                kind: publication
+                    .attributes
+                    .get("alert_kind")
+                    .cloned()
+                    .unwrap_or_default(),
             });
             facts.publishes.len() - 1
         };

@@ -1449,3 +1449,171 @@ proptest! {
         prop_assert_eq!(rendered, 4);
     }
 }
+
+/// A digest entry whose every string is hostile.
+fn digest_entry() -> impl Strategy<Value = watchpost_core::render::digest::DigestEntry> {
+    (
+        (text(), text(), text(), text(), text()),
+        (text(), text(), 0u8..4, 0i64..10_000, any::<bool>()),
+    )
+        .prop_map(
+            |(
+                (finding_type, account, about, subject, finding_id),
+                (component, region, band, at, incident),
+            )| {
+                watchpost_core::render::digest::DigestEntry {
+                    route: String::new(),
+                    member: String::new(),
+                    at: 1_772_442_000 + at,
+                    severity: [
+                        watchpost_core::SeverityLabel::Low,
+                        watchpost_core::SeverityLabel::Medium,
+                        watchpost_core::SeverityLabel::High,
+                        watchpost_core::SeverityLabel::Critical,
+                    ][usize::from(band)],
+                    component,
+                    finding_type,
+                    account,
+                    region,
+                    about,
+                    subject,
+                    finding_id,
+                    incident: incident.then(|| "WP-0123456789".to_owned()),
+                    link: None,
+                }
+            },
+        )
+}
+
+/// The bold labels of Watchpost's own on a digest card.
+const DIGEST_LABELS: &[&str] = &[
+    "By component",
+    "By finding type",
+    "By account",
+    "By principal or resource",
+    "Worst first",
+    "Finding ids",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Any digest (hostile strings in every field, up to 450 alerts) is within SNS's limits in
+    /// every format, links and mentions nothing from its alerts, and carries every alert: each
+    /// is in exactly one part of the machines' digest.
+    #[test]
+    fn a_digest_of_any_alerts_is_safe_and_drops_none(
+        entries in prop::collection::vec(digest_entry(), 1..450),
+    ) {
+        let entries: Vec<_> = entries
+            .into_iter()
+            .enumerate()
+            .map(|(n, mut e)| {
+                e.member = format!("member-{n}");
+                e
+            })
+            .collect();
+        let config = all_formats_config();
+        for route in &config.routes {
+            let parts = watchpost_core::render::digest::render_digest(route, &entries, 3_600, 1_772_445_600);
+            prop_assert!(parts.len() >= entries.len().div_ceil(200));
+            for part in &parts {
+                prop_assert!(part.subject.chars().count() <= SUBJECT_MAX_CHARS);
+                prop_assert!(part.subject.chars().all(|c| c == ' ' || c.is_ascii_graphic()));
+                prop_assert!(part.message.len() <= MESSAGE_MAX_BYTES);
+                prop_assert_eq!(&part.attributes["alert_kind"], "digest");
+                for (key, value) in &part.attributes {
+                    prop_assert!(!value.trim().is_empty() && !value.chars().any(char::is_control), "{key}: {value:?}");
+                }
+                match part.format {
+                    Format::Text => {
+                        prop_assert!(!part.message.chars().any(|c| c.is_control() && c != '\n'));
+                        prop_assert_eq!(linkable(&part.message), None);
+                    }
+                    Format::Json => {}
+                    Format::Chat => {
+                        let card: Value = serde_json::from_str(&part.message).expect("card parses");
+                        let checked = check_custom_notification(&card);
+                        prop_assert!(checked.is_ok(), "{checked:?}");
+                        let client = if route.name == "teams" { ChatClient::Teams } else { ChatClient::Slack };
+                        let backslashes = entries
+                            .iter()
+                            .map(|e| format!("{}{}{}{}{}{}{}", e.finding_type, e.account, e.about, e.subject, e.finding_id, e.component, e.region))
+                            .filter(|all| all.contains('\\'))
+                            .count();
+                        for field in [&card["content"]["description"], &card["content"]["title"], &card["metadata"]["summary"]] {
+                            assert_card_text_is_safe_with(client, field.as_str().expect("text"), &[], backslashes, DIGEST_LABELS)?;
+                        }
+                    }
+                }
+            }
+            if route.format == Format::Json {
+                let mut carried: Vec<String> = parts
+                    .iter()
+                    .flat_map(|p| {
+                        let doc: Value = serde_json::from_str(&p.message).expect("JSON parses");
+                        doc["items"].as_array().expect("items").iter().map(|i| i["member"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+                    })
+                    .collect();
+                carried.sort();
+                let mut members: Vec<String> = entries.iter().map(|e| e.member.clone()).collect();
+                members.sort();
+                prop_assert_eq!(carried, members, "a digest never drops an alert");
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// An incident's resolution, whatever its alerts said it was about and whoever resolves
+    /// it, fits SNS and links and mentions nothing of theirs.
+    #[test]
+    fn a_resolution_says_nothing_live(about in text(), by in text(), alerts in 1u32..10_000) {
+        let incident = watchpost_core::incident::IncidentRecord {
+            id: "WP-0123456789".into(),
+            about,
+            opened_at: 1_772_442_000,
+            last_at: 1_772_445_000,
+            band: watchpost_core::SeverityLabel::High,
+            band_by: String::new(),
+            opened_by: String::new(),
+            members: Vec::new(),
+            alerts,
+            alarm: None,
+            resolved_at: None,
+            resolved_by: None,
+            keys: Vec::new(),
+            routes: Vec::new(),
+            version: 0,
+        };
+        for route in &all_formats_config().routes {
+            let told = watchpost_core::render::resolution::render_resolution(&incident, route, &by, 1_772_446_000);
+            prop_assert!(told.subject.chars().count() <= SUBJECT_MAX_CHARS);
+            prop_assert!(told.subject.chars().all(|c| c == ' ' || c.is_ascii_graphic()));
+            prop_assert_eq!(linkable(&told.subject), None);
+            prop_assert!(told.message.len() <= MESSAGE_MAX_BYTES);
+            match told.format {
+                Format::Text => {
+                    prop_assert!(!told.message.chars().any(|c| c.is_control() && c != '\n'));
+                    prop_assert_eq!(linkable(&told.message), None);
+                }
+                Format::Json => {
+                    let doc: Value = serde_json::from_str(&told.message).expect("JSON parses");
+                    prop_assert_eq!(doc["incident"]["key"].as_str(), Some("WP-0123456789"));
+                }
+                Format::Chat => {
+                    let card: Value = serde_json::from_str(&told.message).expect("card parses");
+                    let checked = check_custom_notification(&card);
+                    prop_assert!(checked.is_ok(), "{checked:?}");
+                    let client = if route.name == "teams" { ChatClient::Teams } else { ChatClient::Slack };
+                    let backslashes = usize::from(incident.about.contains('\\') || by.contains('\\'));
+                    for field in [&card["content"]["description"], &card["content"]["title"], &card["metadata"]["summary"]] {
+                        assert_card_text_is_safe_with(client, field.as_str().expect("text"), &[], backslashes, &["Incident", "About", "Alerts"])?;
+                    }
+                }
+            }
+        }
+    }
+}

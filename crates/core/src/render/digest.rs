@@ -28,7 +28,11 @@ pub const ENTRIES_PER_PART: usize = 200;
 /// How many values each count lists before "… and N more".
 const COUNTS_SHOWN: usize = 10;
 /// How many alerts a chat card lists (the card stays short; the ids are all there).
-const CHAT_ITEMS_SHOWN: usize = 10;
+const CHAT_ITEMS_SHOWN: usize = 5;
+/// How many values each count on a chat card lists, and how long each may be: a card's
+/// description stays within what every client shows.
+const CHAT_COUNTS_SHOWN: usize = 3;
+const CHAT_VALUE_MAX_CHARS: usize = 40;
 
 /// One alert kept for a route's digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,50 +95,108 @@ impl DigestEntry {
     }
 }
 
+impl DigestEntry {
+    /// The entry with every string within the bounds a digest shows.
+    fn bounded(&self) -> DigestEntry {
+        DigestEntry {
+            route: clip(&self.route, 64),
+            member: clip(&self.member, 512),
+            component: clip(&self.component, 64),
+            finding_type: clip(&self.finding_type, 256),
+            account: clip(&self.account, 32),
+            region: clip(&self.region, 32),
+            about: clip(&self.about, 256),
+            subject: clip(&self.subject, SUBJECT_MAX_CHARS),
+            finding_id: clip(&self.finding_id, 256),
+            incident: self.incident.as_ref().map(|i| clip(i, 32)),
+            link: self.link.clone().filter(|l| l.len() <= 2_000),
+            ..self.clone()
+        }
+    }
+}
+
 /// The digest of `entries` for `route`, covering the `period` seconds before `until` (Unix
-/// seconds): one message per [`ENTRIES_PER_PART`] alerts, worst first.
+/// seconds), worst first: one message per [`ENTRIES_PER_PART`] alerts, or fewer where their
+/// text is long, so that every message fits SNS's limit whatever the alerts hold.
 pub fn render_digest(
     route: &Route,
     entries: &[DigestEntry],
     period: i64,
     until: i64,
 ) -> Vec<RenderedAlert> {
-    let mut sorted: Vec<&DigestEntry> = entries.iter().collect();
+    let bounded: Vec<DigestEntry> = entries.iter().map(DigestEntry::bounded).collect();
+    let mut sorted: Vec<&DigestEntry> = bounded.iter().collect();
     sorted.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.at.cmp(&b.at))
             .then(a.member.cmp(&b.member))
     });
-    let parts: Vec<&[&DigestEntry]> = sorted.chunks(ENTRIES_PER_PART).collect();
-    let total = entries.len();
-    parts
-        .iter()
-        .enumerate()
-        .map(|(i, part)| {
-            let heading = Heading {
-                total,
-                period,
-                until,
-                part: i + 1,
-                parts: parts.len(),
-            };
-            let subject = heading.subject();
-            let message = match route.format {
-                Format::Text => text(&heading, entries, part),
-                Format::Json => json(&heading, entries, part),
-                Format::Chat => chat(&heading, entries, part, Markdown::new(route.chat_client())),
-            };
-            RenderedAlert {
-                route: route.name.clone(),
-                format: route.format,
-                subject,
-                message,
-                attributes: attributes(part, route.format),
-                truncated: false,
-            }
-        })
-        .collect()
+    let mut parts: Vec<&[&DigestEntry]> = sorted.chunks(ENTRIES_PER_PART).collect();
+    loop {
+        let total = bounded.len();
+        let count = parts.len();
+        let rendered: Vec<RenderedAlert> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let heading = Heading {
+                    total,
+                    period,
+                    until,
+                    part: i + 1,
+                    parts: count,
+                };
+                render_part(route, &heading, &bounded, part)
+            })
+            .collect();
+        // A part too long for one message is halved, and every part numbered again.
+        let Some(long) = rendered
+            .iter()
+            .zip(&parts)
+            .position(|(r, part)| !fits(r) && part.len() > 1)
+        else {
+            return rendered;
+        };
+        let part = parts.remove(long);
+        let (first, second) = part.split_at(part.len() / 2);
+        parts.insert(long, second);
+        parts.insert(long, first);
+    }
+}
+
+/// The most a digest message may take: SNS's limit less room for its attributes.
+const PART_MAX_BYTES: usize = MESSAGE_MAX_BYTES - 4_096;
+
+/// Whether a part goes as one message: within SNS's limit, and a chat card within the bounds
+/// every card keeps.
+fn fits(part: &RenderedAlert) -> bool {
+    part.message.len() <= PART_MAX_BYTES
+        && (part.format != Format::Chat
+            || serde_json::from_str(&part.message)
+                .is_ok_and(|card| check_custom_notification(&card).is_ok()))
+}
+
+fn render_part(
+    route: &Route,
+    heading: &Heading,
+    all: &[DigestEntry],
+    part: &[&DigestEntry],
+) -> RenderedAlert {
+    let subject = heading.subject();
+    let message = match route.format {
+        Format::Text => text(heading, all, part),
+        Format::Json => json(heading, all, part),
+        Format::Chat => chat(heading, all, part, Markdown::new(route.chat_client())),
+    };
+    RenderedAlert {
+        route: route.name.clone(),
+        format: route.format,
+        subject,
+        message,
+        attributes: attributes(part, route.format),
+        truncated: false,
+    }
 }
 
 /// What every part says of the whole digest.
@@ -245,7 +307,7 @@ fn text(heading: &Heading, all: &[DigestEntry], part: &[&DigestEntry]) -> String
     for entry in part {
         let _ = writeln!(w, "  {}", Shown(&entry.finding_id, Some(256)));
     }
-    bounded(out)
+    out
 }
 
 fn json(heading: &Heading, all: &[DigestEntry], part: &[&DigestEntry]) -> String {
@@ -260,20 +322,19 @@ fn json(heading: &Heading, all: &[DigestEntry], part: &[&DigestEntry]) -> String
             (key, serde_json::Value::Object(list))
         })
         .collect();
-    bounded(
-        json!({
-            "alert_kind": "digest",
-            "subject": heading.subject(),
-            "period_seconds": heading.period,
-            "until": time_text(heading.until),
-            "alerts": heading.total,
-            "part": heading.part,
-            "parts": heading.parts,
-            "counts": counts,
-            "items": part,
-        })
-        .to_string(),
-    )
+    json!({
+        "schema": "watchpost.digest",
+        "alert_kind": "digest",
+        "subject": heading.subject(),
+        "period_seconds": heading.period,
+        "until": time_text(heading.until),
+        "alerts": heading.total,
+        "part": heading.part,
+        "parts": heading.parts,
+        "counts": counts,
+        "items": part,
+    })
+    .to_string()
 }
 
 fn chat(heading: &Heading, all: &[DigestEntry], part: &[&DigestEntry], md: Markdown) -> String {
@@ -283,15 +344,15 @@ fn chat(heading: &Heading, all: &[DigestEntry], part: &[&DigestEntry], md: Markd
             let list = counts(all, field);
             let shown: Vec<String> = list
                 .iter()
-                .take(COUNTS_SHOWN)
-                .map(|(value, n)| format!("{} {n}", md.code(value, 80)))
+                .take(CHAT_COUNTS_SHOWN)
+                .map(|(value, n)| format!("{} {n}", md.code(value, CHAT_VALUE_MAX_CHARS)))
                 .collect();
             lines.push(format!("{} {}", md.bold(label), shown.join(" · ")));
         }
     }
     lines.push(md.bold("Worst first"));
     for entry in part.iter().take(CHAT_ITEMS_SHOWN) {
-        let subject = md.text(&entry.subject, SUBJECT_MAX_CHARS);
+        let subject = md.text(&entry.subject, 80);
         lines.push(match &entry.link {
             Some(link) if link.len() <= 1_000 && !link.contains([' ', '<', '>', '|']) => {
                 format!("• {} ({})", subject, md.link(link, "finding"))
@@ -301,9 +362,8 @@ fn chat(heading: &Heading, all: &[DigestEntry], part: &[&DigestEntry], md: Markd
     }
     let more = part.len().saturating_sub(CHAT_ITEMS_SHOWN);
     if more > 0 {
-        lines.push(md.italic(&format!(
-            "… and {more} more in this part; every finding id is below."
-        )));
+        // Every finding id is on the last line.
+        lines.push(md.italic(&format!("… and {more} more")));
     }
     let ids: Vec<String> = part.iter().map(|e| md.code(&e.finding_id, 64)).collect();
     lines.push(format!("{} {}", md.bold("Finding ids"), ids.join(" ")));
@@ -321,17 +381,7 @@ fn chat(heading: &Heading, all: &[DigestEntry], part: &[&DigestEntry], md: Markd
             "eventType": "watchpost.digest",
         },
     });
-    debug_assert!(check_custom_notification(&card).is_ok());
-    bounded(card.to_string())
-}
-
-/// A part of at most [`ENTRIES_PER_PART`] alerts is far below SNS's limit; this keeps it so
-/// whatever the entries hold.
-fn bounded(message: String) -> String {
-    if message.len() <= MESSAGE_MAX_BYTES - 4_096 {
-        return message;
-    }
-    clip(&message, (MESSAGE_MAX_BYTES - 4_096) / 4)
+    card.to_string()
 }
 
 /// The digest's attributes: the names every alert carries, `alert_kind` `digest`, its worst

@@ -26,6 +26,8 @@ struct Template {
     resource: Option<u8>,
     sequence: Option<u8>,
     alarm: bool,
+    /// Which of the routes `pager` and `chat` its alerts go to (bits).
+    routes: u8,
 }
 
 /// One step: finding `finding` at update `count`, `gap` seconds after the previous step.
@@ -72,7 +74,12 @@ fn alert(templates: &[Template], bands: &BTreeMap<(usize, u8), u8>, step: &Step)
         about: thread.clone(),
         alarm: t.alarm.then(|| thread.clone()),
         resolves: t.alarm && step.resolves,
-        routes: vec!["pager".to_owned()],
+        routes: ["pager", "chat"]
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| t.routes & (1 << i) != 0)
+            .map(|(_, r)| (*r).to_owned())
+            .collect(),
     }
 }
 
@@ -83,12 +90,14 @@ fn templates() -> impl Strategy<Value = Vec<Template>> {
             prop::option::of(0u8..3),
             prop::option::of(0u8..2),
             prop::bool::weighted(0.15),
+            0u8..4,
         )
-            .prop_map(|(principal, resource, sequence, alarm)| Template {
+            .prop_map(|(principal, resource, sequence, alarm, routes)| Template {
                 principal,
                 resource,
                 sequence,
                 alarm,
+                routes,
             }),
         1..7,
     )
@@ -117,8 +126,10 @@ fn steps(findings: usize) -> impl Strategy<Value = Vec<Step>> {
 /// What the checker knows of each incident: the severities of the alerts it took.
 #[derive(Default)]
 struct Model {
-    told: BTreeMap<String, (String, IncidentKind)>,
+    told: BTreeMap<String, (String, IncidentKind, Vec<String>)>,
     bands: BTreeMap<String, BTreeSet<SeverityLabel>>,
+    /// The routes each incident's alerts went to so far.
+    routes: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// The findings, the steps, and the severity of each finding update.
@@ -166,10 +177,16 @@ proptest! {
             let incident = &after[&view.key];
             let repeat = model.told.get(&alert.member).cloned();
             // 3. Every copy and retry of one finding update is told as the same kind in the same incident.
-            if let Some((key, kind)) = &repeat {
+            if let Some((key, kind, first_for)) = &repeat {
                 prop_assert_eq!((key, kind), (&view.key, &view.kind), "{}", GUARANTEES[2]);
+                prop_assert_eq!(first_for, &view.first_for, "{}", GUARANTEES[2]);
                 continue;
             }
+            // 6. Every route hears an incident's first alert on it, whatever that alert is to the incident.
+            let heard = model.routes.entry(view.key.clone()).or_default();
+            let first: Vec<String> = alert.routes.iter().filter(|r| !heard.contains(*r)).cloned().collect();
+            prop_assert_eq!(&view.first_for, &first, "{}", GUARANTEES[5]);
+            heard.extend(alert.routes.iter().cloned());
             // 1. An alert that shares a key with an open incident joins an open incident, never opens another.
             let open_sharing = before
                 .values()
@@ -200,7 +217,7 @@ proptest! {
             }
             prop_assert_eq!(view.severity, incident.band);
             prop_assert_eq!(view.alerts, incident.alerts);
-            model.told.insert(alert.member.clone(), (view.key.clone(), view.kind));
+            model.told.insert(alert.member.clone(), (view.key.clone(), view.kind, view.first_for.clone()));
         }
     }
 

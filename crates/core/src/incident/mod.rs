@@ -16,13 +16,14 @@
 //! 3. Every copy and retry of one finding update is told as the same kind in the same incident.
 //! 4. An incident's severity is the highest of its alerts, and only a rise is an escalation.
 //! 5. Two alerts that arrive at once under the same first key open one incident, not two.
+//! 6. Every route hears an incident's first alert on it, whatever that alert is to the incident.
 
 mod keys;
 mod record;
 mod store;
 
 pub use keys::{GroupKey, KeyKind, keys};
-pub use record::{IncidentKind, IncidentRecord, IncidentView, MEMBERS_MAX};
+pub use record::{IncidentKind, IncidentRecord, IncidentView, MEMBERS_MAX, Member};
 pub use store::{IncidentStore, Indexed, Lock, MemoryIncidents, Told, block_on};
 
 use crate::config::{Config, Incidents, Takes};
@@ -38,6 +39,7 @@ pub const GUARANTEES: &[&str] = &[
     "Every copy and retry of one finding update is told as the same kind in the same incident.",
     "An incident's severity is the highest of its alerts, and only a rise is an escalation.",
     "Two alerts that arrive at once under the same first key open one incident, not two.",
+    "Every route hears an incident's first alert on it, whatever that alert is to the incident.",
 ];
 
 /// How many times a join starts over after losing a race (another alert wrote first).
@@ -126,6 +128,8 @@ pub fn held_routes(config: &Config, routes: &[String], incident: &IncidentView) 
                 .route(name)
                 .is_some_and(|r| r.takes() == Takes::Incidents)
         })
+        // An alert is news to a route it is the incident's first alert on, whatever its kind.
+        .filter(|name| !incident.first_for.contains(name))
         .cloned()
         .collect()
 }
@@ -160,7 +164,7 @@ pub async fn join<S: IncidentStore>(
                 .await
                 .map_err(JoinError::Store)?
         {
-            return Ok(record.view(told.kind));
+            return Ok(record.view(told.kind, told.first_for));
         }
         let found = find(store, alert, open_since)
             .await
@@ -208,7 +212,7 @@ pub async fn join<S: IncidentStore>(
                 }
             }
         };
-        let (kind, record) = current.joined(alert, now);
+        let (view, record) = current.joined(alert, now);
         if record != current
             && !store
                 .save_incident(&record, Some(current.version), expires_at)
@@ -226,7 +230,8 @@ pub async fn join<S: IncidentStore>(
         }
         let told = Told {
             incident: record.id.clone(),
-            kind,
+            kind: view.kind,
+            first_for: view.first_for.clone(),
         };
         // A copy told first (in another incident, or as another kind) is what this one is too.
         if !store
@@ -236,7 +241,7 @@ pub async fn join<S: IncidentStore>(
         {
             continue;
         }
-        return Ok(record.view(kind));
+        return Ok(view);
     }
     Err(JoinError::Contended)
 }

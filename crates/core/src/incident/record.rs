@@ -41,6 +41,16 @@ impl IncidentKind {
     }
 }
 
+/// How a finding update was told in its incident: as which kind, and to which routes it was
+/// the incident's first alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub member: String,
+    pub kind: IncidentKind,
+    #[serde(default)]
+    pub first_for: Vec<String>,
+}
+
 /// One incident, as the alert-state table keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentRecord {
@@ -57,8 +67,8 @@ pub struct IncidentRecord {
     /// The finding update that opened it.
     pub opened_by: String,
     /// The finding updates it holds (up to [`MEMBERS_MAX`]), in the order they joined, each
-    /// with what it was told as.
-    pub members: Vec<(String, IncidentKind)>,
+    /// with how it was told.
+    pub members: Vec<Member>,
     /// How many alerts it holds.
     pub alerts: u32,
     /// The usage alarm whose alerts are all it holds, if so.
@@ -100,7 +110,11 @@ impl IncidentRecord {
             band: alert.band,
             band_by: alert.member.clone(),
             opened_by: alert.member.clone(),
-            members: vec![(alert.member.clone(), IncidentKind::New)],
+            members: vec![Member {
+                member: alert.member.clone(),
+                kind: IncidentKind::New,
+                first_for: alert.routes.clone(),
+            }],
             alerts: 1,
             alarm: alert.alarm.clone(),
             resolved_at: None,
@@ -121,31 +135,34 @@ impl IncidentRecord {
         self.told(member).is_some()
     }
 
-    /// What a member of it was told as.
-    pub fn told(&self, member: &str) -> Option<IncidentKind> {
+    /// How a member of it was told: as which kind, first to which routes.
+    pub fn told(&self, member: &str) -> Option<(IncidentKind, Vec<String>)> {
+        if let Some(m) = self.members.iter().find(|m| m.member == member) {
+            return Some((m.kind, m.first_for.clone()));
+        }
+        // Past the members it remembers: what its own fields still say.
         if self.opened_by == member {
-            return Some(IncidentKind::New);
+            return Some((IncidentKind::New, self.routes.clone()));
         }
         if self.resolved_by.as_deref() == Some(member) {
-            return Some(IncidentKind::Resolved);
+            return Some((IncidentKind::Resolved, Vec::new()));
         }
-        self.members
-            .iter()
-            .find(|(m, _)| m == member)
-            .map(|(_, kind)| *kind)
-    }
-
-    /// What a member of it was told as; `update` for one it does not hold.
-    pub fn kind_of(&self, member: &str) -> IncidentKind {
-        self.told(member).unwrap_or(IncidentKind::Update)
+        None
     }
 
     /// What `alert` is to it, and the incident after it joined at `now`. An alert it already
     /// holds changes nothing and is told as it was the first time.
-    pub fn joined(&self, alert: &IncidentAlert, now: i64) -> (IncidentKind, IncidentRecord) {
-        if let Some(kind) = self.told(&alert.member) {
-            return (kind, self.clone());
+    pub fn joined(&self, alert: &IncidentAlert, now: i64) -> (IncidentView, IncidentRecord) {
+        if let Some((kind, first_for)) = self.told(&alert.member) {
+            return (self.view(kind, first_for), self.clone());
         }
+        // The routes that hear of it first from this alert.
+        let first_for: Vec<String> = alert
+            .routes
+            .iter()
+            .filter(|route| !self.routes.contains(route))
+            .cloned()
+            .collect();
         let mut next = self.clone();
         next.version += 1;
         next.last_at = next.last_at.max(now);
@@ -179,9 +196,13 @@ impl IncidentRecord {
             IncidentKind::Update
         };
         if next.members.len() < MEMBERS_MAX {
-            next.members.push((alert.member.clone(), kind));
+            next.members.push(Member {
+                member: alert.member.clone(),
+                kind,
+                first_for: first_for.clone(),
+            });
         }
-        (kind, next)
+        (next.view(kind, first_for), next)
     }
 
     /// The incident resolved by hand at `now` (`by` says who); `None` when it already was.
@@ -196,8 +217,9 @@ impl IncidentRecord {
         Some(next)
     }
 
-    /// What an alert of it carries.
-    pub fn view(&self, kind: IncidentKind) -> IncidentView {
+    /// What an alert of it carries: told as `kind`, the incident's first alert on the routes
+    /// `first_for`.
+    pub fn view(&self, kind: IncidentKind, first_for: Vec<String>) -> IncidentView {
         IncidentView {
             key: self.id.clone(),
             kind,
@@ -205,6 +227,7 @@ impl IncidentRecord {
             alerts: self.alerts,
             about: self.about.clone(),
             severity: self.band,
+            first_for,
         }
     }
 }
@@ -224,4 +247,7 @@ pub struct IncidentView {
     pub about: String,
     /// Its severity: the highest of its alerts.
     pub severity: SeverityLabel,
+    /// The routes this alert is the incident's first on: news to them, whatever its kind.
+    #[serde(skip_serializing, default)]
+    pub first_for: Vec<String>,
 }

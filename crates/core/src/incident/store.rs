@@ -23,6 +23,8 @@ pub struct Indexed {
 pub struct Told {
     pub incident: String,
     pub kind: IncidentKind,
+    /// The routes it was the incident's first alert on.
+    pub first_for: Vec<String>,
 }
 
 /// The incident store's calls.

@@ -1098,3 +1098,60 @@ async fn a_resolved_incident_is_told_to_its_routes_and_the_next_alert_opens_anot
         1
     );
 }
+
+/// An incident opened by an alert the pager does not take (an AI component, the pager takes
+/// only findings not about AI) pages with the first alert the pager does take, though that
+/// alert only adds to the incident; then only its news.
+#[tokio::test]
+async fn the_first_alert_of_an_incident_a_pager_takes_pages_it() {
+    let config = CONFIG.replace(
+        "name = \"pager\"\nformat = \"text\"",
+        "name = \"pager\"\nformat = \"text\"\ncomponents = [\"none\"]\ntakes = \"incidents\"",
+    );
+    let world = World::new();
+    let handler = world.handler_with(&config);
+    let mut invocation = event(BEDROCK_EVENT);
+    invocation["detail"]["severity"] = json!(8.0);
+    handler.handle(invocation, "req-1").await.unwrap();
+    let pages = |world: &World| {
+        world
+            .notifier
+            .published()
+            .into_iter()
+            .filter(|p| p.topic_arn == PAGER_TOPIC)
+            .collect::<Vec<_>>()
+    };
+    assert!(pages(&world).is_empty(), "not the pager's component");
+    // The same key, doing something that is not about AI.
+    let not_ai = |id: &str| {
+        let mut finding = event(BEDROCK_EVENT);
+        let detail = &mut finding["detail"];
+        detail["id"] = json!(id);
+        detail["type"] = json!("Discovery:IAMUser/AnomalousBehavior");
+        detail["severity"] = json!(8.0);
+        detail["resource"]["modelDetails"] = json!([]);
+        detail["service"]["action"]["awsApiCallAction"]["api"] = json!("ListUsers");
+        detail["service"]["action"]["awsApiCallAction"]["serviceName"] = json!("iam.amazonaws.com");
+        finding
+    };
+    let answer = handler
+        .handle(not_ai("discovery-1"), "req-2")
+        .await
+        .unwrap();
+    assert_eq!(answer["findings"][0]["component"], "none", "{answer}");
+    let pages_now = pages(&world);
+    assert_eq!(pages_now.len(), 1, "the pager hears the incident once");
+    assert_eq!(pages_now[0].attributes["alert_kind"], "update");
+    handler
+        .handle(not_ai("discovery-2"), "req-3")
+        .await
+        .unwrap();
+    assert_eq!(pages(&world).len(), 1, "then only its news");
+    let incidents: std::collections::BTreeSet<String> = world
+        .notifier
+        .published()
+        .iter()
+        .map(|p| p.attributes["incident"].clone())
+        .collect();
+    assert_eq!(incidents.len(), 1);
+}

@@ -62,7 +62,12 @@ impl IncidentStore for DynamoStore {
             .as_deref()
             .and_then(kind_of)
             .ok_or_else(|| corrupt("told: no kind"))?;
-        Ok(Some(Told { incident, kind }))
+        let first_for = super::get_list(&item, "first_for");
+        Ok(Some(Told {
+            incident,
+            kind,
+            first_for,
+        }))
     }
 
     async fn tell(&self, member: &str, told: &Told, expires_at: i64) -> Result<bool, PortError> {
@@ -73,6 +78,7 @@ impl IncidentStore for DynamoStore {
             .item(PARTITION_KEY, s(format!("{TOLD_PREFIX}{member}")))
             .item("incident", s(told.incident.clone()))
             .item("kind", s(told.kind.as_str()))
+            .item("first_for", super::list(&told.first_for))
             .item(TTL_ATTRIBUTE, n(expires_at))
             .condition_expression("attribute_not_exists(pk)")
             .send()

@@ -1155,3 +1155,61 @@ async fn the_first_alert_of_an_incident_a_pager_takes_pages_it() {
         .collect();
     assert_eq!(incidents.len(), 1);
 }
+
+/// A pager that takes incidents for one component only is paged when an incident first
+/// reaches it, even when the incident was opened by an alert of another component: the
+/// opening went elsewhere, so the first alert the pager is given is news to it.
+#[tokio::test]
+async fn a_pager_for_one_component_hears_an_incident_opened_by_another_component() {
+    let config = CONFIG.replace(
+        "name = \"pager\"\nformat = \"text\"",
+        "name = \"pager\"\nformat = \"text\"\ncomponents = [\"model-invocation\"]\ntakes = \"incidents\"",
+    );
+    assert_ne!(config, CONFIG);
+    let world = World::new();
+    let handler = world.handler_with(&config);
+    // The same IAM user, first on a call that is not model invocation (HIGH)...
+    let mut opener = event(BEDROCK_EVENT);
+    opener["detail"]["id"] = json!("opener");
+    opener["detail"]["severity"] = json!(8.0);
+    opener["detail"]["type"] = json!("CredentialAccess:IAMUser/AnomalousBehavior");
+    opener["detail"]["resource"]
+        .as_object_mut()
+        .unwrap()
+        .remove("modelDetails");
+    opener["detail"]["service"]["action"]["awsApiCallAction"]["serviceName"] =
+        json!("iam.amazonaws.com");
+    opener["detail"]["service"]["action"]["awsApiCallAction"]["api"] = json!("ListUsers");
+    let answer = handler.handle(opener, "req-1").await.unwrap();
+    assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+    assert!(
+        world
+            .notifier
+            .published()
+            .iter()
+            .all(|p| p.topic_arn != PAGER_TOPIC),
+        "not the pager's component"
+    );
+    world.clock.advance(120);
+    // ... then invoking models, at the same severity: the pager's component.
+    let mut invocation = high_bedrock_event();
+    invocation["detail"]["id"] = json!("invocation");
+    let answer = handler.handle(invocation, "req-2").await.unwrap();
+    assert_eq!(answer["findings"][0]["outcome"], "alert", "{answer}");
+    let published = world.notifier.published();
+    let incidents: std::collections::BTreeSet<&str> = published
+        .iter()
+        .map(|p| p.attributes["incident"].as_str())
+        .collect();
+    assert_eq!(incidents.len(), 1, "one incident: {incidents:?}");
+    let pages: Vec<&str> = published
+        .iter()
+        .filter(|p| p.topic_arn == PAGER_TOPIC)
+        .map(|p| p.attributes["alert_kind"].as_str())
+        .collect();
+    assert_eq!(
+        pages.len(),
+        1,
+        "the pager never heard of the incident: {pages:?}"
+    );
+}

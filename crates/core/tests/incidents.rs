@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use watchpost_core::SeverityLabel;
 use watchpost_core::incident::{
     GUARANTEES, GroupKey, IncidentAlert, IncidentKind, IncidentRecord, IncidentStore, IncidentView,
-    Indexed, JoinError, KeyKind, Lock, MemoryIncidents, Told, block_on, join,
+    Indexed, JoinError, KeyKind, Lock, MEMBERS_MAX, MemoryIncidents, Told, block_on, join,
 };
 
 const WINDOW: i64 = 3_600;
@@ -387,4 +387,41 @@ fn the_guarantees_checked_are_the_documented_ones() {
             n + 1
         );
     }
+}
+
+/// An incident stays a storable DynamoDB item (400 KB) however many alerts join it and
+/// whatever ids their findings carry: a finding id is the finding's to choose (a Security Hub
+/// finding's up to 512 characters), and each alert adds its own thread key and update.
+#[test]
+fn an_incident_of_long_finding_ids_stays_within_a_dynamodb_item() {
+    const ITEM_MAX_BYTES: usize = 400 * 1024;
+    let store = MemoryIncidents::default();
+    let now = 1_700_000_000;
+    let principal = GroupKey::new(KeyKind::Principal, "arn:aws:iam::111122223333:user/alice");
+    for n in 0..MEMBERS_MAX + 10 {
+        // Within the table's 2048-byte partition key, as the alert's own claim is.
+        let id = format!("{n:04}{}", "f".repeat(508));
+        let alert_key = format!("111122223333/us-east-1/{id}");
+        let alert = IncidentAlert {
+            keys: vec![
+                principal.clone(),
+                GroupKey::new(KeyKind::Thread, &alert_key),
+            ],
+            member: format!("{alert_key}#1"),
+            band: SeverityLabel::Medium,
+            about: "user/alice in 111122223333".to_owned(),
+            alarm: None,
+            resolves: false,
+            routes: vec!["pager".to_owned()],
+        };
+        block_on(join(&store, &alert, now + n as i64, WINDOW, now + TTL))
+            .unwrap_or_else(|_| panic!("a join alone never gives up"));
+    }
+    let incidents = store.incidents();
+    assert_eq!(incidents.len(), 1);
+    let stored = serde_json::to_string(&incidents[0]).unwrap().len();
+    assert!(
+        stored < ITEM_MAX_BYTES,
+        "the incident's record is {stored} bytes: DynamoDB refuses items over {ITEM_MAX_BYTES}"
+    );
 }

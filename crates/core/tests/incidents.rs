@@ -425,3 +425,118 @@ fn an_incident_of_long_finding_ids_stays_within_a_dynamodb_item() {
         "the incident's record is {stored} bytes: DynamoDB refuses items over {ITEM_MAX_BYTES}"
     );
 }
+
+/// Incidents kept in memory, whose `tell` fails once when asked to: the run stops after the
+/// incident was saved and before the update was told, and the alert is retried.
+struct TellFailsOnce {
+    inner: MemoryIncidents,
+    fail_next_tell: std::cell::Cell<bool>,
+}
+
+impl IncidentStore for TellFailsOnce {
+    type Error = &'static str;
+
+    async fn told(&self, member: &str) -> Result<Option<Told>, Self::Error> {
+        Ok(self.inner.told(member).await.unwrap())
+    }
+
+    async fn tell(&self, member: &str, told: &Told, expires_at: i64) -> Result<bool, Self::Error> {
+        if self.fail_next_tell.replace(false) {
+            return Err("throttled");
+        }
+        Ok(self.inner.tell(member, told, expires_at).await.unwrap())
+    }
+
+    async fn indexed(&self, item_key: &str) -> Result<Vec<Indexed>, Self::Error> {
+        Ok(self.inner.indexed(item_key).await.unwrap())
+    }
+
+    async fn incident(&self, id: &str) -> Result<Option<IncidentRecord>, Self::Error> {
+        Ok(self.inner.incident(id).await.unwrap())
+    }
+
+    async fn save_incident(
+        &self,
+        record: &IncidentRecord,
+        expected: Option<u64>,
+        expires_at: i64,
+    ) -> Result<bool, Self::Error> {
+        Ok(self
+            .inner
+            .save_incident(record, expected, expires_at)
+            .await
+            .unwrap())
+    }
+
+    async fn add_to_key(
+        &self,
+        item_key: &str,
+        id: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), Self::Error> {
+        self.inner
+            .add_to_key(item_key, id, now, expires_at)
+            .await
+            .unwrap();
+        Ok(())
+    }
+
+    async fn lock(
+        &self,
+        item_key: &str,
+        id: &str,
+        now: i64,
+        open_since: i64,
+        closed: &[String],
+        expires_at: i64,
+    ) -> Result<Lock, Self::Error> {
+        Ok(self
+            .inner
+            .lock(item_key, id, now, open_since, closed, expires_at)
+            .await
+            .unwrap())
+    }
+}
+
+/// 3. holds past the members an incident remembers by name: an escalation whose run stopped
+/// after the incident was saved is told as an escalation when it is retried (a pager hears
+/// escalations only), in an incident of more than `MEMBERS_MAX` alerts.
+#[test]
+fn a_retried_escalation_is_an_escalation_in_a_long_incident() {
+    let store = TellFailsOnce {
+        inner: MemoryIncidents::default(),
+        fail_next_tell: std::cell::Cell::new(false),
+    };
+    let now = 1_700_000_000;
+    let principal = GroupKey::new(KeyKind::Principal, "arn:aws:iam::111122223333:user/alice");
+    let alert = |n: usize, band: SeverityLabel| IncidentAlert {
+        keys: vec![
+            principal.clone(),
+            GroupKey::new(KeyKind::Thread, &format!("finding-{n}")),
+        ],
+        member: format!("finding-{n}#1"),
+        band,
+        about: "user/alice in 111122223333".to_owned(),
+        alarm: None,
+        resolves: false,
+        routes: vec!["pager".to_owned()],
+    };
+    for n in 0..MEMBERS_MAX {
+        block_on(join(
+            &store,
+            &alert(n, SeverityLabel::Medium),
+            now,
+            WINDOW,
+            now + TTL,
+        ))
+        .unwrap_or_else(|_| panic!("a join alone never gives up"));
+    }
+    let escalation = alert(MEMBERS_MAX, SeverityLabel::High);
+    store.fail_next_tell.set(true);
+    assert!(block_on(join(&store, &escalation, now + 1, WINDOW, now + TTL)).is_err());
+    let retried = block_on(join(&store, &escalation, now + 2, WINDOW, now + TTL))
+        .unwrap_or_else(|_| panic!("the retry joins"));
+    assert_eq!(retried.kind, IncidentKind::Escalation);
+    assert_eq!(retried.alerts as usize, MEMBERS_MAX + 1, "counted once");
+}

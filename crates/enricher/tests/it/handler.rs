@@ -1213,3 +1213,57 @@ async fn a_pager_for_one_component_hears_an_incident_opened_by_another_component
         "the pager never heard of the incident: {pages:?}"
     );
 }
+
+/// A page opened after its incident was resolved can still be closed: an alert whose
+/// delivery to the pager failed, retried once `watchpost resolve` has closed its incident,
+/// either stays off the pager or can be resolved again.
+#[tokio::test]
+async fn a_page_sent_by_a_retry_after_the_incident_was_resolved_can_be_closed() {
+    let config = CONFIG.replace(
+        "name = \"pager\"\nformat = \"text\"",
+        "name = \"pager\"\nformat = \"text\"\ntakes = \"incidents\"",
+    );
+    let world = World::new();
+    let handler = world.handler_with(&config);
+    let mut finding = high_bedrock_event();
+    finding["detail"]["id"] = json!("retried");
+    // The pager's topic refuses the alert: the invocation fails and will be retried.
+    world.notifier.fail_topic(PAGER_TOPIC, true);
+    assert!(handler.handle(finding.clone(), "req-1").await.is_err());
+    world.notifier.fail_topic(PAGER_TOPIC, false);
+    let key = world.notifier.published()[0].attributes["incident"].clone();
+    // Meanwhile someone resolves the incident (from the chat thread they saw).
+    let request = json!({
+        "source": "watchpost.cli",
+        "detail-type": "Watchpost Incident Resolution",
+        "detail": { "incident": key, "by": "alice" },
+    });
+    let answer = handler.handle(request.clone(), "resolve-1").await.unwrap();
+    assert_eq!(answer["outcome"], "resolved", "{answer}");
+    world.clock.advance(60);
+    world.notifier.clear();
+    // The retry.
+    let _ = handler.handle(finding, "req-2").await;
+    let triggers: Vec<String> = world
+        .notifier
+        .published()
+        .iter()
+        .filter(|p| p.topic_arn == PAGER_TOPIC && p.attributes["alert_kind"] != "resolved")
+        .map(|p| {
+            format!(
+                "{} {}",
+                p.attributes["incident"], p.attributes["alert_kind"]
+            )
+        })
+        .collect();
+    if triggers.is_empty() {
+        return;
+    }
+    // A page went out for the resolved incident: resolving it again must close it.
+    world.notifier.clear();
+    let answer = handler.handle(request, "resolve-2").await.unwrap();
+    assert_eq!(
+        answer["outcome"], "resolved",
+        "the pager was paged again ({triggers:?}) and the page cannot be closed: {answer}"
+    );
+}

@@ -149,3 +149,36 @@ async fn an_alert_delivered_without_its_claim_reaches_a_digest_route_at_once() {
         1
     );
 }
+
+/// A config deployed without a route's `digest` (a team going back to one message per alert)
+/// still delivers the alerts that were waiting for that route's digest.
+#[tokio::test]
+async fn alerts_kept_for_a_digest_are_delivered_after_the_digest_is_turned_off() {
+    let world = World::new();
+    let handler = world.handler_with(&digest_config());
+    world.clock.advance(60);
+    handler
+        .handle(finding("waiting", 5.0), "req-0")
+        .await
+        .unwrap();
+    assert_eq!(world.store.digest("chat").len(), 1);
+    // The next deployment: the chat route takes every alert at once again.
+    let handler = world.handler_with(CONFIG);
+    world.clock.advance(2 * 3_600);
+    handler
+        .handle(event(SCHEDULED_EVENT), "sweep-1")
+        .await
+        .unwrap();
+    let to_chat = world
+        .notifier
+        .published()
+        .into_iter()
+        .filter(|p| p.topic_arn == CHAT_TOPIC)
+        .count();
+    assert_eq!(
+        to_chat,
+        1,
+        "the alert kept for the chat route's digest never reaches it ({} still kept, forgotten when their TTL ends)",
+        world.store.digest("chat").len()
+    );
+}

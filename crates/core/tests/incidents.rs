@@ -540,3 +540,28 @@ fn a_retried_escalation_is_an_escalation_in_a_long_incident() {
     assert_eq!(retried.kind, IncidentKind::Escalation);
     assert_eq!(retried.alerts as usize, MEMBERS_MAX + 1, "counted once");
 }
+
+/// A key's items (the key itself, and its opening lock `incident-lock#<key>`) stay within the
+/// table's 2048-byte partition key whatever the finding names: a container image, an RDS user
+/// name are the attacker's to choose, in any script.
+#[test]
+fn a_key_of_any_text_fits_a_partition_key() {
+    const PARTITION_KEY_MAX_BYTES: usize = 2048;
+    const LOCK_PREFIX: &str = "incident-lock#";
+    for text in ["a".repeat(5_000), "é".repeat(5_000), "😀".repeat(5_000)] {
+        for kind in [
+            KeyKind::Principal,
+            KeyKind::Resource,
+            KeyKind::Sequence,
+            KeyKind::Thread,
+        ] {
+            let item = GroupKey::new(kind, &text).item_key();
+            assert!(
+                LOCK_PREFIX.len() + item.len() <= PARTITION_KEY_MAX_BYTES,
+                "{kind:?} of {} bytes: the lock's key is {} bytes",
+                text.len(),
+                LOCK_PREFIX.len() + item.len()
+            );
+        }
+    }
+}

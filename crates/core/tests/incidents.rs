@@ -565,3 +565,72 @@ fn a_key_of_any_text_fits_a_partition_key() {
         }
     }
 }
+
+/// 1. and 5. at the window's edge: two alerts of one principal arrive at once as its incident
+/// reaches the end of its window, each invocation with its own clock a second apart (every
+/// invocation reads its own). Whatever the order of their store calls, the principal ends with
+/// one open incident, not two.
+#[test]
+fn alerts_at_once_at_the_window_s_edge_leave_one_open_incident() {
+    let principal = GroupKey::new(KeyKind::Principal, "arn:aws:iam::111122223333:user/alice");
+    let alert = |n: usize| IncidentAlert {
+        keys: vec![
+            principal.clone(),
+            GroupKey::new(KeyKind::Thread, &format!("finding-{n}")),
+        ],
+        member: format!("finding-{n}#1"),
+        band: SeverityLabel::High,
+        about: "user/alice in 111122223333".to_owned(),
+        alarm: None,
+        resolves: false,
+        routes: vec!["pager".to_owned()],
+    };
+    let t0 = 1_700_000_000;
+    let mut split = Vec::new();
+    // Every interleaving of the two joins' store calls, as a binary schedule.
+    for schedule in 0u32..(1 << 12) {
+        let store = MemoryIncidents::default();
+        block_on(join(&store, &alert(0), t0, WINDOW, t0 + TTL))
+            .unwrap_or_else(|_| panic!("a join alone never gives up"));
+        let yielding = Yielding(&store);
+        let (a, b) = (alert(1), alert(2));
+        let mut runs: Vec<Pin<Box<dyn Future<Output = Joined> + '_>>> = vec![
+            Box::pin(join(&yielding, &a, t0 + WINDOW, WINDOW, t0 + TTL)),
+            Box::pin(join(&yielding, &b, t0 + WINDOW + 1, WINDOW, t0 + TTL)),
+        ];
+        let mut done = [false, false];
+        let mut context = Context::from_waker(Waker::noop());
+        let mut bit = 0;
+        while !(done[0] && done[1]) {
+            let pick = if done[0] {
+                1
+            } else if done[1] {
+                0
+            } else {
+                let pick = (schedule >> (bit % 12)) as usize & 1;
+                bit += 1;
+                pick
+            };
+            if let Poll::Ready(result) = runs[pick].as_mut().poll(&mut context) {
+                result.unwrap_or_else(|_| panic!("gave up"));
+                done[pick] = true;
+            }
+        }
+        let now = t0 + WINDOW + 1;
+        let open: Vec<String> = store
+            .incidents()
+            .into_iter()
+            .filter(|r| r.is_open(now - WINDOW) && r.keys.contains(&principal.item_key()))
+            .map(|r| r.id)
+            .collect();
+        if open.len() > 1 {
+            split.push((schedule, open));
+        }
+    }
+    assert!(
+        split.is_empty(),
+        "{} of 4096 interleavings leave the principal with two open incidents, e.g. {:?}",
+        split.len(),
+        split.first()
+    );
+}

@@ -499,7 +499,7 @@ impl IncidentStore for TellFailsOnce {
     }
 }
 
-/// 3. holds past the members an incident remembers by name: an escalation whose run stopped
+/// Guarantee 3 past the members an incident remembers by name: an escalation whose run stopped
 /// after the incident was saved is told as an escalation when it is retried (a pager hears
 /// escalations only), in an incident of more than `MEMBERS_MAX` alerts.
 #[test]
@@ -566,10 +566,10 @@ fn a_key_of_any_text_fits_a_partition_key() {
     }
 }
 
-/// 1. and 5. at the window's edge: two alerts of one principal arrive at once as its incident
-/// reaches the end of its window, each invocation with its own clock a second apart (every
-/// invocation reads its own). Whatever the order of their store calls, the principal ends with
-/// one open incident, not two.
+/// Guarantees 1 and 5 at the window's edge: two alerts of one principal arrive at once as
+/// its incident reaches the end of its window, each invocation with its own clock a second
+/// apart (every invocation reads its own). Whatever the order of their store calls, the
+/// principal ends with one open incident, not two.
 #[test]
 fn alerts_at_once_at_the_window_s_edge_leave_one_open_incident() {
     let principal = GroupKey::new(KeyKind::Principal, "arn:aws:iam::111122223333:user/alice");

@@ -1584,6 +1584,7 @@ proptest! {
             alarm: None,
             resolved_at: None,
             resolved_by: None,
+            anchor: String::new(),
             keys: Vec::new(),
             routes: Vec::new(),
             version: 0,

@@ -80,17 +80,36 @@ where
     ) -> (Vec<Value>, Vec<String>) {
         let mut sent = Vec::new();
         let mut failures = Vec::new();
-        for route in &self.settings.config.routes {
-            let Some(period) = route.digest else {
-                continue;
-            };
-            match self
-                .send_digest(&route.name, period.as_secs() as i64, request_id, counts)
-                .await
-            {
+        let config = &self.settings.config;
+        // Alerts kept for a route that no longer takes a digest (a deployment turned it off):
+        // sent now, in one last digest, rather than left to expire.
+        let leftover: Vec<String> = match self.ports.store.digest_routes().await {
+            Ok(routes) => routes
+                .into_iter()
+                .filter(|name| match config.route(name) {
+                    Some(route) => route.digest.is_none(),
+                    None => {
+                        tracing::warn!(route = %name, "alerts kept for a digest of a route no longer configured: they expire with their TTL");
+                        false
+                    }
+                })
+                .collect(),
+            Err(err) => {
+                failures.push(format!("could not list the routes with kept alerts: {err}"));
+                Vec::new()
+            }
+        };
+        let periods = config
+            .routes
+            .iter()
+            .filter_map(|route| Some((route.name.clone(), route.digest?.as_secs() as i64)))
+            // A period of one second ends now: everything kept goes.
+            .chain(leftover.into_iter().map(|name| (name, 1)));
+        for (route, period) in periods {
+            match self.send_digest(&route, period, request_id, counts).await {
                 Ok(Some(summary)) => sent.push(summary),
                 Ok(None) => {}
-                Err(why) => failures.push(format!("digest of route `{}`: {why}", route.name)),
+                Err(why) => failures.push(format!("digest of route `{route}`: {why}")),
             }
         }
         (sent, failures)

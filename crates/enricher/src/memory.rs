@@ -423,6 +423,18 @@ impl DigestStore for &MemoryStore {
         Ok(self.digest(route))
     }
 
+    async fn digest_routes(&self) -> Result<Vec<String>, PortError> {
+        self.check()?;
+        Ok(self
+            .digests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, digest)| !digest.entries.is_empty())
+            .map(|(route, _)| route.clone())
+            .collect())
+    }
+
     async fn claim_digest(
         &self,
         route: &str,
@@ -699,6 +711,9 @@ macro_rules! incidents_from_memory_store {
                 route: &str,
             ) -> Result<Vec<$crate::ports::DigestEntry>, $crate::PortError> {
                 self.$field.digest_entries(route).await
+            }
+            async fn digest_routes(&self) -> Result<Vec<String>, $crate::PortError> {
+                self.$field.digest_routes().await
             }
             async fn claim_digest(
                 &self,

@@ -121,6 +121,9 @@ pub trait DigestStore {
         route: &str,
     ) -> impl Future<Output = Result<Vec<DigestEntry>, PortError>>;
 
+    /// The routes some alert is kept for.
+    fn digest_routes(&self) -> impl Future<Output = Result<Vec<String>, PortError>>;
+
     /// Takes the route's digest of the period that ended at `period_end` (Unix seconds) for
     /// this sweep until `lease_until`, unless that digest was sent or another sweep holds it.
     fn claim_digest(

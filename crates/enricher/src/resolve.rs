@@ -86,8 +86,10 @@ where
             return Err(HandlerError::DeliveryFailed(failures));
         }
         let mut current = record;
+        let mut recorded = false;
         for _ in 0..SAVE_ATTEMPTS {
             let Some(resolved) = current.resolved(by, now) else {
+                recorded = true;
                 break;
             };
             let expires_at = now + self.settings.config.enricher.state_ttl.as_secs() as i64;
@@ -96,12 +98,28 @@ where
                 .await
                 .map_err(state)?
             {
+                recorded = true;
                 break;
             }
             match store.incident(incident).await.map_err(state)? {
                 Some(again) => current = again,
-                None => break,
+                None => {
+                    recorded = true;
+                    break;
+                }
             }
+        }
+        // Told but not recorded: Lambda's retry tells it again and records it, rather than
+        // leave the pager closed on an incident that stays open.
+        if !recorded {
+            return Err(HandlerError::StateUnavailable(
+                crate::PortError::Unavailable {
+                    service: "dynamodb",
+                    message: format!(
+                        "alerts kept joining {incident}: its resolution was not recorded"
+                    ),
+                },
+            ));
         }
         tracing::info!(incident, by, routes = ?told, "incident resolved");
         Ok(json!({ "outcome": "resolved", "incident": incident, "routes": told }))

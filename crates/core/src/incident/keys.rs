@@ -8,9 +8,35 @@ use crate::guardduty::Finding;
 use crate::state::alert_key;
 use crate::text::clip;
 
-/// A key's longest value: the table's partition key takes 2048 bytes, and findings write
-/// whatever names they like.
+/// A key's longest value kept to read (its `about`); the item key is bounded in bytes.
 const KEY_VALUE_MAX_CHARS: usize = 512;
+/// The most bytes of a value an item key carries as they are: a longer value (findings write
+/// whatever names they like, in any script) is kept as its start and a hash of the whole, so
+/// that every item key stays far below the table's 2,048-byte partition key, and two values
+/// that differ only past the start stay two keys.
+const ITEM_VALUE_MAX_BYTES: usize = 256;
+
+/// FNV-1a, 64 bits, of `bytes`: stable across builds and platforms (std's hasher is not).
+pub fn stable_hash(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// `value` within [`ITEM_VALUE_MAX_BYTES`]: as it is, or its start and the hash of the whole.
+fn item_value(value: &str) -> String {
+    if value.len() <= ITEM_VALUE_MAX_BYTES {
+        return value.to_owned();
+    }
+    let mut end = ITEM_VALUE_MAX_BYTES - 20;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}~{:016x}", &value[..end], stable_hash(value.bytes()))
+}
 
 /// What a key is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -48,6 +74,8 @@ impl From<GroupBy> for KeyKind {
 pub struct GroupKey {
     pub kind: KeyKind,
     pub value: String,
+    /// The item it is kept under, from the whole value.
+    item: String,
 }
 
 impl GroupKey {
@@ -55,12 +83,14 @@ impl GroupKey {
         GroupKey {
             kind,
             value: clip(value, KEY_VALUE_MAX_CHARS),
+            item: format!("incident-key/{}/{}", kind.as_str(), item_value(value)),
         }
     }
 
-    /// The item the key is kept under in the alert-state table.
+    /// The item the key is kept under in the alert-state table: at most a few hundred bytes,
+    /// whatever the value.
     pub fn item_key(&self) -> String {
-        format!("incident-key/{}/{}", self.kind.as_str(), self.value)
+        self.item.clone()
     }
 }
 

@@ -22,9 +22,9 @@ mod keys;
 mod record;
 mod store;
 
-pub use keys::{GroupKey, KeyKind, keys};
-pub use record::{IncidentKind, IncidentRecord, IncidentView, MEMBERS_MAX, Member};
-pub use store::{IncidentStore, Indexed, Lock, MemoryIncidents, Told, block_on};
+pub use keys::{GroupKey, KeyKind, keys, stable_hash};
+pub use record::{IncidentKind, IncidentRecord, IncidentView, KEYS_MAX, MEMBERS_MAX, Member};
+pub use store::{INCIDENTS_PER_KEY, IncidentStore, Indexed, Lock, MemoryIncidents, Told, block_on};
 
 use crate::config::{Config, Incidents, Takes};
 use crate::finding::Observation;
@@ -81,13 +81,23 @@ impl IncidentAlert {
         Some(IncidentAlert {
             about: about(&keys[0], evaluation),
             keys,
-            member: format!("{}#{}", evaluation.key(), finding.count()),
+            member: member_of(evaluation),
             band: evaluation.severity.label,
             alarm: usage.map(|change| change.thread_key.clone()),
             resolves: usage.is_some_and(|change| change.resolved),
             routes: evaluation.decision.routes.clone(),
         })
     }
+}
+
+/// The finding update an alert tells, as incidents and digests keep it: a hash of its alert
+/// key (the finding's id is whatever the finding says, of any length) and its count.
+pub fn member_of(evaluation: &Evaluation) -> String {
+    format!(
+        "{:016x}#{}",
+        stable_hash(evaluation.key().bytes()),
+        evaluation.finding.count()
+    )
 }
 
 /// Who or what an incident opened under `key` is about, in a few words (raw: renderers make it
@@ -118,7 +128,9 @@ fn about(key: &GroupKey, evaluation: &Evaluation) -> String {
 /// The routes of `routes` that take only what someone must act on (`takes = "incidents"`)
 /// and do not hear this alert: it only adds to an incident they have heard of.
 pub fn held_routes(config: &Config, routes: &[String], incident: &IncidentView) -> Vec<String> {
-    if incident.kind.is_news() {
+    // An alert told into an incident resolved since (the retry of one that failed) pages no
+    // one: the page it would open could not be closed.
+    if incident.kind.is_news() && !incident.closed {
         return Vec::new();
     }
     routes
@@ -129,7 +141,7 @@ pub fn held_routes(config: &Config, routes: &[String], incident: &IncidentView) 
                 .is_some_and(|r| r.takes() == Takes::Incidents)
         })
         // An alert is news to a route it is the incident's first alert on, whatever its kind.
-        .filter(|name| !incident.first_for.contains(name))
+        .filter(|name| incident.closed || !incident.first_for.contains(name))
         .cloned()
         .collect()
 }
@@ -170,11 +182,53 @@ pub async fn join<S: IncidentStore>(
             .await
             .map_err(JoinError::Store)?;
         let current = match found.open {
+            // Joining keeps the incident's opening lock with its latest alert, so that an alert
+            // that read the incident as closed a moment before (its clock a second later, at
+            // the window's end) cannot open another under the same key: whichever writes the
+            // lock first, the other joins its incident.
+            Some(current) if !current.has(&alert.member) && !current.anchor.is_empty() => {
+                let lock = store
+                    .lock(
+                        &current.anchor,
+                        &current.id,
+                        now,
+                        open_since,
+                        &found.closed,
+                        expires_at,
+                    )
+                    .await
+                    .map_err(JoinError::Store)?;
+                match lock {
+                    Lock::Taken => current,
+                    // Another incident took the key since: this alert joins it, if open.
+                    Lock::HeldBy(holder) => {
+                        match store.incident(&holder).await.map_err(JoinError::Store)? {
+                            Some(held) if held.is_open(open_since) => held,
+                            _ => continue,
+                        }
+                    }
+                }
+            }
             Some(current) => current,
             None => {
-                let id = IncidentRecord::id_for(anchor, &alert.member);
+                let mut id = IncidentRecord::id_for(anchor, &alert.member);
+                let mut existing = store.incident(&id).await.map_err(JoinError::Store)?;
+                // Another incident under the same id (ids are 40 bits): this one takes another.
+                if existing
+                    .as_ref()
+                    .is_some_and(|r| r.opened_by != alert.member)
+                {
+                    id = IncidentRecord::id_for(anchor, &format!("{}'", alert.member));
+                    existing = store.incident(&id).await.map_err(JoinError::Store)?;
+                    if existing
+                        .as_ref()
+                        .is_some_and(|r| r.opened_by != alert.member)
+                    {
+                        return Err(JoinError::Contended);
+                    }
+                }
                 // A retry of this very opening finds its record written already.
-                let record = match store.incident(&id).await.map_err(JoinError::Store)? {
+                let record = match existing {
                     Some(record) => record,
                     None => {
                         let record = IncidentRecord::open(id, alert, now);
@@ -246,9 +300,6 @@ pub async fn join<S: IncidentStore>(
     Err(JoinError::Contended)
 }
 
-/// The most incidents of one key a join reads: the latest.
-const INCIDENTS_PER_KEY_READ: usize = 20;
-
 /// What the alert's keys lead to.
 struct Found {
     /// The open incident the first of the keys leads to (its latest, when several are).
@@ -265,7 +316,7 @@ async fn find<S: IncidentStore>(
     let mut closed = Vec::new();
     for key in &alert.keys {
         let indexed = store.indexed(&key.item_key()).await?;
-        for entry in indexed.into_iter().take(INCIDENTS_PER_KEY_READ) {
+        for entry in indexed.into_iter().take(INCIDENTS_PER_KEY) {
             let Some(record) = store.incident(&entry.incident).await? else {
                 continue;
             };

@@ -3,13 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{GroupKey, IncidentAlert};
+use super::{GroupKey, IncidentAlert, stable_hash};
 use crate::severity::SeverityLabel;
 
-/// The most finding updates an incident remembers by name (to tell a copy or a retry from a new
-/// alert); past it, alerts are still counted. A stored incident stays far below DynamoDB's
-/// 400 KB item.
-pub const MEMBERS_MAX: usize = 500;
+/// The most finding updates an incident remembers by name, the latest (to tell a retry of a
+/// run stopped between saving the incident and keeping what the update was told as from a new
+/// alert; older ones are told from what was kept); past it, alerts are still counted. Members
+/// are short (a hash and a count), keys bounded in bytes: a stored incident stays below 100 KB,
+/// a quarter of DynamoDB's item.
+pub const MEMBERS_MAX: usize = 64;
+/// The most keys an incident lists.
+pub const KEYS_MAX: usize = 64;
 
 /// What an alert is to its incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -76,7 +80,10 @@ pub struct IncidentRecord {
     /// When it was resolved, and by which finding update (or by whom).
     pub resolved_at: Option<i64>,
     pub resolved_by: Option<String>,
-    /// Its keys (the item keys that lead to it).
+    /// The item key it was opened under: its opening lock.
+    #[serde(default)]
+    pub anchor: String,
+    /// Its keys (the item keys that lead to it), the first [`KEYS_MAX`].
     pub keys: Vec<String>,
     /// The routes its alerts went to: they hear its resolution.
     #[serde(default)]
@@ -89,12 +96,7 @@ impl IncidentRecord {
     /// The id of the incident `member` opens under `anchor`: the same for every copy and retry
     /// of that finding update, another for any other.
     pub fn id_for(anchor: &GroupKey, member: &str) -> String {
-        // FNV-1a, 64 bits: stable across builds and platforms (std's hasher is not).
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in anchor.item_key().bytes().chain([0]).chain(member.bytes()) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        let hash = stable_hash(anchor.item_key().bytes().chain([0]).chain(member.bytes()));
         format!("WP-{:010X}", hash >> 24)
     }
 
@@ -102,6 +104,8 @@ impl IncidentRecord {
     pub fn open(id: String, alert: &IncidentAlert, now: i64) -> Self {
         let mut keys: Vec<String> = alert.keys.iter().map(GroupKey::item_key).collect();
         keys.dedup();
+        keys.truncate(KEYS_MAX);
+        let anchor = keys.first().cloned().unwrap_or_default();
         IncidentRecord {
             id,
             about: alert.about.clone(),
@@ -119,6 +123,7 @@ impl IncidentRecord {
             alarm: alert.alarm.clone(),
             resolved_at: None,
             resolved_by: None,
+            anchor,
             keys,
             routes: alert.routes.clone(),
             version: 0,
@@ -169,7 +174,7 @@ impl IncidentRecord {
         next.alerts = next.alerts.saturating_add(1);
         for key in &alert.keys {
             let item = key.item_key();
-            if !next.keys.contains(&item) && next.keys.len() < MEMBERS_MAX {
+            if !next.keys.contains(&item) && next.keys.len() < KEYS_MAX {
                 next.keys.push(item);
             }
         }
@@ -195,13 +200,14 @@ impl IncidentRecord {
         } else {
             IncidentKind::Update
         };
-        if next.members.len() < MEMBERS_MAX {
-            next.members.push(Member {
-                member: alert.member.clone(),
-                kind,
-                first_for: first_for.clone(),
-            });
+        if next.members.len() >= MEMBERS_MAX {
+            next.members.remove(0);
         }
+        next.members.push(Member {
+            member: alert.member.clone(),
+            kind,
+            first_for: first_for.clone(),
+        });
         (next.view(kind, first_for), next)
     }
 
@@ -221,6 +227,7 @@ impl IncidentRecord {
     /// `first_for`.
     pub fn view(&self, kind: IncidentKind, first_for: Vec<String>) -> IncidentView {
         IncidentView {
+            closed: self.resolved_at.is_some() && kind != IncidentKind::Resolved,
             key: self.id.clone(),
             kind,
             opened_at: self.opened_at,
@@ -250,4 +257,8 @@ pub struct IncidentView {
     /// The routes this alert is the incident's first on: news to them, whatever its kind.
     #[serde(skip_serializing, default)]
     pub first_for: Vec<String>,
+    /// Whether it was resolved before this alert was told (a retry, or a copy, of an alert
+    /// that joined it before): news to no one.
+    #[serde(skip_serializing, default)]
+    pub closed: bool,
 }

@@ -61,7 +61,7 @@ pub trait IncidentStore {
     ) -> impl Future<Output = Result<bool, Self::Error>>;
 
     /// Adds incident `id` to those the key leads to (its latest alert through the key at
-    /// `now`).
+    /// `now`), keeping the latest [`INCIDENTS_PER_KEY`].
     fn add_to_key(
         &self,
         item_key: &str,
@@ -72,7 +72,8 @@ pub trait IncidentStore {
 
     /// Takes the key's opening lock for incident `id` (opened at `now`), unless it is held by
     /// another incident opened at or after `open_since` that is not among `closed` (incidents
-    /// seen resolved): [`Lock::HeldBy`] that one then. Of the alerts that open an incident
+    /// seen resolved): [`Lock::HeldBy`] that one then. Taken again by its incident, the lock
+    /// keeps the time of the incident's latest alert. Of the alerts that open an incident
     /// under one key at once, one takes it: the others join the incident it opened.
     fn lock(
         &self,
@@ -91,6 +92,10 @@ pub enum Lock {
     Taken,
     HeldBy(String),
 }
+
+/// How many incidents a key leads to at most: its latest. A join reads no more, and a store
+/// keeps no more, so that a key's item stays small however many incidents it saw.
+pub const INCIDENTS_PER_KEY: usize = 20;
 
 /// Incidents kept in memory: for replay and tests.
 #[derive(Debug, Default)]
@@ -173,13 +178,17 @@ impl IncidentStore for MemoryIncidents {
         _expires_at: i64,
     ) -> Result<(), Self::Error> {
         let mut inner = self.memory();
-        let last_at = inner
-            .index
-            .entry(item_key.to_owned())
-            .or_default()
-            .entry(id.to_owned())
-            .or_insert(now);
+        let incidents = inner.index.entry(item_key.to_owned()).or_default();
+        let last_at = incidents.entry(id.to_owned()).or_insert(now);
         *last_at = (*last_at).max(now);
+        // Only the latest are ever read: the others are forgotten.
+        while incidents.len() > INCIDENTS_PER_KEY {
+            let oldest = latest_first(Some(incidents))
+                .pop()
+                .map(|i| i.incident)
+                .unwrap_or_default();
+            incidents.remove(&oldest);
+        }
         Ok(())
     }
 
@@ -200,6 +209,11 @@ impl IncidentStore for MemoryIncidents {
         {
             return Ok(Lock::HeldBy(held.incident.clone()));
         }
+        let now = inner
+            .locks
+            .get(item_key)
+            .filter(|held| held.incident == id)
+            .map_or(now, |held| held.last_at.max(now));
         inner.locks.insert(
             item_key.to_owned(),
             Indexed {

@@ -516,6 +516,16 @@ impl DigestStore for SimStore<'_> {
         .await
     }
 
+    async fn digest_routes(&self) -> Result<Vec<String>, PortError> {
+        self.op("dynamodb.digest_routes", "", |world| {
+            (&world.store)
+                .digest_routes()
+                .now_or_never()
+                .expect("in memory")
+        })
+        .await
+    }
+
     async fn claim_digest(
         &self,
         route: &str,

@@ -74,6 +74,40 @@ impl DigestStore for DynamoStore {
         Ok(entries)
     }
 
+    async fn digest_routes(&self) -> Result<Vec<String>, PortError> {
+        let mut routes = std::collections::BTreeSet::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let output = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(#pk, :prefix)")
+                .projection_expression("#pk")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_values(":prefix", s(ENTRY_PREFIX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| port_error("dynamodb", err))?;
+            for item in output.items() {
+                // `digest#<route>#<member>`: route names hold no `#`.
+                if let Some(route) = get_s(item, PARTITION_KEY)
+                    .as_deref()
+                    .and_then(|pk| pk.strip_prefix(ENTRY_PREFIX))
+                    .and_then(|rest| rest.split('#').next())
+                {
+                    routes.insert(route.to_owned());
+                }
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(routes.into_iter().collect())
+    }
+
     async fn claim_digest(
         &self,
         route: &str,

@@ -9,8 +9,11 @@
 //!   conditional write.
 //! - `incident-told#<member>`: what a finding update was told as, written once.
 
+use aws_sdk_dynamodb::types::ReturnValue;
 use watchpost_contract::table::{PARTITION_KEY, TTL_ATTRIBUTE};
-use watchpost_core::incident::{IncidentKind, IncidentRecord, IncidentStore, Indexed, Lock, Told};
+use watchpost_core::incident::{
+    INCIDENTS_PER_KEY, IncidentKind, IncidentRecord, IncidentStore, Indexed, Lock, Told,
+};
 
 use super::{DynamoStore, Item, corrupt, get_n, get_s, is_condition_failed, n, s};
 use crate::adapters::port_error;
@@ -156,7 +159,8 @@ impl IncidentStore for DynamoStore {
         now: i64,
         expires_at: i64,
     ) -> Result<(), PortError> {
-        self.client
+        let output = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key(PARTITION_KEY, s(item_key))
@@ -165,6 +169,37 @@ impl IncidentStore for DynamoStore {
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":expires", n(expires_at))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(|err| port_error("dynamodb", err))?;
+        // Only the latest are ever read: the others are forgotten, so that the item stays
+        // small however many incidents the key saw.
+        let mut listed: Vec<(i64, String)> = output
+            .attributes()
+            .into_iter()
+            .flatten()
+            .filter(|(name, _)| name.starts_with(KEY_INCIDENT_PREFIX))
+            .filter_map(|(name, value)| Some((value.as_n().ok()?.parse().ok()?, name.clone())))
+            .collect();
+        if listed.len() <= INCIDENTS_PER_KEY {
+            return Ok(());
+        }
+        listed.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let stale = &listed[INCIDENTS_PER_KEY..];
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(item_key));
+        let mut names = Vec::new();
+        for (i, (_, attribute)) in stale.iter().enumerate() {
+            let name = format!("#stale{i}");
+            request = request.expression_attribute_names(&name, attribute);
+            names.push(name);
+        }
+        request
+            .update_expression(format!("REMOVE {}", names.join(", ")))
             .send()
             .await
             .map_err(|err| port_error("dynamodb", err))?;

@@ -4,6 +4,9 @@
 //! of. When the state table cannot say, the alert stands alone: it goes to every route, as an
 //! incident of its own would, and carries a note.
 
+use std::time::Duration;
+
+use watchpost_contract::lease::DELIVERY_RESERVE_MS;
 use watchpost_contract::metric;
 use watchpost_core::incident::{IncidentAlert, JoinError, held_routes, join};
 use watchpost_core::metrics::MetricCounts;
@@ -11,6 +14,10 @@ use watchpost_core::metrics::MetricCounts;
 use super::Handler;
 use super::claim::Delivery;
 use crate::ports::{AlertStore, Clock, Investigations, MetricsSink, Notifier};
+
+/// The longest an alert waits on its incident: a join is a few requests of a few
+/// milliseconds each.
+const JOIN_BUDGET: Duration = Duration::from_secs(2);
 
 impl<N, M, D, S, C> Handler<N, M, D, S, C>
 where
@@ -35,7 +42,21 @@ where
         let window = config.incidents.window.as_secs() as i64;
         // Kept as long as alert state, and never less than an open incident lasts.
         let expires_at = now + (config.enricher.state_ttl.as_secs() as i64).max(2 * window);
-        match join(&self.ports.store, &alert, now, window, expires_at).await {
+        // The join is bounded like Detective is: whatever the table's answers cost, the alert
+        // keeps its time to publish within the claim's lease.
+        let budget = self
+            .time_left(delivery.deadline_ms - DELIVERY_RESERVE_MS)
+            .map(|left| left.min(JOIN_BUDGET));
+        let joined = match budget {
+            Some(budget) => tokio::time::timeout(
+                budget,
+                join(&self.ports.store, &alert, now, window, expires_at),
+            )
+            .await
+            .unwrap_or(Err(JoinError::Contended)),
+            None => Err(JoinError::Contended),
+        };
+        match joined {
             Ok(incident) => {
                 let held = held_routes(config, &delivery.evaluation.decision.routes, &incident);
                 for route in &held {
@@ -54,7 +75,9 @@ where
                         tracing::warn!(error = %err, "incident unavailable");
                         err.short()
                     }
-                    JoinError::Contended => "other alerts kept changing it".to_owned(),
+                    JoinError::Contended => {
+                        "no answer in time, or other alerts kept changing it".to_owned()
+                    }
                 };
                 counts.count(metric::INCIDENTS_UNAVAILABLE, "Reason", "state");
                 delivery

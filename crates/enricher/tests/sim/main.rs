@@ -114,6 +114,13 @@ const REGRESSIONS: &[Regression] = &[
         what: "Security Hub's copy of a finding of the stack's other region, aggregated into \
                this one, alerted here too: every route received the update twice",
     },
+    Regression {
+        seed: 18_363,
+        invariant: 2,
+        what: "a copy's incident join waited 24 s on a key's write, its publishes started at \
+               the lease's end, and its record of one route landed after the original had \
+               read the state and taken the alert over: the route heard it twice",
+    },
 ];
 
 /// One schedule: its verdict, and its trace when asked for.

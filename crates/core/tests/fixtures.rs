@@ -473,6 +473,49 @@ fn snapshot_ai_protection_anomalous_invocation() {
 }
 
 #[test]
+fn snapshot_ai_protection_cost_harvesting() {
+    snapshot_all("cost_harvesting", "accesskey-bedrock-cost-harvesting.json");
+}
+
+#[test]
+fn snapshot_ai_protection_prompt_injection() {
+    snapshot_all(
+        "prompt_injection",
+        "accesskey-bedrock-prompt-injection.json",
+    );
+    snapshot_all(
+        "prompt_injection_detected",
+        "accesskey-bedrock-prompt-injection-detected.json",
+    );
+}
+
+/// The "Model use" part of a fixture's text alert.
+fn model_use_in_text(fixture: &str) -> String {
+    let (_, text) = rendered(fixture)
+        .into_iter()
+        .find(|(route, _)| route == "email")
+        .expect("a text route");
+    let part = text
+        .split("\nModel use\n")
+        .nth(1)
+        .expect("a model use part");
+    part.split("\n\n").next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn the_new_security_hub_s_copy_shows_the_guardrail_as_guardduty_s_own() {
+    let own = model_use_in_text("accesskey-bedrock-prompt-injection.json");
+    assert!(
+        own.contains("Content filter: prompt attack, HIGH confidence: blocked"),
+        "{own}"
+    );
+    assert_eq!(
+        model_use_in_text("ocsf-guardduty-prompt-injection.json"),
+        own
+    );
+}
+
+#[test]
 fn snapshot_attack_sequence() {
     snapshot_all("attack_sequence", "attack-sequence-bedrock.json");
 }

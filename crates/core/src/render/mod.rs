@@ -11,6 +11,7 @@ mod evaluation;
 pub mod followup;
 mod json;
 pub mod markdown;
+mod model_use;
 pub mod resolution;
 mod sequence;
 mod text;
@@ -221,6 +222,16 @@ pub fn render_with_subject(
     }
 }
 
+/// The models, figures and guardrail of a GuardDuty finding. Watchpost's own findings (a
+/// CloudTrail call, a usage alarm) name their model in what Watchpost saw already.
+fn model_use<'a>(input: &AlertInput<'a>) -> Option<crate::finding::ModelUse<'a>> {
+    input
+        .observation
+        .is_none()
+        .then(|| input.finding.model_use())
+        .flatten()
+}
+
 /// Whether a next step is about cutting the actor's credentials off (every such step says
 /// "deactivate").
 fn is_containment(step: &str) -> bool {
@@ -234,6 +245,13 @@ pub fn next_steps(input: &AlertInput<'_>) -> Vec<&'static str> {
         .observation
         .map(Observation::next_steps)
         .unwrap_or_default();
+    // A guardrail that saw a prompt attack and let it through is the first thing to fix.
+    if model_use(input)
+        .and_then(|m| m.guardrail)
+        .is_some_and(|g| g.detected_only())
+    {
+        steps.push(model_use::BLOCK_STEP);
+    }
     match input.finding.attack_sequence_ref() {
         Some(sequence) if sequence.arn == input.finding.arn => steps.extend([
             "Contain the actor first: deactivate its access key or revoke its role's sessions, unless the activity is known to be theirs.",

@@ -1,10 +1,11 @@
-//! The alert as plain text, for email, SMS gateways and pagers: what happened, where, why it is
-//! AI-related, who acted, when, links, next steps. Mail clients and pagers turn URLs and domain
+//! The alert as plain text, for email, SMS gateways and pagers: what happened (and, for AI
+//! Protection findings, the models, figures and guardrail), where, why it is AI-related, who acted, when, links, next steps. Mail clients and pagers turn URLs and domain
 //! names into links, so every string from a finding is defanged (`hxxps://evil[.]example`);
 //! the only live links are the console links Watchpost builds.
 
 use std::fmt::Write;
 
+use super::model_use;
 use super::sequence::{self, Shown as Lines};
 use super::{AlertInput, cut_to_bytes, next_steps};
 use crate::finding::AttackSequence;
@@ -56,6 +57,12 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     }
     if let Some(sequence) = f.attack_sequence() {
         write_story(w, &sequence);
+    }
+    if let Some(model_use) = super::model_use(input) {
+        let _ = writeln!(w, "\nModel use");
+        for (label, value) in model_use::lines(&model_use) {
+            let _ = writeln!(w, "  {label}: {}", shown(&value, 600));
+        }
     }
     if let Some(observation) = input.observation {
         let _ = writeln!(w, "\nWhat Watchpost saw");

@@ -232,10 +232,13 @@ fn model_use<'a>(input: &AlertInput<'a>) -> Option<crate::finding::ModelUse<'a>>
         .flatten()
 }
 
-/// Whether a next step is about cutting the actor's credentials off (every such step says
-/// "deactivate").
-fn is_containment(step: &str) -> bool {
-    step.contains("deactivate")
+/// Whether a next step is about cutting the actor's credentials off: every such step says
+/// "deactivate", "revoke" or "rotate".
+pub fn is_containment(step: &str) -> bool {
+    let step = step.to_lowercase();
+    ["deactivate", "revoke", "rotate"]
+        .iter()
+        .any(|word| step.contains(word))
 }
 
 /// Suggested next steps by component, for people and chat.
@@ -290,13 +293,16 @@ pub fn next_steps(input: &AlertInput<'_>) -> Vec<&'static str> {
         None => vec!["Review the finding in GuardDuty and follow your incident runbook."],
     };
     // One containment step at most: the call's or the sequence's own, more precise, goes
-    // first, and the component's general one would say it again in other words.
+    // first, and the component's general one would say it again in other words. A usage
+    // alarm's own steps are all the component's say, for the one model or endpoint.
     let contained = steps.iter().any(|step| is_containment(step));
-    steps.extend(
-        component_steps
-            .into_iter()
-            .filter(|step| !(contained && is_containment(step))),
-    );
+    if !input.observation.is_some_and(Observation::has_own_steps) {
+        steps.extend(
+            component_steps
+                .into_iter()
+                .filter(|step| !(contained && is_containment(step))),
+        );
+    }
     if input.links.detective_finding.is_some() {
         steps.push("Open the Detective finding profile to see related activity in scope.");
     } else {

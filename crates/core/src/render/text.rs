@@ -9,7 +9,7 @@ use super::model_use;
 use super::sequence::{self, Shown as Lines};
 use super::{AlertInput, cut_to_bytes, next_steps};
 use crate::finding::AttackSequence;
-use crate::text::Shown;
+use crate::text::{Shown, clip};
 
 /// A finding's string, bounded, stripped of controls and defanged.
 fn shown(text: &str, max_chars: usize) -> Shown<'_> {
@@ -56,7 +56,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         );
     }
     if let Some(sequence) = f.attack_sequence() {
-        write_story(w, &sequence);
+        write_story(w, &sequence, f.description.as_deref().unwrap_or_default());
     }
     if let Some(model_use) = super::model_use(input) {
         let _ = writeln!(w, "\nModel use");
@@ -69,6 +69,14 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         // The facts quote the call or the alarm (user agent, request parameters, error
         // message, session names, alarm names): defanged like every other string.
         for (label, value) in observation.facts() {
+            // What the description said already (a detection's rationale, CloudWatch's reason)
+            // is not said twice.
+            if f.description
+                .as_deref()
+                .is_some_and(|d| says_again(d, &value))
+            {
+                continue;
+            }
             let _ = writeln!(w, "  {label}: {}", shown(&value, 600));
         }
     }
@@ -190,8 +198,14 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     (format!("{keep}{TRUNCATION_MARKER}"), true)
 }
 
+/// Whether `description` says `value` (clipped, perhaps cut with `…`) already.
+fn says_again(description: &str, value: &str) -> bool {
+    let value = value.strip_suffix('…').unwrap_or(value);
+    !value.is_empty() && clip(description, description.len()).contains(value)
+}
+
 /// The attack sequence's story: who, from where, what happened in order, on what.
-fn write_story(w: &mut String, story: &AttackSequence<'_>) {
+fn write_story(w: &mut String, story: &AttackSequence<'_>, description: &str) {
     let _ = writeln!(w, "\nThe attack sequence");
     let mut part = |label: &str, lines: Lines| {
         if lines.lines.is_empty() {
@@ -214,7 +228,10 @@ fn write_story(w: &mut String, story: &AttackSequence<'_>) {
         ("Tactics", story.tactics()),
         ("Techniques", story.techniques()),
     ] {
-        if let Some(line) = sequence::values_line(&values) {
+        // GuardDuty's description lists the APIs and tactics too, when it does not cut them.
+        if let Some(line) = sequence::values_line(&values)
+            && !says_again(description, &line)
+        {
             let _ = writeln!(w, "  {label}: {}", shown(&line, 2_000));
         }
     }

@@ -463,13 +463,14 @@ async fn the_demo_delivers_to_each_subscriber_what_the_findings_warrant() {
     the_metrics_counted_every_event_alert_and_follow_up(&report, &expected);
 }
 
-/// The LLMjacking story of the bundled events, caught by Watchpost on its own (no GuardDuty
-/// finding in it): a stolen long-term key grants itself a model and turns invocation logging
-/// off (CloudTrail), then the model's output tokens spike (the usage alarm's state change).
-/// Each reaches the enricher through its own provisioned rule and arrives at the pager, the
-/// mailbox and the chat channel with what an investigator needs.
+/// The LLMjacking story of the bundled events, caught by Watchpost on its own first: a stolen
+/// long-term key grants itself a model and turns invocation logging off (CloudTrail), then the
+/// model's output tokens spike (the usage alarm's state change). Each reaches the enricher
+/// through its own provisioned rule and arrives at the pager, the mailbox and the chat channel
+/// with what an investigator needs. Then GuardDuty tells the story in one finding, an attack
+/// sequence whose signals are those calls and the invocations, and it arrives on every route.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_demo_catches_the_llmjacking_story_without_guardduty() {
+async fn the_demo_catches_the_llmjacking_story_then_guardduty_tells_it_whole() {
     let options = Options::bundled(enricher_binary());
     let report = run(&options, &Quiet)
         .await
@@ -555,6 +556,46 @@ async fn the_demo_catches_the_llmjacking_story_without_guardduty() {
         spike.to_lowercase().contains("estimate"),
         "the cost estimate:\n{spike}"
     );
+    // GuardDuty's attack sequence after its signals: CRITICAL, naming the key's user, on
+    // every route, the pager's and the SIEM's included; its story names the calls and the key.
+    let sequence =
+        "[CRITICAL] model-invocation: AttackSequence:IAM/CompromisedCredentials by ml-ci";
+    let invocation = report
+        .invocations
+        .iter()
+        .find(|i| {
+            i.findings()
+                .first()
+                .is_some_and(|f| f["finding_id"] == "5e7a9c1b3d5f7a9c1e3b5d7f9a1c3e5b")
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "the attack sequence never reached the enricher: {:#?}",
+                report.invocations
+            )
+        });
+    assert_eq!(
+        invocation.findings()[0]["outcome"],
+        "alert",
+        "{}",
+        invocation.outcome()
+    );
+    for route in ["pager", "security-email", "ml-chat", "siem"] {
+        let subjects = subjects_of(route);
+        assert!(
+            subjects.iter().any(|s| s == sequence),
+            "{route}: no {sequence} in {subjects:#?}"
+        );
+    }
+    let story = body_of("AttackSequence:IAM/CompromisedCredentials by ml-ci");
+    for want in [
+        "PutFoundationModelEntitlement (CloudTrail, once)",
+        "DeleteModelInvocationLoggingConfiguration (CloudTrail, once)",
+        "Impact:IAMUser/AnomalousModelInvocation (finding, 1280 times)",
+        "AKIA4EXAMPLEMLCI7Q2Z (long-term)",
+    ] {
+        assert!(story.contains(want), "{want} not in\n{story}");
+    }
     // HIGH and CRITICAL detections on an IAM user start an investigation of that user.
     assert!(
         report

@@ -1,5 +1,6 @@
 //! The replay pipeline (parse → classify → decide → the records, or with every route's alert
-//! rendered) over 10,000 mixed events, against plain `serde_json` parsing of the same bytes:
+//! rendered) over 10,000 mixed events (mostly GuardDuty's, and every source Watchpost reads),
+//! against plain `serde_json` parsing of the same bytes:
 //! how much the pipeline costs on top of reading the JSON at all, in process. `just bench`
 //! runs it; the whole-process figure is `crates/cli/benches/replay.rs`.
 
@@ -59,6 +60,37 @@ fn bench_replay(c: &mut Criterion) {
                     }
                 }
                 black_box(alerts)
+            })
+        },
+    );
+    group.finish();
+
+    // Every source: Security Hub's copies (ASFF, OCSF), CloudTrail calls, usage alarms.
+    let bytes = mixed_events::sources_mix(EVENTS);
+    let mut group = c.benchmark_group("10k events of every source");
+    group.throughput(Throughput::Elements(EVENTS as u64));
+    group.sample_size(10);
+    group.bench_function("serde_json parse only", |b| {
+        b.iter(|| {
+            let parsed: Vec<Value> = bytes
+                .split(|&b| b == b'\n')
+                .map(|line| serde_json::from_slice(line).unwrap())
+                .collect();
+            black_box(parsed)
+        })
+    });
+    group.bench_function(
+        "watchpost replay pipeline, records only (--format json)",
+        |b| {
+            b.iter(|| {
+                let mut replay = Replay::new(&config, 0);
+                let mut subjects = 0usize;
+                for event in split_events("bench", &bytes) {
+                    for record in replay.process(event) {
+                        subjects += usize::from(record.subject.is_some());
+                    }
+                }
+                black_box(subjects)
             })
         },
     );

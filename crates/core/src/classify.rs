@@ -64,7 +64,13 @@ pub fn classify(finding: &Finding, selectors: &Selectors) -> Classification {
         add(Component::ModelInvocation, format!("model {model}"));
     }
     if let Some(guardrail) = &resource.bedrock_guardrail_details {
-        let arn = guardrail.guardrail_arn.as_deref().unwrap_or("(unnamed)");
+        // The list names every guardrail that evaluated the call; `guardrailArn` is its
+        // deprecated single form (GuardDuty API reference, "BedrockGuardrailDetails").
+        let listed = guardrail.guardrails.iter().filter_map(|g| g.arn.as_deref());
+        let arn = listed
+            .chain(guardrail.guardrail_arn.as_deref())
+            .next()
+            .unwrap_or("(unnamed)");
         add(
             Component::ModelInvocation,
             format!("Bedrock guardrail {arn}"),

@@ -425,21 +425,57 @@ fn rendered(fixture: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// What an on-call engineer reads once, not twice: one step that cuts the actor's credentials
-/// off at most, and a resource's type not repeated as its name.
-fn reads_cleanly(name: &str, shown: &str) {
+/// What an on-call engineer reads once, not twice, and never empty: one step that cuts the
+/// actor's credentials off at most, no word twice in a row (a resource's type printed again as
+/// its name), and in a text alert no label without a value and no value said twice.
+fn reads_cleanly(name: &str, shown: &str, format: Format) {
     if let Some(steps) = shown.split("\nNext steps\n").nth(1) {
-        let containment = steps.lines().filter(|l| l.contains("deactivate")).count();
+        let containment = steps
+            .lines()
+            .map(str::to_lowercase)
+            .filter(|l| {
+                ["deactivate", "revoke", "rotate"]
+                    .iter()
+                    .any(|w| l.contains(w))
+            })
+            .count();
         assert!(containment <= 1, "{name}: two steps say the same:\n{steps}");
     }
-    for line in shown.lines().map(str::trim_start) {
-        if let Some(resource) = line.strip_prefix("Resource: ") {
-            let words: Vec<&str> = resource.split_whitespace().collect();
+    for line in shown.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        for pair in words.windows(2) {
             assert!(
-                !(words.len() == 2 && words[0] == words[1]),
-                "{name}: the type twice: {line}"
+                !(pair[0] == pair[1] && pair[0].chars().any(char::is_alphabetic)),
+                "{name}: a word twice in a row: {line}"
             );
         }
+    }
+    if format != Format::Text {
+        return;
+    }
+    let body = shown.split("\n---\n").nth(1).unwrap_or(shown);
+    let lines: Vec<&str> = body.lines().collect();
+    let mut seen = std::collections::HashSet::new();
+    for (i, line) in lines.iter().enumerate() {
+        let line = line.trim();
+        // A label ends its line only when a list follows it (an attack sequence's parts).
+        if line.ends_with(':') {
+            let next = lines.get(i + 1).map(|l| l.trim_start());
+            assert!(
+                next.is_some_and(|n| n.starts_with("- ")),
+                "{name}: a label with nothing after it: {line}"
+            );
+        }
+        // The line, and what follows each of its labels: a value quoted under another label
+        // is still said twice.
+        let said: Vec<&str> = std::iter::once(line)
+            .chain(line.match_indices(": ").map(|(at, _)| &line[at + 2..]))
+            .filter(|value| value.chars().count() > 40)
+            .collect();
+        for value in &said {
+            assert!(!seen.contains(value), "{name}: said twice: {value}");
+        }
+        seen.extend(said);
     }
 }
 
@@ -454,7 +490,12 @@ fn snapshot_name(route: &str) -> &str {
 
 fn snapshot_all(name: &str, fixture: &str) {
     for (route, shown) in rendered(fixture) {
-        reads_cleanly(name, &shown);
+        let format = match route.as_str() {
+            "email" => Format::Text,
+            "siem" => Format::Json,
+            _ => Format::Chat,
+        };
+        reads_cleanly(name, &shown, format);
         insta::assert_snapshot!(format!("{name}__{}", snapshot_name(&route)), shown);
     }
 }
@@ -469,6 +510,49 @@ fn snapshot_ai_protection_anomalous_invocation() {
     snapshot_all(
         "anomalous_model_invocation",
         "accesskey-bedrock-anomalous-invocation.json",
+    );
+}
+
+#[test]
+fn snapshot_ai_protection_cost_harvesting() {
+    snapshot_all("cost_harvesting", "accesskey-bedrock-cost-harvesting.json");
+}
+
+#[test]
+fn snapshot_ai_protection_prompt_injection() {
+    snapshot_all(
+        "prompt_injection",
+        "accesskey-bedrock-prompt-injection.json",
+    );
+    snapshot_all(
+        "prompt_injection_detected",
+        "accesskey-bedrock-prompt-injection-detected.json",
+    );
+}
+
+/// The "Model use" part of a fixture's text alert.
+fn model_use_in_text(fixture: &str) -> String {
+    let (_, text) = rendered(fixture)
+        .into_iter()
+        .find(|(route, _)| route == "email")
+        .expect("a text route");
+    let part = text
+        .split("\nModel use\n")
+        .nth(1)
+        .expect("a model use part");
+    part.split("\n\n").next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn the_new_security_hub_s_copy_shows_the_guardrail_as_guardduty_s_own() {
+    let own = model_use_in_text("accesskey-bedrock-prompt-injection.json");
+    assert!(
+        own.contains("Content filter: prompt attack, HIGH confidence: blocked"),
+        "{own}"
+    );
+    assert_eq!(
+        model_use_in_text("ocsf-guardduty-prompt-injection.json"),
+        own
     );
 }
 
@@ -844,6 +928,7 @@ fn snapshot_activity(name: &str, fixture: &str, index: usize) {
             "subject: {}\nattributes: {attributes}\n---\n{body}",
             alert.subject
         );
+        reads_cleanly(name, &shown, alert.format);
         insta::assert_snapshot!(snapshot, shown);
     }
 }

@@ -270,6 +270,12 @@ fn finding_json(s: &Strings, severity: f64, count: i64, sample: bool) -> Value {
             "accessKeyDetails": { "accessKeyId": "ASIAEXAMPLE", "principalId": "AIDAEXAMPLE", "userName": s.user_name, "userType": "IAMUser" },
             "s3BucketDetails": [{ "name": s.bucket, "arn": format!("arn:aws:s3:::{}", s.bucket), "tags": tags }],
             "modelDetails": [{ "modelId": s.model }],
+            "bedrockGuardrailDetails": {
+                "guardrails": [{ "arn": s.model, "version": s.tag_value }],
+                "guardrailAction": s.api,
+                "guardrailSource": s.service,
+                "contentPolicyFilters": [{ "type": s.tag_key, "confidence": s.country, "action": s.domain }],
+            },
         },
         "service": {
             "serviceName": "guardduty",
@@ -278,6 +284,10 @@ fn finding_json(s: &Strings, severity: f64, count: i64, sample: bool) -> Value {
             "eventFirstSeen": "2026-03-02T07:58:41.000Z",
             "eventLastSeen": "2026-03-02T08:09:12.000Z",
             "additionalInfo": { "sample": sample },
+            "detection": { "anomaly": { "unusual": { "behavior": { "IAMUser": {
+                s.tag_key.clone(): { "profileType": "FREQUENCY", "profileSubtype": s.tag_value, "observations": { "text": [s.user_agent, s.domain] } },
+                s.bucket.clone(): { "profileType": "VOLUME", "profileSubtype": s.asn_org, "observations": { "number": [i64::MAX, i64::MIN, count] } },
+            } } } } },
             "action": {
                 "actionType": "AWS_API_CALL",
                 "awsApiCallAction": {
@@ -514,6 +524,11 @@ const LABELS: &[&str] = &[
     "High-risk APIs",
     "Tactics",
     "On",
+    "Models",
+    "Unusual volume",
+    "Unusual",
+    "Guardrail",
+    "Content filter",
 ];
 
 /// The invariants every rendered alert keeps, whatever the finding or call said: a short

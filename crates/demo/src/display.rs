@@ -209,6 +209,38 @@ fn metrics_section(out: &mut String, report: &Report) {
 }
 
 /// The report, for people. Pass it through [`terminal_safe`] before printing.
+/// Each attack sequence that arrived, and the routes whose subscribers received it: the end of
+/// a story GuardDuty tells in one finding.
+fn sequences_section(out: &mut String, report: &Report) {
+    let mut arrived: Vec<(&str, Vec<&str>)> = Vec::new();
+    for inbox in &report.alerts {
+        for digest in inbox.messages.iter().filter_map(|m| m.digest.as_ref().ok()) {
+            if !digest.subject.contains(ATTACK_SEQUENCE) {
+                continue;
+            }
+            match arrived.iter_mut().find(|(s, _)| *s == digest.subject) {
+                Some((_, routes)) => routes.push(&inbox.spec.route),
+                None => arrived.push((&digest.subject, vec![&inbox.spec.route])),
+            }
+        }
+    }
+    if arrived.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nAttack sequences, and the routes they arrived on");
+    for (subject, routes) in arrived {
+        let _ = writeln!(
+            out,
+            "  {}\n    → {}",
+            terminal_safe(subject),
+            routes.join(", ")
+        );
+    }
+}
+
+/// What the subject of an attack sequence's alert names.
+const ATTACK_SEQUENCE: &str = "AttackSequence:";
+
 pub fn report_text(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\nWhat each subscriber received");
@@ -220,6 +252,7 @@ pub fn report_text(report: &Report) -> String {
         inbox_section(&mut out, inbox, "follow-up");
     }
     metrics_section(&mut out, report);
+    sequences_section(&mut out, report);
 
     let ok = report
         .invocations

@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn the_demo_findings_are_events_located_by_line() {
         let events = demo_findings();
-        assert_eq!(events.len(), 11);
+        assert_eq!(events.len(), 12);
         assert_eq!(events[0].input, "findings.jsonl:1");
         assert_eq!(
             events[0].label(),
@@ -239,6 +239,11 @@ mod tests {
         assert_eq!(
             events[10].label(),
             "findings.jsonl:11: CloudWatch Alarm State Change watchpost-demo-usage-bedrock-OutputTokenCount-anthropic.claude-3-5-sonnet-20240620-v1:0 → ALARM"
+        );
+        // The story's end: GuardDuty's attack sequence after its signals.
+        assert_eq!(
+            events[11].label(),
+            "findings.jsonl:12: GuardDuty Finding AttackSequence:IAM/CompromisedCredentials (9.2)"
         );
     }
 

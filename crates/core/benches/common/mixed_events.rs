@@ -1,5 +1,7 @@
 //! The benchmarks' input: JSON Lines of mixed EventBridge events, shared by the core's replay
-//! benchmark and the CLI's whole-process one (`#[path]`-included by both).
+//! benchmark and the CLI's whole-process one (`#[path]`-included by both). Two mixes: mostly
+//! GuardDuty's own findings ([`mixed_events`]), and every source Watchpost reads
+//! ([`sources_mix`]), built from the test data's fixtures.
 
 use serde_json::{Value, json};
 
@@ -85,10 +87,113 @@ fn finding(id: &str, finding_type: &str, severity: f64, resource: Value) -> Valu
     })
 }
 
+/// Every source Watchpost reads, in roughly the proportions of an account with all of them on
+/// (`security_hub = "both"`, detections and usage alarms): of every 20 events, 7 GuardDuty
+/// findings and 1 attack sequence, 2 Security Hub CSPM copies (ASFF), 3 copies of GuardDuty's
+/// findings from the new Security Hub (OCSF) and 1 of its other findings (another product's,
+/// closed ones, a compliance finding), 4 CloudTrail calls the detections read, 1 usage alarm
+/// state change and 1 other event. Each finding arrives twice (half are duplicates), as in
+/// [`mixed_events`].
+pub fn sources_mix(count: usize) -> Vec<u8> {
+    let template = |text: &str| -> Vec<Value> {
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("a fixture line is JSON"))
+            .collect()
+    };
+    let one = |text: &str| -> Value { serde_json::from_str(text).expect("a fixture is JSON") };
+    let sequence = one(include_str!(
+        "../../testdata/events/attack-sequence-bedrock.json"
+    ));
+    let asff = one(include_str!(
+        "../../testdata/events/securityhub-guardduty-gpu-instance.json"
+    ));
+    let ocsf = [
+        one(include_str!(
+            "../../testdata/events/ocsf-guardduty-anomalous-invocation.json"
+        )),
+        one(include_str!(
+            "../../testdata/events/ocsf-guardduty-prompt-injection.json"
+        )),
+        one(include_str!(
+            "../../testdata/events/ocsf-attack-sequence-bedrock.json"
+        )),
+    ];
+    let ocsf_others = template(include_str!(
+        "../../testdata/events/ocsf-closed-compliance-and-others.jsonl"
+    ));
+    let calls: Vec<Value> = [
+        include_str!("../../testdata/activity/cloudtrail-model-access-granted.jsonl"),
+        include_str!("../../testdata/activity/cloudtrail-invocation-logging-removed.jsonl"),
+        include_str!("../../testdata/activity/cloudtrail-guardrail-weakened.jsonl"),
+        include_str!("../../testdata/activity/cloudtrail-model-availability-probed.jsonl"),
+    ]
+    .into_iter()
+    .flat_map(template)
+    .collect();
+    let alarms = template(include_str!(
+        "../../testdata/activity/usage-bedrock-token-spike-flapping.jsonl"
+    ));
+    let native = mixed_events(20);
+    let native: Vec<Value> = native
+        .split(|&b| b == b'\n')
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+
+    let mut lines = Vec::with_capacity(count);
+    for i in 0..count {
+        let id = format!("{:032x}", i / 2);
+        let arn = format!(
+            "arn:aws:guardduty:us-east-1:111122223333:detector/5ec4b1a2c3d4e5f60718293a4b5c6d7e/finding/{id}"
+        );
+        let n = i / 20;
+        let mut event = match i % 20 {
+            0..=6 => native[(i % 20) * 3 % 7].clone(),
+            7 => sequence.clone(),
+            8..=9 => asff.clone(),
+            10..=12 => ocsf[i % 20 - 10].clone(),
+            13..=16 => calls[(n * 4 + i % 20 - 13) % calls.len()].clone(),
+            17 => alarms[n % alarms.len()].clone(),
+            18 => ocsf_others[n % ocsf_others.len()].clone(),
+            _ => {
+                json!({"version": "0", "detail-type": "AWS Health Event", "source": "aws.health", "detail": {}})
+            }
+        };
+        // A finding of its own, arriving twice: GuardDuty's id, or its ARN in a copy.
+        if let Some(detail) = event.get_mut("detail") {
+            if detail.get("schemaVersion").is_some() {
+                detail["id"] = json!(id);
+                detail["arn"] = json!(arn);
+            }
+            if let Some(finding) = detail
+                .get_mut("findings")
+                .and_then(|f| f.get_mut(0))
+                .filter(|f| f.get("Id").is_some() || f.get("finding_info").is_some())
+            {
+                if finding.get("Id").is_some() {
+                    finding["Id"] = json!(arn);
+                } else if i % 20 != 18 {
+                    finding["finding_info"]["uid"] = json!(arn);
+                    finding["metadata"]["uid"] = json!(arn);
+                }
+            }
+            if detail.get("eventID").is_some() {
+                detail["eventID"] = json!(format!("{id}-call"));
+            }
+        }
+        lines.push(event.to_string());
+    }
+    lines.join("\n").into_bytes()
+}
+
 /// The config both replay benchmarks run with: four routes, one per format and a pager; other
-/// findings alert from MEDIUM up.
+/// findings alert from MEDIUM up; the usage alarms' log group and a price, for
+/// [`sources_mix`].
 pub const CONFIG: &str = "[thresholds]\nother_min_severity = \"MEDIUM\"\n\
      [[routes]]\nname = \"pager\"\nmin_severity = \"HIGH\"\n\
      [[routes]]\nname = \"email\"\n\
      [[routes]]\nname = \"chat\"\nformat = \"chat\"\n\
-     [[routes]]\nname = \"siem\"\nformat = \"json\"\n";
+     [[routes]]\nname = \"siem\"\nformat = \"json\"\n\
+     [usage]\ninvocation_log_group = \"/aws/bedrock/invocations\"\n\
+     [[usage.prices]]\nmodel = \"anthropic.claude-3-5-sonnet*\"\n\
+     input_per_1k_tokens = 0.01\noutput_per_1k_tokens = 0.05\n";

@@ -160,7 +160,13 @@ fn bedrock_details(asff: &Value) -> (Vec<Value>, Option<Value>) {
         if guardrail.is_none()
             && let Some(arn) = arn
         {
-            guardrail = Some(json!({ "guardrailArn": arn }));
+            // What else the resource says of the intervention, when it says it.
+            guardrail = Some(strip_nulls(json!({
+                "guardrailArn": arn,
+                "guardrailVersion": other_text(&["GuardrailVersion", "guardrailVersion"]),
+                "guardrailAction": other_text(&["GuardrailAction", "guardrailAction"]),
+                "guardrailSource": other_text(&["GuardrailSource", "guardrailSource"]),
+            })));
         }
     }
     (models, guardrail)
@@ -240,7 +246,17 @@ fn service_from_product_fields(fields: &Map<String, Value>) -> Map<String, Value
         };
         let segments: Vec<&str> = path.split('/').collect();
         let leaf = *segments.last().unwrap_or(&"");
-        let value = if NUMERIC_LEAVES.contains(&leaf) {
+        // An anomaly's figures (`detection/anomaly/…/observations/number/<i>`: token volumes,
+        // invocation counts) are a list of numbers.
+        let figure = segments.len() > 1
+            && segments[segments.len() - 2] == "number"
+            && leaf.parse::<usize>().is_ok();
+        let value = if figure {
+            match text.parse::<i64>() {
+                Ok(n) => json!(n),
+                Err(_) => continue,
+            }
+        } else if NUMERIC_LEAVES.contains(&leaf) {
             match text.parse::<f64>() {
                 Ok(n) if n.fract() == 0.0 && leaf != "lat" && leaf != "lon" => json!(n as i64),
                 Ok(n) => json!(n),
@@ -456,6 +472,26 @@ mod tests {
         assert!(service.get("evidence").is_none());
     }
 
+    #[test]
+    fn an_anomaly_s_figures_are_numbers_again() {
+        let behaviour = "aws/guardduty/service/detection/anomaly/unusual/behavior/IAMUser";
+        let asff = asff_with(
+            json!({
+                format!("{behaviour}/InputTokenCount/profileType"): "VOLUME",
+                format!("{behaviour}/InputTokenCount/observations/number/0"): "187400",
+                format!("{behaviour}/ASNOrg/observations/text/0"): "Example Hosting Ltd",
+                format!("{behaviour}/Odd/observations/number/0"): "many",
+            }),
+            json!([access_key()]),
+        );
+        let finding = to_finding(&asff).unwrap();
+        let model_use = finding.model_use().expect("figures and values");
+        assert_eq!(model_use.volumes.len(), 1);
+        assert_eq!(model_use.volumes[0].feature, "InputTokenCount");
+        assert_eq!(model_use.volumes[0].observed, [187_400]);
+        assert_eq!(model_use.unusual[0].values, ["Example Hosting Ltd"]);
+    }
+
     fn asff_with(fields: Value, resources: Value) -> Value {
         json!({
             "SchemaVersion": "2018-10-08",
@@ -516,7 +552,8 @@ mod tests {
             json!([
                 access_key(),
                 { "Type": "Other", "Id": format!("arn:aws:bedrock:us-east-1::foundation-model/{model}") },
-                { "Type": "Other", "Id": guardrail },
+                { "Type": "Other", "Id": guardrail, "Details": { "Other": {
+                    "GuardrailAction": "GUARDRAIL_INTERVENED", "GuardrailSource": "INPUT" } } },
                 { "Type": "Other", "Id": "x", "Details": { "Other": { "ModelId": "custom.one" } } },
             ]),
         );
@@ -530,6 +567,11 @@ mod tests {
         assert_eq!(models, [model, "custom.one"]);
         let details = finding.resource.bedrock_guardrail_details.as_ref().unwrap();
         assert_eq!(details.guardrail_arn.as_deref(), Some(guardrail));
+        assert_eq!(
+            details.guardrail_action.as_deref(),
+            Some("GUARDRAIL_INTERVENED")
+        );
+        assert_eq!(details.guardrail_source.as_deref(), Some("INPUT"));
         assert_eq!(finding.resource.resource_type.as_deref(), Some("AccessKey"));
     }
 

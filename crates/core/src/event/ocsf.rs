@@ -21,10 +21,11 @@ use super::repair::deserialize_dropping;
 use crate::finding::{Origin, ParsedEvent, SourcedFinding};
 use crate::guardduty::timestamp::format_time;
 use crate::guardduty::wire::{
-    self, AccessKeyDetails, Action, Actor, AutonomousSystem, AwsApiCallAction,
-    BedrockGuardrailDetails, City, Country, Detection, Indicator, InstanceDetails, ModelDetail,
-    NetworkEndpoint, NetworkGeoLocation, Organization, RemoteIpDetails, Resource, ResourceV2,
-    S3BucketDetail, Sequence, Service, Session, Signal, Tag, User,
+    self, AccessKeyDetails, Action, Actor, AutonomousSystem, AwsApiCallAction, BedrockGuardrail,
+    BedrockGuardrailDetails, City, ContentPolicyFilter, Country, Detection, Indicator,
+    InstanceDetails, ModelDetail, NetworkEndpoint, NetworkGeoLocation, Organization,
+    RemoteIpDetails, Resource, ResourceV2, S3BucketDetail, Sequence, Service, Session, Signal, Tag,
+    User,
 };
 use crate::guardduty::{Finding, Timestamp};
 use crate::text::clip;
@@ -167,6 +168,15 @@ struct ResourceData {
     instance_type: Option<String>,
     #[serde(alias = "modelId", alias = "ModelId")]
     model_id: Option<String>,
+    /// A guardrail's intervention, as GuardDuty writes it in `bedrockGuardrailDetails`.
+    #[serde(alias = "guardrailVersion", alias = "version")]
+    guardrail_version: Option<String>,
+    #[serde(alias = "guardrailAction")]
+    guardrail_action: Option<String>,
+    #[serde(alias = "guardrailSource")]
+    guardrail_source: Option<String>,
+    #[serde(alias = "contentPolicyFilters")]
+    content_policy_filters: Vec<ContentPolicyFilter>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -586,9 +596,20 @@ fn resource(resources: &[OcsfResource], evidences: &[Evidence], is_sequence: boo
             });
         }
         if is_bedrock_guardrail(uid) && resource.bedrock_guardrail_details.is_none() {
+            let data = r.data.as_ref();
+            let version = data.and_then(|d| d.guardrail_version.clone());
             resource.bedrock_guardrail_details = Some(Box::new(BedrockGuardrailDetails {
                 guardrail_arn: Some(uid.to_owned()),
-                ..BedrockGuardrailDetails::default()
+                guardrail_version: version.clone(),
+                guardrails: vec![BedrockGuardrail {
+                    arn: Some(uid.to_owned()),
+                    version,
+                }],
+                guardrail_action: data.and_then(|d| d.guardrail_action.clone()),
+                guardrail_source: data.and_then(|d| d.guardrail_source.clone()),
+                content_policy_filters: data
+                    .map(|d| d.content_policy_filters.clone())
+                    .unwrap_or_default(),
             }));
         }
         if !first {

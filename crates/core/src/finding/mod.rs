@@ -5,11 +5,13 @@
 //! (classification, decisions, rendering) reads them.
 
 pub(crate) mod api_call;
+mod model_use;
 mod observation;
 pub mod sequence;
 pub(crate) mod usage_change;
 
 pub use api_call::ApiCall;
+pub use model_use::{Guardrail, ModelUse, Unusual, Volume};
 pub use observation::Observation;
 pub use sequence::{AttackSequence, SequenceRef};
 pub use usage_change::UsageChange;

@@ -83,6 +83,13 @@ impl Observation {
         }
     }
 
+    /// Whether its steps take the place of the component's general ones: a usage alarm's say
+    /// where to look and whom to cut off for its one model or endpoint, which is all the
+    /// component's would say again in other words.
+    pub fn has_own_steps(&self) -> bool {
+        matches!(self, Observation::Usage(_))
+    }
+
     /// Lines for people: label and value, in reading order.
     pub fn facts(&self) -> Vec<(&'static str, String)> {
         match self {

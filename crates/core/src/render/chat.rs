@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::markdown::Markdown;
+use super::model_use;
 use super::sequence;
 use super::{AlertInput, next_steps};
 use crate::component::NOT_AI;
@@ -135,6 +136,15 @@ pub(super) fn render(
     }
     if let Some(story) = f.attack_sequence() {
         story_lines(&md, &story, &mut lines);
+    }
+    if let Some(model_use) = super::model_use(input) {
+        for (label, value) in model_use::lines(&model_use) {
+            lines.push(format!(
+                "{} {}",
+                md.bold(label),
+                md.text(&value, VALUE_MAX_CHARS * 2)
+            ));
+        }
     }
     for note in &input.enrichment.notes {
         lines.push(md.italic(&md.text(note, VALUE_MAX_CHARS)));

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::{AlertInput, Links, next_steps, sequence};
+use super::{AlertInput, Links, model_use, next_steps, sequence};
 use crate::component::NOT_AI;
 use crate::decide::AlertKind;
 use crate::finding::Observation;
@@ -51,7 +51,7 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
             "region": clip(&f.region, 40),
         },
         "truncated": {
-            "omitted": ["guardduty_finding", "evidence", "actor", "links", "next_steps", "attack_sequence"],
+            "omitted": ["guardduty_finding", "evidence", "actor", "links", "next_steps", "attack_sequence", "model_use"],
             "reason": "the alert did not fit SNS's 256 KiB limit",
         },
     });
@@ -101,6 +101,9 @@ struct Document<'a> {
     /// The story of an attack sequence finding.
     #[serde(skip_serializing_if = "Option::is_none")]
     attack_sequence: Option<sequence::Document>,
+    /// The models, figures and guardrail of an AI Protection finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model_use: Option<model_use::Document>,
     #[serde(skip_serializing_if = "Option::is_none")]
     observation: Option<&'a Observation>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -224,6 +227,7 @@ fn document<'a>(input: &AlertInput<'a>, subject: &'a str) -> Document<'a> {
         },
         next_steps: next_steps(input),
         attack_sequence: f.attack_sequence().as_ref().map(sequence::document),
+        model_use: super::model_use(input).as_ref().map(model_use::document),
         observation: input.observation,
         truncated: None,
     }

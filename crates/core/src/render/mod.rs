@@ -11,6 +11,7 @@ mod evaluation;
 pub mod followup;
 mod json;
 pub mod markdown;
+mod model_use;
 pub mod resolution;
 mod sequence;
 mod text;
@@ -221,10 +222,23 @@ pub fn render_with_subject(
     }
 }
 
-/// Whether a next step is about cutting the actor's credentials off (every such step says
-/// "deactivate").
-fn is_containment(step: &str) -> bool {
-    step.contains("deactivate")
+/// The models, figures and guardrail of a GuardDuty finding. Watchpost's own findings (a
+/// CloudTrail call, a usage alarm) name their model in what Watchpost saw already.
+fn model_use<'a>(input: &AlertInput<'a>) -> Option<crate::finding::ModelUse<'a>> {
+    input
+        .observation
+        .is_none()
+        .then(|| input.finding.model_use())
+        .flatten()
+}
+
+/// Whether a next step is about cutting the actor's credentials off: every such step says
+/// "deactivate", "revoke" or "rotate".
+pub fn is_containment(step: &str) -> bool {
+    let step = step.to_lowercase();
+    ["deactivate", "revoke", "rotate"]
+        .iter()
+        .any(|word| step.contains(word))
 }
 
 /// Suggested next steps by component, for people and chat.
@@ -234,6 +248,13 @@ pub fn next_steps(input: &AlertInput<'_>) -> Vec<&'static str> {
         .observation
         .map(Observation::next_steps)
         .unwrap_or_default();
+    // A guardrail that saw a prompt attack and let it through is the first thing to fix.
+    if model_use(input)
+        .and_then(|m| m.guardrail)
+        .is_some_and(|g| g.detected_only())
+    {
+        steps.push(model_use::BLOCK_STEP);
+    }
     match input.finding.attack_sequence_ref() {
         Some(sequence) if sequence.arn == input.finding.arn => steps.extend([
             "Contain the actor first: deactivate its access key or revoke its role's sessions, unless the activity is known to be theirs.",
@@ -272,13 +293,16 @@ pub fn next_steps(input: &AlertInput<'_>) -> Vec<&'static str> {
         None => vec!["Review the finding in GuardDuty and follow your incident runbook."],
     };
     // One containment step at most: the call's or the sequence's own, more precise, goes
-    // first, and the component's general one would say it again in other words.
+    // first, and the component's general one would say it again in other words. A usage
+    // alarm's own steps are all the component's say, for the one model or endpoint.
     let contained = steps.iter().any(|step| is_containment(step));
-    steps.extend(
-        component_steps
-            .into_iter()
-            .filter(|step| !(contained && is_containment(step))),
-    );
+    if !input.observation.is_some_and(Observation::has_own_steps) {
+        steps.extend(
+            component_steps
+                .into_iter()
+                .filter(|step| !(contained && is_containment(step))),
+        );
+    }
     if input.links.detective_finding.is_some() {
         steps.push("Open the Detective finding profile to see related activity in scope.");
     } else {

@@ -1,14 +1,15 @@
-//! The alert as plain text, for email, SMS gateways and pagers: what happened, where, why it is
-//! AI-related, who acted, when, links, next steps. Mail clients and pagers turn URLs and domain
+//! The alert as plain text, for email, SMS gateways and pagers: what happened (and, for AI
+//! Protection findings, the models, figures and guardrail), where, why it is AI-related, who acted, when, links, next steps. Mail clients and pagers turn URLs and domain
 //! names into links, so every string from a finding is defanged (`hxxps://evil[.]example`);
 //! the only live links are the console links Watchpost builds.
 
 use std::fmt::Write;
 
+use super::model_use;
 use super::sequence::{self, Shown as Lines};
 use super::{AlertInput, cut_to_bytes, next_steps};
 use crate::finding::AttackSequence;
-use crate::text::Shown;
+use crate::text::{Shown, clip};
 
 /// A finding's string, bounded, stripped of controls and defanged.
 fn shown(text: &str, max_chars: usize) -> Shown<'_> {
@@ -55,13 +56,27 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         );
     }
     if let Some(sequence) = f.attack_sequence() {
-        write_story(w, &sequence);
+        write_story(w, &sequence, f.description.as_deref().unwrap_or_default());
+    }
+    if let Some(model_use) = super::model_use(input) {
+        let _ = writeln!(w, "\nModel use");
+        for (label, value) in model_use::lines(&model_use) {
+            let _ = writeln!(w, "  {label}: {}", shown(&value, 600));
+        }
     }
     if let Some(observation) = input.observation {
         let _ = writeln!(w, "\nWhat Watchpost saw");
         // The facts quote the call or the alarm (user agent, request parameters, error
         // message, session names, alarm names): defanged like every other string.
         for (label, value) in observation.facts() {
+            // What the description said already (a detection's rationale, CloudWatch's reason)
+            // is not said twice.
+            if f.description
+                .as_deref()
+                .is_some_and(|d| says_again(d, &value))
+            {
+                continue;
+            }
             let _ = writeln!(w, "  {label}: {}", shown(&value, 600));
         }
     }
@@ -183,8 +198,14 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
     (format!("{keep}{TRUNCATION_MARKER}"), true)
 }
 
+/// Whether `description` says `value` (clipped, perhaps cut with `…`) already.
+fn says_again(description: &str, value: &str) -> bool {
+    let value = value.strip_suffix('…').unwrap_or(value);
+    !value.is_empty() && clip(description, description.len()).contains(value)
+}
+
 /// The attack sequence's story: who, from where, what happened in order, on what.
-fn write_story(w: &mut String, story: &AttackSequence<'_>) {
+fn write_story(w: &mut String, story: &AttackSequence<'_>, description: &str) {
     let _ = writeln!(w, "\nThe attack sequence");
     let mut part = |label: &str, lines: Lines| {
         if lines.lines.is_empty() {
@@ -207,7 +228,10 @@ fn write_story(w: &mut String, story: &AttackSequence<'_>) {
         ("Tactics", story.tactics()),
         ("Techniques", story.techniques()),
     ] {
-        if let Some(line) = sequence::values_line(&values) {
+        // GuardDuty's description lists the APIs and tactics too, when it does not cut them.
+        if let Some(line) = sequence::values_line(&values)
+            && !says_again(description, &line)
+        {
             let _ = writeln!(w, "  {label}: {}", shown(&line, 2_000));
         }
     }

@@ -1119,3 +1119,87 @@ format = "text"
         assert_eq!(reached, alone, "order {order:?}: routes reached");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Incidents over a replay.
+
+/// One principal's story, LLMjacking-shaped (invocation logging deleted, a guardrail deleted,
+/// provisioned throughput bought, a model imported: four alerts in 25 minutes, from the activity
+/// fixtures), and an unrelated principal's call before it, replayed with a pager, a chat and a
+/// JSON route: the story is one incident, paged at most twice (its opening, and an escalation
+/// if its severity rises) in one chat thread; the JSON route receives every alert; the
+/// unrelated call is an incident of its own.
+#[test]
+fn a_principals_story_is_one_incident_one_page_and_one_thread() {
+    let activity = std::fs::read_to_string(testdata().join("activity").join("config.toml"))
+        .expect("activity config");
+    let config = Config::from_toml(
+        &format!(
+            "{activity}\n[[routes]]\nname = \"pager\"\nformat = \"pagerduty\"\n\
+             [[routes]]\nname = \"chat\"\nformat = \"chat\"\n\
+             [[routes]]\nname = \"siem\"\nformat = \"json\"\n"
+        ),
+        "story.toml",
+    )
+    .expect("valid config");
+    let story: String = [
+        "cloudtrail-model-access-granted.jsonl",
+        "cloudtrail-invocation-logging-removed.jsonl",
+        "cloudtrail-guardrail-deleted.jsonl",
+        "cloudtrail-provisioned-throughput-purchased.jsonl",
+        "cloudtrail-custom-model-created.jsonl",
+    ]
+    .iter()
+    .map(|name| {
+        let text = std::fs::read_to_string(testdata().join("activity").join(name)).unwrap();
+        format!("{}\n", text.lines().next().expect("a first call"))
+    })
+    .collect();
+    let mut replay = Replay::new(&config, FALLBACK_NOW).with_rendered_alerts(true);
+    let records: Vec<ReplayRecord> = split_events("story.jsonl", story.as_bytes())
+        .into_iter()
+        .flat_map(|e| replay.process(e))
+        .collect();
+    let alerts: Vec<&ReplayRecord> = records
+        .iter()
+        .filter(|r| r.outcome.as_str() == "alert")
+        .collect();
+    assert_eq!(alerts.len(), 5, "{}", to_lines(&records));
+    let key = |r: &ReplayRecord| r.incident.as_ref().expect("an incident").key.clone();
+    let (unrelated, story) = alerts.split_first().unwrap();
+    let incident = key(story[0]);
+    assert!(
+        story.iter().all(|r| key(r) == incident),
+        "{}",
+        to_lines(&records)
+    );
+    assert_ne!(key(unrelated), incident);
+    let news = story
+        .iter()
+        .filter(|r| r.incident.as_ref().unwrap().kind.is_news())
+        .count();
+    assert!((1..=2).contains(&news), "{} pages", news);
+    // What each route received, record by record, and the summary agree.
+    for record in story
+        .iter()
+        .filter(|r| !r.incident.as_ref().unwrap().kind.is_news())
+    {
+        assert_eq!(record.held, ["pager"]);
+        let sent: Vec<&str> = record
+            .alerts
+            .iter()
+            .flatten()
+            .map(|a| a.route.as_str())
+            .collect();
+        assert_eq!(sent, ["chat", "siem"]);
+    }
+    let summary = replay.summary();
+    assert_eq!(summary.incidents_opened, 2);
+    let route = |name: &str| summary.routes.iter().find(|r| r.route == name).unwrap();
+    assert_eq!(route("pager").pages, Some(1 + news as u64));
+    assert_eq!(route("pager").alerts_held, (story.len() - news) as u64);
+    assert_eq!(route("chat").threads, Some(2));
+    assert_eq!(route("chat").pages, None);
+    assert_eq!(route("siem").alerts_sent, 5, "the record keeps every alert");
+    insta::assert_snapshot!("incident_story_summary", summary.to_text());
+}

@@ -12,10 +12,10 @@ use crate::component::NOT_AI;
 use crate::config::{Format, MESSAGE_ATTRIBUTES, Route};
 use crate::render::chat::{self, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
 use crate::render::markdown::Markdown;
-use crate::render::pager;
 use crate::render::{MESSAGE_MAX_BYTES, RenderedAlert, SUBJECT_MAX_CHARS};
+use crate::render::{incident, pager};
 use crate::severity::SeverityLabel;
-use crate::text::{clip, clip_ascii, defang, defuse_mentions};
+use crate::text::{clip, clip_ascii, clip_then_defang, defang, defuse_mentions};
 use serde_json::json;
 
 /// What Detective says about an investigation.
@@ -84,8 +84,7 @@ pub fn render_followup(
         .map_or("UNKNOWN".to_owned(), |s| clip_ascii(s, 20));
     let status = clip_ascii(&report.status, 20);
     let state = clip_ascii(&report.state, 20);
-    // Subjects are defanged already; a stored one from before is defanged here.
-    let original = defang(&clip(&open.subject, SUBJECT_MAX_CHARS));
+    let original = original_subject(open);
     let subject = clip_ascii(
         &format!("[Detective {severity}] follow-up: {original}"),
         SUBJECT_MAX_CHARS,
@@ -202,7 +201,10 @@ pub fn render_followup(
     };
     let message = match format {
         Format::Pagerduty | Format::Opsgenie => {
-            pager_followup(format, thread, &subject, &severity, &indicators)
+            // Pagers take longer text than a subject: the original subject whole, with its
+            // incident's key.
+            let summary = format!("[Detective {severity}] follow-up: {original}");
+            pager_followup(format, thread, &summary, &severity, &indicators)
         }
         _ => message,
     };
@@ -220,6 +222,27 @@ pub fn render_followup(
         },
         attributes,
         truncated,
+    }
+}
+
+/// The original alert's subject, as its readers saw it. Subjects are defanged already; a
+/// stored one from before is defanged here. One remembered without its incident's key (before
+/// incidents, or by a caller that wrote the subject before joining the incident) gets the key
+/// the way [`crate::render::subject`] gives it, so that the follow-up quotes the subject the
+/// alert carried.
+fn original_subject(open: &OpenInvestigation) -> String {
+    let stored = defang(&clip(&open.subject, SUBJECT_MAX_CHARS));
+    let incident = open
+        .alert_attributes
+        .get("incident")
+        .filter(|key| key.as_str() != crate::render::NO_INCIDENT);
+    match incident {
+        Some(key) if !stored.ends_with(&format!("[{key}]")) => {
+            let tag = format!(" [{}]", clip_ascii(key, incident::KEY_MAX_CHARS));
+            let room = SUBJECT_MAX_CHARS.saturating_sub(tag.chars().count());
+            format!("{}{tag}", clip_then_defang(&stored, room, clip_ascii))
+        }
+        _ => stored,
     }
 }
 
@@ -478,6 +501,19 @@ mod tests {
         let alert: serde_json::Value = serde_json::from_str(&alert.message).unwrap();
         assert_eq!(pager::check_opsgenie_create(&alert), Ok(()));
         assert_eq!(alert["alias"], "WP-00C0FFEE42");
+        // The follow-up quotes the subject the alert carried, its incident's key at the end,
+        // whether or not the subject was remembered with it.
+        assert!(
+            page["payload"]["summary"]
+                .as_str()
+                .unwrap()
+                .ends_with(" [WP-00C0FFEE42]")
+        );
+        let tagged = OpenInvestigation {
+            subject: format!("{} [WP-00C0FFEE42]", open.subject),
+            ..open.clone()
+        };
+        assert_eq!(original_subject(&tagged), original_subject(&open));
         // Without an incident, the alert's own thread.
         open.alert_attributes
             .insert("incident".into(), crate::render::NO_INCIDENT.into());

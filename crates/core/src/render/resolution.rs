@@ -104,7 +104,7 @@ fn json(incident: &IncidentRecord, by: &str, now: i64, subject: &str) -> String 
             "kind": IncidentKind::Resolved.as_str(),
             "opened": time_text(incident.opened_at),
             "alerts": incident.alerts,
-            "about": incident.about,
+            "about": clip(&incident.about, 160),
             "severity": incident.band.as_str(),
         },
         "resolved_by": clip(by, 256),

@@ -38,6 +38,11 @@ enum Command {
         /// Print the CloudWatch metric documents (EMF) the run would emit, after the records.
         #[arg(long)]
         metrics: bool,
+        /// With `--format json`, print what incidents made of the run per route (incidents
+        /// opened, alerts sent, pages, threads, alerts held and for a digest) as one JSON object
+        /// after the records (text output always ends with it).
+        #[arg(long)]
+        summary: bool,
         /// Files (one event, a JSON array, or JSON Lines), directories (their *.json and *.jsonl
         /// in name order), or `-` for standard input.
         #[arg(required = true)]
@@ -147,6 +152,7 @@ fn main() -> ExitCode {
             format,
             alerts,
             metrics,
+            summary,
             paths,
         } => load_config(config.as_deref()).and_then(|mut config| {
             // What the deployed enricher reads from its environment, replay reads from its own
@@ -159,6 +165,7 @@ fn main() -> ExitCode {
                     format,
                     alerts,
                     metrics,
+                    summary,
                 },
             )
         }),

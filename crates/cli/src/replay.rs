@@ -1,5 +1,6 @@
 //! `watchpost replay`: reads the event files, runs the core's replay over them in order, and
-//! prints one record per event (text or JSON Lines).
+//! prints one record per event (text or JSON Lines), then what incidents made of the run per
+//! route.
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -13,6 +14,8 @@ pub struct Options {
     pub format: OutputFormat,
     pub alerts: bool,
     pub metrics: bool,
+    /// JSON output: the incidents' summary after the records.
+    pub summary: bool,
 }
 
 pub fn run(config: &Config, paths: &[PathBuf], options: Options) -> Result<(), Failure> {
@@ -39,10 +42,17 @@ pub fn run(config: &Config, paths: &[PathBuf], options: Options) -> Result<(), F
             }
         }
     }
-    if options.format == OutputFormat::Text {
-        print_summary(&mut out, &replay)
-            .map_err(|err| Failure::Failed(format!("cannot write output: {err}")))?;
+    match options.format {
+        OutputFormat::Text => print_summary(&mut out, &replay),
+        OutputFormat::Json if options.summary => serde_json::to_writer(
+            &mut out,
+            &serde_json::json!({ "summary": replay.summary() }),
+        )
+        .map_err(io::Error::other)
+        .and_then(|()| writeln!(out)),
+        OutputFormat::Json => Ok(()),
     }
+    .map_err(|err| Failure::Failed(format!("cannot write output: {err}")))?;
     if options.metrics {
         let timestamp_ms = now * 1000;
         for document in replay
@@ -140,6 +150,20 @@ fn print_record(
             if record.subject.is_some() {
                 writeln!(out, "    why: {}", record.reason)?;
                 writeln!(out, "    routes: {}", record.routes.join(", "))?;
+                if let Some(incident) = &record.incident {
+                    writeln!(
+                        out,
+                        "    incident: {} ({})",
+                        incident.key,
+                        incident.kind.as_str()
+                    )?;
+                }
+                if !record.held.is_empty() {
+                    writeln!(out, "    held: {}", record.held.join(", "))?;
+                }
+                if !record.digest.is_empty() {
+                    writeln!(out, "    for a digest: {}", record.digest.join(", "))?;
+                }
             } else if let Some(finding_type) = &record.finding_type {
                 writeln!(out, "    finding: {finding_type}")?;
             }
@@ -178,5 +202,6 @@ fn print_summary(out: &mut impl Write, replay: &Replay<'_>) -> io::Result<()> {
         .iter()
         .map(|o| format!("{} {o}", totals.get(o).copied().unwrap_or(0)))
         .collect();
-    writeln!(out, "\n{}", parts.join(", "))
+    writeln!(out, "\n{}", parts.join(", "))?;
+    write!(out, "{}", replay.summary().to_text())
 }

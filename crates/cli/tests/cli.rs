@@ -155,12 +155,69 @@ fn text_output_is_readable_and_shows_alerts_on_request() {
     );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("ALERT"), "{text}");
-    assert!(text.contains("[HIGH] accelerated-compute: CryptoCurrency:EC2/BitcoinTool.B!DNS on i-0a1b2c3d4e5f60718"), "{text}");
+    // The subject ends with the incident's key, the resource's name cut to make room.
+    assert!(text.contains("[HIGH] accelerated-compute: CryptoCurrency:EC2/BitcoinTool.B!DNS on i-0a1b2c3d4e... [WP-"), "{text}");
     assert!(text.contains("| Why this is AI-related"), "{text}");
     assert!(
         text.contains("1 alert, 0 suppressed, 0 ignored, 0 rejected"),
         "{text}"
     );
+    assert!(text.contains("    incident: WP-"), "{text}");
+    assert!(text.contains(" (new)\n"), "{text}");
+    assert!(text.contains("1 incidents opened"), "{text}");
+    assert!(
+        text.contains("route default (text, takes alerts): 1 incidents, 1 alerts sent, 0 held"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_json_replay_ends_with_the_incidents_summary_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("w.toml");
+    std::fs::write(
+        &config,
+        "[[routes]]\nname = \"pager\"\nformat = \"opsgenie\"\n[[routes]]\nname = \"chat\"\nformat = \"chat\"\n",
+    )
+    .unwrap();
+    // Two findings on one instance: one incident, one page, one thread.
+    let events = [
+        gpu_event("f5", 1, 5.0, "2026-11-01T01:00:00.000Z"),
+        gpu_event("f6", 1, 5.0, "2026-11-01T01:20:00.000Z"),
+    ]
+    .join("\n");
+    let config = config.to_str().unwrap();
+    let output = watchpost(
+        &[
+            "replay",
+            "--format",
+            "json",
+            "--summary",
+            "--config",
+            config,
+            "-",
+        ],
+        Some(&events),
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let lines = records(&output);
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["incident"]["kind"], "new");
+    assert_eq!(lines[1]["incident"]["kind"], "update");
+    assert_eq!(lines[1]["incident"]["key"], lines[0]["incident"]["key"]);
+    assert_eq!(lines[1]["held"], serde_json::json!(["pager"]));
+    let summary = &lines[2]["summary"];
+    assert_eq!(summary["incidents_opened"], 1);
+    assert_eq!(summary["routes"][0]["pages"], 1);
+    assert_eq!(summary["routes"][0]["alerts_held"], 1);
+    assert_eq!(summary["routes"][1]["threads"], 1);
+    assert_eq!(summary["routes"][1]["alerts_sent"], 2);
+    // Without --summary, every line is a record.
+    let output = watchpost(
+        &["replay", "--format", "json", "--config", config, "-"],
+        Some(&events),
+    );
+    assert_eq!(records(&output).len(), 2);
 }
 
 #[test]

@@ -12,9 +12,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use watchpost_core::Config;
+use watchpost_core::SeverityLabel;
 use watchpost_core::config::{Deployed, Format};
 use watchpost_core::event::parse_event;
 use watchpost_core::finding::ParsedEvent;
+use watchpost_core::incident::{
+    IncidentAlert, IncidentKind, IncidentView, MemoryIncidents, block_on, join,
+};
+use watchpost_core::render::{Enrichment, pager};
 use watchpost_core::replay::{Replay, ReplayRecord, split_events};
 
 /// The clock for findings whose update time cannot be read, so that replays are deterministic.
@@ -373,8 +378,18 @@ fn rendered(fixture: &str) -> Vec<(String, String)> {
     );
     let alerts = record.alerts.expect("rendered alerts");
     assert_eq!(alerts.len(), 4, "{fixture}: one alert per route");
+    shown_alerts(fixture, &alerts)
+}
+
+/// Each alert as a snapshot shows it, by route: subject, attributes, then the body (pretty
+/// when JSON; chat cards followed by their markdown as written). Cards and pages are checked
+/// against their schemas first.
+fn shown_alerts(
+    fixture: &str,
+    alerts: &[watchpost_core::render::RenderedAlert],
+) -> Vec<(String, String)> {
     alerts
-        .into_iter()
+        .iter()
         .map(|alert| {
             let attributes = alert
                 .attributes
@@ -386,6 +401,18 @@ fn rendered(fixture: &str) -> Vec<(String, String)> {
                 Format::Text => alert.message.clone(),
                 Format::Json => {
                     let value: Value = serde_json::from_str(&alert.message).expect("JSON message");
+                    serde_json::to_string_pretty(&value).unwrap()
+                }
+                Format::Pagerduty | Format::Opsgenie => {
+                    let value: Value = serde_json::from_str(&alert.message).expect("JSON message");
+                    let checked = match alert.format {
+                        Format::Pagerduty => pager::check_pagerduty_event(&value),
+                        _ if alert.attributes["alert_kind"] == "resolved" => {
+                            pager::check_opsgenie_close(&value)
+                        }
+                        _ => pager::check_opsgenie_create(&value),
+                    };
+                    assert_eq!(checked, Ok(()), "{fixture}: route {}", alert.route);
                     serde_json::to_string_pretty(&value).unwrap()
                 }
                 Format::Chat => {
@@ -577,6 +604,94 @@ fn snapshot_hostile_finding() {
             format!("hostile_finding__{}", snapshot_name(&route)),
             compact
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts of an incident, in every format.
+
+/// [`snapshot_config`] and a route for each pager.
+fn incident_snapshot_config() -> Config {
+    let mut config = snapshot_config();
+    for format in ["pagerduty", "opsgenie"] {
+        let route: watchpost_core::config::Route =
+            toml::from_str(&format!("name = \"{format}\"\nformat = \"{format}\""))
+                .expect("a route");
+        config.routes.push(route);
+    }
+    config
+}
+
+/// The first finding of an event fixture, evaluated, with the incident it opens (joined in a
+/// store of its own) and its alerts rendered with `incident` edited by `kind_of`.
+fn incident_alerts(
+    fixture: &str,
+    kind_of: impl Fn(IncidentView) -> IncidentView,
+) -> Vec<watchpost_core::render::RenderedAlert> {
+    let config = incident_snapshot_config();
+    let bytes = std::fs::read(testdata().join("events").join(fixture)).expect("fixture");
+    let ParsedEvent::Findings { findings, .. } = parse_event(&bytes) else {
+        panic!("{fixture}: no finding");
+    };
+    let sourced = findings.into_iter().next().expect("a finding");
+    let evaluation = watchpost_core::pipeline::evaluate(sourced, &config, None, FALLBACK_NOW);
+    assert!(evaluation.is_alert(), "{}", evaluation.decision.reason);
+    let alert = IncidentAlert::of(&evaluation, &config.incidents).expect("incidents are on");
+    let store = MemoryIncidents::default();
+    let window = config.incidents.window.as_secs() as i64;
+    let view = block_on(join(
+        &store,
+        &alert,
+        FALLBACK_NOW,
+        window,
+        FALLBACK_NOW + window,
+    ))
+    .expect("the in-memory store joins");
+    let enrichment = Enrichment {
+        incident: Some(kind_of(view)),
+        ..Enrichment::default()
+    };
+    evaluation.render(&config, &enrichment)
+}
+
+/// An alert that opens an incident, in every format: the incident's key ends the subject (mail
+/// threads), opens the text and the card, is the chat thread, the page's `dedup_key` and
+/// `alias`; the JSON alert carries the whole incident.
+#[test]
+fn snapshot_incident_opened() {
+    let alerts = incident_alerts("accesskey-bedrock-anomalous-invocation.json", |view| view);
+    assert_eq!(alerts.len(), 6);
+    let key = &alerts[0].attributes["incident"];
+    for (route, shown) in shown_alerts("incident", &alerts) {
+        assert!(shown.contains(key.as_str()), "{route}: no incident key");
+        insta::assert_snapshot!(format!("incident_opened__{}", snapshot_name(&route)), shown);
+    }
+    let chat = alerts.iter().find(|a| a.route == "chat").expect("chat");
+    let card: Value = serde_json::from_str(&chat.message).unwrap();
+    assert_eq!(card["metadata"]["threadId"], key.as_str());
+}
+
+/// An escalation re-triggers the page at the incident's new severity; a resolution resolves
+/// PagerDuty's and closes Opsgenie's (whose request is then the close body).
+#[test]
+fn snapshot_incident_escalated_and_resolved_pages() {
+    for (name, kind) in [
+        ("escalated", IncidentKind::Escalation),
+        ("resolved", IncidentKind::Resolved),
+    ] {
+        let alerts = incident_alerts("accesskey-bedrock-anomalous-invocation.json", |view| {
+            IncidentView {
+                kind,
+                alerts: 4,
+                severity: SeverityLabel::Critical,
+                ..view
+            }
+        });
+        let pages: Vec<_> = alerts.into_iter().filter(|a| a.format.is_pager()).collect();
+        assert_eq!(pages.len(), 2);
+        for (route, shown) in shown_alerts(name, &pages) {
+            insta::assert_snapshot!(format!("incident_{name}__{route}"), shown);
+        }
     }
 }
 
@@ -913,7 +1028,7 @@ fn snapshot_activity(name: &str, fixture: &str, index: usize) {
         };
         let body = match alert.format {
             Format::Text => alert.message.clone(),
-            Format::Json | Format::Chat => {
+            Format::Json | Format::Chat | Format::Pagerduty | Format::Opsgenie => {
                 let value: Value = serde_json::from_str(&alert.message).expect("JSON message");
                 serde_json::to_string_pretty(&value).unwrap()
             }
@@ -1088,4 +1203,88 @@ format = "text"
         reached.sort();
         assert_eq!(reached, alone, "order {order:?}: routes reached");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incidents over a replay.
+
+/// One principal's story, LLMjacking-shaped (invocation logging deleted, a guardrail deleted,
+/// provisioned throughput bought, a model imported: four alerts in 25 minutes, from the activity
+/// fixtures), and an unrelated principal's call before it, replayed with a pager, a chat and a
+/// JSON route: the story is one incident, paged at most twice (its opening, and an escalation
+/// if its severity rises) in one chat thread; the JSON route receives every alert; the
+/// unrelated call is an incident of its own.
+#[test]
+fn a_principals_story_is_one_incident_one_page_and_one_thread() {
+    let activity = std::fs::read_to_string(testdata().join("activity").join("config.toml"))
+        .expect("activity config");
+    let config = Config::from_toml(
+        &format!(
+            "{activity}\n[[routes]]\nname = \"pager\"\nformat = \"pagerduty\"\n\
+             [[routes]]\nname = \"chat\"\nformat = \"chat\"\n\
+             [[routes]]\nname = \"siem\"\nformat = \"json\"\n"
+        ),
+        "story.toml",
+    )
+    .expect("valid config");
+    let story: String = [
+        "cloudtrail-model-access-granted.jsonl",
+        "cloudtrail-invocation-logging-removed.jsonl",
+        "cloudtrail-guardrail-deleted.jsonl",
+        "cloudtrail-provisioned-throughput-purchased.jsonl",
+        "cloudtrail-custom-model-created.jsonl",
+    ]
+    .iter()
+    .map(|name| {
+        let text = std::fs::read_to_string(testdata().join("activity").join(name)).unwrap();
+        format!("{}\n", text.lines().next().expect("a first call"))
+    })
+    .collect();
+    let mut replay = Replay::new(&config, FALLBACK_NOW).with_rendered_alerts(true);
+    let records: Vec<ReplayRecord> = split_events("story.jsonl", story.as_bytes())
+        .into_iter()
+        .flat_map(|e| replay.process(e))
+        .collect();
+    let alerts: Vec<&ReplayRecord> = records
+        .iter()
+        .filter(|r| r.outcome.as_str() == "alert")
+        .collect();
+    assert_eq!(alerts.len(), 5, "{}", to_lines(&records));
+    let key = |r: &ReplayRecord| r.incident.as_ref().expect("an incident").key.clone();
+    let (unrelated, story) = alerts.split_first().unwrap();
+    let incident = key(story[0]);
+    assert!(
+        story.iter().all(|r| key(r) == incident),
+        "{}",
+        to_lines(&records)
+    );
+    assert_ne!(key(unrelated), incident);
+    let news = story
+        .iter()
+        .filter(|r| r.incident.as_ref().unwrap().kind.is_news())
+        .count();
+    assert!((1..=2).contains(&news), "{} pages", news);
+    // What each route received, record by record, and the summary agree.
+    for record in story
+        .iter()
+        .filter(|r| !r.incident.as_ref().unwrap().kind.is_news())
+    {
+        assert_eq!(record.held, ["pager"]);
+        let sent: Vec<&str> = record
+            .alerts
+            .iter()
+            .flatten()
+            .map(|a| a.route.as_str())
+            .collect();
+        assert_eq!(sent, ["chat", "siem"]);
+    }
+    let summary = replay.summary();
+    assert_eq!(summary.incidents_opened, 2);
+    let route = |name: &str| summary.routes.iter().find(|r| r.route == name).unwrap();
+    assert_eq!(route("pager").pages, Some(1 + news as u64));
+    assert_eq!(route("pager").alerts_held, (story.len() - news) as u64);
+    assert_eq!(route("chat").threads, Some(2));
+    assert_eq!(route("chat").pages, None);
+    assert_eq!(route("siem").alerts_sent, 5, "the record keeps every alert");
+    insta::assert_snapshot!("incident_story_summary", summary.to_text());
 }

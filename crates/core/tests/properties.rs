@@ -5,14 +5,19 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use watchpost_core::Config;
+use watchpost_core::SeverityLabel;
 use watchpost_core::config::ChatClient;
 use watchpost_core::config::Format;
 use watchpost_core::event::{parse_event, parse_event_value};
 use watchpost_core::finding::{Origin, ParsedEvent, SourcedFinding, deserialize_finding};
+use watchpost_core::incident::{IncidentKind, IncidentView};
 use watchpost_core::links::Links;
 use watchpost_core::pipeline::evaluate;
 use watchpost_core::render::chat::{LINK_MAX_CHARS, check_custom_notification};
 use watchpost_core::render::markdown::Markdown;
+use watchpost_core::render::pager::{
+    check_opsgenie_close, check_opsgenie_create, check_pagerduty_event,
+};
 use watchpost_core::render::{Enrichment, MESSAGE_MAX_BYTES, SUBJECT_MAX_CHARS};
 
 const CASES: u32 = 256;
@@ -335,6 +340,18 @@ chat_client = "teams"
     .expect("valid config")
 }
 
+/// [`all_formats_config`] and a route for each pager.
+fn every_format_config() -> Config {
+    let mut config = all_formats_config();
+    for format in ["pagerduty", "opsgenie"] {
+        let route: watchpost_core::config::Route =
+            toml::from_str(&format!("name = \"{format}\"\nformat = \"{format}\""))
+                .expect("a route");
+        config.routes.push(route);
+    }
+    config
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: CASES, max_shrink_iters: 256, ..ProptestConfig::default() })]
 
@@ -356,6 +373,57 @@ proptest! {
         let links = evaluation.links();
         assert_alerts_are_safe(&alerts, backslashes_given, &[], &links, |md| {
             // Console links too long to carry are left out (`LINK_MAX_CHARS`).
+            [
+                (&links.guardduty, "GuardDuty"),
+                (&links.detective_finding, "Detective"),
+            ]
+            .into_iter()
+            .filter_map(|(url, label)| url.as_deref().map(|url| (url, label)))
+            .filter(|(url, _)| url.chars().count() <= LINK_MAX_CHARS)
+            .map(|(url, label)| md.link(url, label))
+            .collect()
+        })?;
+    }
+
+    /// Whatever a finding says and whatever its incident is about (a principal's or a
+    /// resource's name: the attacker's choice), every format, pagers included, tells the
+    /// incident within the invariants every alert keeps, and carries its key.
+    #[test]
+    fn alerts_of_an_incident_are_safe_whatever_it_is_about(
+        s in strings(),
+        about in text(),
+        kind in prop::sample::select(&[IncidentKind::New, IncidentKind::Update, IncidentKind::Escalation, IncidentKind::Resolved][..]),
+        alerts in 1u32..100_000,
+        severity in severity(),
+    ) {
+        let config = every_format_config();
+        let finding = deserialize_finding(finding_json(&s, severity, 1, false))
+            .expect("well-typed finding");
+        let evaluation = evaluate(SourcedFinding { finding: Box::new(finding), origin: Origin::GuardDuty, observation: None }, &config, None, 0);
+        prop_assert!(evaluation.is_alert(), "{}", evaluation.decision.reason);
+        let enrichment = Enrichment {
+            incident: Some(IncidentView {
+                key: "WP-00C0FFEE42".to_owned(),
+                kind,
+                opened_at: 1_772_438_400,
+                alerts,
+                about: about.clone(),
+                severity: SeverityLabel::High,
+                first_for: Vec::new(),
+                closed: false,
+            }),
+            ..Enrichment::default()
+        };
+        let rendered = evaluation.render(&config, &enrichment);
+        prop_assert_eq!(rendered.len(), 6);
+        for alert in &rendered {
+            prop_assert!(alert.subject.ends_with(" [WP-00C0FFEE42]"), "{:?}", alert.subject);
+            prop_assert!(alert.message.contains("WP-00C0FFEE42"), "{} has no key", alert.route);
+            prop_assert_eq!(&alert.attributes["incident"], "WP-00C0FFEE42");
+        }
+        let backslashes_given = s.all().into_iter().chain([&about]).map(|t| t.matches('\\').count()).sum::<usize>();
+        let links = evaluation.links();
+        assert_alerts_are_safe(&rendered, backslashes_given, &[], &links, |md| {
             [
                 (&links.guardduty, "GuardDuty"),
                 (&links.detective_finding, "Detective"),
@@ -510,6 +578,7 @@ fn direct_event_texts() -> &'static [Vec<u8>] {
 /// Watchpost's own bold labels: the only emphasis a card may carry.
 const LABELS: &[&str] = &[
     "GuardDuty sample finding: not real activity.",
+    "Incident",
     "What happened",
     "Account",
     "Region",
@@ -599,6 +668,18 @@ fn assert_alerts_are_safe(
                     serde_json::from_str(&alert.message).expect("JSON message parses");
                 prop_assert_eq!(value["schema"].as_str(), Some("watchpost.alert"));
             }
+            Format::Pagerduty | Format::Opsgenie => {
+                let value: Value =
+                    serde_json::from_str(&alert.message).expect("pager message parses");
+                let closes = alert.attributes["alert_kind"] == "resolved";
+                let checked = match alert.format {
+                    Format::Pagerduty => check_pagerduty_event(&value),
+                    _ if closes => check_opsgenie_close(&value),
+                    _ => check_opsgenie_create(&value),
+                };
+                prop_assert!(checked.is_ok(), "{} {checked:?}", alert.format.as_str());
+                pager_text_is_safe(&value, links)?;
+            }
             Format::Chat => {
                 let value: Value =
                     serde_json::from_str(&alert.message).expect("chat message parses");
@@ -645,13 +726,51 @@ fn assert_alerts_are_safe(
     Ok(())
 }
 
+/// Pagers show their text on phones, in mail and in chat: no string of a page (summary,
+/// details, description, tags) is a live link but the console links Watchpost builds, or a
+/// mention.
+fn pager_text_is_safe(value: &Value, links: &Links) -> Result<(), TestCaseError> {
+    let ours = watchpost_urls(links);
+    let mut strings = Vec::new();
+    collect_strings(value, &mut strings);
+    for text in strings {
+        // A link's own address is Watchpost's: it is one of ours or it is not there.
+        if ours.contains(&text) {
+            continue;
+        }
+        let mut rest = text.clone();
+        for url in &ours {
+            rest = rest.replace(url, " ");
+        }
+        prop_assert_eq!(linkable(&rest), None, "linkable text in a page: {:?}", text);
+        prop_assert!(
+            !rest.contains(['@', '<', '>']) && !rest.chars().any(char::is_control),
+            "a mention or a control in a page: {text:?}"
+        );
+    }
+    Ok(())
+}
+
+fn collect_strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        Value::Object(fields) => fields.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
+    }
+}
+
 /// Every URL Watchpost builds for an alert: the only links its text may carry.
 fn watchpost_urls(links: &Links) -> Vec<String> {
-    let mut urls: Vec<String> = [&links.guardduty, &links.detective_finding]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
+    let mut urls: Vec<String> = [
+        &links.guardduty,
+        &links.detective_finding,
+        &links.attack_sequence,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
     urls.extend(links.console.iter().map(|l| l.url.clone()));
     urls.extend(links.detective_entities.iter().map(|l| l.url.clone()));
     // Longest first, so that no URL is cut by removing one it starts with.
@@ -1545,7 +1664,8 @@ proptest! {
                         prop_assert!(!part.message.chars().any(|c| c.is_control() && c != '\n'));
                         prop_assert_eq!(linkable(&part.message), None);
                     }
-                    Format::Json => {}
+                    // The config refuses a digest on a pager's route.
+                    Format::Json | Format::Pagerduty | Format::Opsgenie => {}
                     Format::Chat => {
                         let card: Value = serde_json::from_str(&part.message).expect("card parses");
                         let checked = check_custom_notification(&card);
@@ -1604,7 +1724,7 @@ proptest! {
             routes: Vec::new(),
             version: 0,
         };
-        for route in &all_formats_config().routes {
+        for route in &every_format_config().routes {
             let told = watchpost_core::render::resolution::render_resolution(&incident, route, &by, 1_772_446_000);
             prop_assert!(told.subject.chars().count() <= SUBJECT_MAX_CHARS);
             prop_assert!(told.subject.chars().all(|c| c == ' ' || c.is_ascii_graphic()));
@@ -1618,6 +1738,20 @@ proptest! {
                 Format::Json => {
                     let doc: Value = serde_json::from_str(&told.message).expect("JSON parses");
                     prop_assert_eq!(doc["incident"]["key"].as_str(), Some("WP-0123456789"));
+                }
+                // The page the incident opened, closed by its key.
+                Format::Pagerduty | Format::Opsgenie => {
+                    let page: Value = serde_json::from_str(&told.message).expect("page parses");
+                    let checked = match told.format {
+                        Format::Pagerduty => check_pagerduty_event(&page),
+                        _ => check_opsgenie_close(&page),
+                    };
+                    prop_assert!(checked.is_ok(), "{checked:?}");
+                    if told.format == Format::Pagerduty {
+                        prop_assert_eq!(page["event_action"].as_str(), Some("resolve"));
+                        prop_assert_eq!(page["dedup_key"].as_str(), Some("WP-0123456789"));
+                    }
+                    pager_text_is_safe(&page, &Links::default())?;
                 }
                 Format::Chat => {
                     let card: Value = serde_json::from_str(&told.message).expect("card parses");

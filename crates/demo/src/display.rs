@@ -40,6 +40,8 @@ fn format_name(format: Format) -> &'static str {
         Format::Text => "text",
         Format::Chat => "AWS Chatbot custom notifications",
         Format::Json => "JSON documents",
+        Format::Pagerduty => "PagerDuty events",
+        Format::Opsgenie => "Opsgenie alerts",
     }
 }
 
@@ -163,6 +165,13 @@ fn inbox_section(out: &mut String, inbox: &Inbox, what: &str) {
             indented(
                 out,
                 &serde_json::to_string_pretty(&abbreviated(first)).unwrap_or_default(),
+            );
+        }
+        Format::Pagerduty | Format::Opsgenie => {
+            let _ = writeln!(out, "     The first page, as the pipe sends it:");
+            indented(
+                out,
+                &serde_json::to_string_pretty(first).unwrap_or_default(),
             );
         }
         Format::Text => {}

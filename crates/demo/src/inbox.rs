@@ -62,12 +62,12 @@ impl Received {
         let followup = raw.attributes.get("alert_kind").map(String::as_str) == Some("followup");
         let (document, digest) = match format {
             Format::Text => (None, Ok(text(&raw.body, followup))),
-            Format::Chat | Format::Json => match serde_json::from_str::<Value>(&raw.body) {
+            _ => match serde_json::from_str::<Value>(&raw.body) {
                 Ok(document) => {
-                    let digest = if format == Format::Chat {
-                        chat(&document)
-                    } else {
-                        json(&document)
+                    let digest = match format {
+                        Format::Chat => chat(&document),
+                        Format::Json => json(&document),
+                        _ => pager(&document, followup),
                     };
                     (Some(document), digest)
                 }
@@ -349,6 +349,23 @@ fn strings(value: &Value) -> Vec<String> {
 }
 
 /// The JSON document for machines (`crates/core/src/render/json.rs`, and the JSON follow-up).
+/// A pager's request body (PagerDuty's event or Opsgenie's alert): what it says in one line.
+fn pager(document: &Value, followup: bool) -> Result<Digest, String> {
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    let subject = text(&document["payload"]["custom_details"]["subject"])
+        .or_else(|| text(&document["payload"]["summary"]))
+        .or_else(|| text(&document["message"]))
+        .or_else(|| text(&document["note"]))
+        .ok_or("neither a PagerDuty event nor an Opsgenie request")?;
+    let mut digest = empty(if followup {
+        MessageKind::FollowUp
+    } else {
+        MessageKind::Alert
+    });
+    digest.subject = subject;
+    Ok(digest)
+}
+
 fn json(document: &Value) -> Result<Digest, String> {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     if document["kind"] == "watchpost.followup" {

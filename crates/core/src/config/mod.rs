@@ -172,15 +172,36 @@ pub enum Format {
     Json,
     /// AWS Chatbot's custom-notification schema for chat channels.
     Chat,
+    /// A PagerDuty Events API v2 event (the incident's key is its `dedup_key`), for an
+    /// EventBridge pipe to send.
+    Pagerduty,
+    /// An Opsgenie Alert API request (the incident's key is its `alias`), for an EventBridge
+    /// pipe to send.
+    Opsgenie,
 }
 
 impl Format {
+    pub const ALL: [Format; 5] = [
+        Format::Text,
+        Format::Json,
+        Format::Chat,
+        Format::Pagerduty,
+        Format::Opsgenie,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Text => "text",
             Format::Json => "json",
             Format::Chat => "chat",
+            Format::Pagerduty => "pagerduty",
+            Format::Opsgenie => "opsgenie",
         }
+    }
+
+    /// Whether it is a pager's: it takes incidents, not every alert, unless told otherwise.
+    pub fn is_pager(self) -> bool {
+        matches!(self, Format::Pagerduty | Format::Opsgenie)
     }
 }
 
@@ -227,7 +248,8 @@ pub struct Route {
     pub topic_arn: Option<String>,
     #[serde(default)]
     pub subscriptions: Vec<Subscription>,
-    /// Which of an incident's alerts the route receives ([`Takes`]); by default every alert.
+    /// Which of an incident's alerts the route receives ([`Takes`]); by default every alert,
+    /// a pager's route (`pagerduty`, `opsgenie`) its incidents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub takes: Option<Takes>,
     /// LOW and MEDIUM alerts reach the route as one digest this often (`1h`, `24h`), sent by
@@ -328,9 +350,14 @@ impl Route {
         }
     }
 
-    /// Which of an incident's alerts the route receives.
+    /// Which of an incident's alerts the route receives: by default, a pager's route takes
+    /// incidents, any other every alert.
     pub fn takes(&self) -> Takes {
-        self.takes.unwrap_or(Takes::Alerts)
+        self.takes.unwrap_or(if self.format.is_pager() {
+            Takes::Incidents
+        } else {
+            Takes::Alerts
+        })
     }
 
     /// The chat client a `chat` route's cards are written for.

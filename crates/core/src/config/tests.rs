@@ -316,3 +316,57 @@ fn security_hub_is_a_choice_and_the_old_switch_still_means_what_it_meant() {
     );
     assert_eq!(err.hint.as_deref(), Some("did you mean `both`?"), "{err}");
 }
+
+#[test]
+fn incident_windows_and_digests_are_taken_at_their_bounds_and_refused_past_them() {
+    // The line an error points at, or `None` when the config is taken.
+    let window = |w: &str| {
+        Config::from_toml(&format!("[incidents]\nwindow = \"{w}\"\n"), "w.toml")
+            .err()
+            .map(|err| err.line)
+    };
+    for ok in ["5m", "1h", "7d"] {
+        assert_eq!(window(ok), None, "{ok}");
+    }
+    for bad in ["4m", "8d"] {
+        assert_eq!(window(bad), Some(Some(2)), "{bad}");
+    }
+    let digest = |d: &str| {
+        Config::from_toml(
+            &format!("[[routes]]\nname = \"low\"\ndigest = \"{d}\"\n"),
+            "d.toml",
+        )
+        .err()
+        .map(|err| err.line)
+    };
+    for ok in ["15m", "24h", "7d"] {
+        assert_eq!(digest(ok), None, "{ok}");
+    }
+    for bad in ["14m", "8d"] {
+        assert_eq!(digest(bad), Some(Some(3)), "{bad}");
+    }
+}
+
+#[test]
+fn pagers_take_incidents_and_every_other_format_every_alert_unless_told() {
+    let config = Config::from_toml(
+        "[[routes]]\nname = \"pd\"\nformat = \"pagerduty\"\n\
+         [[routes]]\nname = \"og\"\nformat = \"opsgenie\"\n\
+         [[routes]]\nname = \"og-all\"\nformat = \"opsgenie\"\ntakes = \"alerts\"\n\
+         [[routes]]\nname = \"chat\"\nformat = \"chat\"\n\
+         [[routes]]\nname = \"chat-pages\"\nformat = \"chat\"\ntakes = \"incidents\"\n",
+        "takes.toml",
+    )
+    .unwrap();
+    let takes: Vec<Takes> = config.routes.iter().map(Route::takes).collect();
+    assert_eq!(
+        takes,
+        [
+            Takes::Incidents,
+            Takes::Incidents,
+            Takes::Alerts,
+            Takes::Alerts,
+            Takes::Incidents
+        ]
+    );
+}

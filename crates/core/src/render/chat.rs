@@ -1,8 +1,8 @@
 //! The alert as an AWS Chatbot custom notification (Amazon Q Developer in chat applications,
 //! "Custom notifications"): `version` 1.0, `source` custom, `client-markdown` content written
-//! for the route's chat client ([`super::markdown`]), one thread per finding. Also the check
-//! every card passes ([`check_custom_notification`]): the schema Chatbot documents, and the
-//! bounds below.
+//! for the route's chat client ([`super::markdown`]), one thread per incident (per finding
+//! without incidents). Also the check every card passes ([`check_custom_notification`]): the
+//! schema Chatbot documents, and the bounds below.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::markdown::Markdown;
 use super::model_use;
 use super::sequence;
-use super::{AlertInput, next_steps};
+use super::{AlertInput, incident, next_steps};
 use crate::component::NOT_AI;
 use crate::config::ChatClient;
 use crate::finding::AttackSequence;
@@ -67,6 +67,16 @@ pub(super) fn render(
     let mut lines = Vec::new();
     if f.is_sample() {
         lines.push(md.bold("GuardDuty sample finding: not real activity."));
+    }
+    if let Some(view) = &input.enrichment.incident {
+        lines.push(format!(
+            "{} {} · this alert {} · {} · about {}",
+            md.bold("Incident"),
+            md.code(&incident::key(view), incident::KEY_MAX_CHARS),
+            md.text(&incident::role(view), 40),
+            md.text(&incident::alerts_so_far(view), 40),
+            md.text(&view.about, incident::ABOUT_MAX_CHARS)
+        ));
     }
     if let Some(title) = &f.title {
         lines.push(format!(
@@ -225,14 +235,7 @@ pub(super) fn render(
             keywords,
         },
         metadata: Metadata {
-            // One thread per finding: follow-ups and updates land under the first alert.
-            // A usage alarm's resolved follow-up joins the thread its alarm opened.
-            thread_id: defuse_mentions(
-                &input
-                    .observation
-                    .map_or_else(|| alert_key(f), |o| o.thread_key(f)),
-                ID_MAX_CHARS,
-            ),
+            thread_id: defuse_mentions(&thread_id(input), ID_MAX_CHARS),
             summary: md.text(subject, SUMMARY_MAX_CHARS),
             event_type: "watchpost.alert",
             related_resources: [defuse_mentions(&f.arn, RELATED_RESOURCE_MAX_CHARS)],
@@ -254,6 +257,19 @@ pub(super) fn render(
             line_break(client)
         );
         (card.to_json(), true)
+    }
+}
+
+/// The thread a card joins: its incident's, so that one incident is one thread; without
+/// incidents, one thread per finding (follow-ups and updates land under the first alert, and a
+/// usage alarm's return to band joins the thread its alarm opened).
+pub fn thread_id(input: &AlertInput<'_>) -> String {
+    let f = input.finding;
+    match &input.enrichment.incident {
+        Some(view) => incident::key(view),
+        None => input
+            .observation
+            .map_or_else(|| alert_key(f), |o| o.thread_key(f)),
     }
 }
 

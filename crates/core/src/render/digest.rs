@@ -188,6 +188,9 @@ fn render_part(
         Format::Text => text(heading, all, part),
         Format::Json => json(heading, all, part),
         Format::Chat => chat(heading, all, part, Markdown::new(route.chat_client())),
+        // Never sent: the config refuses a digest on a pager's route (a page cannot wait);
+        // were one asked for, the machines' form is the one a pipe can log.
+        Format::Pagerduty | Format::Opsgenie => json(heading, all, part),
     };
     RenderedAlert {
         route: route.name.clone(),

@@ -38,13 +38,19 @@ impl Evaluation {
     /// The subject [`Evaluation::render`]'s alerts carry (the same for every route), without
     /// rendering any message; `None` when no route the decision chose is configured.
     pub fn subject(&self, config: &Config) -> Option<String> {
+        self.subject_with(config, &Enrichment::default())
+    }
+
+    /// [`Evaluation::subject`] of the alerts rendered with `enrichment` (its incident's key
+    /// ends the subject).
+    pub fn subject_with(&self, config: &Config, enrichment: &Enrichment) -> Option<String> {
         // The subject names no link: none are written for it.
         let no_links = Links::default();
         self.decision
             .routes
             .iter()
             .any(|name| config.route(name).is_some())
-            .then(|| subject(&self.alert_input(&Enrichment::default(), &no_links)))
+            .then(|| subject(&self.alert_input(enrichment, &no_links)))
     }
 
     /// The message attributes that describe the finding (all an alert carries but
@@ -53,6 +59,12 @@ impl Evaluation {
     pub fn finding_attributes(&self, enrichment: &Enrichment) -> BTreeMap<String, String> {
         let no_links = Links::default();
         finding_attributes(&self.alert_input(enrichment, &no_links))
+    }
+
+    /// The chat thread its cards join: its incident's key, or without one the finding's.
+    pub fn thread(&self, enrichment: &Enrichment) -> String {
+        let no_links = Links::default();
+        super::chat::thread_id(&self.alert_input(enrichment, &no_links))
     }
 
     fn alert_input<'a>(&'a self, enrichment: &'a Enrichment, links: &'a Links) -> AlertInput<'a> {

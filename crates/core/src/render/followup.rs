@@ -13,8 +13,9 @@ use crate::config::{Format, MESSAGE_ATTRIBUTES, Route};
 use crate::render::chat::{self, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS};
 use crate::render::markdown::Markdown;
 use crate::render::{MESSAGE_MAX_BYTES, RenderedAlert, SUBJECT_MAX_CHARS};
+use crate::render::{incident, pager};
 use crate::severity::SeverityLabel;
-use crate::text::{clip, clip_ascii, defang, defuse_mentions};
+use crate::text::{clip, clip_ascii, clip_then_defang, defang, defuse_mentions};
 use serde_json::json;
 
 /// What Detective says about an investigation.
@@ -83,8 +84,7 @@ pub fn render_followup(
         .map_or("UNKNOWN".to_owned(), |s| clip_ascii(s, 20));
     let status = clip_ascii(&report.status, 20);
     let state = clip_ascii(&report.state, 20);
-    // Subjects are defanged already; a stored one from before is defanged here.
-    let original = defang(&clip(&open.subject, SUBJECT_MAX_CHARS));
+    let original = original_subject(open);
     let subject = clip_ascii(
         &format!("[Detective {severity}] follow-up: {original}"),
         SUBJECT_MAX_CHARS,
@@ -92,6 +92,11 @@ pub fn render_followup(
     let id = clip(&open.investigation_id, FIELD_MAX_CHARS);
     let entity = clip(&open.entity_arn, FIELD_MAX_CHARS);
     let key = clip(&open.alert_key, FIELD_MAX_CHARS);
+    let thread = open
+        .alert_attributes
+        .get("incident")
+        .filter(|incident| incident.as_str() != crate::render::NO_INCIDENT)
+        .unwrap_or(&key);
     let md = Markdown::new(route.chat_client());
     let indicators: Vec<(String, String)> = report
         .indicators
@@ -142,6 +147,8 @@ pub fn render_followup(
             },
         })
         .to_string(),
+        // Written below, from the pieces above.
+        Format::Pagerduty | Format::Opsgenie => String::new(),
         Format::Chat => {
             let mut lines = vec![
                 format!("{} {}", md.bold("Follow-up to"), md.text(&original, FIELD_MAX_CHARS)),
@@ -182,8 +189,8 @@ pub fn render_followup(
                     "keywords": [chat::keyword(&severity), "detective", "follow-up"],
                 },
                 "metadata": {
-                    // The original alert's thread.
-                    "threadId": defuse_mentions(&key, chat::ID_MAX_CHARS),
+                    // The original alert's thread: its incident's, when it had one.
+                    "threadId": defuse_mentions(thread, chat::ID_MAX_CHARS),
                     "summary": md.text(&subject, SUMMARY_MAX_CHARS),
                     "eventType": "watchpost.followup",
                     "relatedResources": [defuse_mentions(&entity, chat::RELATED_RESOURCE_MAX_CHARS)],
@@ -191,6 +198,15 @@ pub fn render_followup(
             })
             .to_string()
         }
+    };
+    let message = match format {
+        Format::Pagerduty | Format::Opsgenie => {
+            // Pagers take longer text than a subject: the original subject whole, with its
+            // incident's key.
+            let summary = format!("[Detective {severity}] follow-up: {original}");
+            pager_followup(format, thread, &summary, &severity, &indicators)
+        }
+        _ => message,
     };
     let attributes = attributes(open, &severity, &status, format);
     // Bounded pieces keep it far below the limit; stay safe anyway.
@@ -207,6 +223,72 @@ pub fn render_followup(
         attributes,
         truncated,
     }
+}
+
+/// The original alert's subject, as its readers saw it. Subjects are defanged already; a
+/// stored one from before is defanged here. One remembered without its incident's key (before
+/// incidents, or by a caller that wrote the subject before joining the incident) gets the key
+/// the way [`crate::render::subject`] gives it, so that the follow-up quotes the subject the
+/// alert carried.
+fn original_subject(open: &OpenInvestigation) -> String {
+    let stored = defang(&clip(&open.subject, SUBJECT_MAX_CHARS));
+    let incident = open
+        .alert_attributes
+        .get("incident")
+        .filter(|key| key.as_str() != crate::render::NO_INCIDENT);
+    match incident {
+        Some(key) if !stored.ends_with(&format!("[{key}]")) => {
+            let tag = format!(" [{}]", clip_ascii(key, incident::KEY_MAX_CHARS));
+            let room = SUBJECT_MAX_CHARS.saturating_sub(tag.chars().count());
+            format!("{}{tag}", clip_then_defang(&stored, room, clip_ascii))
+        }
+        _ => stored,
+    }
+}
+
+/// A pager's follow-up: the same page (its key is the alert's incident, or its thread), which
+/// the pager folds into the open alert rather than paging again; Detective's verdict in its
+/// summary and details.
+fn pager_followup(
+    format: Format,
+    key: &str,
+    subject: &str,
+    verdict: &str,
+    indicators: &[(String, String)],
+) -> String {
+    let band = match verdict {
+        "CRITICAL" => SeverityLabel::Critical,
+        "HIGH" => SeverityLabel::High,
+        "MEDIUM" => SeverityLabel::Medium,
+        _ => SeverityLabel::Low,
+    };
+    let key = defuse_mentions(key, pager::PAGERDUTY_DEDUP_KEY_MAX_CHARS);
+    let listed: Vec<String> = indicators
+        .iter()
+        .map(|(kind, detail)| format!("{kind}: {}", defuse_mentions(detail, INDICATOR_MAX_CHARS)))
+        .collect();
+    match format {
+        Format::Opsgenie => json!({
+            "message": defuse_mentions(subject, pager::OPSGENIE_MESSAGE_MAX_CHARS),
+            "alias": key,
+            "description": listed.join("\n"),
+            "tags": ["watchpost", "detective", "follow-up"],
+            "source": "Watchpost",
+            "priority": pager::opsgenie_priority(band),
+        }),
+        _ => json!({
+            "event_action": "trigger",
+            "dedup_key": key,
+            "payload": {
+                "summary": defuse_mentions(subject, pager::PAGERDUTY_SUMMARY_MAX_CHARS),
+                "source": "Watchpost",
+                "severity": pager::pagerduty_severity(band),
+                "custom_details": { "indicators": listed },
+            },
+            "client": "Watchpost",
+        }),
+    }
+    .to_string()
 }
 
 /// The follow-up's SNS message attributes: the names every alert carries, with the values its
@@ -400,5 +482,43 @@ mod tests {
         let alert = render_followup(&bare, &report, &route(Format::Json, None));
         assert_eq!(alert.attributes["severity"], "LOW");
         assert_eq!(alert.attributes["account"], "unknown");
+    }
+
+    #[test]
+    fn a_follow_up_joins_its_incident_thread_and_page() {
+        let (mut open, report) = sample();
+        open.alert_attributes
+            .insert("incident".into(), "WP-00C0FFEE42".into());
+        let card = render_followup(&open, &report, &route(Format::Chat, None));
+        let card: serde_json::Value = serde_json::from_str(&card.message).unwrap();
+        assert_eq!(card["metadata"]["threadId"], "WP-00C0FFEE42");
+        let page = render_followup(&open, &report, &route(Format::Pagerduty, None));
+        let page: serde_json::Value = serde_json::from_str(&page.message).unwrap();
+        assert_eq!(pager::check_pagerduty_event(&page), Ok(()));
+        assert_eq!(page["dedup_key"], "WP-00C0FFEE42");
+        assert!(!page.to_string().contains("@channel"), "{page}");
+        let alert = render_followup(&open, &report, &route(Format::Opsgenie, None));
+        let alert: serde_json::Value = serde_json::from_str(&alert.message).unwrap();
+        assert_eq!(pager::check_opsgenie_create(&alert), Ok(()));
+        assert_eq!(alert["alias"], "WP-00C0FFEE42");
+        // The follow-up quotes the subject the alert carried, its incident's key at the end,
+        // whether or not the subject was remembered with it.
+        assert!(
+            page["payload"]["summary"]
+                .as_str()
+                .unwrap()
+                .ends_with(" [WP-00C0FFEE42]")
+        );
+        let tagged = OpenInvestigation {
+            subject: format!("{} [WP-00C0FFEE42]", open.subject),
+            ..open.clone()
+        };
+        assert_eq!(original_subject(&tagged), original_subject(&open));
+        // Without an incident, the alert's own thread.
+        open.alert_attributes
+            .insert("incident".into(), crate::render::NO_INCIDENT.into());
+        let card = render_followup(&open, &report, &route(Format::Chat, None));
+        let card: serde_json::Value = serde_json::from_str(&card.message).unwrap();
+        assert_eq!(card["metadata"]["threadId"], open.alert_key.as_str());
     }
 }

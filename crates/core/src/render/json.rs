@@ -6,11 +6,12 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::{AlertInput, Links, model_use, next_steps, sequence};
+use super::{AlertInput, Links, incident, model_use, next_steps, sequence};
 use crate::component::NOT_AI;
 use crate::decide::AlertKind;
 use crate::finding::Observation;
-use crate::severity::Severity;
+use crate::incident::IncidentKind;
+use crate::severity::{Severity, SeverityLabel};
 use crate::text::clip;
 
 /// Version of this document's schema; bumped on incompatible changes.
@@ -55,6 +56,11 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
             "reason": "the alert did not fit SNS's 256 KiB limit",
         },
     });
+    let mut minimal = minimal;
+    // The incident is what routes the alert: it is kept too.
+    if let Some(incident) = &document.incident {
+        minimal["incident"] = serde_json::to_value(incident).expect("strings serialise");
+    }
     (minimal.to_string(), true)
 }
 
@@ -87,6 +93,9 @@ struct Document<'a> {
     schema: &'static str,
     version: &'static str,
     alert_kind: &'static str,
+    /// The incident the alert belongs to, when incidents are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incident: Option<IncidentFields>,
     subject: &'a str,
     sample: bool,
     severity: Severity,
@@ -108,6 +117,19 @@ struct Document<'a> {
     observation: Option<&'a Observation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     truncated: Option<Truncated>,
+}
+
+/// The incident as machines read it: `about` raw (JSON escaping keeps it inert), clipped.
+#[derive(Serialize)]
+struct IncidentFields {
+    key: String,
+    kind: IncidentKind,
+    /// RFC 3339.
+    opened: String,
+    /// Its alerts so far, this one included.
+    alerts: u32,
+    about: String,
+    severity: SeverityLabel,
 }
 
 #[derive(Serialize)]
@@ -173,6 +195,18 @@ fn document<'a>(input: &AlertInput<'a>, subject: &'a str) -> Document<'a> {
             AlertKind::New => "new",
             AlertKind::Update => "update",
         },
+        incident: input
+            .enrichment
+            .incident
+            .as_ref()
+            .map(|view| IncidentFields {
+                key: incident::key(view),
+                kind: view.kind,
+                opened: incident::opened(view),
+                alerts: view.alerts,
+                about: clip(&view.about, incident::ABOUT_MAX_CHARS),
+                severity: view.severity,
+            }),
         subject,
         sample: f.is_sample(),
         severity: input.severity,

@@ -1,17 +1,21 @@
 //! Rendering alerts for their readers: a subject, a text body for people, a JSON document for
-//! machines, and AWS Chatbot's custom notification for chat (in the markdown of the route's
-//! chat client); plus the SNS message attributes subscribers filter on. Every string from a
-//! finding is clipped and stripped of control characters, then made safe for its format: URLs
-//! and domains defanged for people (text, chat, subjects), markup neutralised for chat, raw
-//! values kept for machines (JSON). Every message fits SNS's 256 KiB.
+//! machines, AWS Chatbot's custom notification for chat (in the markdown of the route's chat
+//! client), and the request bodies of PagerDuty's and Opsgenie's APIs for pagers; plus the SNS
+//! message attributes subscribers filter on. An alert of an incident says so in every format
+//! ([`incident`]). Every string from a finding is clipped and stripped of control characters,
+//! then made safe for its format: URLs and domains defanged for people (text, chat, subjects,
+//! pagers), markup neutralised for chat, raw values kept for machines (JSON). Every message
+//! fits SNS's 256 KiB.
 
 pub mod chat;
 pub mod digest;
 mod evaluation;
 pub mod followup;
+pub mod incident;
 mod json;
 pub mod markdown;
 mod model_use;
+pub mod pager;
 pub mod resolution;
 mod sequence;
 mod text;
@@ -74,8 +78,22 @@ pub struct RenderedAlert {
 }
 
 /// The alert's subject: `[HIGH] accelerated-compute: <type> on <resource>`, printable ASCII,
-/// under 100 characters, URLs and domains defanged (mail clients link them too).
+/// under 100 characters, URLs and domains defanged (mail clients link them too). An alert of an
+/// incident ends with the incident's key (`… [WP-0123456789]`), so that mail clients thread an
+/// incident's alerts; the rest is cut shorter to make room.
 pub fn subject(input: &AlertInput<'_>) -> String {
+    match &input.enrichment.incident {
+        Some(view) => {
+            let tag = incident::subject_tag(view);
+            let room = SUBJECT_MAX_CHARS - tag.chars().count();
+            format!("{}{tag}", subject_within(input, room))
+        }
+        None => subject_within(input, SUBJECT_MAX_CHARS),
+    }
+}
+
+/// [`subject`] without the incident's key, within `max_chars`.
+fn subject_within(input: &AlertInput<'_>, max_chars: usize) -> String {
     let mut prefix = String::new();
     if input.finding.is_sample() {
         prefix.push_str("[SAMPLE] ");
@@ -90,7 +108,7 @@ pub fn subject(input: &AlertInput<'_>) -> String {
     }
     if let Some(observation) = input.observation {
         let whole = format!("{prefix}{}", observation.headline());
-        return clip_then_defang(&whole, SUBJECT_MAX_CHARS, clip_ascii);
+        return clip_then_defang(&whole, max_chars, clip_ascii);
     }
     let finding_type = clip_then_defang(input.finding.finding_type(), 60, clip_ascii);
     // An attack sequence is about who did it: its subject names the actor.
@@ -109,7 +127,7 @@ pub fn subject(input: &AlertInput<'_>) -> String {
             clip_then_defang(&input.finding.resource_label(), 24, clip_ascii)
         ),
     };
-    clip_then_defang(&whole, SUBJECT_MAX_CHARS, clip_ascii)
+    clip_then_defang(&whole, max_chars, clip_ascii)
 }
 
 /// SNS message attributes subscribers can filter on.
@@ -211,6 +229,9 @@ pub fn render_with_subject(
         Format::Text => text::render(input, &subject, budget),
         Format::Json => json::render(input, &subject, budget),
         Format::Chat => chat::render(input, &subject, route.chat_client(), budget),
+        // Bounded fields keep a page far below SNS's limit and the pagers' own.
+        Format::Pagerduty => (pager::pagerduty(input, &subject), false),
+        Format::Opsgenie => (pager::opsgenie(input, &subject), false),
     };
     RenderedAlert {
         route: route.name.clone(),

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use super::chat::check_custom_notification;
 use super::markdown::Markdown;
+use super::pager;
 use super::{RenderedAlert, SUBJECT_MAX_CHARS};
 use crate::config::{Format, MESSAGE_ATTRIBUTES, Route};
 use crate::guardduty::timestamp::format_time;
@@ -44,6 +45,16 @@ pub fn render_resolution(
             now,
             &subject,
             Markdown::new(route.chat_client()),
+        ),
+        // The page the incident opened, closed.
+        Format::Pagerduty | Format::Opsgenie => pager::resolution(
+            route.format,
+            &incident.id,
+            &format!(
+                "{subject}: resolved by {} at {}",
+                defuse_mentions(by, 120),
+                time_text(now)
+            ),
         ),
     };
     RenderedAlert {
@@ -93,7 +104,7 @@ fn json(incident: &IncidentRecord, by: &str, now: i64, subject: &str) -> String 
             "kind": IncidentKind::Resolved.as_str(),
             "opened": time_text(incident.opened_at),
             "alerts": incident.alerts,
-            "about": incident.about,
+            "about": clip(&incident.about, 160),
             "severity": incident.band.as_str(),
         },
         "resolved_by": clip(by, 256),

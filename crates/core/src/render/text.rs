@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use super::model_use;
 use super::sequence::{self, Shown as Lines};
-use super::{AlertInput, cut_to_bytes, next_steps};
+use super::{AlertInput, cut_to_bytes, incident, next_steps};
 use crate::finding::AttackSequence;
 use crate::text::{Shown, clip};
 
@@ -32,6 +32,17 @@ pub(super) fn render(input: &AlertInput<'_>, subject: &str, budget: usize) -> (S
         );
     }
     let _ = writeln!(w, "{subject}\n");
+    if let Some(view) = &input.enrichment.incident {
+        // What the incident is about names a principal or a resource: defanged like the rest.
+        let _ = writeln!(
+            w,
+            "Incident {}: this alert {} ({}), about {}\n",
+            incident::key(view),
+            incident::role(view),
+            incident::alerts_so_far(view),
+            shown(&view.about, incident::ABOUT_MAX_CHARS)
+        );
+    }
 
     let _ = writeln!(w, "What happened");
     if let Some(title) = &f.title {

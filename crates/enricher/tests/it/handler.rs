@@ -430,11 +430,11 @@ async fn sweep_sends_the_follow_up_once_when_the_investigation_finishes() {
         .iter()
         .find(|p| p.topic_arn == CHAT_TOPIC)
         .unwrap();
+    // The follow-up joins its alert's incident thread, whose key it carries.
+    let incident = chat.attributes["incident"].clone();
+    assert!(incident.starts_with("WP-"), "{incident}");
     let chat: serde_json::Value = serde_json::from_str(&chat.message).unwrap();
-    assert_eq!(
-        chat["metadata"]["threadId"],
-        "111122223333/us-east-1/c4e2a0f8d6b4c2a0e8f6d4b2a0c8e6f4"
-    );
+    assert_eq!(chat["metadata"]["threadId"], incident.as_str());
     assert_eq!(world.metrics.total(metric::FOLLOW_UPS_DELIVERED), 3);
 
     world.notifier.clear();

@@ -243,9 +243,11 @@ async fn a_finding_reaches_each_route_queue_once_even_when_two_instances_get_it(
     let chat = local.received("chat", 1).await;
     assert_eq!(chat.len(), 1);
     let document: Value = serde_json::from_str(chat[0]["Message"].as_str().unwrap()).unwrap();
+    // One thread per incident: the card's is the incident's key.
+    assert!(attribute(envelope, "incident").starts_with("WP-"));
     assert_eq!(
         document["metadata"]["threadId"],
-        "111122223333/us-east-1/c4e2a0f8d6b4c2a0e8f6d4b2a0c8e6f4"
+        attribute(envelope, "incident")
     );
     assert_eq!(local.received("machines", 1).await.len(), 1);
 
@@ -317,9 +319,11 @@ async fn a_high_ai_finding_on_an_iam_user_is_investigated_and_the_sweep_follows_
     }
     let chat = local.received("chat", 1).await;
     let document: Value = serde_json::from_str(chat[0]["Message"].as_str().unwrap()).unwrap();
+    // The follow-up joins its alert's incident thread.
+    assert!(attribute(&alert, "incident").starts_with("WP-"));
     assert_eq!(
         document["metadata"]["threadId"],
-        "111122223333/us-east-1/c4e2a0f8d6b4c2a0e8f6d4b2a0c8e6f4"
+        attribute(&alert, "incident")
     );
 
     // Once only.

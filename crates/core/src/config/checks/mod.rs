@@ -16,6 +16,7 @@ mod enricher;
 mod environment;
 mod general;
 mod guardduty;
+mod incidents;
 mod metrics;
 mod routes;
 mod suppress;
@@ -37,6 +38,7 @@ pub(super) fn check(config: &Config, file: &str, text: &str) -> Checked {
     let src = Source { file, text };
     general::stack(config, &src)?;
     routes::names(config, &src)?;
+    incidents::incidents(config, &src)?;
     suppress::rules(config, &src)?;
     detective::members(config, &src)?;
     enricher::asynchronous_invocation(config, &src)?;

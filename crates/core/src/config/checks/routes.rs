@@ -347,6 +347,8 @@ fn attribute_values(attribute: &str) -> Option<Vec<&'static str>> {
                 .collect(),
         ),
         "sample" => Some(vec!["true", "false"]),
+        // What an alert is to its incident (without incidents, `new` or `update`), a Detective
+        // follow-up, or a digest.
         "alert_kind" => Some(vec![
             "new",
             "update",
@@ -355,7 +357,7 @@ fn attribute_values(attribute: &str) -> Option<Vec<&'static str>> {
             "followup",
             "digest",
         ]),
-        "format" => Some(vec!["text", "json", "chat"]),
+        "format" => Some(Format::ALL.iter().map(|f| f.as_str()).collect()),
         _ => None,
     }
 }

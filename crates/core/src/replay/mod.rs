@@ -1,6 +1,11 @@
 //! `watchpost replay`: the pipeline over saved events, offline. Input splitting (one event, a
-//! JSON array, or JSON Lines), one shared alert state for the run, and the per-event record of
-//! the replay contract. File reading is the caller's; this module sees bytes.
+//! JSON array, or JSON Lines), one shared alert state and one store of incidents for the run
+//! ([`incidents`]), and the per-event record of the replay contract. File reading is the
+//! caller's; this module sees bytes.
+
+mod incidents;
+
+pub use incidents::{RecordIncident, ReplaySummary, RouteSummary};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -13,7 +18,7 @@ use crate::event::{parse_event_text_with, parse_event_with, parse_json};
 use crate::finding::{ParsedEvent, SourcedFinding};
 use crate::metrics::MetricCounts;
 use crate::pipeline::{evaluate, observed_at};
-use crate::render::{Enrichment, RenderedAlert};
+use crate::render::RenderedAlert;
 use crate::severity::Severity;
 use crate::state::MemoryAlertState;
 use crate::text::clip;
@@ -105,7 +110,17 @@ pub struct ReplayRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detection: Option<String>,
     pub sample: bool,
-    /// The rendered alerts, when asked for.
+    /// The incident an alert belongs to, and what the alert is to it (none when incidents are
+    /// off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident: Option<RecordIncident>,
+    /// Routes that take incidents and hold this alert: it only adds to one they heard of.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<String>,
+    /// Routes that receive this alert in their next digest instead of now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub digest: Vec<String>,
+    /// The rendered alerts (for the routes that receive it now), when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alerts: Option<Vec<RenderedAlert>>,
 }
@@ -126,6 +141,9 @@ impl ReplayRecord {
             source: None,
             detection: None,
             sample: false,
+            incident: None,
+            held: Vec::new(),
+            digest: Vec::new(),
             alerts: None,
         }
     }
@@ -135,6 +153,7 @@ impl ReplayRecord {
 pub struct Replay<'a> {
     config: &'a Config,
     state: MemoryAlertState,
+    incidents: incidents::Incidents,
     metrics: MetricCounts,
     render_alerts: bool,
     /// The clock for findings whose update time cannot be read.
@@ -146,6 +165,7 @@ impl<'a> Replay<'a> {
         Replay {
             config,
             state: MemoryAlertState::default(),
+            incidents: incidents::Incidents::default(),
             metrics: MetricCounts::default(),
             render_alerts: false,
             fallback_now,
@@ -221,7 +241,8 @@ impl<'a> Replay<'a> {
             self.metrics
                 .count(metric::DETECTIONS, "Detection", &detection);
         }
-        let (mut subject, mut alerts) = (None, None);
+        let (mut subject, mut alerts, mut incident) = (None, None, None);
+        let (mut held, mut digest) = (Vec::new(), Vec::new());
         if evaluation.is_alert() {
             let mut reached = evaluation.reached_before(prior.as_ref());
             reached.extend(evaluation.decision.routes.iter().cloned());
@@ -232,15 +253,20 @@ impl<'a> Replay<'a> {
                 self.metrics
                     .count(metric::ALERTS_RENDERED, "Route", &route.name);
             }
+            let joined = self.incidents.join(&evaluation, config, now);
             // Rendering every route's message is most of a replay's time: a record without the
             // alerts needs only their subject, the same for every route.
+            subject = evaluation.subject_with(config, &joined.enrichment);
             if self.render_alerts {
-                let rendered = evaluation.render(config, &Enrichment::default());
-                subject = rendered.first().map(|a| a.subject.clone());
+                let mut rendered = evaluation.render(config, &joined.enrichment);
+                rendered.retain(|alert| joined.split.now.contains(&alert.route));
                 alerts = Some(rendered);
-            } else {
-                subject = evaluation.subject(config);
             }
+            incident = joined.enrichment.incident.map(|view| RecordIncident {
+                key: view.key,
+                kind: view.kind,
+            });
+            (held, digest) = (joined.split.held, joined.split.digest);
         }
         let finding = &evaluation.finding;
         ReplayRecord {
@@ -260,8 +286,16 @@ impl<'a> Replay<'a> {
             source: Some(evaluation.origin.as_str()),
             detection: evaluation.detection(),
             sample: finding.is_sample(),
+            incident,
+            held,
+            digest,
             alerts,
         }
+    }
+
+    /// What incidents made of the run so far, per route.
+    pub fn summary(&self) -> ReplaySummary {
+        self.incidents.summary(self.config)
     }
 
     /// The metric counts of the run so far.

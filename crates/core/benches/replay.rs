@@ -17,11 +17,27 @@ const EVENTS: usize = 10_000;
 mod mixed_events;
 
 fn bench_replay(c: &mut Criterion) {
-    let bytes = mixed_events::mixed_events(EVENTS);
     let config =
         Config::from_toml(mixed_events::CONFIG, "bench.toml").expect("bench config is valid");
+    bench_mix(
+        c,
+        "10k mixed events",
+        &mixed_events::mixed_events(EVENTS),
+        &config,
+    );
+    // Every source: Security Hub's copies (ASFF, OCSF), CloudTrail calls, usage alarms.
+    bench_mix(
+        c,
+        "10k events of every source",
+        &mixed_events::sources_mix(EVENTS),
+        &config,
+    );
+}
 
-    let mut group = c.benchmark_group("10k mixed events");
+/// One mix: a bare parse of its bytes beside the pipeline, records only and every alert
+/// rendered.
+fn bench_mix(c: &mut Criterion, name: &str, bytes: &[u8], config: &Config) {
+    let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(EVENTS as u64));
     group.sample_size(10);
     group.bench_function("serde_json parse only", |b| {
@@ -37,9 +53,9 @@ fn bench_replay(c: &mut Criterion) {
         "watchpost replay pipeline, records only (--format json)",
         |b| {
             b.iter(|| {
-                let mut replay = Replay::new(&config, 0);
+                let mut replay = Replay::new(config, 0);
                 let mut subjects = 0usize;
-                for event in split_events("bench", &bytes) {
+                for event in split_events("bench", bytes) {
                     for record in replay.process(event) {
                         subjects += usize::from(record.subject.is_some());
                     }
@@ -52,45 +68,14 @@ fn bench_replay(c: &mut Criterion) {
         "watchpost replay pipeline, every route rendered (--alerts)",
         |b| {
             b.iter(|| {
-                let mut replay = Replay::new(&config, 0).with_rendered_alerts(true);
+                let mut replay = Replay::new(config, 0).with_rendered_alerts(true);
                 let mut alerts = 0usize;
-                for event in split_events("bench", &bytes) {
+                for event in split_events("bench", bytes) {
                     for record in replay.process(event) {
                         alerts += record.alerts.map_or(0, |a| a.len());
                     }
                 }
                 black_box(alerts)
-            })
-        },
-    );
-    group.finish();
-
-    // Every source: Security Hub's copies (ASFF, OCSF), CloudTrail calls, usage alarms.
-    let bytes = mixed_events::sources_mix(EVENTS);
-    let mut group = c.benchmark_group("10k events of every source");
-    group.throughput(Throughput::Elements(EVENTS as u64));
-    group.sample_size(10);
-    group.bench_function("serde_json parse only", |b| {
-        b.iter(|| {
-            let parsed: Vec<Value> = bytes
-                .split(|&b| b == b'\n')
-                .map(|line| serde_json::from_slice(line).unwrap())
-                .collect();
-            black_box(parsed)
-        })
-    });
-    group.bench_function(
-        "watchpost replay pipeline, records only (--format json)",
-        |b| {
-            b.iter(|| {
-                let mut replay = Replay::new(&config, 0);
-                let mut subjects = 0usize;
-                for event in split_events("bench", &bytes) {
-                    for record in replay.process(event) {
-                        subjects += usize::from(record.subject.is_some());
-                    }
-                }
-                black_box(subjects)
             })
         },
     );

@@ -187,26 +187,19 @@ pub async fn join<S: IncidentStore>(
             // the window's end) cannot open another under the same key: whichever writes the
             // lock first, the other joins its incident.
             Some(current) if !current.has(&alert.member) && !current.anchor.is_empty() => {
-                let lock = store
-                    .lock(
-                        &current.anchor,
-                        &current.id,
-                        now,
-                        open_since,
-                        &found.closed,
-                        expires_at,
-                    )
-                    .await
-                    .map_err(JoinError::Store)?;
-                match lock {
-                    Lock::Taken => current,
-                    // Another incident took the key since: this alert joins it, if open.
-                    Lock::HeldBy(holder) => {
-                        match store.incident(&holder).await.map_err(JoinError::Store)? {
-                            Some(held) if held.is_open(open_since) => held,
-                            _ => continue,
-                        }
-                    }
+                let anchor = current.anchor.clone();
+                let locked = lock_or_join(
+                    store,
+                    &anchor,
+                    current,
+                    now,
+                    open_since,
+                    &found.closed,
+                    expires_at,
+                );
+                match locked.await.map_err(JoinError::Store)? {
+                    Some(record) => record,
+                    None => continue,
                 }
             }
             Some(current) => current,
@@ -244,25 +237,19 @@ pub async fn join<S: IncidentStore>(
                 };
                 // Of the alerts opening an incident under one first key at once, the one that
                 // takes its lock opens it; the others join it.
-                let lock = store
-                    .lock(
-                        &anchor.item_key(),
-                        &record.id,
-                        now,
-                        open_since,
-                        &found.closed,
-                        expires_at,
-                    )
-                    .await
-                    .map_err(JoinError::Store)?;
-                match lock {
-                    Lock::Taken => record,
-                    Lock::HeldBy(holder) => {
-                        match store.incident(&holder).await.map_err(JoinError::Store)? {
-                            Some(held) if held.is_open(open_since) => held,
-                            _ => continue,
-                        }
-                    }
+                let key = anchor.item_key();
+                let locked = lock_or_join(
+                    store,
+                    &key,
+                    record,
+                    now,
+                    open_since,
+                    &found.closed,
+                    expires_at,
+                );
+                match locked.await.map_err(JoinError::Store)? {
+                    Some(record) => record,
+                    None => continue,
                 }
             }
         };
@@ -298,6 +285,29 @@ pub async fn join<S: IncidentStore>(
         return Ok(view);
     }
     Err(JoinError::Contended)
+}
+
+/// Takes (or keeps) `key`'s opening lock for `record`: the record to join then, or, when
+/// another incident holds the lock, that incident if it is open; `None` to start over.
+async fn lock_or_join<S: IncidentStore>(
+    store: &S,
+    key: &str,
+    record: IncidentRecord,
+    now: i64,
+    open_since: i64,
+    closed: &[String],
+    expires_at: i64,
+) -> Result<Option<IncidentRecord>, S::Error> {
+    let lock = store
+        .lock(key, &record.id, now, open_since, closed, expires_at)
+        .await?;
+    Ok(match lock {
+        Lock::Taken => Some(record),
+        Lock::HeldBy(holder) => store
+            .incident(&holder)
+            .await?
+            .filter(|held| held.is_open(open_since)),
+    })
 }
 
 /// What the alert's keys lead to.

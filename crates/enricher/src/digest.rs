@@ -13,15 +13,12 @@ use serde_json::{Value, json};
 use watchpost_contract::lease::LEASE_MARGIN_SECONDS;
 use watchpost_contract::metric;
 use watchpost_core::metrics::MetricCounts;
-use watchpost_core::render::digest::{DigestEntry, render_digest};
+use watchpost_core::render::digest::{DigestEntry, digest_routes, render_digest};
 use watchpost_core::severity::SeverityLabel;
 use watchpost_core::text::clip;
 
 use crate::handler::Handler;
 use crate::ports::{AlertStore, Clock, Investigations, MetricsSink, Notifier};
-
-/// The severities a digest route takes in its digest; higher ones it takes at once.
-pub const DIGEST_MAX_SEVERITY: SeverityLabel = SeverityLabel::Medium;
 
 impl<N, M, D, S, C> Handler<N, M, D, S, C>
 where
@@ -42,14 +39,8 @@ where
         counts: &mut MetricCounts,
     ) -> Vec<String> {
         let config = &self.settings.config;
-        if band > DIGEST_MAX_SEVERITY {
-            return Vec::new();
-        }
         let mut kept = Vec::new();
-        for name in routes {
-            let Some(period) = config.route(name).and_then(|r| r.digest) else {
-                continue;
-            };
+        for (name, period) in digest_routes(config, routes, band) {
             // Kept until two periods have passed, and never less than alert state.
             let expires_at =
                 now + (config.enricher.state_ttl.as_secs() as i64).max(2 * period.as_secs() as i64);
@@ -61,7 +52,7 @@ where
             {
                 Ok(()) => {
                     counts.count(metric::ALERTS_DIGESTED, "Route", name);
-                    kept.push(name.clone());
+                    kept.push(name.to_owned());
                 }
                 Err(err) => {
                     tracing::warn!(route = %name, error = %err, "could not keep the alert for the digest: sent now");

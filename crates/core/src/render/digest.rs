@@ -34,6 +34,25 @@ const CHAT_ITEMS_SHOWN: usize = 5;
 const CHAT_COUNTS_SHOWN: usize = 3;
 const CHAT_VALUE_MAX_CHARS: usize = 40;
 
+/// The highest band a digest route keeps for its digest: HIGH and CRITICAL alerts go at once.
+pub const DIGEST_MAX_SEVERITY: SeverityLabel = SeverityLabel::Medium;
+
+/// The routes of `routes` that take an alert of `band` in their digest rather than at once,
+/// with their period: the one rule the enricher keeps alerts by and replay tells them by.
+pub fn digest_routes<'a>(
+    config: &Config,
+    routes: &'a [String],
+    band: SeverityLabel,
+) -> Vec<(&'a str, crate::config::Duration)> {
+    if band > DIGEST_MAX_SEVERITY {
+        return Vec::new();
+    }
+    routes
+        .iter()
+        .filter_map(|name| Some((name.as_str(), config.route(name)?.digest?)))
+        .collect()
+}
+
 /// One alert kept for a route's digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DigestEntry {

@@ -13,6 +13,7 @@ use crate::incident::{
 };
 use crate::pipeline::Evaluation;
 use crate::render::Enrichment;
+use crate::render::digest::digest_routes;
 use crate::severity::SeverityLabel;
 
 /// What a record says of its alert's incident.
@@ -42,9 +43,6 @@ struct Tally {
     digest: u64,
 }
 
-/// The highest band a digest route keeps for its digest: HIGH and CRITICAL alerts go at once.
-const DIGEST_MAX_SEVERITY: SeverityLabel = SeverityLabel::Medium;
-
 /// Where an alert goes on each route its decision chose, as the enricher sends it: held from
 /// the routes that take incidents when it only adds to one, kept for the digest of a digest
 /// route when it is LOW or MEDIUM, sent now to every other.
@@ -62,10 +60,10 @@ fn split_routes(
     incident: Option<&IncidentView>,
 ) -> RouteSplit {
     let held = incident.map_or_else(Vec::new, |view| held_routes(config, routes, view));
+    let digests = digest_routes(config, routes, band);
     let mut split = RouteSplit::default();
     for name in routes.iter().filter(|name| !held.contains(name)) {
-        let digest = config.route(name).is_some_and(|r| r.digest.is_some());
-        if digest && band <= DIGEST_MAX_SEVERITY {
+        if digests.iter().any(|(route, _)| route == name) {
             split.digest.push(name.clone());
         } else {
             split.now.push(name.clone());

@@ -158,39 +158,34 @@ impl DigestStore for DynamoStore {
                 .await
                 .map_err(|err| port_error("dynamodb", err))?;
         }
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PARTITION_KEY, s(format!("{SENT_PREFIX}{route}")))
-            .update_expression("SET last_period = :period REMOVE #token, lease_until")
-            .condition_expression("#token = :token")
-            .expression_attribute_names("#token", "token")
-            .expression_attribute_values(":token", s(token))
-            .expression_attribute_values(":period", n(period_end))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Another sweep took the digest over after this one's lease: it records it.
-            Err(err) if is_condition_failed(&err) => Ok(()),
-            Err(err) => Err(port_error("dynamodb", err)),
-        }
+        // Another sweep that took the digest over after this one's lease records it.
+        self.release(route, token, Some(period_end)).await
     }
 
     async fn digest_failed(&self, route: &str, token: &str) -> Result<(), PortError> {
-        let result = self
+        self.release(route, token, None).await
+    }
+}
+
+impl DynamoStore {
+    /// Releases this sweep's hold on the route's digest (`token`), recording `sent` as the
+    /// last period sent when given; nothing when another sweep holds it now.
+    async fn release(&self, route: &str, token: &str, sent: Option<i64>) -> Result<(), PortError> {
+        let request = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(PARTITION_KEY, s(format!("{SENT_PREFIX}{route}")))
-            .update_expression("REMOVE #token, lease_until")
             .condition_expression("#token = :token")
             .expression_attribute_names("#token", "token")
-            .expression_attribute_values(":token", s(token))
-            .send()
-            .await;
-        match result {
+            .expression_attribute_values(":token", s(token));
+        let request = match sent {
+            Some(period_end) => request
+                .update_expression("SET last_period = :period REMOVE #token, lease_until")
+                .expression_attribute_values(":period", n(period_end)),
+            None => request.update_expression("REMOVE #token, lease_until"),
+        };
+        match request.send().await {
             Ok(_) => Ok(()),
             Err(err) if is_condition_failed(&err) => Ok(()),
             Err(err) => Err(port_error("dynamodb", err)),
